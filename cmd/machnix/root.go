@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes shared by every subcommand.
+const (
+	exitOK       = 0
+	exitProblem  = 1 // the command ran and found or hit a problem: a missing library, a failed build
+	exitBadInput = 2 // bad usage or unreadable input
+)
+
+// exitError carries an exit code out of a subcommand. Errors without one are
+// treated as bad input, since that is what cobra's own errors are.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// problem marks err as a failure of the work itself (exit 1).
+func problem(err error) error { return &exitError{code: exitProblem, err: err} }
+
+// silentProblem exits 1 without printing: the command already reported.
+var errSilentProblem = &exitError{code: exitProblem}
+
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "machnix",
+		Short: "Reproducible Python environments and OCI images, built by Nix",
+		Long: `machnix resolves Python requirements into a lock, checks that every native
+library the wheels need has a provider in nixpkgs, generates a Nix expression,
+builds it with nix-build, and can ship the result as a layered OCI image.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(
+		newDiagnoseCmd(),
+	)
+	return root
+}
+
+// run executes machnix with args and returns the process exit code. It is
+// what main calls, and what tests call.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCmd(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(stderr, "machnix:", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "machnix:", err)
+	return exitBadInput
+}

@@ -1,0 +1,12 @@
+// Package resolve turns requirements into a Lock for one target Python and
+// platform.
+//
+// It owns requirements.txt and pyproject.toml parsing, PEP 440 versions and
+// specifiers, PEP 508 markers, the compatible wheel tags of a target
+// (PEP 425/600), providers (wheel, sdist, nixpkgs) with a preference order
+// per package, the PubGrub-style solver with readable explanations of
+// conflicts, and the Lock type with its file format.
+//
+// It does no network I/O: package metadata comes through the Index
+// interface, which package fetch implements.
+package resolve

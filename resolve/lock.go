@@ -1,0 +1,63 @@
+package resolve
+
+// Lock pins every package for one target. It is written as JSON with a
+// stable order (packages sorted by name) so that re-resolving an unchanged
+// input is byte-identical.
+type Lock struct {
+	// Version is the lock format version.
+	Version int    `json:"version"`
+	Target  Target `json:"target"`
+	// Indexes are the index URLs used, in priority order, without
+	// credentials.
+	Indexes []string `json:"indexes"`
+	// Requirements are the root requirements as given (PEP 508 strings).
+	Requirements []string    `json:"requirements"`
+	Nixpkgs      *NixpkgsPin `json:"nixpkgs,omitempty"`
+	Packages     []Package   `json:"packages"`
+}
+
+// Target is the environment the lock is for.
+type Target struct {
+	Python string `json:"python"` // "3.11"
+	System string `json:"system"` // "x86_64-linux" or "aarch64-linux"
+	Glibc  string `json:"glibc"`  // "2.28": the highest manylinux_x_y accepted
+}
+
+// NixpkgsPin records which nixpkgs the environment is built against.
+type NixpkgsPin struct {
+	// Path is a local nixpkgs checkout, or URL a tarball with its SRI hash.
+	Path string `json:"path,omitempty"`
+	URL  string `json:"url,omitempty"`
+	Hash string `json:"hash,omitempty"`
+}
+
+// Provider names where a package comes from.
+type Provider string
+
+const (
+	ProviderWheel   Provider = "wheel"
+	ProviderSdist   Provider = "sdist"
+	ProviderNixpkgs Provider = "nixpkgs"
+)
+
+// Package is one pinned package.
+type Package struct {
+	Name     string   `json:"name"` // PEP 503 normalised
+	Version  string   `json:"version"`
+	Provider Provider `json:"provider"`
+	// Filename, URL, SHA256 and Size describe the artifact for the wheel
+	// and sdist providers.
+	Filename string `json:"filename,omitempty"`
+	URL      string `json:"url,omitempty"`
+	SHA256   string `json:"sha256,omitempty"`
+	Size     int64  `json:"size,omitempty"`
+	// Index is the index URL the artifact came from.
+	Index string `json:"index,omitempty"`
+	// Dependencies are the normalised names of the packages this one
+	// depends on in this resolution, sorted.
+	Dependencies []string `json:"dependencies,omitempty"`
+	// Extras are the extras of this package in use, sorted.
+	Extras []string `json:"extras,omitempty"`
+	// NixAttr is the attribute under python.pkgs for the nixpkgs provider.
+	NixAttr string `json:"nix_attr,omitempty"`
+}
