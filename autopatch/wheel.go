@@ -1,0 +1,385 @@
+package autopatch
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/mail"
+	"path"
+	"sort"
+	"strings"
+)
+
+// Sentinel errors for bad wheels. Every error returned for a wheel wraps one
+// of these and names the wheel file, so callers can tell bad input (exit 2)
+// from a failure of the tool.
+var (
+	ErrNotWheel       = errors.New("not a valid wheel")
+	ErrUnsafePath     = errors.New("unsafe entry path")
+	ErrTooLarge       = errors.New("decompressed size over the limit")
+	ErrRecordMismatch = errors.New("RECORD does not match the wheel's contents")
+	ErrBadELF         = errors.New("malformed ELF file")
+)
+
+// DefaultMaxUnpacked caps what one wheel may decompress to. The largest real
+// wheels (CUDA builds of torch) unpack to a few GiB; anything far beyond that
+// is a zip bomb.
+const DefaultMaxUnpacked int64 = 16 << 30
+
+// Wheel is what machnix reads from a wheel file: its metadata and the ELF
+// files inside it. ELF contents are not kept; only what inspection found.
+type Wheel struct {
+	File           string
+	Name           string
+	Version        string
+	Tags           []string
+	RootIsPurelib  bool
+	RequiresDist   []string
+	RequiresPython string
+	// Entries are all file paths in the archive, sorted.
+	Entries []string
+	ELFs    []elfInfo
+}
+
+// wheelReader holds the settings for reading one wheel.
+type wheelReader struct {
+	maxUnpacked int64
+	verify      bool
+}
+
+// readWheel reads a wheel in one pass over its entries: every entry is
+// decompressed once, hashed for RECORD, and parsed as ELF when it starts with
+// the ELF magic. Nothing is written to disk. Without verification, entries
+// that do not start with the ELF magic are not decompressed past it.
+func (wr wheelReader) readWheel(file string) (*Wheel, error) {
+	zr, err := zip.OpenReader(file)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w: %v", file, ErrNotWheel, err)
+	}
+	defer zr.Close()
+	w := &Wheel{File: file}
+
+	var declared uint64
+	byName := make(map[string]*zip.File, len(zr.File))
+	for _, f := range zr.File {
+		if err := checkEntryPath(f.Name); err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		if strings.HasSuffix(f.Name, "/") {
+			continue
+		}
+		if _, dup := byName[f.Name]; dup {
+			return nil, fmt.Errorf("%s: %w: entry %q appears twice", file, ErrNotWheel, f.Name)
+		}
+		byName[f.Name] = f
+		w.Entries = append(w.Entries, f.Name)
+		declared += f.UncompressedSize64
+	}
+	if declared > uint64(wr.maxUnpacked) {
+		return nil, fmt.Errorf("%s: %w: entries declare %d bytes, the limit is %d", file, ErrTooLarge, declared, wr.maxUnpacked)
+	}
+	sort.Strings(w.Entries)
+
+	distInfo, err := findDistInfo(w.Entries)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	budget := &unpackBudget{left: wr.maxUnpacked}
+	readSmall := func(name string) ([]byte, error) {
+		f, ok := byName[name]
+		if !ok {
+			return nil, fmt.Errorf("%s: %w: %s is missing", file, ErrNotWheel, name)
+		}
+		data, _, err := readEntry(f, budget, false, false)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", file, name, err)
+		}
+		return data, nil
+	}
+
+	wheelMeta, err := readSmall(distInfo + "/WHEEL")
+	if err != nil {
+		return nil, err
+	}
+	hdr, err := parseHeaders(wheelMeta)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s/WHEEL: %w: %v", file, distInfo, ErrNotWheel, err)
+	}
+	w.Tags = expandTags(hdr["Tag"])
+	w.RootIsPurelib = strings.EqualFold(first(hdr["Root-Is-Purelib"]), "true")
+
+	meta, err := readSmall(distInfo + "/METADATA")
+	if err != nil {
+		return nil, err
+	}
+	hdr, err = parseHeaders(meta)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s/METADATA: %w: %v", file, distInfo, ErrNotWheel, err)
+	}
+	w.Name, w.Version = first(hdr["Name"]), first(hdr["Version"])
+	if w.Name == "" || w.Version == "" {
+		return nil, fmt.Errorf("%s: %s/METADATA: %w: Name and Version are required", file, distInfo, ErrNotWheel)
+	}
+	w.RequiresDist = hdr["Requires-Dist"]
+	w.RequiresPython = first(hdr["Requires-Python"])
+
+	var record map[string]recordEntry
+	if wr.verify {
+		raw, err := readSmall(distInfo + "/RECORD")
+		if err != nil {
+			return nil, err
+		}
+		record, err = parseRecord(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s/RECORD: %w", file, distInfo, err)
+		}
+		if err := checkRecordCoverage(record, w.Entries, distInfo); err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+	}
+
+	for _, name := range w.Entries {
+		f := byName[name]
+		rec, listed := record[name]
+		wantHash := wr.verify && listed && rec.hash != nil
+		data, sum, err := readEntry(f, budget, wantHash, !wr.verify)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", file, name, err)
+		}
+		if wantHash {
+			if rec.algo != "sha256" {
+				return nil, fmt.Errorf("%s: %w: %s uses %s; only sha256 is accepted", file, ErrRecordMismatch, name, rec.algo)
+			}
+			if !bytes.Equal(sum, rec.hash) {
+				return nil, fmt.Errorf("%s: %w: the sha256 of %s differs from RECORD", file, ErrRecordMismatch, name)
+			}
+			if rec.size >= 0 && int64(len(data)) != rec.size {
+				return nil, fmt.Errorf("%s: %w: %s is %d bytes, RECORD says %d", file, ErrRecordMismatch, name, len(data), rec.size)
+			}
+		}
+		if !isELF(data) {
+			continue
+		}
+		info, err := inspectELF(bytes.NewReader(data), path.Base(name))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", file, name, err)
+		}
+		info.Path = name
+		w.ELFs = append(w.ELFs, info)
+	}
+	return w, nil
+}
+
+// expandTags turns compressed tag sets (cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64)
+// into single tags.
+func expandTags(tags []string) []string {
+	var out []string
+	for _, t := range tags {
+		parts := strings.SplitN(strings.TrimSpace(t), "-", 3)
+		if len(parts) != 3 {
+			out = append(out, t)
+			continue
+		}
+		for _, py := range strings.Split(parts[0], ".") {
+			for _, abi := range strings.Split(parts[1], ".") {
+				for _, plat := range strings.Split(parts[2], ".") {
+					out = append(out, py+"-"+abi+"-"+plat)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// unpackBudget enforces the decompressed-size cap across all entries of a
+// wheel, on the bytes really produced rather than the sizes the headers claim.
+type unpackBudget struct{ left int64 }
+
+// readEntry decompresses one entry, counting it against budget and
+// optionally hashing it as it streams. With onlyELF, an entry that does not
+// start with the ELF magic is abandoned after its first bytes.
+func readEntry(f *zip.File, budget *unpackBudget, hashIt, onlyELF bool) ([]byte, []byte, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrNotWheel, err)
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	if onlyELF {
+		head := make([]byte, len(elfMagic))
+		n, err := io.ReadFull(rc, head)
+		if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+			return nil, nil, fmt.Errorf("%w: %v", ErrNotWheel, err)
+		}
+		if !isELF(head[:n]) {
+			return head[:n], nil, nil
+		}
+		buf.Write(head)
+		budget.left -= int64(n)
+	}
+	if f.UncompressedSize64 < uint64(budget.left) {
+		buf.Grow(int(f.UncompressedSize64))
+	}
+	var dst io.Writer = &buf
+	var h hash.Hash
+	if hashIt {
+		h = sha256.New()
+		dst = io.MultiWriter(&buf, h)
+	}
+	n, err := io.Copy(dst, io.LimitReader(rc, budget.left+1))
+	budget.left -= n
+	if budget.left < 0 {
+		return nil, nil, ErrTooLarge
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrNotWheel, err)
+	}
+	var sum []byte
+	if h != nil {
+		sum = h.Sum(nil)
+	}
+	return buf.Bytes(), sum, nil
+}
+
+// checkEntryPath rejects entries that would escape the install directory.
+func checkEntryPath(name string) error {
+	if name == "" || strings.HasPrefix(name, "/") || strings.HasPrefix(name, `\`) ||
+		(len(name) > 1 && name[1] == ':') {
+		return fmt.Errorf("%w: %q is absolute", ErrUnsafePath, name)
+	}
+	for _, part := range strings.FieldsFunc(name, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if part == ".." {
+			return fmt.Errorf("%w: %q contains ..", ErrUnsafePath, name)
+		}
+	}
+	return nil
+}
+
+// findDistInfo returns the one top-level *.dist-info directory.
+func findDistInfo(entries []string) (string, error) {
+	var found []string
+	for _, e := range entries {
+		top, rest, ok := strings.Cut(e, "/")
+		if ok && strings.HasSuffix(top, ".dist-info") && rest == "WHEEL" {
+			found = append(found, top)
+		}
+	}
+	if len(found) != 1 {
+		return "", fmt.Errorf("%w: want exactly one .dist-info directory with a WHEEL file, found %d", ErrNotWheel, len(found))
+	}
+	return found[0], nil
+}
+
+// parseHeaders reads an email-header style file (WHEEL, METADATA). Repeated
+// keys keep every value, in order.
+func parseHeaders(data []byte) (map[string][]string, error) {
+	// A METADATA file may have no body and no blank line; net/mail needs
+	// the header block to end.
+	if !bytes.Contains(data, []byte("\n\n")) {
+		data = append(append([]byte(nil), data...), '\n', '\n')
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	return msg.Header, nil
+}
+
+func first(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return strings.TrimSpace(vs[0])
+}
+
+type recordEntry struct {
+	algo string
+	hash []byte
+	size int64 // -1 when not given
+}
+
+// parseRecord reads a RECORD file: CSV rows of path, algo=urlsafe-b64 hash,
+// size.
+func parseRecord(data []byte) (map[string]recordEntry, error) {
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	rows, err := r.ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrRecordMismatch, err)
+	}
+	out := make(map[string]recordEntry, len(rows))
+	for i, row := range rows {
+		if len(row) == 0 || (len(row) == 1 && row[0] == "") {
+			continue
+		}
+		if len(row) != 3 {
+			return nil, fmt.Errorf("%w: line %d has %d fields, want 3", ErrRecordMismatch, i+1, len(row))
+		}
+		if err := checkEntryPath(row[0]); err != nil {
+			return nil, fmt.Errorf("line %d: %w", i+1, err)
+		}
+		e := recordEntry{size: -1}
+		if row[1] != "" {
+			algo, digest, ok := strings.Cut(row[1], "=")
+			if !ok {
+				return nil, fmt.Errorf("%w: line %d: hash %q is not algo=digest", ErrRecordMismatch, i+1, row[1])
+			}
+			sum, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(digest, "="))
+			if err != nil {
+				return nil, fmt.Errorf("%w: line %d: hash of %s is not urlsafe base64", ErrRecordMismatch, i+1, row[0])
+			}
+			e.algo, e.hash = algo, sum
+		}
+		if row[2] != "" {
+			var n int64
+			if _, err := fmt.Sscan(row[2], &n); err != nil || n < 0 {
+				return nil, fmt.Errorf("%w: line %d: size %q is not a number", ErrRecordMismatch, i+1, row[2])
+			}
+			e.size = n
+		}
+		out[row[0]] = e
+	}
+	return out, nil
+}
+
+// checkRecordCoverage makes sure every file in the archive is listed with a
+// hash, except RECORD itself and its signatures, and that RECORD lists no
+// file the archive lacks.
+func checkRecordCoverage(record map[string]recordEntry, entries []string, distInfo string) error {
+	unhashed := map[string]bool{
+		distInfo + "/RECORD":     true,
+		distInfo + "/RECORD.jws": true,
+		distInfo + "/RECORD.p7s": true,
+	}
+	present := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		present[e] = true
+		rec, ok := record[e]
+		if unhashed[e] {
+			continue
+		}
+		if !ok {
+			return fmt.Errorf("%w: %s is not listed in RECORD", ErrRecordMismatch, e)
+		}
+		if rec.hash == nil {
+			return fmt.Errorf("%w: %s has no hash in RECORD", ErrRecordMismatch, e)
+		}
+	}
+	names := make([]string, 0, len(record))
+	for name := range record {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if !present[name] {
+			return fmt.Errorf("%w: RECORD lists %s, which the wheel does not contain", ErrRecordMismatch, name)
+		}
+	}
+	return nil
+}
