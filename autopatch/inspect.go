@@ -1,0 +1,561 @@
+package autopatch
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// StatusLibPath marks a soname found in a directory given with WithLibPath
+// (the CLI's --lib-path). It is tried after the wheels and before the table,
+// as auditwheel's tests put support libraries on the search path. The
+// Provider is the file's path. machnix cannot give such a library to Nix by
+// itself, so nixbuild treats it like a user-supplied input.
+const StatusLibPath Status = "lib_path"
+
+// Option configures Inspect.
+type Option func(*inspector)
+
+type inspector struct {
+	system      string // x86_64-linux or aarch64-linux
+	libPath     []string
+	extra       map[string]string
+	nixLocate   bool
+	verify      bool
+	maxUnpacked int64
+	jobs        int
+	progress    func(done, total int)
+}
+
+// WithSystem sets the target Nix system (x86_64-linux, aarch64-linux). The
+// default is the host's.
+func WithSystem(system string) Option { return func(i *inspector) { i.system = system } }
+
+// WithLibPath adds directories searched for sonames after the input wheels
+// and before the soname table.
+func WithLibPath(dirs ...string) Option {
+	return func(i *inspector) { i.libPath = append(i.libPath, dirs...) }
+}
+
+// WithSonames adds soname → nixpkgs attribute rows that take precedence
+// over the embedded table (a machnix.toml [sonames] table).
+func WithSonames(rows map[string]string) Option {
+	return func(i *inspector) {
+		for k, v := range rows {
+			i.extra[k] = v
+		}
+	}
+}
+
+// WithNixLocate turns the nix-locate lookup of unknown sonames on or off.
+// It is on by default and used only when nix-locate is on PATH.
+func WithNixLocate(on bool) Option { return func(i *inspector) { i.nixLocate = on } }
+
+// WithVerifyRecord turns the hashing of every entry against RECORD on or
+// off (on by default). Off, RECORD is not read and only ELF entries are
+// decompressed in full: for wheels whose own hash was already checked.
+func WithVerifyRecord(on bool) Option { return func(i *inspector) { i.verify = on } }
+
+// WithMaxUnpacked caps the bytes one wheel may decompress to.
+func WithMaxUnpacked(n int64) Option { return func(i *inspector) { i.maxUnpacked = n } }
+
+// WithJobs sets how many wheels are read at once (default GOMAXPROCS).
+func WithJobs(n int) Option { return func(i *inspector) { i.jobs = n } }
+
+// WithProgress is called after each wheel is read.
+func WithProgress(f func(done, total int)) Option { return func(i *inspector) { i.progress = f } }
+
+// HostSystem is the Nix system of the machine machnix runs on.
+func HostSystem() string {
+	switch runtime.GOARCH {
+	case "arm64":
+		return "aarch64-linux"
+	case "amd64":
+		return "x86_64-linux"
+	}
+	return runtime.GOARCH + "-linux"
+}
+
+// ErrBadOption reports an option value Inspect cannot use.
+var ErrBadOption = errors.New("bad option")
+
+// Inspect reads the wheels in files together and resolves every soname
+// their ELF files need. Wheels are read in parallel; the report lists them
+// in the order given. Any bad wheel fails the whole call with an error that
+// names it.
+func Inspect(ctx context.Context, files []string, opts ...Option) (*NativeReport, error) {
+	in := &inspector{system: HostSystem(), extra: map[string]string{}, nixLocate: true,
+		verify: true, maxUnpacked: DefaultMaxUnpacked, jobs: runtime.GOMAXPROCS(0)}
+	for _, o := range opts {
+		o(in)
+	}
+	arch, ok := strings.CutSuffix(in.system, "-linux")
+	if !ok || (arch != "x86_64" && arch != "aarch64") {
+		return nil, fmt.Errorf("%w: system %q: use x86_64-linux or aarch64-linux", ErrBadOption, in.system)
+	}
+	for _, d := range in.libPath {
+		if st, err := os.Stat(d); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("%w: lib path %s is not a directory", ErrBadOption, d)
+		}
+	}
+
+	wheels := make([]*Wheel, len(files))
+	errs := make([]error, len(files))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	rd := wheelReader{maxUnpacked: in.maxUnpacked, verify: in.verify}
+	for range max(1, in.jobs) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for idx := range jobs {
+				if err := ctx.Err(); err != nil {
+					errs[idx] = err
+					continue
+				}
+				wheels[idx], errs[idx] = rd.readWheel(files[idx])
+				mu.Lock()
+				done++
+				if in.progress != nil {
+					in.progress(done, len(files))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for idx := range files {
+		jobs <- idx
+	}
+	close(jobs)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return in.resolve(wheels, arch), nil
+}
+
+var libpythonRE = regexp.MustCompile(`^libpython\d+(\.\d+)?[a-z]*\.so(\.[0-9.]+)?$`)
+
+// wheelProvider is one library another input wheel ships.
+type wheelProvider struct{ wheel, path string }
+
+func (in *inspector) resolve(wheels []*Wheel, arch string) *NativeReport {
+	// Libraries each wheel ships, by soname and by file name, so that one
+	// wheel can satisfy another (torch and the nvidia-* wheels).
+	provided := map[string]wheelProvider{}
+	for _, w := range wheels {
+		for _, e := range w.ELFs {
+			for _, name := range []string{e.Soname, path.Base(e.Path)} {
+				if _, ok := provided[name]; !ok && name != "" {
+					provided[name] = wheelProvider{normalize(w.Name), e.Path}
+				}
+			}
+		}
+	}
+	locate := map[string]string{}
+	rep := &NativeReport{Wheels: []WheelReport{}}
+	for _, w := range wheels {
+		wr := WheelReport{File: w.File, Name: w.Name, Version: w.Version, Tags: w.Tags,
+			TopLevelModules: topLevelModules(w.Entries), ELFs: []ELFReport{},
+			NixInputs: []string{}, Missing: []string{}}
+		wr.NotForTarget = notForTarget(w, arch)
+		entries := make(map[string]bool, len(w.Entries))
+		for _, e := range w.Entries {
+			entries[e] = true
+		}
+		nix, missing, driver, wdeps := set{}, set{}, set{}, set{}
+		for _, e := range w.ELFs {
+			er := ELFReport{Path: e.Path, Class: e.Class, Machine: e.Machine, Soname: e.Soname,
+				Interpreter: e.Interpreter, Needed: orEmpty(e.Needed), RPath: orEmpty(e.RPath),
+				RunPath: orEmpty(e.RunPath), VersionNeeds: highestVersions(e.versionNeeds),
+				PythonExtension: e.PythonExtension, Deps: []Dep{}}
+			for _, soname := range e.Needed {
+				d := in.resolveOne(soname, e, w, entries, provided, wr.NotForTarget != "", locate)
+				switch d.Status {
+				case StatusNixpkgs:
+					nix.add(d.Provider)
+				case StatusMissing:
+					missing.add(soname)
+				case StatusDriver:
+					driver.add(soname)
+				case StatusWheel:
+					wdeps.add(d.Provider)
+				}
+				er.Deps = append(er.Deps, d)
+			}
+			wr.ELFs = append(wr.ELFs, er)
+		}
+		wr.NixInputs, wr.Missing = nix.sorted(), missing.sorted()
+		if d := driver.sorted(); len(d) > 0 {
+			wr.Driver = d
+		}
+		if d := wdeps.sorted(); len(d) > 0 {
+			wr.WheelDeps = d
+		}
+		if wr.NotForTarget == "" {
+			wr.Manylinux = lowestManylinux(w.ELFs, arch)
+			wr.ClaimedManylinux = claimedManylinux(w.Tags, arch)
+		}
+		rep.Wheels = append(rep.Wheels, wr)
+	}
+	return rep
+}
+
+// resolveOne gives soname exactly one status; the first match wins.
+func (in *inspector) resolveOne(soname string, e elfInfo, w *Wheel, entries map[string]bool,
+	provided map[string]wheelProvider, foreign bool, locate map[string]string) Dep {
+	if p, ok := bundledPath(soname, e, w.Entries, entries); ok {
+		return Dep{Soname: soname, Status: StatusBundled, Provider: p}
+	}
+	row, inTable := builtinTable[soname]
+	if attr, ok := in.extra[soname]; ok {
+		row, inTable = TableRow{Soname: soname, Status: StatusNixpkgs, Provider: attr}, true
+	}
+	if foreign {
+		// Not for this target: only the platform's own libc and libraries
+		// that travel with the wheel count; nothing is mapped to nixpkgs.
+		if foreignLibc(soname) {
+			return Dep{Soname: soname, Status: StatusLibc, Provider: "libc"}
+		}
+		if libpythonRE.MatchString(soname) {
+			return Dep{Soname: soname, Status: StatusPython}
+		}
+		if p, ok := in.onLibPath(soname); ok {
+			return Dep{Soname: soname, Status: StatusLibPath, Provider: p}
+		}
+		return Dep{Soname: soname, Status: StatusMissing}
+	}
+	if inTable && row.Status == StatusLibc {
+		return Dep{Soname: soname, Status: StatusLibc, Provider: row.Provider}
+	}
+	if libpythonRE.MatchString(soname) {
+		return Dep{Soname: soname, Status: StatusPython}
+	}
+	if p, ok := provided[soname]; ok && p.wheel != normalize(w.Name) {
+		return Dep{Soname: soname, Status: StatusWheel, Provider: p.wheel}
+	}
+	if p, ok := in.onLibPath(soname); ok {
+		return Dep{Soname: soname, Status: StatusLibPath, Provider: p}
+	}
+	if inTable {
+		return Dep{Soname: soname, Status: row.Status, Provider: row.Provider}
+	}
+	if in.nixLocate {
+		attr, ok := locate[soname]
+		if !ok {
+			attr = nixLocate(soname)
+			locate[soname] = attr
+		}
+		if attr != "" {
+			return Dep{Soname: soname, Status: StatusNixpkgs, Provider: attr, Guess: true}
+		}
+	}
+	return Dep{Soname: soname, Status: StatusMissing}
+}
+
+// foreignLibc recognises the C library of musl and Android systems.
+func foreignLibc(soname string) bool {
+	if strings.HasPrefix(soname, "libc.musl-") || strings.HasPrefix(soname, "ld-musl-") {
+		return true
+	}
+	switch soname {
+	case "libc.so", "libm.so", "libdl.so", "liblog.so", "libandroid.so", "libz.so":
+		return true
+	}
+	_, isGlibc := builtinTable[soname]
+	return isGlibc && builtinTable[soname].Status == StatusLibc
+}
+
+func (in *inspector) onLibPath(soname string) (string, bool) {
+	for _, d := range in.libPath {
+		p := filepath.Join(d, soname)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// bundledPath searches the wheel as the loader would search the installed
+// files: DT_RUNPATH if present, else DT_RPATH, with $ORIGIN the ELF's own
+// directory; then auditwheel's <pkg>.libs/ and .libs/ directories.
+func bundledPath(soname string, e elfInfo, list []string, entries map[string]bool) (string, bool) {
+	dirs := e.RunPath
+	if len(dirs) == 0 {
+		dirs = e.RPath
+	}
+	origin := path.Dir(e.Path)
+	for _, d := range dirs {
+		if !strings.Contains(d, "$ORIGIN") && !strings.Contains(d, "${ORIGIN}") {
+			continue // an absolute build-machine path says nothing about the wheel
+		}
+		d = strings.ReplaceAll(strings.ReplaceAll(d, "${ORIGIN}", origin), "$ORIGIN", origin)
+		p := path.Clean(path.Join(d, soname))
+		if entries[p] {
+			return p, true
+		}
+	}
+	for _, p := range list {
+		dir, base := path.Split(p)
+		dir = strings.TrimSuffix(dir, "/")
+		if base == soname && (strings.HasSuffix(dir, ".libs") && !strings.Contains(dir, "/")) {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// nixLocate asks nix-locate which attribute ships lib/<soname>. The first
+// answer is returned; the caller marks it as a guess.
+func nixLocate(soname string) string {
+	bin, err := exec.LookPath("nix-locate")
+	if err != nil {
+		return ""
+	}
+	out, err := exec.Command(bin, "--minimal", "--top-level", "--whole-name", "--at-root", "/lib/"+soname).Output()
+	if err != nil {
+		return ""
+	}
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	for sc.Scan() {
+		attr := strings.TrimSpace(sc.Text())
+		if attr == "" {
+			continue
+		}
+		// nix-locate names the output (zlib.out); the default output is
+		// what an attribute path means.
+		return strings.TrimSuffix(attr, ".out")
+	}
+	return ""
+}
+
+// notForTarget says why a wheel cannot run on the target, or "".
+func notForTarget(w *Wheel, arch string) string {
+	for _, e := range w.ELFs {
+		if e.Machine != arch {
+			return fmt.Sprintf("%s is built for %s, the target is %s", e.Path, e.Machine, arch)
+		}
+		if strings.Contains(e.Interpreter, "ld-musl") {
+			return fmt.Sprintf("%s is built for musl", e.Path)
+		}
+		if strings.HasPrefix(e.Interpreter, "/system/bin/linker") {
+			return fmt.Sprintf("%s is built for Android", e.Path)
+		}
+		for _, n := range e.Needed {
+			if strings.HasPrefix(n, "libc.musl-") {
+				return fmt.Sprintf("%s is built for musl (needs %s)", e.Path, n)
+			}
+		}
+	}
+	ok, why := false, ""
+	for _, t := range w.Tags {
+		parts := strings.Split(t, "-")
+		plat := parts[len(parts)-1]
+		switch {
+		case plat == "any":
+			ok = true
+		case strings.HasPrefix(plat, "musllinux"):
+			why = "its tags are for musl (" + plat + ")"
+		case strings.HasPrefix(plat, "android"):
+			why = "its tags are for Android (" + plat + ")"
+		case (strings.HasPrefix(plat, "linux_") || strings.HasPrefix(plat, "manylinux")) && strings.HasSuffix(plat, "_"+arch):
+			ok = true
+		default:
+			why = "its tags are for " + plat
+		}
+	}
+	if ok || len(w.Tags) == 0 {
+		return ""
+	}
+	return why
+}
+
+// lowestManylinux returns the oldest manylinux policy whose symbol versions
+// cover every version the wheel's ELF files need, as auditwheel decides it:
+// for each prefix the policy knows, every needed version must be listed.
+func lowestManylinux(elfs []elfInfo, arch string) string {
+	needs := map[string]set{}
+	for _, e := range elfs {
+		for prefix, vs := range e.versionNeeds {
+			if needs[prefix] == nil {
+				needs[prefix] = set{}
+			}
+			for _, v := range vs {
+				needs[prefix].add(v)
+			}
+		}
+	}
+	for _, p := range manylinuxPolicies {
+		allowed, ok := p.symbols[arch]
+		if !ok {
+			continue
+		}
+		fits := true
+		for prefix, vs := range needs {
+			list, known := allowed[prefix]
+			if !known {
+				continue
+			}
+			have := set{}
+			for _, v := range strings.Fields(list) {
+				have.add(v)
+			}
+			for v := range vs {
+				if !have[v] {
+					fits = false
+				}
+			}
+		}
+		if fits {
+			return p.name
+		}
+	}
+	return "linux"
+}
+
+var legacyManylinux = map[string]string{"manylinux1": "manylinux_2_5", "manylinux2010": "manylinux_2_12", "manylinux2014": "manylinux_2_17"}
+
+// claimedManylinux returns the lowest manylinux_x_y the wheel's tags claim
+// for arch, in the manylinux_x_y spelling, or "".
+func claimedManylinux(tags []string, arch string) string {
+	best, bestKey := "", [2]int{1 << 30, 0}
+	for _, t := range tags {
+		parts := strings.Split(t, "-")
+		plat, ok := strings.CutSuffix(parts[len(parts)-1], "_"+arch)
+		if !ok {
+			continue
+		}
+		if p, ok := legacyManylinux[plat]; ok {
+			plat = p
+		}
+		var maj, min int
+		rest, ok := strings.CutPrefix(plat, "manylinux_")
+		if !ok {
+			continue
+		}
+		a, b, ok := strings.Cut(rest, "_")
+		if !ok {
+			continue
+		}
+		var err1, err2 error
+		maj, err1 = strconv.Atoi(a)
+		min, err2 = strconv.Atoi(b)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		if k := [2]int{maj, min}; k[0] < bestKey[0] || (k[0] == bestKey[0] && k[1] < bestKey[1]) {
+			best, bestKey = plat, k
+		}
+	}
+	return best
+}
+
+// ManylinuxNeedsMore reports whether the symbols need a newer manylinux than
+// the file name claims (e.g. needs manylinux_2_31, claims manylinux_2_17).
+func (w WheelReport) ManylinuxNeedsMore() bool {
+	if w.Manylinux == "" || w.ClaimedManylinux == "" {
+		return false
+	}
+	if w.Manylinux == "linux" {
+		return true
+	}
+	return manylinuxRank(w.Manylinux) > manylinuxRank(w.ClaimedManylinux)
+}
+
+func manylinuxRank(name string) int {
+	rest := strings.TrimPrefix(name, "manylinux_")
+	a, b, _ := strings.Cut(rest, "_")
+	x, _ := strconv.Atoi(a)
+	y, _ := strconv.Atoi(b)
+	return x*1000 + y
+}
+
+// manylinuxPolicy is one row of the generated table (policy_gen.go).
+type manylinuxPolicy struct {
+	name string
+	// symbols maps arch → prefix → space-separated allowed versions.
+	symbols   map[string]map[string]string
+	whitelist []string
+}
+
+// topLevelModules derives the importable top-level names from the archive
+// listing: packages, .py modules and extension modules at the root (or
+// under .data/purelib and .data/platlib), never dist-info, other .data
+// directories or auditwheel's *.libs.
+func topLevelModules(entries []string) []string {
+	mods := set{}
+	for _, e := range entries {
+		parts := strings.Split(e, "/")
+		if strings.HasSuffix(parts[0], ".data") && len(parts) > 2 && (parts[1] == "purelib" || parts[1] == "platlib") {
+			parts = parts[2:]
+		}
+		top := parts[0]
+		if strings.HasSuffix(top, ".dist-info") || strings.HasSuffix(top, ".data") || strings.HasSuffix(top, ".libs") {
+			continue
+		}
+		var name string
+		if len(parts) == 1 {
+			switch {
+			case strings.HasSuffix(top, ".py"):
+				name = strings.TrimSuffix(top, ".py")
+			case strings.HasSuffix(top, ".so"):
+				name, _, _ = strings.Cut(top, ".")
+			}
+		} else if strings.HasSuffix(e, ".py") || strings.HasSuffix(e, ".so") {
+			name = top
+		}
+		if isIdentifier(name) {
+			mods.add(name)
+		}
+	}
+	return mods.sorted()
+}
+
+func isIdentifier(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (i > 0 && r >= '0' && r <= '9') {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+var normRE = regexp.MustCompile(`[-_.]+`)
+
+func normalize(name string) string { return strings.ToLower(normRE.ReplaceAllString(name, "-")) }
+
+type set map[string]bool
+
+func (s set) add(v string) { s[v] = true }
+func (s set) sorted() []string {
+	out := make([]string, 0, len(s))
+	for k := range s {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
