@@ -60,7 +60,7 @@ func machineName(f *elf.File) string {
 func inspectELF(r io.ReaderAt, base string) (info elfInfo, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("%w: %v", ErrBadELF, p)
+			err = fmt.Errorf("%w: debug/elf panicked: %v", ErrBadELF, p)
 		}
 	}()
 	f, err := elf.NewFile(r)
