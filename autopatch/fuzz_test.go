@@ -27,6 +27,9 @@ func FuzzInspectELF(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, err := inspectELFDynamic(bytes.NewReader(data), "mod.so"); err != nil && strings.Contains(err.Error(), "panicked") {
+			t.Fatalf("program-header reader panicked: %v", err)
+		}
 		info, err := inspectELF(bytes.NewReader(data), "mod.cpython-311-x86_64-linux-gnu.so")
 		if err != nil {
 			if strings.Contains(err.Error(), "panicked") {

@@ -2,6 +2,8 @@ package autopatch
 
 import (
 	"context"
+	"encoding/json"
+	"github.com/machnix/machnix/testfixtures"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,5 +126,34 @@ func TestSystemMismatchNeverMapped(t *testing.T) {
 	}
 	if _, err := Inspect(context.Background(), []string{w.Zcrc}, WithSystem("mips-linux")); err == nil {
 		t.Error("an unknown system must be refused")
+	}
+}
+
+// TestLazyMatchesFull checks the program-header reader used without RECORD
+// verification against debug/elf on whole files: the reports must agree.
+func TestLazyMatchesFull(t *testing.T) {
+	w := native.BuildT(t)
+	files := w.All()
+	for _, name := range []string{"cffi-1.5.0-cp27-none-linux_x86_64.whl", "python_snappy-0.5.2-pp260-pypy_41-linux_x86_64.whl",
+		"fpewheel-0.0.0-cp35-cp35m-linux_x86_64.whl", "testzlib-0.0.1-cp310-cp310-linux_x86_64.whl",
+		"python_mscl-67.0.1.0-cp313-cp313-manylinux2014_aarch64.whl", "spam-0.1.0-cp313-cp313-android_24_arm64_v8a.whl",
+		"gepetto_example_adder-3.0.2-cp39-cp39-linux_x86_64.whl"} {
+		p := filepath.Join(testfixtures.RepoRoot(t), "..", "shared", "wheels", name)
+		if _, err := os.Stat(p); err == nil {
+			files = append(files, p)
+		}
+	}
+	full, err := Inspect(context.Background(), files, WithNixLocate(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lazy, err := Inspect(context.Background(), files, WithNixLocate(false), WithVerifyRecord(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := json.Marshal(full)
+	b, _ := json.Marshal(lazy)
+	if string(a) != string(b) {
+		t.Errorf("program-header reader disagrees with debug/elf:\nfull %s\nlazy %s", a, b)
 	}
 }

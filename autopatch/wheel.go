@@ -146,6 +146,17 @@ func (wr wheelReader) readWheel(file string) (*Wheel, error) {
 
 	for _, name := range w.Entries {
 		f := byName[name]
+		if !wr.verify {
+			info, isELF, err := inspectEntryLazily(f, budget)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %s: %w", file, name, err)
+			}
+			if isELF {
+				info.Path = name
+				w.ELFs = append(w.ELFs, info)
+			}
+			continue
+		}
 		rec, listed := record[name]
 		wantHash := wr.verify && listed && rec.hash != nil
 		data, sum, err := readEntry(f, budget, wantHash, !wr.verify)
@@ -382,4 +393,72 @@ func checkRecordCoverage(record map[string]recordEntry, entries []string, distIn
 		}
 	}
 	return nil
+}
+
+// inspectEntryLazily inspects an entry through the program headers while
+// decompressing only as far as they reach; the rest of the entry is never
+// inflated. Entries without the ELF magic stop after four bytes.
+func inspectEntryLazily(f *zip.File, budget *unpackBudget) (elfInfo, bool, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return elfInfo{}, false, fmt.Errorf("%w: %v", ErrNotWheel, err)
+	}
+	defer rc.Close()
+	lr := &lazyReader{r: rc, budget: budget}
+	var head [4]byte
+	if n, _ := lr.ReadAt(head[:], 0); !isELF(head[:n]) {
+		return elfInfo{}, false, lr.err
+	}
+	info, err := inspectELFDynamic(lr, path.Base(f.Name))
+	if lr.err != nil {
+		return info, true, lr.err
+	}
+	return info, true, err
+}
+
+// lazyReader gives random access to the front of a stream, decompressing
+// only up to the furthest offset asked for.
+type lazyReader struct {
+	r      io.Reader
+	buf    []byte
+	eof    bool
+	err    error // a failure of the stream itself (corrupt or truncated zip)
+	budget *unpackBudget
+}
+
+func (l *lazyReader) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("negative offset")
+	}
+	need := off + int64(len(p))
+	for int64(len(l.buf)) < need && !l.eof && l.err == nil {
+		grow := max(need-int64(len(l.buf)), 256<<10)
+		if grow > l.budget.left {
+			grow = l.budget.left + 1
+		}
+		start := len(l.buf)
+		l.buf = append(l.buf, make([]byte, grow)...)
+		n, err := io.ReadFull(l.r, l.buf[start:])
+		l.buf = l.buf[:start+n]
+		l.budget.left -= int64(n)
+		switch {
+		case l.budget.left < 0:
+			l.err = ErrTooLarge
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			l.eof = true
+		case err != nil:
+			l.err = fmt.Errorf("%w: %v", ErrNotWheel, err)
+		}
+	}
+	if l.err != nil {
+		return 0, l.err
+	}
+	if off >= int64(len(l.buf)) {
+		return 0, io.EOF
+	}
+	n := copy(p, l.buf[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
 }
