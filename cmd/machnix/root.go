@@ -42,6 +42,7 @@ builds it with nix-build, and can ship the result as a layered OCI image.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.PersistentFlags().String("config", "", "project file with [sonames], [providers] and [overrides.<pkg>] tables (default: ./machnix.toml when present)")
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(
