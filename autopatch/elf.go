@@ -105,20 +105,8 @@ func inspectELF(r io.ReaderAt, base string) (info elfInfo, err error) {
 		return info, err
 	}
 
-	if f.SectionByType(elf.SHT_GNU_VERNEED) != nil {
-		needs, err := f.DynamicVersionNeeds()
-		if err != nil {
-			return info, fmt.Errorf("%w: version needs: %v", ErrBadELF, err)
-		}
-		for _, n := range needs {
-			for _, d := range n.Needs {
-				prefix, version, ok := splitVersionName(d.Dep)
-				if !ok {
-					continue
-				}
-				info.versionNeeds[prefix] = append(info.versionNeeds[prefix], version)
-			}
-		}
+	if err := sectionVersionNeeds(f, info.versionNeeds); err != nil {
+		return info, err
 	}
 
 	info.PythonExtension, err = exportsPythonInit(f, base)
@@ -148,26 +136,104 @@ func dynPathList(f *elf.File, tag elf.DynTag) ([]string, error) {
 
 // exportsPythonInit reports whether the file defines a module init function:
 // PyInit_<name> (CPython 3), init<module> (CPython 2), or
-// _cffi_pypyinit_<name> (PyPy's cffi modules).
+// _cffi_pypyinit_<name> (PyPy's cffi modules). It reads .dynsym itself
+// rather than through File.DynamicSymbols, which also resolves symbol
+// versions and can take minutes on a hostile version table (found by
+// FuzzInspectELF).
 func exportsPythonInit(f *elf.File, base string) (bool, error) {
-	if f.SectionByType(elf.SHT_DYNSYM) == nil {
+	sec := f.SectionByType(elf.SHT_DYNSYM)
+	if sec == nil {
 		return false, nil
 	}
-	syms, err := f.DynamicSymbols()
+	data, str, err := sectionWithStrings(f, sec, "dynamic symbols")
 	if err != nil {
-		return false, fmt.Errorf("%w: dynamic symbols: %v", ErrBadELF, err)
+		return false, err
+	}
+	size := 24
+	if f.Class == elf.ELFCLASS32 {
+		size = 16
 	}
 	module, _, _ := strings.Cut(base, ".")
-	for _, s := range syms {
-		if s.Section == elf.SHN_UNDEF {
+	for off := size; off+size <= len(data); off += size { // entry 0 is the null symbol
+		nameOff := f.ByteOrder.Uint32(data[off:])
+		shndx := f.ByteOrder.Uint16(data[off+6:])
+		if f.Class == elf.ELFCLASS32 {
+			shndx = f.ByteOrder.Uint16(data[off+14:])
+		}
+		if shndx == uint16(elf.SHN_UNDEF) {
 			continue
 		}
-		if strings.HasPrefix(s.Name, "PyInit_") || strings.HasPrefix(s.Name, "_cffi_pypyinit_") ||
-			(module != "" && s.Name == "init"+module) {
+		name := cString(str, nameOff)
+		if strings.HasPrefix(name, "PyInit_") || strings.HasPrefix(name, "_cffi_pypyinit_") ||
+			(module != "" && name == "init"+module) {
 			return true, nil
 		}
 	}
 	return false, nil
+}
+
+// sectionVersionNeeds walks SHT_GNU_VERNEED with a bounded amount of work:
+// File.DynamicVersionNeeds follows every entry's full aux count, which a
+// crafted table turns into billions of steps.
+func sectionVersionNeeds(f *elf.File, into map[string][]string) error {
+	sec := f.SectionByType(elf.SHT_GNU_VERNEED)
+	if sec == nil {
+		return nil
+	}
+	d, str, err := sectionWithStrings(f, sec, "version needs")
+	if err != nil {
+		return err
+	}
+	steps := len(d)/16 + 1
+	bo := f.ByteOrder
+	for i, n := 0, 0; i+16 <= len(d) && n < int(sec.Info) && steps > 0; n++ {
+		cnt, aux, next := int(bo.Uint16(d[i+2:])), int(bo.Uint32(d[i+8:])), int(bo.Uint32(d[i+12:]))
+		for j, c := i+aux, 0; c < cnt && j >= 0 && j+16 <= len(d) && steps > 0; c++ {
+			steps--
+			if prefix, version, ok := splitVersionName(cString(str, bo.Uint32(d[j+8:]))); ok {
+				into[prefix] = append(into[prefix], version)
+			}
+			anext := int(bo.Uint32(d[j+12:]))
+			if anext == 0 {
+				break
+			}
+			j += anext
+		}
+		steps--
+		if next == 0 {
+			break
+		}
+		i += next
+	}
+	return nil
+}
+
+// sectionWithStrings returns a section's data and that of the string table
+// its sh_link names.
+func sectionWithStrings(f *elf.File, sec *elf.Section, what string) ([]byte, []byte, error) {
+	data, err := sec.Data()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %s: %v", ErrBadELF, what, err)
+	}
+	if int(sec.Link) >= len(f.Sections) {
+		return nil, nil, fmt.Errorf("%w: %s: string table index %d out of range", ErrBadELF, what, sec.Link)
+	}
+	str, err := f.Sections[sec.Link].Data()
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %s strings: %v", ErrBadELF, what, err)
+	}
+	return data, str, nil
+}
+
+func cString(tab []byte, off uint32) string {
+	if int(off) >= len(tab) {
+		return ""
+	}
+	s := tab[off:]
+	if i := bytes.IndexByte(s, 0); i >= 0 {
+		s = s[:i]
+	}
+	return string(s)
 }
 
 // splitVersionName splits a symbol version such as GLIBC_2.14 or

@@ -1,8 +1,11 @@
 package autopatch
 
 import (
+	"bytes"
 	"context"
+	"debug/elf"
 	"encoding/json"
+	"errors"
 	"github.com/machnix/machnix/testfixtures"
 	"os"
 	"path/filepath"
@@ -156,4 +159,48 @@ func TestLazyMatchesFull(t *testing.T) {
 	if string(a) != string(b) {
 		t.Errorf("program-header reader disagrees with debug/elf:\nfull %s\nlazy %s", a, b)
 	}
+}
+
+// TestHostileVersionTable is the regression test for the FuzzInspectELF
+// finding: a version-needs table whose entries each claim 65535 aux records
+// made debug/elf's DynamicVersionNeeds (and DynamicSymbols) run for minutes.
+// It must be read with bounded work.
+func TestHostileVersionTable(t *testing.T) {
+	w := native.BuildT(t)
+	data, err := os.ReadFile(extractEntry(t, w.Zcrc, "zcrc"+extSuffix(t, w.Zcrc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := elf.NewFile(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vn := f.SectionByType(elf.SHT_GNU_VERNEED)
+	if vn == nil || vn.Size < 32 {
+		t.Fatal("the fixture has no version needs to corrupt")
+	}
+	for off := vn.Offset; off+16 <= vn.Offset+vn.Size; off += 16 {
+		rec := data[off : off+16]
+		f.ByteOrder.PutUint16(rec[0:], 1)
+		f.ByteOrder.PutUint16(rec[2:], 0xffff)
+		f.ByteOrder.PutUint32(rec[8:], 0)
+		f.ByteOrder.PutUint32(rec[12:], 16)
+	}
+	if _, err := inspectELF(bytes.NewReader(data), "zcrc.so"); err != nil && !errors.Is(err, ErrBadELF) {
+		t.Errorf("error %v is not ErrBadELF", err)
+	}
+	if _, err := inspectELFDynamic(bytes.NewReader(data), "zcrc.so"); err != nil && !errors.Is(err, ErrBadELF) {
+		t.Errorf("error %v is not ErrBadELF", err)
+	}
+}
+
+func extSuffix(t *testing.T, wheel string) string {
+	wr := inspectOne(t, wheel, WithSystem(HostSystem()))
+	for _, e := range wr.ELFs {
+		if strings.HasPrefix(e.Path, "zcrc.") {
+			return strings.TrimPrefix(e.Path, "zcrc")
+		}
+	}
+	t.Fatal("no extension in the zcrc wheel")
+	return ""
 }
