@@ -14,6 +14,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	kflate "github.com/klauspost/compress/flate"
 )
 
 // Sentinel errors for bad wheels. Every error returned for a wheel wraps one
@@ -63,6 +65,9 @@ func (wr wheelReader) readWheel(file string) (*Wheel, error) {
 		return nil, fmt.Errorf("%s: %w: %v", file, ErrNotWheel, err)
 	}
 	defer zr.Close()
+	// klauspost's inflate is about twice as fast as the standard library's;
+	// inflating is most of the cost of reading a large wheel.
+	zr.RegisterDecompressor(zip.Deflate, func(r io.Reader) io.ReadCloser { return kflate.NewReader(r) })
 	w := &Wheel{File: file}
 
 	var declared uint64
