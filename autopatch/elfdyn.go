@@ -233,14 +233,18 @@ func inspectELFDynamic(r io.ReaderAt, base string) (info elfInfo, err error) {
 			return info, fmt.Errorf("%w: DT_VERNEED is outside every loaded segment", ErrBadELF)
 		}
 		count := tags[elf.DT_VERNEEDNUM]
-		for i := uint64(0); i < count && i < 1024; i++ {
+		// Real tables hold a few dozen records; a budget on the total keeps
+		// a crafted one (65535 aux records per entry) from costing minutes.
+		steps := 1 << 14
+		for i := uint64(0); i < count && steps > 0; i++ {
 			vn, err := readAt(off, 16, "version need")
 			if err != nil {
 				return info, err
 			}
 			cnt, aux, next := bo.Uint16(vn[2:]), bo.Uint32(vn[8:]), bo.Uint32(vn[12:])
 			aoff := off + uint64(aux)
-			for j := 0; j < int(cnt); j++ {
+			for j := 0; j < int(cnt) && steps > 0; j++ {
+				steps--
 				va, err := readAt(aoff, 16, "version need entry")
 				if err != nil {
 					return info, err
@@ -258,6 +262,7 @@ func inspectELFDynamic(r io.ReaderAt, base string) (info elfInfo, err error) {
 				}
 				aoff += uint64(anext)
 			}
+			steps--
 			if next == 0 {
 				break
 			}
