@@ -9,10 +9,30 @@
 //     DT_RPATH/DT_RUNPATH as written, version needs and Python extension
 //     init symbols;
 //   - resolving each needed soname to exactly one [Status]: bundled in the
-//     wheel, glibc, libpython, another wheel among the inputs, a nixpkgs
-//     attribute, the GPU driver, or missing;
-//   - the embedded soname → nixpkgs table and its extension from user config;
-//   - the lowest manylinux_x_y the symbol versions really need.
+//     wheel, glibc, libpython, another wheel among the inputs, a --lib-path
+//     directory ([StatusLibPath]), a nixpkgs attribute, the GPU driver, or
+//     missing;
+//   - the embedded soname → nixpkgs table (sonames.tsv, a source on every
+//     row) and its extension from user config ([WithSonames]);
+//   - the lowest manylinux_x_y the symbol versions really need
+//     (policy_gen.go, generated from auditwheel's policy file by
+//     internal/genpolicy).
+//
+// The entry point is [Inspect]:
+//
+//	rep, err := autopatch.Inspect(ctx, wheelFiles,
+//		autopatch.WithSystem("x86_64-linux"),
+//		autopatch.WithLibPath("support"),
+//		autopatch.WithSonames(map[string]string{"libfoo.so.1": "foo"}))
+//
+// By default every entry is hashed against RECORD and ELF files are parsed
+// with debug/elf. With WithVerifyRecord(false), for wheels whose own hash was
+// already checked, only ELF entries are inflated, and only as far as their
+// program headers reach (the dynamic section and what it points at).
+//
+// Errors for bad wheels wrap ErrNotWheel, ErrUnsafePath, ErrTooLarge,
+// ErrRecordMismatch or ErrBadELF and name the file; a bad option wraps
+// ErrBadOption.
 //
 // It builds nothing. Its output, [NativeReport], is a plain JSON value that
 // nixbuild turns into buildInputs and autoPatchelf settings.
