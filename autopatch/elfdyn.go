@@ -97,7 +97,7 @@ func inspectELFDynamic(r io.ReaderAt, base string) (info elfInfo, err error) {
 		}
 		b := make([]byte, n)
 		if _, err := r.ReadAt(b, int64(off)); err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", ErrBadELF, what, err)
+			return nil, fmt.Errorf("%w: %s: %w", ErrBadELF, what, err)
 		}
 		return b, nil
 	}
@@ -114,6 +114,20 @@ func inspectELFDynamic(r io.ReaderAt, base string) (info elfInfo, err error) {
 
 	var dyn *seg
 	for i := range segs {
+		if elf.ProgType(segs[i].typ) == elf.PT_DYNAMIC && dyn == nil {
+			dyn = &segs[i]
+		}
+	}
+	// Linkers put the dynamic symbols, strings and version needs in the
+	// first loaded segment, and .dynamic itself after .text and .rodata. A
+	// lazily inflating reader may drop what lies between.
+	if k, ok := r.(interface{ keepFront(int64) }); ok && len(loads) > 0 && dyn != nil {
+		front := int64(loads[0].off + loads[0].filesz)
+		if front > 0 && uint64(front) <= dyn.off && front < 64<<20 {
+			k.keepFront(front)
+		}
+	}
+	for i := range segs {
 		switch elf.ProgType(segs[i].typ) {
 		case elf.PT_INTERP:
 			b, err := readAt(segs[i].off, min(segs[i].filesz, 4096), "PT_INTERP")
@@ -121,10 +135,6 @@ func inspectELFDynamic(r io.ReaderAt, base string) (info elfInfo, err error) {
 				return info, err
 			}
 			info.Interpreter = string(bytes.TrimRight(b, "\x00"))
-		case elf.PT_DYNAMIC:
-			if dyn == nil {
-				dyn = &segs[i]
-			}
 		}
 	}
 	if dyn == nil {

@@ -402,14 +402,25 @@ func checkRecordCoverage(record map[string]recordEntry, entries []string, distIn
 
 // inspectEntryLazily inspects an entry through the program headers while
 // decompressing only as far as they reach; the rest of the entry is never
-// inflated. Entries without the ELF magic stop after four bytes.
+// inflated. Entries without the ELF magic stop after four bytes. It first
+// keeps only the front segment and the dynamic section in memory, skipping
+// what lies between (.text, .rodata); if the ELF needs a skipped byte after
+// all, the entry is read again keeping everything up to the furthest read.
 func inspectEntryLazily(f *zip.File, budget *unpackBudget) (elfInfo, bool, error) {
+	info, isELF, err := inspectEntryOnce(f, budget, true)
+	if errors.Is(err, errSkipped) {
+		return inspectEntryOnce(f, budget, false)
+	}
+	return info, isELF, err
+}
+
+func inspectEntryOnce(f *zip.File, budget *unpackBudget, sparse bool) (elfInfo, bool, error) {
 	rc, err := f.Open()
 	if err != nil {
 		return elfInfo{}, false, fmt.Errorf("%w: %v", ErrNotWheel, err)
 	}
 	defer rc.Close()
-	lr := &lazyReader{r: rc, budget: budget}
+	lr := &lazyReader{r: rc, budget: budget, sparse: sparse}
 	var head [4]byte
 	if n, _ := lr.ReadAt(head[:], 0); !isELF(head[:n]) {
 		return elfInfo{}, false, lr.err
@@ -421,14 +432,46 @@ func inspectEntryLazily(f *zip.File, budget *unpackBudget) (elfInfo, bool, error
 	return info, true, err
 }
 
+// errSkipped reports a read of bytes a sparse lazyReader already passed.
+var errSkipped = errors.New("bytes already skipped")
+
 // lazyReader gives random access to the front of a stream, decompressing
-// only up to the furthest offset asked for.
+// only up to the furthest offset asked for. When sparse and told where the
+// front ends (keepFront), it discards the bytes between the front and a
+// later read instead of keeping them.
 type lazyReader struct {
 	r      io.Reader
-	buf    []byte
+	buf    []byte // bytes [0, len(buf)) of the stream
 	eof    bool
 	err    error // a failure of the stream itself (corrupt or truncated zip)
 	budget *unpackBudget
+
+	sparse  bool
+	front   int64  // with sparse: bytes past this are not kept in buf
+	pos     int64  // stream position once skipping started
+	tail    []byte // bytes [tailOff, tailOff+len(tail))
+	tailOff int64
+}
+
+// keepFront says the reader may skip what lies past n bytes.
+func (l *lazyReader) keepFront(n int64) {
+	if l.sparse && l.front == 0 && n > 0 {
+		l.front = n
+	}
+}
+
+func (l *lazyReader) fill(dst []byte) int {
+	n, err := io.ReadFull(l.r, dst)
+	l.budget.left -= int64(n)
+	switch {
+	case l.budget.left < 0:
+		l.err = ErrTooLarge
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		l.eof = true
+	case err != nil:
+		l.err = fmt.Errorf("%w: %v", ErrNotWheel, err)
+	}
+	return n
 }
 
 func (l *lazyReader) ReadAt(p []byte, off int64) (int, error) {
@@ -436,24 +479,24 @@ func (l *lazyReader) ReadAt(p []byte, off int64) (int, error) {
 		return 0, errors.New("negative offset")
 	}
 	need := off + int64(len(p))
+	if l.front > 0 && need > l.front && need > int64(len(l.buf)) {
+		return l.readSparse(p, off)
+	}
+	if l.pos > 0 && need > int64(len(l.buf)) {
+		return 0, errSkipped // the stream has moved past the front
+	}
 	for int64(len(l.buf)) < need && !l.eof && l.err == nil {
 		grow := max(need-int64(len(l.buf)), 256<<10)
+		if l.front > 0 {
+			grow = min(grow, l.front-int64(len(l.buf)))
+		}
 		if grow > l.budget.left {
 			grow = l.budget.left + 1
 		}
 		start := len(l.buf)
 		l.buf = append(l.buf, make([]byte, grow)...)
-		n, err := io.ReadFull(l.r, l.buf[start:])
+		n := l.fill(l.buf[start:])
 		l.buf = l.buf[:start+n]
-		l.budget.left -= int64(n)
-		switch {
-		case l.budget.left < 0:
-			l.err = ErrTooLarge
-		case err == io.EOF || err == io.ErrUnexpectedEOF:
-			l.eof = true
-		case err != nil:
-			l.err = fmt.Errorf("%w: %v", ErrNotWheel, err)
-		}
 	}
 	if l.err != nil {
 		return 0, l.err
@@ -466,4 +509,50 @@ func (l *lazyReader) ReadAt(p []byte, off int64) (int, error) {
 		return n, io.EOF
 	}
 	return n, nil
+}
+
+// readSparse serves a read past the front from the tail window, skipping
+// forward in the stream as needed.
+func (l *lazyReader) readSparse(p []byte, off int64) (int, error) {
+	if l.pos == 0 {
+		l.pos = int64(len(l.buf))
+	}
+	end := off + int64(len(p))
+	if off >= l.tailOff && end <= l.tailOff+int64(len(l.tail)) && l.tail != nil {
+		return copy(p, l.tail[off-l.tailOff:]), nil
+	}
+	if l.tail != nil && off < l.tailOff+int64(len(l.tail)) {
+		return 0, errSkipped // overlaps or precedes the window: start over
+	}
+	if off < l.pos {
+		return 0, errSkipped
+	}
+	if skip := off - l.pos; skip > 0 {
+		n, err := io.CopyN(io.Discard, l.r, skip)
+		l.pos += n
+		l.budget.left -= n
+		if l.budget.left < 0 {
+			l.err = ErrTooLarge
+			return 0, l.err
+		}
+		if err != nil {
+			if err == io.EOF {
+				return 0, io.EOF
+			}
+			l.err = fmt.Errorf("%w: %v", ErrNotWheel, err)
+			return 0, l.err
+		}
+	}
+	l.tail = make([]byte, len(p))
+	n := l.fill(l.tail)
+	l.tail, l.tailOff = l.tail[:n], off
+	l.pos += int64(n)
+	if l.err != nil {
+		return 0, l.err
+	}
+	c := copy(p, l.tail)
+	if c < len(p) {
+		return c, io.EOF
+	}
+	return c, nil
 }
