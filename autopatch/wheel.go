@@ -528,7 +528,7 @@ func (l *lazyReader) readSparse(p []byte, off int64) (int, error) {
 		return 0, errSkipped
 	}
 	if skip := off - l.pos; skip > 0 {
-		n, err := io.CopyN(io.Discard, l.r, skip)
+		n, err := discard(l.r, skip)
 		l.pos += n
 		l.budget.left -= n
 		if l.budget.left < 0 {
@@ -555,4 +555,22 @@ func (l *lazyReader) readSparse(p []byte, off int64) (int, error) {
 		return c, io.EOF
 	}
 	return c, nil
+}
+
+// discard reads and drops n bytes in large reads: io.Discard's ReadFrom
+// reads 8 KiB at a time, and each read crosses the zip and inflate layers.
+func discard(r io.Reader, n int64) (int64, error) {
+	buf := make([]byte, min(n, 1<<20))
+	var done int64
+	for done < n {
+		k, err := io.ReadFull(r, buf[:min(int64(len(buf)), n-done)])
+		done += int64(k)
+		if err == io.ErrUnexpectedEOF {
+			err = io.EOF
+		}
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, nil
 }
