@@ -483,6 +483,10 @@ func manylinuxRank(name string) int {
 	return x*1000 + y
 }
 
+// policy_gen.go is generated from auditwheel's manylinux-policy.json, which
+// the team keeps beside the repository; the JSON itself is not committed.
+//go:generate go run ./internal/genpolicy ../../shared/reference/manylinux-policy.json policy_gen.go
+
 // manylinuxPolicy is one row of the generated table (policy_gen.go).
 type manylinuxPolicy struct {
 	name string
