@@ -73,7 +73,16 @@ func runDiagnose(cmd *cobra.Command, args []string, fl diagnoseFlags) error {
 	if err != nil {
 		return err
 	}
+	cfg, err := configFor(cmd)
+	if err != nil {
+		return err
+	}
+	// Rows from machnix.toml first, so a --soname flag can override one for
+	// a single run.
 	extra := map[string]string{}
+	for k, v := range cfg.Sonames {
+		extra[k] = v
+	}
 	for _, s := range fl.sonames {
 		k, v, ok := strings.Cut(s, "=")
 		if !ok || k == "" || v == "" {
