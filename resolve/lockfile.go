@@ -1,0 +1,143 @@
+package resolve
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// LockVersion is the lock format this package writes and reads.
+const LockVersion = 1
+
+// ErrInvalidLock is wrapped by every ReadLock validation error.
+var ErrInvalidLock = errors.New("invalid lock file")
+
+// MarshalLock encodes a lock in its stable form: packages sorted by name,
+// their dependencies and extras sorted, 2-space indent, trailing newline.
+// Sorting happens on a copy so the caller's lock is left untouched.
+func MarshalLock(l *Lock) ([]byte, error) {
+	c := *l
+	c.Packages = append([]Package(nil), l.Packages...)
+	for i := range c.Packages {
+		p := &c.Packages[i]
+		p.Dependencies = sortedCopy(p.Dependencies)
+		p.Extras = sortedCopy(p.Extras)
+	}
+	sort.SliceStable(c.Packages, func(i, j int) bool { return c.Packages[i].Name < c.Packages[j].Name })
+	if c.Indexes == nil {
+		c.Indexes = []string{}
+	}
+	if c.Requirements == nil {
+		c.Requirements = []string{}
+	}
+	if c.Packages == nil {
+		c.Packages = []Package{}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(&c); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func sortedCopy(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	c := append([]string(nil), s...)
+	sort.Strings(c)
+	return c
+}
+
+// WriteLock writes the lock to path atomically (temp file and rename), so a
+// failure never leaves a half-written lock behind.
+func WriteLock(path string, l *Lock) error {
+	if err := validateLock(l); err != nil {
+		return fmt.Errorf("refusing to write %s: %w", path, err)
+	}
+	data, err := MarshalLock(l)
+	if err != nil {
+		return fmt.Errorf("encoding lock for %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".machnix-lock-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadLock reads and validates a lock file. Errors name the file and, for
+// validation problems, wrap ErrInvalidLock.
+func ReadLock(path string) (*Lock, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading lock: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var l Lock
+	if err := dec.Decode(&l); err != nil {
+		return nil, fmt.Errorf("%s: %w: %v (delete it and run machnix resolve again)", path, ErrInvalidLock, err)
+	}
+	if err := validateLock(&l); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &l, nil
+}
+
+func validateLock(l *Lock) error {
+	if l.Version != LockVersion {
+		return fmt.Errorf("%w: version %d, this machnix reads version %d", ErrInvalidLock, l.Version, LockVersion)
+	}
+	if l.Target.Python == "" || l.Target.System == "" {
+		return fmt.Errorf("%w: target needs python and system", ErrInvalidLock)
+	}
+	seen := map[string]bool{}
+	for i, p := range l.Packages {
+		if p.Name == "" || p.Version == "" {
+			return fmt.Errorf("%w: package #%d has no name or version", ErrInvalidLock, i+1)
+		}
+		if seen[p.Name] {
+			return fmt.Errorf("%w: package %s is pinned twice", ErrInvalidLock, p.Name)
+		}
+		seen[p.Name] = true
+		switch p.Provider {
+		case ProviderWheel, ProviderSdist:
+			if p.Filename == "" || p.URL == "" {
+				return fmt.Errorf("%w: package %s (%s) has no filename or url", ErrInvalidLock, p.Name, p.Provider)
+			}
+		case ProviderNixpkgs:
+			if p.NixAttr == "" {
+				return fmt.Errorf("%w: package %s (nixpkgs) has no nix_attr", ErrInvalidLock, p.Name)
+			}
+		default:
+			return fmt.Errorf("%w: package %s has unknown provider %q (want wheel, sdist or nixpkgs)", ErrInvalidLock, p.Name, p.Provider)
+		}
+	}
+	for _, p := range l.Packages {
+		for _, d := range p.Dependencies {
+			if !seen[d] {
+				return fmt.Errorf("%w: package %s depends on %s, which is not pinned", ErrInvalidLock, p.Name, d)
+			}
+		}
+	}
+	return nil
+}

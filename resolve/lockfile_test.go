@@ -1,0 +1,94 @@
+package resolve
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func sampleLock() *Lock {
+	return &Lock{
+		Version:      LockVersion,
+		Target:       Target{Python: "3.11", System: "x86_64-linux", Glibc: "2.28"},
+		Indexes:      []string{"https://example.invalid/simple"},
+		Requirements: []string{"b", "a>=1"},
+		Packages: []Package{
+			{Name: "b", Version: "2.0", Provider: ProviderWheel, Filename: "b-2.0-py3-none-any.whl", URL: "u/b", Dependencies: []string{"c", "a"}},
+			{Name: "a", Version: "1.0", Provider: ProviderSdist, Filename: "a-1.0.tar.gz", URL: "u/a"},
+			{Name: "c", Version: "3", Provider: ProviderNixpkgs, NixAttr: "c"},
+		},
+	}
+}
+
+func TestWriteReadLockRoundTripStable(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "machnix.lock")
+	l := sampleLock()
+	if err := WriteLock(p, l); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(p)
+	if !bytes.HasSuffix(data, []byte("}\n")) || !bytes.Contains(data, []byte("\n  \"version\": 1")) {
+		t.Fatalf("not 2-space indented with trailing newline:\n%s", data)
+	}
+	ia, ib, ic := bytes.Index(data, []byte(`"name": "a"`)), bytes.Index(data, []byte(`"name": "b"`)), bytes.Index(data, []byte(`"name": "c"`))
+	if !(ia < ib && ib < ic) {
+		t.Fatalf("packages not sorted by name:\n%s", data)
+	}
+	if l.Packages[0].Name != "b" || l.Packages[0].Dependencies[0] != "c" {
+		t.Fatal("MarshalLock modified the caller's lock")
+	}
+	got, err := ReadLock(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteLock(p, got); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := os.ReadFile(p)
+	if !bytes.Equal(data, again) {
+		t.Fatalf("rewrite not byte-identical:\n%s\n---\n%s", data, again)
+	}
+	if got.Packages[1].Dependencies[0] != "a" {
+		t.Fatalf("dependencies not sorted: %v", got.Packages[1].Dependencies)
+	}
+}
+
+func TestReadLockErrorsNameFile(t *testing.T) {
+	dir := t.TempDir()
+	cases := map[string]func(l *Lock){
+		"version":  func(l *Lock) { l.Version = 99 },
+		"twice":    func(l *Lock) { l.Packages[2].Name = "a" },
+		"provider": func(l *Lock) { l.Packages[0].Provider = "conda" },
+		"dangling": func(l *Lock) { l.Packages[0].Dependencies = []string{"zzz"} },
+		"nixattr":  func(l *Lock) { l.Packages[2].NixAttr = "" },
+	}
+	for name, mutate := range cases {
+		l := sampleLock()
+		mutate(l)
+		data, err := MarshalLock(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name+".lock")
+		os.WriteFile(p, data, 0o644)
+		_, err = ReadLock(p)
+		if !errors.Is(err, ErrInvalidLock) || !strings.Contains(err.Error(), p) {
+			t.Errorf("%s: got %v, want ErrInvalidLock naming %s", name, err, p)
+		}
+		if err := WriteLock(filepath.Join(dir, name+".out"), l); err == nil {
+			t.Errorf("%s: WriteLock accepted an invalid lock", name)
+		}
+		if _, err := os.Stat(filepath.Join(dir, name+".out")); err == nil {
+			t.Errorf("%s: invalid lock was written", name)
+		}
+	}
+	p := filepath.Join(dir, "garbage.lock")
+	os.WriteFile(p, []byte("{not json"), 0o644)
+	if _, err := ReadLock(p); !errors.Is(err, ErrInvalidLock) || !strings.Contains(err.Error(), p) {
+		t.Errorf("garbage: %v", err)
+	}
+}
