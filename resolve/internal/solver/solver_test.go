@@ -1,0 +1,276 @@
+package solver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// memSource is a test double: versions are integers, requirements are
+// "name", "name==N", "name>=N" or "name<N" (one clause), and a missing
+// project has no candidates.
+type memSource struct {
+	deps      map[string]map[int][]string
+	depCalls  int
+	prefetchd []string
+}
+
+func (m *memSource) Candidates(_ context.Context, name string) ([]string, error) {
+	var vs []int
+	for v := range m.deps[name] {
+		vs = append(vs, v)
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(vs)))
+	var out []string
+	for _, v := range vs {
+		out = append(out, strconv.Itoa(v))
+	}
+	return out, nil
+}
+
+func (m *memSource) Dependencies(_ context.Context, name, version string) ([]Dep, error) {
+	m.depCalls++
+	var reqs []string
+	if name == Root {
+		reqs = m.deps[Root][0]
+	} else {
+		v, _ := strconv.Atoi(version)
+		reqs = m.deps[name][v]
+	}
+	var out []Dep
+	for _, r := range reqs {
+		out = append(out, parseDep(r))
+	}
+	return out, nil
+}
+
+func (m *memSource) Prefetch(name string, vs []string) {
+	m.prefetchd = append(m.prefetchd, name)
+}
+
+func parseDep(r string) Dep {
+	for _, op := range []string{"==", ">=", "<"} {
+		if i := strings.Index(r, op); i > 0 {
+			n, _ := strconv.Atoi(r[i+len(op):])
+			op := op
+			return Dep{Name: r[:i], Text: r, Match: func(v string) bool {
+				x, _ := strconv.Atoi(v)
+				switch op {
+				case "==":
+					return x == n
+				case ">=":
+					return x >= n
+				}
+				return x < n
+			}}
+		}
+	}
+	return Dep{Name: r, Text: r}
+}
+
+func src(root []string, pkgs map[string]map[int][]string) *memSource {
+	m := &memSource{deps: map[string]map[int][]string{Root: {0: root}}}
+	for k, v := range pkgs {
+		m.deps[k] = v
+	}
+	return m
+}
+
+// brute enumerates every assignment to find whether any solution exists,
+// an independent oracle for the solver's satisfiability answers.
+func brute(m *memSource) bool {
+	var names []string
+	for n := range m.deps {
+		if n != Root {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	pick := map[string]int{}
+	var rec func(i int) bool
+	ok := func() bool {
+		check := func(reqs []string) bool {
+			for _, r := range reqs {
+				d := parseDep(r)
+				v, has := pick[d.Name]
+				if !has || v < 0 {
+					return false
+				}
+				if d.Match != nil && !d.Match(strconv.Itoa(v)) {
+					return false
+				}
+			}
+			return true
+		}
+		if !check(m.deps[Root][0]) {
+			return false
+		}
+		for n, v := range pick {
+			if v >= 0 && !check(m.deps[n][v]) {
+				return false
+			}
+		}
+		return true
+	}
+	rec = func(i int) bool {
+		if i == len(names) {
+			return ok()
+		}
+		pick[names[i]] = -1 // not installed
+		if rec(i + 1) {
+			return true
+		}
+		for v := range m.deps[names[i]] {
+			pick[names[i]] = v
+			if rec(i + 1) {
+				return true
+			}
+		}
+		return false
+	}
+	return rec(0)
+}
+
+func TestNewestWithoutConflict(t *testing.T) {
+	m := src([]string{"a"}, map[string]map[int][]string{
+		"a": {1: nil, 2: {"b>=2"}},
+		"b": {1: nil, 2: nil, 3: nil},
+	})
+	pins, deps, err := Solve(context.Background(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pins["a"] != "2" || pins["b"] != "3" || len(pins) != 2 {
+		t.Fatalf("pins %v", pins)
+	}
+	if fmt.Sprint(deps["a"]) != "[b]" {
+		t.Fatalf("deps %v", deps)
+	}
+	if len(m.prefetchd) == 0 {
+		t.Fatal("Prefetch never called")
+	}
+}
+
+func TestBacktracksToOlderVersion(t *testing.T) {
+	// a 2 needs c<2 but b (any) needs c>=2, so a must go back to 1.
+	m := src([]string{"a", "b"}, map[string]map[int][]string{
+		"a": {1: nil, 2: {"c<2"}},
+		"b": {1: {"c>=2"}},
+		"c": {1: nil, 2: nil},
+	})
+	pins, _, err := Solve(context.Background(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pins["a"] != "1" || pins["c"] != "2" || pins["b"] != "1" {
+		t.Fatalf("pins %v", pins)
+	}
+}
+
+func TestUnsatisfiableExplains(t *testing.T) {
+	m := src([]string{"a==1"}, map[string]map[int][]string{
+		"a": {1: {"b>=2"}},
+		"b": {1: nil},
+	})
+	_, _, err := Solve(context.Background(), m)
+	var ns *NoSolutionError
+	if !errors.As(err, &ns) || !errors.Is(err, ErrNoSolution) {
+		t.Fatalf("got %v", err)
+	}
+	for _, want := range []string{"a==1 depends on b>=2", "no version of b matches b>=2", "unsatisfiable"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("explanation %q lacks %q", err, want)
+		}
+	}
+}
+
+func TestMissingProject(t *testing.T) {
+	m := src([]string{"nothere"}, nil)
+	_, _, err := Solve(context.Background(), m)
+	if !errors.Is(err, ErrNoSolution) || !strings.Contains(err.Error(), "nothere") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// Backjumping: x has many versions that are all irrelevant to the clash
+// between a and c; the solver must not retry every x version per a version.
+func TestBackjumpSkipsIrrelevantLevels(t *testing.T) {
+	x := map[int][]string{}
+	for i := 1; i <= 50; i++ {
+		x[i] = nil
+	}
+	a := map[int][]string{}
+	for i := 1; i <= 50; i++ {
+		a[i] = []string{"c>=2"}
+	}
+	m := src([]string{"x", "a", "c<2"}, map[string]map[int][]string{"x": x, "a": a, "c": {1: nil, 2: nil}})
+	_, _, err := Solve(context.Background(), m)
+	if !errors.Is(err, ErrNoSolution) {
+		t.Fatalf("got %v", err)
+	}
+	if m.depCalls > 200 {
+		t.Fatalf("%d dependency lookups: no backjumping", m.depCalls)
+	}
+}
+
+// Random small universes checked against brute-force enumeration, and
+// every returned solution verified against all its constraints.
+func TestAgainstBruteForce(t *testing.T) {
+	seed := uint64(1)
+	rnd := func(n int) int {
+		seed = seed*6364136223846793005 + 1442695040888963407
+		return int((seed >> 33) % uint64(n))
+	}
+	names := []string{"a", "b", "c", "d", "e"}
+	ops := []string{"==", ">=", "<"}
+	for iter := 0; iter < 400; iter++ {
+		pk := map[string]map[int][]string{}
+		for _, n := range names {
+			pk[n] = map[int][]string{}
+			for v := 1; v <= 1+rnd(3); v++ {
+				var reqs []string
+				for k := rnd(3); k > 0; k-- {
+					d := names[rnd(len(names))]
+					if d != n {
+						reqs = append(reqs, d+ops[rnd(3)]+strconv.Itoa(1+rnd(3)))
+					}
+				}
+				pk[n][v] = reqs
+			}
+		}
+		root := []string{names[rnd(5)] + ops[rnd(3)] + strconv.Itoa(1+rnd(3)), names[rnd(5)]}
+		m := src(root, pk)
+		pins, _, err := Solve(context.Background(), m)
+		want := brute(m)
+		if (err == nil) != want {
+			t.Fatalf("iter %d: solver err=%v, brute force satisfiable=%v; root %v pkgs %v", iter, err, want, root, pk)
+		}
+		if err != nil && !errors.Is(err, ErrNoSolution) {
+			t.Fatal(err)
+		}
+		if err == nil {
+			check := func(reqs []string) {
+				for _, r := range reqs {
+					d := parseDep(r)
+					v, ok := pins[d.Name]
+					if !ok || (d.Match != nil && !d.Match(v)) {
+						t.Fatalf("iter %d: %v violates %s", iter, pins, r)
+					}
+				}
+			}
+			check(root)
+			for n, v := range pins {
+				x, _ := strconv.Atoi(v)
+				check(pk[n][x])
+			}
+			again, _, _ := Solve(context.Background(), src(root, pk))
+			if fmt.Sprint(again) != fmt.Sprint(pins) {
+				t.Fatalf("not deterministic: %v vs %v", pins, again)
+			}
+		}
+	}
+}
