@@ -1,0 +1,377 @@
+package resolve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/machnix/machnix/resolve/internal/solver"
+)
+
+// Rules are the packaging standards the resolver applies: PEP 440
+// versions and specifiers, PEP 508 requirements and markers evaluated for
+// the target, and wheel tag ranking for the target. Packages pep440, pep508
+// and tags provide them; the interface keeps the solver testable with a
+// minimal double.
+type Rules interface {
+	// ParseRequirement parses a PEP 508 string.
+	ParseRequirement(s string) (Requirement, error)
+	// Compare orders two versions like PEP 440 (-1, 0, 1).
+	Compare(a, b string) int
+	// Matches reports whether version satisfies specifier ("" matches all);
+	// pre says whether pre-releases are acceptable.
+	Matches(specifier, version string, pre bool) bool
+	// IsPrerelease reports whether the version is a pre- or dev release.
+	IsPrerelease(version string) bool
+	// ParseFilename returns a file's normalised project name, version and
+	// kind (wheel or sdist). rank orders the target-compatible wheels of one
+	// version (lower is better); ok is false for files the target cannot
+	// use (incompatible wheel tags, unknown formats).
+	ParseFilename(filename string) (name, version string, kind Provider, rank int, ok bool)
+	// PythonMatches reports whether the target Python satisfies a
+	// Requires-Python specifier ("" matches).
+	PythonMatches(requiresPython string) bool
+}
+
+// Requirement is a parsed PEP 508 requirement.
+type Requirement struct {
+	Name      string   // normalised
+	Extras    []string // normalised
+	Specifier string   // e.g. ">=1.0,<2"; "" for any
+	// Applies evaluates the marker on the target with the given extra
+	// ("" when no extra is being installed). Nil means no marker.
+	Applies func(extra string) bool
+	// Text is the requirement as written, for messages.
+	Text string
+}
+
+// Options configure Resolve.
+type Options struct {
+	Rules     Rules
+	Index     Index
+	Providers ProviderPrefs
+	// Pre allows pre-releases for every package (pip's --pre).
+	Pre bool
+	// Previous is an existing lock whose pins are preferred while still
+	// valid, except for the names in Upgrade.
+	Previous *Lock
+	Upgrade  []string
+	// OnlyBinary and NoBinary hold normalised names, or ":all:".
+	OnlyBinary, NoBinary []string
+	Target               Target
+}
+
+type candidate struct {
+	version string
+	yanked  bool // every usable file of this version is yanked
+	file    File
+	kind    Provider
+}
+
+type source struct {
+	o      Options
+	ctx    context.Context
+	mu     sync.Mutex
+	cands  map[string][]candidate // by base project name
+	meta   map[string]*Metadata   // by filename
+	prefer map[string]string      // pins from the previous lock
+	roots  []Requirement
+}
+
+// Resolve pins the requirements for opts.Target. An unsatisfiable set
+// gives an error wrapping ErrNoSolution whose message explains why.
+func Resolve(ctx context.Context, requirements []string, opts Options) (*Lock, error) {
+	if opts.Rules == nil || opts.Index == nil {
+		return nil, errors.New("resolve: Options.Rules and Options.Index are required")
+	}
+	s := &source{o: opts, ctx: ctx, cands: map[string][]candidate{}, meta: map[string]*Metadata{}, prefer: map[string]string{}}
+	for _, r := range requirements {
+		req, err := opts.Rules.ParseRequirement(r)
+		if err != nil {
+			return nil, fmt.Errorf("requirement %q: %w", r, err)
+		}
+		s.roots = append(s.roots, req)
+	}
+	if opts.Previous != nil {
+		up := map[string]bool{}
+		for _, u := range opts.Upgrade {
+			up[normalizeName(u)] = true
+		}
+		for _, p := range opts.Previous.Packages {
+			if !up[p.Name] {
+				s.prefer[p.Name] = p.Version
+			}
+		}
+	}
+	pins, deps, err := solver.Solve(ctx, s)
+	if err != nil {
+		if errors.Is(err, solver.ErrNoSolution) {
+			return nil, fmt.Errorf("%w: %s", ErrNoSolution, err.Error())
+		}
+		return nil, err
+	}
+	lock := &Lock{Version: LockVersion, Target: opts.Target, Requirements: append([]string{}, requirements...)}
+	extras := map[string][]string{}
+	for name := range pins {
+		if base, extra, ok := splitExtra(name); ok {
+			extras[base] = append(extras[base], extra)
+		}
+	}
+	for name, v := range pins {
+		if _, _, ok := splitExtra(name); ok {
+			continue
+		}
+		c := s.find(name, v)
+		p := Package{Name: name, Version: v, Provider: c.kind, Filename: c.file.Filename, URL: c.file.URL,
+			SHA256: c.file.SHA256, Size: c.file.Size, Index: c.file.Index, Extras: extras[name]}
+		seen := map[string]bool{}
+		collect := func(n string) {
+			for _, d := range deps[n] {
+				b, _, _ := splitExtra(d)
+				if b != name && !seen[b] {
+					seen[b] = true
+					p.Dependencies = append(p.Dependencies, b)
+				}
+			}
+		}
+		collect(name)
+		for _, e := range extras[name] {
+			collect(name + "[" + e + "]")
+		}
+		sort.Strings(p.Dependencies)
+		sort.Strings(p.Extras)
+		lock.Packages = append(lock.Packages, p)
+	}
+	sort.Slice(lock.Packages, func(i, j int) bool { return lock.Packages[i].Name < lock.Packages[j].Name })
+	return lock, nil
+}
+
+// ErrNoSolution is wrapped when the requirements cannot all be met.
+var ErrNoSolution = errors.New("no solution")
+
+func splitExtra(node string) (base, extra string, ok bool) {
+	i := strings.IndexByte(node, '[')
+	if i < 0 {
+		return node, "", false
+	}
+	return node[:i], strings.TrimSuffix(node[i+1:], "]"), true
+}
+
+func (s *source) find(name, version string) candidate {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.cands[name] {
+		if c.version == version {
+			return c
+		}
+	}
+	return candidate{}
+}
+
+func (s *source) binaryAllowed(name string) (wheel, sdist bool) {
+	wheel, sdist = true, true
+	for _, n := range s.o.OnlyBinary {
+		if n == ":all:" || n == name {
+			sdist = false
+		}
+	}
+	for _, n := range s.o.NoBinary {
+		if n == ":all:" || n == name {
+			wheel = false
+		}
+	}
+	return
+}
+
+func (s *source) load(name string) ([]candidate, error) {
+	s.mu.Lock()
+	if c, ok := s.cands[name]; ok {
+		s.mu.Unlock()
+		return c, nil
+	}
+	s.mu.Unlock()
+	pf, err := s.o.Index.Project(s.ctx, name)
+	if errors.Is(err, ErrProjectNotFound) {
+		pf, err = &ProjectFiles{Name: name}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("project %s: %w", name, err)
+	}
+	wheelOK, sdistOK := s.binaryAllowed(name)
+	order := s.o.Providers.For(name)
+	provRank := func(k Provider) int {
+		for i, p := range order {
+			if p == k {
+				return i
+			}
+		}
+		return -1
+	}
+	type best struct {
+		c          candidate
+		prov, rank int
+		anyLive    bool
+	}
+	byVersion := map[string]*best{}
+	for _, f := range pf.Files {
+		n, v, kind, rank, ok := s.o.Rules.ParseFilename(f.Filename)
+		if !ok || n != name || !s.o.Rules.PythonMatches(f.RequiresPython) {
+			continue
+		}
+		if (kind == ProviderWheel && !wheelOK) || (kind == ProviderSdist && !sdistOK) {
+			continue
+		}
+		pr := provRank(kind)
+		if pr < 0 {
+			continue
+		}
+		b := byVersion[v]
+		// A live file always beats a yanked one; then provider order, then
+		// tag rank, then filename for determinism.
+		better := b == nil || (b.c.yanked && !f.Yanked) ||
+			(b.c.yanked == f.Yanked && (pr < b.prov || (pr == b.prov && (rank < b.rank || (rank == b.rank && f.Filename < b.c.file.Filename)))))
+		if better {
+			byVersion[v] = &best{c: candidate{version: v, yanked: f.Yanked, file: f, kind: kind}, prov: pr, rank: rank}
+		}
+	}
+	var out []candidate
+	for _, b := range byVersion {
+		out = append(out, b.c)
+	}
+	sort.Slice(out, func(i, j int) bool { return s.o.Rules.Compare(out[i].version, out[j].version) > 0 })
+	if pv, ok := s.prefer[name]; ok {
+		for i, c := range out {
+			if c.version == pv && !c.yanked {
+				out = append([]candidate{c}, append(out[:i:i], out[i+1:]...)...)
+				break
+			}
+		}
+	}
+	s.mu.Lock()
+	s.cands[name] = out
+	s.mu.Unlock()
+	return out, nil
+}
+
+// Candidates implements solver.Source; "pkg[extra]" shares pkg's versions.
+func (s *source) Candidates(ctx context.Context, node string) ([]string, error) {
+	base, _, _ := splitExtra(node)
+	cs, err := s.load(base)
+	if err != nil {
+		return nil, err
+	}
+	vs := make([]string, len(cs))
+	for i, c := range cs {
+		vs[i] = c.version
+	}
+	return vs, nil
+}
+
+// Prefetch implements solver.Prefetcher: fetch metadata for the next few
+// candidates in the background, bounded to a few requests at a time.
+func (s *source) Prefetch(node string, versions []string) {
+	base, _, _ := splitExtra(node)
+	for _, v := range versions {
+		c := s.find(base, v)
+		if c.file.Filename == "" || c.kind == ProviderNixpkgs {
+			continue
+		}
+		go func(f File) { _, _ = s.metadata(f) }(c.file)
+	}
+}
+
+func (s *source) metadata(f File) (*Metadata, error) {
+	s.mu.Lock()
+	m, ok := s.meta[f.Filename]
+	s.mu.Unlock()
+	if ok {
+		return m, nil
+	}
+	m, err := s.o.Index.Metadata(s.ctx, f)
+	if err != nil {
+		return nil, fmt.Errorf("metadata of %s: %w", f.Filename, err)
+	}
+	s.mu.Lock()
+	s.meta[f.Filename] = m
+	s.mu.Unlock()
+	return m, nil
+}
+
+func (s *source) dep(r Requirement) []solver.Dep {
+	spec := r.Specifier
+	explicitPre := s.o.Pre
+	yankOK := strings.HasPrefix(strings.TrimSpace(spec), "==")
+	match := func(node string) func(string) bool {
+		var once sync.Once
+		var anyFinal bool
+		return func(v string) bool {
+			c := s.find(r.Name, v)
+			if c.yanked && !yankOK {
+				return false
+			}
+			once.Do(func() {
+				for _, x := range s.cands[r.Name] {
+					if !s.o.Rules.IsPrerelease(x.version) && s.o.Rules.Matches(spec, x.version, false) {
+						anyFinal = true
+						return
+					}
+				}
+			})
+			// Pre-releases count when asked for, when the specifier names
+			// one, or when nothing else could match (PEP 440).
+			pre := explicitPre || !anyFinal
+			return s.o.Rules.Matches(spec, v, pre)
+		}
+	}
+	text := r.Text
+	if text == "" {
+		text = r.Name + spec
+	}
+	out := []solver.Dep{{Name: r.Name, Text: text, Match: match(r.Name)}}
+	for _, e := range r.Extras {
+		out = append(out, solver.Dep{Name: r.Name + "[" + e + "]", Text: text, Match: match(r.Name)})
+	}
+	return out
+}
+
+// Dependencies implements solver.Source.
+func (s *source) Dependencies(ctx context.Context, node, version string) ([]solver.Dep, error) {
+	var out []solver.Dep
+	if node == solver.Root {
+		for _, r := range s.roots {
+			if r.Applies == nil || r.Applies("") {
+				out = append(out, s.dep(r)...)
+			}
+		}
+		return out, nil
+	}
+	base, extra, isExtra := splitExtra(node)
+	c := s.find(base, version)
+	if isExtra {
+		same := version
+		out = append(out, solver.Dep{Name: base, Text: base + "==" + version, Match: func(v string) bool { return v == same }})
+	}
+	m, err := s.metadata(c.file)
+	if err != nil {
+		return nil, err
+	}
+	for _, rd := range m.RequiresDist {
+		r, err := s.o.Rules.ParseRequirement(rd)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: Requires-Dist %q: %w", base, version, rd, err)
+		}
+		if isExtra {
+			// Only the requirements this extra adds.
+			if r.Applies == nil || !r.Applies(extra) || r.Applies("") {
+				continue
+			}
+		} else if r.Applies != nil && !r.Applies("") {
+			continue
+		}
+		out = append(out, s.dep(r)...)
+	}
+	return out, nil
+}

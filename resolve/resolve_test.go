@@ -1,0 +1,232 @@
+package resolve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// fakeRules is a minimal stand-in for pep440/pep508/tags: integer versions
+// with an optional "rc" suffix, one-clause specifiers, markers of the form
+// `extra == "x"`, wheels tagged py3 (rank 1) or manylinux (rank 0, better),
+// cp27 wheels incompatible.
+type fakeRules struct{}
+
+func num(v string) (int, bool) {
+	n, _ := strconv.Atoi(strings.SplitN(v, "rc", 2)[0])
+	return n, strings.Contains(v, "rc")
+}
+
+func (fakeRules) Compare(a, b string) int {
+	x, xp := num(a)
+	y, yp := num(b)
+	switch {
+	case x != y:
+		if x < y {
+			return -1
+		}
+		return 1
+	case xp == yp:
+		return 0
+	case xp:
+		return -1
+	}
+	return 1
+}
+func (fakeRules) IsPrerelease(v string) bool { _, p := num(v); return p }
+func (r fakeRules) Matches(spec, v string, pre bool) bool {
+	if r.IsPrerelease(v) && !pre && !strings.Contains(spec, "rc") {
+		return false
+	}
+	if spec == "" {
+		return true
+	}
+	for _, op := range []string{"==", ">=", "<"} {
+		if strings.HasPrefix(spec, op) {
+			c := r.Compare(v, spec[len(op):])
+			return (op == "==" && c == 0) || (op == ">=" && c >= 0) || (op == "<" && c < 0)
+		}
+	}
+	return false
+}
+func (fakeRules) PythonMatches(rp string) bool { return rp != ">=4" }
+func (fakeRules) ParseFilename(f string) (string, string, Provider, int, bool) {
+	if s, ok := strings.CutSuffix(f, ".tar.gz"); ok {
+		n, v, _ := strings.Cut(s, "-")
+		return n, v, ProviderSdist, 0, true
+	}
+	parts := strings.Split(strings.TrimSuffix(f, ".whl"), "-")
+	if len(parts) != 5 || parts[2] == "cp27" {
+		return "", "", "", 0, false
+	}
+	rank := 1
+	if strings.HasPrefix(parts[4], "manylinux") {
+		rank = 0
+	}
+	return parts[0], parts[1], ProviderWheel, rank, true
+}
+func (fakeRules) ParseRequirement(s string) (Requirement, error) {
+	req, marker, _ := strings.Cut(s, ";")
+	req = strings.TrimSpace(req)
+	r := Requirement{Text: req}
+	if i := strings.IndexAny(req, "=<>"); i >= 0 {
+		r.Specifier = req[i:]
+		req = req[:i]
+	}
+	if i := strings.IndexByte(req, '['); i >= 0 {
+		r.Extras = strings.Split(strings.TrimSuffix(req[i+1:], "]"), ",")
+		req = req[:i]
+	}
+	if req == "" {
+		return r, errors.New("no name")
+	}
+	r.Name = normalizeName(req)
+	if m := strings.TrimSpace(marker); m != "" {
+		want := strings.Trim(strings.TrimPrefix(m, "extra == "), `"`)
+		r.Applies = func(extra string) bool { return extra == want }
+	}
+	return r, nil
+}
+
+type memIndex struct {
+	files map[string][]File
+	deps  map[string][]string // by filename
+}
+
+func (m *memIndex) Project(_ context.Context, name string) (*ProjectFiles, error) {
+	fs, ok := m.files[name]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", name, ErrProjectNotFound)
+	}
+	return &ProjectFiles{Name: name, Files: fs}, nil
+}
+func (m *memIndex) Metadata(_ context.Context, f File) (*Metadata, error) {
+	return &Metadata{RequiresDist: m.deps[f.Filename]}, nil
+}
+
+func idx(spec map[string][]string) *memIndex {
+	m := &memIndex{files: map[string][]File{}, deps: map[string][]string{}}
+	for fn, deps := range spec {
+		fn, yanked := strings.CutPrefix(fn, "!")
+		n, _, _, _, _ := fakeRules{}.ParseFilename(fn)
+		if n == "" {
+			n = strings.SplitN(fn, "-", 2)[0]
+		}
+		rp := ""
+		if strings.Contains(fn, "py4") {
+			fn, rp = strings.Replace(fn, "py4", "py3", 1), ">=4"
+		}
+		m.files[n] = append(m.files[n], File{Filename: fn, URL: "http://x/" + fn, Yanked: yanked, RequiresPython: rp})
+		m.deps[fn] = deps
+	}
+	return m
+}
+
+func pinsOf(l *Lock) string {
+	var s []string
+	for _, p := range l.Packages {
+		s = append(s, p.Name+"=="+p.Version+"("+p.Filename+")")
+	}
+	return strings.Join(s, " ")
+}
+
+func resolveT(t *testing.T, reqs []string, ix *memIndex, mod func(*Options)) (*Lock, error) {
+	t.Helper()
+	o := Options{Rules: fakeRules{}, Index: ix, Target: Target{Python: "3.11", System: "x86_64-linux", Glibc: "2.28"}}
+	if mod != nil {
+		mod(&o)
+	}
+	return Resolve(context.Background(), reqs, o)
+}
+
+func TestResolveScenarios(t *testing.T) {
+	cases := []struct {
+		name  string
+		reqs  []string
+		index map[string][]string
+		mod   func(*Options)
+		want  string // "" when unsatisfiable
+	}{
+		{"best wheel tag wins", []string{"a"}, map[string][]string{
+			"a-1-py3-none-any.whl": nil, "a-1-cp311-cp311-manylinux_2_28_x86_64.whl": nil, "a-1.tar.gz": nil},
+			nil, "a==1(a-1-cp311-cp311-manylinux_2_28_x86_64.whl)"},
+		{"incompatible wheel falls back to sdist", []string{"a"}, map[string][]string{
+			"a-2-cp27-cp27-any.whl": nil, "a-2.tar.gz": nil}, nil, "a==2(a-2.tar.gz)"},
+		{"only-binary drops sdist-only version", []string{"a"}, map[string][]string{
+			"a-2.tar.gz": nil, "a-1-py3-none-any.whl": nil}, func(o *Options) { o.OnlyBinary = []string{":all:"} }, "a==1(a-1-py3-none-any.whl)"},
+		{"no-binary picks sdist", []string{"a"}, map[string][]string{
+			"a-1.tar.gz": nil, "a-1-py3-none-any.whl": nil}, func(o *Options) { o.NoBinary = []string{"a"} }, "a==1(a-1.tar.gz)"},
+		{"provider order prefers sdist", []string{"a"}, map[string][]string{
+			"a-1.tar.gz": nil, "a-1-py3-none-any.whl": nil}, func(o *Options) { o.Providers = ProviderPrefs{"a": {ProviderSdist, ProviderWheel}} }, "a==1(a-1.tar.gz)"},
+		{"requires-python excludes file", []string{"a"}, map[string][]string{
+			"a-2-py4-none-any.whl": nil, "a-1-py3-none-any.whl": nil}, nil, "a==1(a-1-py3-none-any.whl)"},
+		{"yanked skipped", []string{"a"}, map[string][]string{
+			"!a-2-py3-none-any.whl": nil, "a-1-py3-none-any.whl": nil}, nil, "a==1(a-1-py3-none-any.whl)"},
+		{"yanked allowed when pinned", []string{"a==2"}, map[string][]string{
+			"!a-2-py3-none-any.whl": nil, "a-1-py3-none-any.whl": nil}, nil, "a==2(a-2-py3-none-any.whl)"},
+		{"pre-release skipped", []string{"a"}, map[string][]string{
+			"a-2rc1-py3-none-any.whl": nil, "a-1-py3-none-any.whl": nil}, nil, "a==1(a-1-py3-none-any.whl)"},
+		{"--pre takes pre-release", []string{"a"}, map[string][]string{
+			"a-2rc1-py3-none-any.whl": nil, "a-1-py3-none-any.whl": nil}, func(o *Options) { o.Pre = true }, "a==2rc1(a-2rc1-py3-none-any.whl)"},
+		{"only pre-releases exist", []string{"a"}, map[string][]string{
+			"a-2rc1-py3-none-any.whl": nil}, nil, "a==2rc1(a-2rc1-py3-none-any.whl)"},
+		{"extras pull extra deps at same version", []string{"a[x]"}, map[string][]string{
+			"a-1-py3-none-any.whl": {`b; extra == "x"`}, "a-2-py3-none-any.whl": {`b>=2; extra == "x"`, `c; extra == "y"`},
+			"b-1-py3-none-any.whl": nil}, nil, "a==1(a-1-py3-none-any.whl) b==1(b-1-py3-none-any.whl)"},
+		{"marker false drops dep", []string{"a"}, map[string][]string{
+			"a-1-py3-none-any.whl": {`b; extra == "x"`}}, nil, "a==1(a-1-py3-none-any.whl)"},
+		{"backtracks", []string{"a", "b"}, map[string][]string{
+			"a-2-py3-none-any.whl": {"c<2"}, "a-1-py3-none-any.whl": nil, "b-1-py3-none-any.whl": {"c>=2"},
+			"c-1-py3-none-any.whl": nil, "c-2-py3-none-any.whl": nil}, nil,
+			"a==1(a-1-py3-none-any.whl) b==1(b-1-py3-none-any.whl) c==2(c-2-py3-none-any.whl)"},
+		{"unsatisfiable", []string{"a==1"}, map[string][]string{
+			"a-1-py3-none-any.whl": {"b>=2"}, "b-1-py3-none-any.whl": nil}, nil, ""},
+		{"previous lock pin kept", []string{"a"}, map[string][]string{
+			"a-1-py3-none-any.whl": nil, "a-2-py3-none-any.whl": nil},
+			func(o *Options) { o.Previous = &Lock{Packages: []Package{{Name: "a", Version: "1"}}} }, "a==1(a-1-py3-none-any.whl)"},
+		{"upgrade-package moves pin", []string{"a"}, map[string][]string{
+			"a-1-py3-none-any.whl": nil, "a-2-py3-none-any.whl": nil},
+			func(o *Options) {
+				o.Previous = &Lock{Packages: []Package{{Name: "a", Version: "1"}}}
+				o.Upgrade = []string{"A"}
+			}, "a==2(a-2-py3-none-any.whl)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l, err := resolveT(t, c.reqs, idx(c.index), c.mod)
+			if c.want == "" {
+				if !errors.Is(err, ErrNoSolution) || !strings.Contains(err.Error(), "a==1 depends on b>=2") {
+					t.Fatalf("want explained ErrNoSolution, got %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := pinsOf(l); got != c.want {
+				t.Fatalf("got  %s\nwant %s", got, c.want)
+			}
+		})
+	}
+}
+
+func TestResolveLockFields(t *testing.T) {
+	l, err := resolveT(t, []string{"a[x]"}, idx(map[string][]string{
+		"a-1-py3-none-any.whl": {`b; extra == "x"`}, "b-1-py3-none-any.whl": nil}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := l.Packages[0]
+	if fmt.Sprint(a.Extras) != "[x]" || fmt.Sprint(a.Dependencies) != "[b]" || a.URL != "http://x/a-1-py3-none-any.whl" || a.Provider != ProviderWheel {
+		t.Fatalf("%+v", a)
+	}
+	if l.Version != LockVersion || fmt.Sprint(l.Requirements) != "[a[x]]" {
+		t.Fatalf("%+v", l)
+	}
+	if err := WriteLock(t.TempDir()+"/l.json", l); err != nil {
+		t.Fatal(err)
+	}
+}
