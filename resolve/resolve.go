@@ -62,6 +62,14 @@ type Options struct {
 	// OnlyBinary and NoBinary hold normalised names, or ":all:".
 	OnlyBinary, NoBinary []string
 	Target               Target
+	// Hashes turns on hash-checking: for a package named here only files
+	// whose SHA256 (hex, optionally "sha256:"-prefixed) is listed may be
+	// chosen (pip's --hash).
+	Hashes map[string][]string
+	// Nixpkgs, when set, offers the nixpkgs provider's versions. A nixpkgs
+	// candidate brings its dependencies from nixpkgs, so the solver sees it
+	// with none.
+	Nixpkgs NixpkgsCatalog
 }
 
 type candidate struct {
@@ -69,6 +77,7 @@ type candidate struct {
 	yanked  bool // every usable file of this version is yanked
 	file    File
 	kind    Provider
+	nixAttr string
 }
 
 type source struct {
@@ -126,7 +135,7 @@ func Resolve(ctx context.Context, requirements []string, opts Options) (*Lock, e
 		}
 		c := s.find(name, v)
 		p := Package{Name: name, Version: v, Provider: c.kind, Filename: c.file.Filename, URL: c.file.URL,
-			SHA256: c.file.SHA256, Size: c.file.Size, Index: c.file.Index, Extras: extras[name]}
+			SHA256: c.file.SHA256, Size: c.file.Size, Index: c.file.Index, Extras: extras[name], NixAttr: c.nixAttr}
 		seen := map[string]bool{}
 		collect := func(n string) {
 			for _, d := range deps[n] {
@@ -216,7 +225,11 @@ func (s *source) load(name string) ([]candidate, error) {
 		anyLive    bool
 	}
 	byVersion := map[string]*best{}
+	hashes, hashChecking := s.o.Hashes[name]
 	for _, f := range pf.Files {
+		if hashChecking && !containsFold(hashes, f.SHA256) {
+			continue
+		}
 		n, v, kind, rank, ok := s.o.Rules.ParseFilename(f.Filename)
 		if !ok || n != name || !s.o.Rules.PythonMatches(f.RequiresPython) {
 			continue
@@ -235,6 +248,18 @@ func (s *source) load(name string) ([]candidate, error) {
 			(b.c.yanked == f.Yanked && (pr < b.prov || (pr == b.prov && (rank < b.rank || (rank == b.rank && f.Filename < b.c.file.Filename)))))
 		if better {
 			byVersion[v] = &best{c: candidate{version: v, yanked: f.Yanked, file: f, kind: kind}, prov: pr, rank: rank}
+		}
+	}
+	if pr := provRank(ProviderNixpkgs); pr >= 0 && s.o.Nixpkgs != nil && !hashChecking {
+		offers, err := s.o.Nixpkgs.Packages(s.ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		for _, np := range offers {
+			b := byVersion[np.Version]
+			if b == nil || b.c.yanked || pr < b.prov {
+				byVersion[np.Version] = &best{c: candidate{version: np.Version, kind: ProviderNixpkgs, nixAttr: np.Attr}, prov: pr}
+			}
 		}
 	}
 	var out []candidate
@@ -354,6 +379,9 @@ func (s *source) Dependencies(ctx context.Context, node, version string) ([]solv
 		same := version
 		out = append(out, solver.Dep{Name: base, Text: base + "==" + version, Match: func(v string) bool { return v == same }})
 	}
+	if c.kind == ProviderNixpkgs {
+		return out, nil
+	}
 	m, err := s.metadata(c.file)
 	if err != nil {
 		return nil, err
@@ -374,4 +402,16 @@ func (s *source) Dependencies(ctx context.Context, node, version string) ([]solv
 		out = append(out, s.dep(r)...)
 	}
 	return out, nil
+}
+
+func containsFold(list []string, s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, x := range list {
+		if strings.EqualFold(strings.TrimPrefix(x, "sha256:"), s) {
+			return true
+		}
+	}
+	return false
 }

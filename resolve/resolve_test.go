@@ -230,3 +230,54 @@ func TestResolveLockFields(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+type fakeCatalog map[string][]NixPackage
+
+func (f fakeCatalog) Packages(_ context.Context, name string) ([]NixPackage, error) {
+	return f[name], nil
+}
+
+func TestResolveNixpkgsAndHashes(t *testing.T) {
+	ix := idx(map[string][]string{"a-1-py3-none-any.whl": {"b"}, "a-2.tar.gz": {"b"}})
+	for i := range ix.files["a"] {
+		ix.files["a"][i].SHA256 = fmt.Sprintf("%064d", i+1)
+	}
+	cat := fakeCatalog{"b": {{Attr: "b_py", Name: "b", Version: "5"}}, "a": {{Attr: "a", Name: "a", Version: "3"}}}
+	// a's nixpkgs 3 is the newest version and provider order only ranks
+	// files of one version, so it wins; it brings no solver-visible deps.
+	l, err := resolveT(t, []string{"a"}, ix, func(o *Options) { o.Nixpkgs = cat })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pinsOf(l); got != "a==3()" || l.Packages[0].NixAttr != "a" || l.Packages[0].Provider != ProviderNixpkgs {
+		t.Fatalf("got %s %+v", got, l.Packages)
+	}
+	// Without nixpkgs in the order for a, a==2 (sdist) wins and its
+	// dependency b exists only in nixpkgs.
+	l, err = resolveT(t, []string{"a"}, ix, func(o *Options) {
+		o.Nixpkgs = cat
+		o.Providers = ProviderPrefs{"a": {ProviderWheel, ProviderSdist}}
+	})
+	if err != nil || pinsOf(l) != "a==2(a-2.tar.gz) b==5()" {
+		t.Fatalf("got %v %v", l, err)
+	}
+	// Hash-checking: only a-1's hash given, so a==1 must be chosen.
+	wheelHash := ""
+	for _, f := range ix.files["a"] {
+		if strings.HasSuffix(f.Filename, ".whl") {
+			wheelHash = f.SHA256
+		}
+	}
+	l, err = resolveT(t, []string{"a"}, ix, func(o *Options) {
+		o.Nixpkgs = cat
+		o.Hashes = map[string][]string{"a": {"sha256:" + wheelHash}}
+	})
+	if err != nil || pinsOf(l) != "a==1(a-1-py3-none-any.whl) b==5()" || l.Packages[0].SHA256 != wheelHash {
+		t.Fatalf("got %v %v", l, err)
+	}
+	// A hash matching nothing leaves no candidate.
+	_, err = resolveT(t, []string{"a"}, ix, func(o *Options) { o.Hashes = map[string][]string{"a": {"00"}} })
+	if !errors.Is(err, ErrNoSolution) {
+		t.Fatalf("got %v", err)
+	}
+}
