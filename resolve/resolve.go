@@ -85,7 +85,9 @@ type source struct {
 	ctx    context.Context
 	mu     sync.Mutex
 	cands  map[string][]candidate // by base project name
-	meta   map[string]*Metadata   // by filename
+	meta   map[string]*metaCall   // by filename; one request per file
+	sem    chan struct{}          // bounds background prefetches
+	wg     sync.WaitGroup         // background prefetches, waited for before Resolve returns
 	prefer map[string]string      // pins from the previous lock
 	roots  []Requirement
 }
@@ -96,7 +98,8 @@ func Resolve(ctx context.Context, requirements []string, opts Options) (*Lock, e
 	if opts.Rules == nil || opts.Index == nil {
 		return nil, errors.New("resolve: Options.Rules and Options.Index are required")
 	}
-	s := &source{o: opts, ctx: ctx, cands: map[string][]candidate{}, meta: map[string]*Metadata{}, prefer: map[string]string{}}
+	s := &source{o: opts, ctx: ctx, cands: map[string][]candidate{}, meta: map[string]*metaCall{}, prefer: map[string]string{}, sem: make(chan struct{}, 8)}
+	defer s.wg.Wait()
 	for _, r := range requirements {
 		req, err := opts.Rules.ParseRequirement(r)
 		if err != nil {
@@ -304,25 +307,45 @@ func (s *source) Prefetch(node string, versions []string) {
 		if c.file.Filename == "" || c.kind == ProviderNixpkgs {
 			continue
 		}
-		go func(f File) { _, _ = s.metadata(f) }(c.file)
+		select {
+		case s.sem <- struct{}{}:
+		default:
+			return // enough requests in flight; the solver will ask itself
+		}
+		s.wg.Add(1)
+		go func(f File) {
+			defer func() { <-s.sem; s.wg.Done() }()
+			_, _ = s.metadata(f)
+		}(c.file)
 	}
 }
 
+type metaCall struct {
+	done chan struct{}
+	m    *Metadata
+	err  error
+}
+
+// metadata fetches a file's metadata once, however many callers (the solver
+// and prefetchers) ask for it at the same time.
 func (s *source) metadata(f File) (*Metadata, error) {
 	s.mu.Lock()
-	m, ok := s.meta[f.Filename]
+	c, ok := s.meta[f.Filename]
+	if !ok {
+		c = &metaCall{done: make(chan struct{})}
+		s.meta[f.Filename] = c
+	}
 	s.mu.Unlock()
 	if ok {
-		return m, nil
+		<-c.done
+		return c.m, c.err
 	}
-	m, err := s.o.Index.Metadata(s.ctx, f)
-	if err != nil {
-		return nil, fmt.Errorf("metadata of %s: %w", f.Filename, err)
+	c.m, c.err = s.o.Index.Metadata(s.ctx, f)
+	if c.err != nil {
+		c.err = fmt.Errorf("metadata of %s: %w", f.Filename, c.err)
 	}
-	s.mu.Lock()
-	s.meta[f.Filename] = m
-	s.mu.Unlock()
-	return m, nil
+	close(c.done)
+	return c.m, c.err
 }
 
 func (s *source) dep(r Requirement) []solver.Dep {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -94,6 +95,8 @@ func (fakeRules) ParseRequirement(s string) (Requirement, error) {
 type memIndex struct {
 	files map[string][]File
 	deps  map[string][]string // by filename
+	mu    sync.Mutex
+	calls map[string]int
 }
 
 func (m *memIndex) Project(_ context.Context, name string) (*ProjectFiles, error) {
@@ -104,6 +107,12 @@ func (m *memIndex) Project(_ context.Context, name string) (*ProjectFiles, error
 	return &ProjectFiles{Name: name, Files: fs}, nil
 }
 func (m *memIndex) Metadata(_ context.Context, f File) (*Metadata, error) {
+	m.mu.Lock()
+	if m.calls == nil {
+		m.calls = map[string]int{}
+	}
+	m.calls[f.Filename]++
+	m.mu.Unlock()
 	return &Metadata{RequiresDist: m.deps[f.Filename]}, nil
 }
 
@@ -279,5 +288,28 @@ func TestResolveNixpkgsAndHashes(t *testing.T) {
 	_, err = resolveT(t, []string{"a"}, ix, func(o *Options) { o.Hashes = map[string][]string{"a": {"00"}} })
 	if !errors.Is(err, ErrNoSolution) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+func TestMetadataFetchedOncePerFile(t *testing.T) {
+	spec := map[string][]string{"b-1-py3-none-any.whl": nil}
+	for i := 1; i <= 20; i++ {
+		spec["a-"+strconv.Itoa(i)+"-py3-none-any.whl"] = []string{"b>=2"}
+	}
+	spec["a-0-py3-none-any.whl"] = []string{"b"}
+	ix := idx(spec)
+	l, err := resolveT(t, []string{"a"}, ix, nil)
+	if err != nil || pinsOf(l) != "a==0(a-0-py3-none-any.whl) b==1(b-1-py3-none-any.whl)" {
+		t.Fatalf("%v %v", l, err)
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	for f, n := range ix.calls {
+		if n != 1 {
+			t.Errorf("%s fetched %d times", f, n)
+		}
+	}
+	if len(ix.calls) < 2 {
+		t.Errorf("only %d metadata fetches", len(ix.calls))
 	}
 }
