@@ -279,14 +279,18 @@ func (s *state) apply(p *pkg, deps []Dep) (conflictSet, string, error) {
 			for _, qc := range q.cons {
 				bad[qc.from.level] = true
 			}
-			return bad, fmt.Sprintf("%s depends on %s, but %s==%s is already chosen", who(p), d.Text, q.name, q.cands[q.chosen]), nil
+			var others []string
+			for _, qc := range q.cons[:len(q.cons)-1] {
+				others = append(others, says(qc))
+			}
+			return bad, fmt.Sprintf("%s depends on %s while %s", who(p), d.Text, strings.Join(others, " and ")), nil
 		}
 		if q.level < 0 && q.allowed().empty() {
 			bad := conflictSet{}
 			for _, qc := range q.cons {
 				bad[qc.from.level] = true
 			}
-			return bad, fmt.Sprintf("%s depends on %s, and %s", who(p), d.Text, noMatch(q)), nil
+			return bad, fmt.Sprintf("%s and %s", says(c), noMatch(q)), nil
 		}
 	}
 	return nil, "", nil
@@ -307,6 +311,14 @@ func (s *state) undo(p *pkg) {
 	}
 	p.level, p.deps = -1, nil
 	s.trail = s.trail[:len(s.trail)-1]
+}
+
+// says renders a constraint as "x==1 depends on y>=2" or "you require y>=2".
+func says(c constraint) string {
+	if c.from.name == Root {
+		return "you require " + c.text
+	}
+	return who(c.from) + " depends on " + c.text
 }
 
 func who(p *pkg) string {
@@ -336,26 +348,23 @@ func (s *state) explain() string {
 		return "the requirements are unsatisfiable"
 	}
 	var b strings.Builder
+	if f.pkg.name == Root {
+		for _, r := range f.reasons {
+			fmt.Fprintf(&b, "Because %s, the requirements are unsatisfiable. ", r)
+		}
+		return strings.TrimSpace(b.String())
+	}
 	for _, r := range f.reasons {
 		fmt.Fprintf(&b, "Because %s, that version cannot be used. ", r)
 	}
-	if f.pkg.name == Root {
-		b.WriteString("And because of your requirements, the requirements are unsatisfiable.")
-		return b.String()
-	}
 	var froms []string
 	for _, c := range f.cons {
-		if c.from.name == Root {
-			froms = append(froms, "you require "+c.text)
-		} else {
-			froms = append(froms, c.from.name+" depends on "+c.text)
-		}
+		froms = append(froms, says(c))
 	}
 	if len(f.reasons) == 0 {
-		fmt.Fprintf(&b, "Because %s and %s, ", strings.Join(froms, " and "), noMatch(f.pkg))
+		fmt.Fprintf(&b, "Because %s and %s, the requirements are unsatisfiable.", strings.Join(froms, " and "), noMatch(f.pkg))
 	} else {
-		fmt.Fprintf(&b, "So no version of %s allowed by %s can be used, and ", f.pkg.name, strings.Join(froms, " and "))
+		fmt.Fprintf(&b, "So no version of %s can be used. And because %s, the requirements are unsatisfiable.", f.pkg.name, strings.Join(froms, " and "))
 	}
-	b.WriteString("the requirements are unsatisfiable.")
 	return b.String()
 }

@@ -274,3 +274,26 @@ func TestAgainstBruteForce(t *testing.T) {
 		}
 	}
 }
+
+func TestExplanationsNameTheChain(t *testing.T) {
+	cases := []struct {
+		m    *memSource
+		want []string
+	}{
+		{src([]string{"a", "b"}, map[string]map[int][]string{"a": {1: {"c<2"}, 2: {"c<2"}}, "b": {1: {"c>=2"}}, "c": {1: nil, 2: nil}}),
+			[]string{"a==2 depends on c<2 while b==1 depends on c>=2", "a==1 depends on c<2", "because you require a,"}},
+		{src([]string{"a", "c<1"}, map[string]map[int][]string{"a": {1: {"c>=2"}}, "c": {1: nil, 2: nil}}),
+			[]string{"you require c<1 and no version of c matches c<1"}},
+	}
+	for _, c := range cases {
+		_, _, err := Solve(context.Background(), c.m)
+		if !errors.Is(err, ErrNoSolution) {
+			t.Fatalf("got %v", err)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%q lacks %q", err, w)
+			}
+		}
+	}
+}
