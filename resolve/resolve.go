@@ -351,7 +351,10 @@ func (s *source) metadata(f File) (*Metadata, error) {
 func (s *source) dep(r Requirement) []solver.Dep {
 	spec := r.Specifier
 	explicitPre := s.o.Pre
-	yankOK := strings.HasPrefix(strings.TrimSpace(spec), "==")
+	// PEP 592: a yanked file is only eligible for an exact pin, so not for
+	// "==1.*" or a pin combined with other clauses.
+	ts := strings.TrimSpace(spec)
+	yankOK := strings.HasPrefix(ts, "==") && !strings.ContainsAny(ts, "*,")
 	match := func(node string) func(string) bool {
 		var once sync.Once
 		var anyFinal bool

@@ -42,6 +42,8 @@ func (r fakeRules) Matches(spec, v string, pre bool) bool {
 	if r.IsPrerelease(v) && !pre && !strings.Contains(spec, "rc") {
 		return false
 	}
+	spec, _, _ = strings.Cut(spec, ",") // one clause is enough for these tests
+	spec = strings.TrimSuffix(spec, ".*")
 	if spec == "" {
 		return true
 	}
@@ -176,6 +178,8 @@ func TestResolveScenarios(t *testing.T) {
 			"!a-2-py3-none-any.whl": nil, "a-1-py3-none-any.whl": nil}, nil, "a==1(a-1-py3-none-any.whl)"},
 		{"yanked allowed when pinned", []string{"a==2"}, map[string][]string{
 			"!a-2-py3-none-any.whl": nil, "a-1-py3-none-any.whl": nil}, nil, "a==2(a-2-py3-none-any.whl)"},
+		{"yanked not allowed for a wildcard pin", []string{"a==2.*"}, map[string][]string{
+			"!a-2-py3-none-any.whl": nil}, nil, ""},
 		{"pre-release skipped", []string{"a"}, map[string][]string{
 			"a-2rc1-py3-none-any.whl": nil, "a-1-py3-none-any.whl": nil}, nil, "a==1(a-1-py3-none-any.whl)"},
 		{"--pre takes pre-release", []string{"a"}, map[string][]string{
@@ -207,7 +211,7 @@ func TestResolveScenarios(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			l, err := resolveT(t, c.reqs, idx(c.index), c.mod)
 			if c.want == "" {
-				if !errors.Is(err, ErrNoSolution) || !strings.Contains(err.Error(), "a==1 depends on b>=2") {
+				if !errors.Is(err, ErrNoSolution) || (c.name == "unsatisfiable" && !strings.Contains(err.Error(), "a==1 depends on b>=2")) {
 					t.Fatalf("want explained ErrNoSolution, got %v", err)
 				}
 				return
