@@ -10,3 +10,10 @@
 // It does no network I/O: package metadata comes through the Index
 // interface, which package fetch implements.
 package resolve
+
+// Entry points: Resolve(ctx, requirements, Options) returns a *Lock;
+// WriteLock/ReadLock store it; ParseProviderFlags/ProvidersFromMap build
+// the per-package provider order; NixInstantiateCatalog lists what a
+// nixpkgs offers. The standards (versions, markers, tags) reach Resolve
+// through the Rules interface so the search itself, in internal/solver,
+// stays independent of them.
