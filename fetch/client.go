@@ -1,0 +1,180 @@
+package fetch
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/machnix/machnix/resolve"
+)
+
+// ErrHashMismatch means a downloaded file did not have the hash the index gave.
+var ErrHashMismatch = errors.New("sha256 mismatch")
+
+// Client is a PEP 691 index client. It implements resolve.Index and is safe
+// for concurrent use; project pages are cached in memory.
+type Client struct {
+	base string
+	http *http.Client
+
+	mu    sync.Mutex
+	pages map[string]*resolve.ProjectFiles
+}
+
+var _ resolve.Index = (*Client)(nil)
+
+// NewClient returns a client for the simple API at indexURL (ending in /simple/).
+func NewClient(indexURL string) *Client {
+	if !strings.HasSuffix(indexURL, "/") {
+		indexURL += "/"
+	}
+	return &Client{base: indexURL, http: http.DefaultClient, pages: map[string]*resolve.ProjectFiles{}}
+}
+
+// Redact removes the userinfo of a URL so credentials never reach a message.
+func Redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	u.User = nil
+	return u.String()
+}
+
+func (c *Client) get(ctx context.Context, u, accept string) ([]byte, int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, 0, fmt.Errorf("fetch: bad URL %s: %w", Redact(u), err)
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, 0, fmt.Errorf("fetch: GET %s: %w", Redact(u), err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, resp.StatusCode, fmt.Errorf("fetch: reading %s: %w", Redact(u), err)
+	}
+	return b, resp.StatusCode, nil
+}
+
+// Project reads a project's PEP 691 JSON page.
+func (c *Client) Project(ctx context.Context, name string) (*resolve.ProjectFiles, error) {
+	c.mu.Lock()
+	if p, ok := c.pages[name]; ok {
+		c.mu.Unlock()
+		return p, nil
+	}
+	c.mu.Unlock()
+	pageURL := c.base + name + "/"
+	body, code, err := c.get(ctx, pageURL, "application/vnd.pypi.simple.v1+json")
+	if err != nil {
+		return nil, err
+	}
+	if code == http.StatusNotFound {
+		return nil, fmt.Errorf("fetch: %s on %s: %w", name, Redact(c.base), resolve.ErrProjectNotFound)
+	}
+	if code != http.StatusOK {
+		return nil, fmt.Errorf("fetch: GET %s: HTTP %d", Redact(pageURL), code)
+	}
+	var page struct {
+		Files []struct {
+			Filename       string            `json:"filename"`
+			URL            string            `json:"url"`
+			Hashes         map[string]string `json:"hashes"`
+			RequiresPython string            `json:"requires-python"`
+			Yanked         json.RawMessage   `json:"yanked"`
+			CoreMetadata   json.RawMessage   `json:"core-metadata"`
+			DistInfo       json.RawMessage   `json:"dist-info-metadata"`
+			Size           int64             `json:"size"`
+		} `json:"files"`
+	}
+	if err := json.Unmarshal(body, &page); err != nil {
+		return nil, fmt.Errorf("fetch: %s is not a PEP 691 page: %w", Redact(pageURL), err)
+	}
+	base, _ := url.Parse(pageURL)
+	pf := &resolve.ProjectFiles{Name: name, Index: Redact(c.base)}
+	for _, f := range page.Files {
+		ref, err := url.Parse(f.URL)
+		if err != nil {
+			return nil, fmt.Errorf("fetch: %s: bad file URL for %s: %w", Redact(pageURL), f.Filename, err)
+		}
+		rf := resolve.File{Filename: f.Filename, URL: base.ResolveReference(ref).String(),
+			SHA256: f.Hashes["sha256"], Size: f.Size, RequiresPython: f.RequiresPython, Index: pf.Index}
+		var reason string
+		if json.Unmarshal(f.Yanked, &reason) == nil {
+			rf.Yanked, rf.YankedReason = true, reason
+		} else {
+			var b bool
+			_ = json.Unmarshal(f.Yanked, &b)
+			rf.Yanked = b
+		}
+		meta := f.CoreMetadata // PEP 714 name first, then the PEP 658 one
+		if len(meta) == 0 || string(meta) == "false" || string(meta) == "null" {
+			meta = f.DistInfo
+		}
+		if len(meta) > 0 && string(meta) != "false" && string(meta) != "null" {
+			rf.MetadataURL = rf.URL + ".metadata"
+			var hs map[string]string
+			if json.Unmarshal(meta, &hs) == nil {
+				rf.MetadataSHA256 = hs["sha256"]
+			}
+		}
+		pf.Files = append(pf.Files, rf)
+	}
+	c.mu.Lock()
+	c.pages[name] = pf
+	c.mu.Unlock()
+	return pf, nil
+}
+
+// Metadata reads a file's PEP 658 metadata, verifying its hash when given.
+// Range reads and whole-file fallbacks are not implemented yet.
+func (c *Client) Metadata(ctx context.Context, file resolve.File) (*resolve.Metadata, error) {
+	if file.MetadataURL == "" {
+		return nil, fmt.Errorf("fetch: %s has no PEP 658 metadata file and the range-read fallback is not implemented yet", file.Filename)
+	}
+	body, code, err := c.get(ctx, file.MetadataURL, "")
+	if err != nil {
+		return nil, err
+	}
+	if code != http.StatusOK {
+		return nil, fmt.Errorf("fetch: GET %s: HTTP %d", Redact(file.MetadataURL), code)
+	}
+	if file.MetadataSHA256 != "" {
+		sum := sha256.Sum256(body)
+		if got := hex.EncodeToString(sum[:]); got != file.MetadataSHA256 {
+			return nil, fmt.Errorf("fetch: metadata of %s from %s: %w: index says %s, got %s",
+				file.Filename, Redact(file.MetadataURL), ErrHashMismatch, file.MetadataSHA256, got)
+		}
+	}
+	return ParseMetadata(body)
+}
+
+// ParseMetadata reads the fields the solver needs from core metadata (RFC 822 style).
+func ParseMetadata(b []byte) (*resolve.Metadata, error) {
+	msg, err := mail.ReadMessage(io.MultiReader(bytes.NewReader(b), strings.NewReader("\n\n")))
+	if err != nil {
+		return nil, fmt.Errorf("fetch: unreadable core metadata: %w", err)
+	}
+	h := msg.Header
+	m := &resolve.Metadata{Name: h.Get("Name"), Version: h.Get("Version"),
+		RequiresDist: h["Requires-Dist"], RequiresPython: h.Get("Requires-Python"), ProvidesExtra: h["Provides-Extra"]}
+	if m.Name == "" || m.Version == "" {
+		return nil, errors.New("fetch: core metadata lacks Name or Version")
+	}
+	return m, nil
+}

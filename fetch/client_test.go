@@ -1,0 +1,53 @@
+package fetch
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/machnix/machnix/resolve"
+	"github.com/machnix/machnix/testfixtures"
+	"github.com/machnix/machnix/testfixtures/pyindex"
+)
+
+func TestClientReadsJSONAndMetadataWithoutWheel(t *testing.T) {
+	w := testfixtures.Wheel{Name: "foo", Version: "1.2", Requires: []string{"bar>=1", "baz; extra == \"x\""}, Extras: []string{"x"}, RequiresPython: ">=3.8"}
+	s := pyindex.Start(t, []pyindex.Wheel{{Wheel: w, Yanked: true, YankedReason: "bad"}})
+	c := NewClient(s.URL + "/simple")
+	ctx := context.Background()
+	p, err := c.Project(ctx, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Files) != 1 || !p.Files[0].Yanked || p.Files[0].YankedReason != "bad" || p.Files[0].RequiresPython != ">=3.8" {
+		t.Fatalf("files: %+v", p.Files)
+	}
+	m, err := c.Metadata(ctx, p.Files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Name != w.Name || m.Version != w.Version || strings.Join(m.RequiresDist, "|") != strings.Join(w.Requires, "|") || len(m.ProvidesExtra) != 1 {
+		t.Fatalf("metadata: %+v", m)
+	}
+	for _, r := range s.Requests() {
+		if strings.HasSuffix(r, ".whl") {
+			t.Fatalf("wheel downloaded although .metadata exists: %v", s.Requests())
+		}
+	}
+	if _, err := c.Project(ctx, "nope"); !errors.Is(err, resolve.ErrProjectNotFound) {
+		t.Fatalf("missing project: %v", err)
+	}
+	bad := p.Files[0]
+	bad.MetadataSHA256 = strings.Repeat("0", 64)
+	if _, err := c.Metadata(ctx, bad); !errors.Is(err, ErrHashMismatch) {
+		t.Fatalf("hash mismatch not detected: %v", err)
+	}
+}
+
+func TestRedactDropsCredentials(t *testing.T) {
+	got := Redact("https://user:s3cret@example.invalid/simple/")
+	if strings.Contains(got, "s3cret") || strings.Contains(got, "user") {
+		t.Fatalf("credentials leaked: %s", got)
+	}
+}
