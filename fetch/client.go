@@ -142,10 +142,14 @@ func (c *Client) Project(ctx context.Context, name string) (*resolve.ProjectFile
 }
 
 // Metadata reads a file's PEP 658 metadata, verifying its hash when given.
-// Range reads and whole-file fallbacks are not implemented yet.
+// Without a metadata file, a wheel's METADATA is read with HTTP range
+// requests. The whole-file fallback and sdists are not implemented yet.
 func (c *Client) Metadata(ctx context.Context, file resolve.File) (*resolve.Metadata, error) {
 	if file.MetadataURL == "" {
-		return nil, fmt.Errorf("fetch: %s has no PEP 658 metadata file and the range-read fallback is not implemented yet", file.Filename)
+		if strings.HasSuffix(file.Filename, ".whl") {
+			return c.wheelMetadataByRange(ctx, file)
+		}
+		return nil, fmt.Errorf("fetch: %s has no PEP 658 metadata file; reading sdist metadata is not implemented yet", file.Filename)
 	}
 	body, code, err := c.get(ctx, file.MetadataURL, "")
 	if err != nil {

@@ -51,3 +51,40 @@ func TestRedactDropsCredentials(t *testing.T) {
 		t.Fatalf("credentials leaked: %s", got)
 	}
 }
+
+func TestMetadataFallsBackToRangeRead(t *testing.T) {
+	w := testfixtures.Wheel{Name: "foo", Version: "2.0", Requires: []string{"bar<3"},
+		Files: []testfixtures.File{{Path: "foo/big.bin", Data: make([]byte, 1<<20)}}}
+	s := pyindex.Start(t, []pyindex.Wheel{{Wheel: w}})
+	s.SetMetadata(false)
+	c := NewClient(s.URL + "/simple/")
+	ctx := context.Background()
+	p, err := c.Project(ctx, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Files[0].MetadataURL != "" {
+		t.Fatalf("metadata URL although the index has none: %s", p.Files[0].MetadataURL)
+	}
+	m, err := c.Metadata(ctx, p.Files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Version != "2.0" || len(m.RequiresDist) != 1 || m.RequiresDist[0] != "bar<3" {
+		t.Fatalf("metadata: %+v", m)
+	}
+	ranged := 0
+	for _, r := range s.Log() {
+		if strings.HasSuffix(r.Path, ".whl") {
+			if r.Method == "GET" && r.Range == "" {
+				t.Fatalf("whole wheel downloaded for its metadata: %+v", s.Log())
+			}
+			if r.Range != "" {
+				ranged++
+			}
+		}
+	}
+	if ranged == 0 {
+		t.Fatalf("no range request seen: %+v", s.Log())
+	}
+}

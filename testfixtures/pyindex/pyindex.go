@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,12 +40,11 @@ type Wheel struct {
 type Server struct {
 	URL string // base URL; the simple API is at URL+"/simple/"
 
-	// NoMetadata turns PEP 658/714 metadata off, to exercise fallbacks.
-	NoMetadata bool
+	noMetadata atomic.Bool
 
 	mu    sync.Mutex
 	files map[string][]servedFile // normalised project → files
-	log   []string
+	log   []Request
 	dir   string
 }
 
@@ -86,16 +86,38 @@ func Start(t testing.TB, wheels []Wheel) *Server {
 	return s
 }
 
+// Request is one logged request.
+type Request struct {
+	Method string
+	Path   string
+	Range  string // the Range header, empty for a whole-body request
+}
+
+// SetMetadata turns PEP 658/714 metadata on (the default) or off, to
+// exercise clients' fallbacks.
+func (s *Server) SetMetadata(on bool) { s.noMetadata.Store(!on) }
+
 // Requests returns the paths requested so far, in order.
 func (s *Server) Requests() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]string(nil), s.log...)
+	var out []string
+	for _, r := range s.log {
+		out = append(out, r.Path)
+	}
+	return out
+}
+
+// Log returns the requests so far with their Range headers.
+func (s *Server) Log() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.log...)
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	s.log = append(s.log, r.URL.Path)
+	s.log = append(s.log, Request{Method: r.Method, Path: r.URL.Path, Range: r.Header.Get("Range")})
 	s.mu.Unlock()
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	switch {
@@ -137,7 +159,7 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, project strin
 					j.Yanked = f.yankedReason
 				}
 			}
-			if !s.NoMetadata {
+			if !s.noMetadata.Load() {
 				ms := sha256.Sum256(f.meta)
 				j.CoreMetadata = map[string]string{"sha256": hex.EncodeToString(ms[:])}
 			}
@@ -157,7 +179,7 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, project strin
 		if f.yanked {
 			attrs += fmt.Sprintf(` data-yanked="%s"`, html.EscapeString(f.yankedReason))
 		}
-		if !s.NoMetadata {
+		if !s.noMetadata.Load() {
 			ms := sha256.Sum256(f.meta)
 			h := "sha256=" + hex.EncodeToString(ms[:])
 			attrs += fmt.Sprintf(` data-dist-info-metadata="%s" data-core-metadata="%s"`, h, h)
@@ -169,7 +191,7 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, project strin
 
 func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, project, name string) {
 	for _, f := range s.files[project] {
-		if name == f.name+".metadata" && !s.NoMetadata {
+		if name == f.name+".metadata" && !s.noMetadata.Load() {
 			w.Write(f.meta)
 			return
 		}

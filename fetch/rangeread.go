@@ -1,0 +1,96 @@
+package fetch
+
+import (
+	"archive/zip"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/machnix/machnix/resolve"
+)
+
+// httpReaderAt reads byte ranges of a remote file, so archive/zip can read a
+// wheel's central directory and one entry without the whole download.
+type httpReaderAt struct {
+	ctx  context.Context
+	c    *Client
+	url  string
+	size int64
+}
+
+func (r *httpReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	if off >= r.size {
+		return 0, io.EOF
+	}
+	end := off + int64(len(p)) - 1
+	if end >= r.size {
+		end = r.size - 1
+	}
+	req, err := http.NewRequestWithContext(r.ctx, http.MethodGet, r.url, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", off, end))
+	resp, err := r.c.http.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("fetch: range read of %s: %w", Redact(r.url), err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusPartialContent {
+		return 0, fmt.Errorf("fetch: %s: server answered a range request with HTTP %d", Redact(r.url), resp.StatusCode)
+	}
+	n, err := io.ReadFull(resp.Body, p[:end-off+1])
+	if err == nil && n < len(p) {
+		err = io.EOF
+	}
+	return n, err
+}
+
+// remoteSize learns a file's size and whether the server takes ranges.
+func (c *Client) remoteSize(ctx context.Context, u string) (int64, bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u, nil)
+	if err != nil {
+		return 0, false, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, false, fmt.Errorf("fetch: HEAD %s: %w", Redact(u), err)
+	}
+	resp.Body.Close()
+	n, _ := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)
+	return n, resp.StatusCode == http.StatusOK && resp.Header.Get("Accept-Ranges") == "bytes" && n > 0, nil
+}
+
+// wheelMetadataByRange reads only the METADATA entry of a remote wheel.
+func (c *Client) wheelMetadataByRange(ctx context.Context, file resolve.File) (*resolve.Metadata, error) {
+	size, ok, err := c.remoteSize(ctx, file.URL)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("fetch: %s does not accept range requests", Redact(file.URL))
+	}
+	zr, err := zip.NewReader(&httpReaderAt{ctx: ctx, c: c, url: file.URL, size: size}, size)
+	if err != nil {
+		return nil, fmt.Errorf("fetch: %s from %s is not a readable wheel: %w", file.Filename, Redact(file.URL), err)
+	}
+	for _, f := range zr.File {
+		dir, base, found := strings.Cut(f.Name, "/")
+		if found && base == "METADATA" && strings.HasSuffix(dir, ".dist-info") {
+			rc, err := f.Open()
+			if err != nil {
+				return nil, err
+			}
+			defer rc.Close()
+			b, err := io.ReadAll(rc)
+			if err != nil {
+				return nil, fmt.Errorf("fetch: reading METADATA of %s: %w", file.Filename, err)
+			}
+			return ParseMetadata(b)
+		}
+	}
+	return nil, fmt.Errorf("fetch: wheel %s has no .dist-info/METADATA", file.Filename)
+}
