@@ -1,0 +1,169 @@
+package fetch
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/gofrs/flock"
+	"github.com/machnix/machnix/resolve"
+)
+
+// ErrNotCached means an offline fetch needed a file the cache lacks.
+var ErrNotCached = errors.New("not in the cache")
+
+// Artifact is one verified file in the cache.
+type Artifact struct {
+	Name     string `json:"name"`
+	Version  string `json:"version"`
+	Filename string `json:"filename"`
+	Path     string `json:"path"`
+	SHA256   string `json:"sha256"`
+	Size     int64  `json:"size"`
+}
+
+type options struct {
+	cacheDir string
+	offline  bool
+	jobs     int
+	client   *http.Client
+}
+
+// Option configures Fetch.
+type Option func(*options)
+
+// WithCacheDir sets the cache root (default: $MACHNIX_CACHE_DIR, else the
+// user's cache dir + "/machnix").
+func WithCacheDir(dir string) Option { return func(o *options) { o.cacheDir = dir } }
+
+// WithOffline uses only the cache.
+func WithOffline(offline bool) Option { return func(o *options) { o.offline = offline } }
+
+// WithJobs bounds the number of downloads in flight (default 4).
+func WithJobs(n int) Option { return func(o *options) { o.jobs = n } }
+
+// DefaultCacheDir is where the cache lives without WithCacheDir.
+func DefaultCacheDir() (string, error) {
+	if d := os.Getenv("MACHNIX_CACHE_DIR"); d != "" {
+		return d, nil
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("fetch: no cache directory; set MACHNIX_CACHE_DIR: %w", err)
+	}
+	return filepath.Join(d, "machnix"), nil
+}
+
+// Fetch downloads every file of the lock's index-provided packages into the
+// content-addressed cache (sha256/<aa>/<hash>), verifying each hash.
+// Packages without a file (nixpkgs-provided) are skipped.
+func Fetch(ctx context.Context, lock *resolve.Lock, opts ...Option) ([]Artifact, error) {
+	o := options{jobs: 4, client: http.DefaultClient}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.cacheDir == "" {
+		d, err := DefaultCacheDir()
+		if err != nil {
+			return nil, err
+		}
+		o.cacheDir = d
+	}
+	if o.jobs < 1 {
+		o.jobs = 1
+	}
+	var pkgs []resolve.Package
+	for _, p := range lock.Packages {
+		if p.URL != "" {
+			pkgs = append(pkgs, p)
+		}
+	}
+	out := make([]Artifact, len(pkgs))
+	errs := make([]error, len(pkgs))
+	sem := make(chan struct{}, o.jobs)
+	var wg sync.WaitGroup
+	for i, p := range pkgs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			out[i], errs[i] = fetchOne(ctx, &o, p)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func fetchOne(ctx context.Context, o *options, p resolve.Package) (Artifact, error) {
+	if len(p.SHA256) != 64 {
+		return Artifact{}, fmt.Errorf("fetch: %s %s: the lock has no sha256 for %s; re-run machnix resolve", p.Name, p.Version, p.Filename)
+	}
+	dest := filepath.Join(o.cacheDir, "sha256", p.SHA256[:2], p.SHA256)
+	art := Artifact{Name: p.Name, Version: p.Version, Filename: p.Filename, Path: dest, SHA256: p.SHA256}
+	if st, err := os.Stat(dest); err == nil {
+		art.Size = st.Size()
+		return art, nil
+	}
+	if o.offline {
+		return Artifact{}, fmt.Errorf("fetch: %s %s (%s, sha256 %s): %w; run without --offline once", p.Name, p.Version, p.Filename, p.SHA256, ErrNotCached)
+	}
+	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+		return Artifact{}, err
+	}
+	// One lock per blob, so parallel machnix processes download it once.
+	lk := flock.New(dest + ".lock")
+	if err := lk.Lock(); err != nil {
+		return Artifact{}, fmt.Errorf("fetch: locking %s: %w", dest, err)
+	}
+	defer lk.Unlock()
+	if st, err := os.Stat(dest); err == nil {
+		art.Size = st.Size()
+		return art, nil
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dest), p.SHA256+".tmp*")
+	if err != nil {
+		return Artifact{}, err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL, nil)
+	if err != nil {
+		return Artifact{}, fmt.Errorf("fetch: %s: bad URL %s: %w", p.Name, Redact(p.URL), err)
+	}
+	resp, err := o.client.Do(req)
+	if err != nil {
+		return Artifact{}, fmt.Errorf("fetch: %s: GET %s: %w", p.Name, Redact(p.URL), err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return Artifact{}, fmt.Errorf("fetch: %s: GET %s: HTTP %d", p.Name, Redact(p.URL), resp.StatusCode)
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), resp.Body)
+	if err != nil {
+		return Artifact{}, fmt.Errorf("fetch: %s: downloading %s: %w", p.Name, Redact(p.URL), err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != p.SHA256 {
+		return Artifact{}, fmt.Errorf("fetch: %s %s from %s: %w: lock says %s, got %s; the file was deleted",
+			p.Name, p.Version, Redact(p.URL), ErrHashMismatch, p.SHA256, got)
+	}
+	if err := tmp.Close(); err != nil {
+		return Artifact{}, err
+	}
+	if err := os.Rename(tmp.Name(), dest); err != nil {
+		return Artifact{}, err
+	}
+	art.Size = n
+	return art, nil
+}

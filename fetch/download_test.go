@@ -1,0 +1,88 @@
+package fetch
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/machnix/machnix/resolve"
+	"github.com/machnix/machnix/testfixtures"
+	"github.com/machnix/machnix/testfixtures/pyindex"
+)
+
+func lockFor(t *testing.T, s *pyindex.Server, names ...string) *resolve.Lock {
+	t.Helper()
+	c := NewClient(s.URL + "/simple/")
+	lock := &resolve.Lock{}
+	for _, n := range names {
+		p, err := c.Project(context.Background(), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := p.Files[0]
+		lock.Packages = append(lock.Packages, resolve.Package{Name: n, Version: "1.0", Provider: "wheel",
+			Filename: f.Filename, URL: f.URL, SHA256: f.SHA256})
+	}
+	return lock
+}
+
+func TestFetchVerifiesCachesAndWorksOffline(t *testing.T) {
+	s := pyindex.Start(t, []pyindex.Wheel{
+		{Wheel: testfixtures.Wheel{Name: "a", Version: "1.0"}},
+		{Wheel: testfixtures.Wheel{Name: "b", Version: "1.0"}},
+	})
+	lock := lockFor(t, s, "a", "b")
+	cache := t.TempDir()
+	arts, err := Fetch(context.Background(), lock, WithCacheDir(cache), WithJobs(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range arts {
+		data, err := os.ReadFile(a.Path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		if hex.EncodeToString(sum[:]) != lock.Packages[i].SHA256 || a.Size != int64(len(data)) {
+			t.Fatalf("artifact %+v does not match its bytes", a)
+		}
+	}
+	before := len(s.Requests())
+	if _, err := Fetch(context.Background(), lock, WithCacheDir(cache), WithOffline(true)); err != nil {
+		t.Fatalf("offline with a full cache: %v", err)
+	}
+	if len(s.Requests()) != before {
+		t.Fatal("offline fetch made requests")
+	}
+	_, err = Fetch(context.Background(), lock, WithCacheDir(t.TempDir()), WithOffline(true))
+	if !errors.Is(err, ErrNotCached) || !strings.Contains(err.Error(), lock.Packages[0].Filename) {
+		t.Fatalf("offline with empty cache: %v", err)
+	}
+}
+
+func TestFetchHashMismatchDeletesFile(t *testing.T) {
+	s := pyindex.Start(t, []pyindex.Wheel{{Wheel: testfixtures.Wheel{Name: "a", Version: "1.0"}}})
+	lock := lockFor(t, s, "a")
+	lock.Packages[0].SHA256 = strings.Repeat("ab", 32)
+	lock.Packages[0].URL = strings.Replace(lock.Packages[0].URL, "http://", "http://user:pw@", 1)
+	cache := t.TempDir()
+	_, err := Fetch(context.Background(), lock, WithCacheDir(cache))
+	if !errors.Is(err, ErrHashMismatch) || strings.Contains(err.Error(), "pw@") {
+		t.Fatalf("want redacted hash mismatch, got %v", err)
+	}
+	var left []string
+	filepath.Walk(cache, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() && !strings.HasSuffix(p, ".lock") {
+			left = append(left, p)
+		}
+		return nil
+	})
+	if len(left) != 0 {
+		t.Fatalf("files left after mismatch: %v", left)
+	}
+}
