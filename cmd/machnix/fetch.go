@@ -1,0 +1,55 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/machnix/machnix/fetch"
+	"github.com/machnix/machnix/resolve"
+	"github.com/spf13/cobra"
+)
+
+func newFetchCmd() *cobra.Command {
+	var lockPath string
+	var offline, asJSON bool
+	var jobs int
+	cmd := &cobra.Command{
+		Use:   "fetch",
+		Short: "Download and verify every file a lock names into the cache",
+		Long: `fetch downloads each wheel and sdist named in the lock into a content-addressed
+cache ($MACHNIX_CACHE_DIR, else the user's cache directory + /machnix), verifying
+its sha256, and prints the cached paths. A file whose hash does not match is
+deleted and the command fails. Exit codes: 0 ok, 1 a download failed or a file
+is missing offline, 2 bad usage or an unreadable lock.`,
+		Example: `  machnix fetch --lock machnix.lock
+  machnix fetch --offline --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			lock, err := resolve.ReadLock(lockPath)
+			if err != nil {
+				return err
+			}
+			arts, err := fetch.Fetch(cmd.Context(), lock, fetch.WithOffline(offline), fetch.WithJobs(jobs))
+			if err != nil {
+				return problem(err)
+			}
+			if asJSON {
+				if arts == nil {
+					arts = []fetch.Artifact{}
+				}
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(arts)
+			}
+			for _, a := range arts {
+				fmt.Fprintln(cmd.OutOrStdout(), a.Path)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&lockPath, "lock", "machnix.lock", "lock file to fetch")
+	cmd.Flags().BoolVar(&offline, "offline", false, "use only the cache; fail naming any missing file")
+	cmd.Flags().IntVar(&jobs, "jobs", 4, "downloads in flight at once")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the artifacts as JSON")
+	return cmd
+}
