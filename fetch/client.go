@@ -52,23 +52,28 @@ func Redact(raw string) string {
 }
 
 func (c *Client) get(ctx context.Context, u, accept string) ([]byte, int, error) {
+	b, code, _, err := c.getType(ctx, u, accept)
+	return b, code, err
+}
+
+func (c *Client) getType(ctx context.Context, u, accept string) ([]byte, int, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, 0, fmt.Errorf("fetch: bad URL %s: %w", Redact(u), err)
+		return nil, 0, "", fmt.Errorf("fetch: bad URL %s: %w", Redact(u), err)
 	}
 	if accept != "" {
 		req.Header.Set("Accept", accept)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, 0, fmt.Errorf("fetch: GET %s: %w", Redact(u), err)
+		return nil, 0, "", fmt.Errorf("fetch: GET %s: %w", Redact(u), err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, resp.StatusCode, fmt.Errorf("fetch: reading %s: %w", Redact(u), err)
+		return nil, resp.StatusCode, "", fmt.Errorf("fetch: reading %s: %w", Redact(u), err)
 	}
-	return b, resp.StatusCode, nil
+	return b, resp.StatusCode, resp.Header.Get("Content-Type"), nil
 }
 
 // Project reads a project's PEP 691 JSON page.
@@ -80,7 +85,7 @@ func (c *Client) Project(ctx context.Context, name string) (*resolve.ProjectFile
 	}
 	c.mu.Unlock()
 	pageURL := c.base + name + "/"
-	body, code, err := c.get(ctx, pageURL, "application/vnd.pypi.simple.v1+json")
+	body, code, ctype, err := c.getType(ctx, pageURL, "application/vnd.pypi.simple.v1+json, text/html;q=0.1")
 	if err != nil {
 		return nil, err
 	}
@@ -89,6 +94,16 @@ func (c *Client) Project(ctx context.Context, name string) (*resolve.ProjectFile
 	}
 	if code != http.StatusOK {
 		return nil, fmt.Errorf("fetch: GET %s: HTTP %d", Redact(pageURL), code)
+	}
+	if !strings.Contains(ctype, "json") {
+		pf, err := parseHTMLPage(body, pageURL, name, Redact(c.base))
+		if err != nil {
+			return nil, err
+		}
+		c.mu.Lock()
+		c.pages[name] = pf
+		c.mu.Unlock()
+		return pf, nil
 	}
 	var page struct {
 		Files []struct {

@@ -88,3 +88,25 @@ func TestMetadataFallsBackToRangeRead(t *testing.T) {
 		t.Fatalf("no range request seen: %+v", s.Log())
 	}
 }
+
+func TestHTMLFallbackMatchesJSON(t *testing.T) {
+	w := testfixtures.Wheel{Name: "foo", Version: "1.2", Requires: []string{"bar>=1"}, RequiresPython: ">=3.8"}
+	s := pyindex.Start(t, []pyindex.Wheel{{Wheel: w, Yanked: true, YankedReason: "bad"}})
+	ctx := context.Background()
+	fromJSON, err := NewClient(s.URL+"/simple/").Project(ctx, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetJSON(false)
+	fromHTML, err := NewClient(s.URL+"/simple/").Project(ctx, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fromHTML.Files) != 1 || fromHTML.Files[0] != fromJSON.Files[0] {
+		t.Fatalf("HTML %+v\nJSON %+v", fromHTML.Files, fromJSON.Files)
+	}
+	m, err := NewClient(s.URL+"/simple/").Metadata(ctx, fromHTML.Files[0])
+	if err != nil || m.RequiresDist[0] != "bar>=1" {
+		t.Fatalf("metadata via HTML page: %+v %v", m, err)
+	}
+}

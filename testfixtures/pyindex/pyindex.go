@@ -41,6 +41,7 @@ type Server struct {
 	URL string // base URL; the simple API is at URL+"/simple/"
 
 	noMetadata atomic.Bool
+	noJSON     atomic.Bool
 
 	mu    sync.Mutex
 	files map[string][]servedFile // normalised project → files
@@ -97,6 +98,10 @@ type Request struct {
 // exercise clients' fallbacks.
 func (s *Server) SetMetadata(on bool) { s.noMetadata.Store(!on) }
 
+// SetJSON turns PEP 691 JSON pages on (the default) or off; off, every
+// page is PEP 503 HTML whatever the Accept header asks for.
+func (s *Server) SetJSON(on bool) { s.noJSON.Store(!on) }
+
 // Requests returns the paths requested so far, in order.
 func (s *Server) Requests() []string {
 	s.mu.Lock()
@@ -136,7 +141,7 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, project strin
 		http.NotFound(w, r)
 		return
 	}
-	if strings.Contains(r.Header.Get("Accept"), "application/vnd.pypi.simple.v1+json") {
+	if !s.noJSON.Load() && strings.Contains(r.Header.Get("Accept"), "application/vnd.pypi.simple.v1+json") {
 		type jf struct {
 			Filename       string            `json:"filename"`
 			URL            string            `json:"url"`
