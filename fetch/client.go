@@ -24,7 +24,9 @@ var ErrHashMismatch = errors.New("sha256 mismatch")
 // Client is a PEP 691 index client. It implements resolve.Index and is safe
 // for concurrent use; project pages are cached in memory.
 type Client struct {
-	base string
+	base string // without credentials
+	host string
+	user *url.Userinfo
 	http *http.Client
 
 	mu    sync.Mutex
@@ -33,12 +35,79 @@ type Client struct {
 
 var _ resolve.Index = (*Client)(nil)
 
-// NewClient returns a client for the simple API at indexURL (ending in /simple/).
-func NewClient(indexURL string) *Client {
+// ClientOption configures a Client.
+type ClientOption func(*Client)
+
+// WithMaxInFlight bounds the client's concurrent HTTP requests (default 8).
+func WithMaxInFlight(n int) ClientOption {
+	return func(c *Client) {
+		if n < 1 {
+			n = 1
+		}
+		c.http = &http.Client{Transport: &boundedTransport{next: http.DefaultTransport, sem: make(chan struct{}, n)}}
+	}
+}
+
+// NewClient returns a client for the simple API at indexURL (ending in
+// /simple/). Credentials in the URL's userinfo are sent as basic auth to that
+// host only and never appear in URLs the client returns or in its errors.
+func NewClient(indexURL string, opts ...ClientOption) *Client {
 	if !strings.HasSuffix(indexURL, "/") {
 		indexURL += "/"
 	}
-	return &Client{base: indexURL, http: http.DefaultClient, pages: map[string]*resolve.ProjectFiles{}}
+	c := &Client{base: indexURL, pages: map[string]*resolve.ProjectFiles{}}
+	if u, err := url.Parse(indexURL); err == nil {
+		c.host, c.user = u.Host, u.User
+		u.User = nil
+		c.base = u.String()
+	}
+	WithMaxInFlight(8)(c)
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// boundedTransport holds a slot of sem for each request until its body is closed.
+type boundedTransport struct {
+	next http.RoundTripper
+	sem  chan struct{}
+}
+
+func (b *boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	select {
+	case b.sem <- struct{}{}:
+	case <-req.Context().Done():
+		return nil, req.Context().Err()
+	}
+	resp, err := b.next.RoundTrip(req)
+	if err != nil {
+		<-b.sem
+		return nil, err
+	}
+	resp.Body = &releasingBody{ReadCloser: resp.Body, release: func() { <-b.sem }}
+	return resp, nil
+}
+
+type releasingBody struct {
+	io.ReadCloser
+	once    sync.Once
+	release func()
+}
+
+func (r *releasingBody) Close() error {
+	err := r.ReadCloser.Close()
+	r.once.Do(r.release)
+	return err
+}
+
+// authorize adds the index's credentials to requests for the index's host.
+func (c *Client) authorize(req *http.Request) {
+	if c.user == nil || req.URL.Host != c.host {
+		return
+	}
+	pw, _ := c.user.Password()
+	req.SetBasicAuth(c.user.Username(), pw)
 }
 
 // Redact removes the userinfo of a URL so credentials never reach a message.
@@ -64,6 +133,7 @@ func (c *Client) getType(ctx context.Context, u, accept string) ([]byte, int, st
 	if accept != "" {
 		req.Header.Set("Accept", accept)
 	}
+	c.authorize(req)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, 0, "", fmt.Errorf("fetch: GET %s: %w", Redact(u), err)

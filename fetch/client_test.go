@@ -3,7 +3,9 @@ package fetch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/machnix/machnix/resolve"
@@ -108,5 +110,51 @@ func TestHTMLFallbackMatchesJSON(t *testing.T) {
 	m, err := NewClient(s.URL+"/simple/").Metadata(ctx, fromHTML.Files[0])
 	if err != nil || m.RequiresDist[0] != "bar>=1" {
 		t.Fatalf("metadata via HTML page: %+v %v", m, err)
+	}
+}
+
+func TestURLCredentialsUsedAndNeverShown(t *testing.T) {
+	w := testfixtures.Wheel{Name: "foo", Version: "1.0"}
+	s := pyindex.StartAuth(t, "alice", "s3cret", []pyindex.Wheel{{Wheel: w}})
+	ctx := context.Background()
+	authed := strings.Replace(s.URL, "http://", "http://alice:s3cret@", 1) + "/simple/"
+	c := NewClient(authed)
+	p, err := c.Project(ctx, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(p.Files[0].URL, "s3cret") || strings.Contains(p.Index, "s3cret") {
+		t.Fatalf("credentials in returned URLs: %+v", p)
+	}
+	if _, err := c.Metadata(ctx, p.Files[0]); err != nil {
+		t.Fatal(err)
+	}
+	wrong := NewClient(strings.Replace(authed, "s3cret", "wrong", 1))
+	_, err = wrong.Project(ctx, "foo")
+	if err == nil || strings.Contains(err.Error(), "wrong") {
+		t.Fatalf("want a redacted auth failure, got %v", err)
+	}
+}
+
+func TestMaxInFlightBounded(t *testing.T) {
+	var wheels []pyindex.Wheel
+	for i := 0; i < 12; i++ {
+		wheels = append(wheels, pyindex.Wheel{Wheel: testfixtures.Wheel{Name: fmt.Sprintf("p%d", i), Version: "1.0"}})
+	}
+	s := pyindex.Start(t, wheels)
+	c := NewClient(s.URL+"/simple/", WithMaxInFlight(3))
+	var wg sync.WaitGroup
+	for i := 0; i < 12; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := c.Project(context.Background(), fmt.Sprintf("p%d", i)); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if m := s.MaxInFlight(); m > 3 || m < 2 {
+		t.Fatalf("server saw %d requests at once, want 2..3", m)
 	}
 }

@@ -34,6 +34,7 @@ func (r *httpReaderAt) ReadAt(p []byte, off int64) (int, error) {
 		return 0, err
 	}
 	req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", off, end))
+	r.c.authorize(req)
 	resp, err := r.c.http.Do(req)
 	if err != nil {
 		return 0, fmt.Errorf("fetch: range read of %s: %w", Redact(r.url), err)
@@ -55,6 +56,7 @@ func (c *Client) remoteSize(ctx context.Context, u string) (int64, bool, error) 
 	if err != nil {
 		return 0, false, err
 	}
+	c.authorize(req)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return 0, false, fmt.Errorf("fetch: HEAD %s: %w", Redact(u), err)

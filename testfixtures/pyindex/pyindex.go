@@ -42,6 +42,9 @@ type Server struct {
 
 	noMetadata atomic.Bool
 	noJSON     atomic.Bool
+	inFlight   atomic.Int64
+	maxFlight  atomic.Int64
+	user, pass string // basic auth, set before Start returns via StartAuth
 
 	mu    sync.Mutex
 	files map[string][]servedFile // normalised project → files
@@ -58,9 +61,11 @@ type servedFile struct {
 }
 
 // Start writes the wheels into a temp dir and serves them until the test ends.
-func Start(t testing.TB, wheels []Wheel) *Server {
+func Start(t testing.TB, wheels []Wheel) *Server { return start(t, "", "", wheels) }
+
+func start(t testing.TB, user, pass string, wheels []Wheel) *Server {
 	t.Helper()
-	s := &Server{files: map[string][]servedFile{}, dir: t.TempDir()}
+	s := &Server{files: map[string][]servedFile{}, dir: t.TempDir(), user: user, pass: pass}
 	for _, w := range wheels {
 		p, err := testfixtures.WriteWheel(s.dir, w.Wheel)
 		if err != nil {
@@ -120,7 +125,33 @@ func (s *Server) Log() []Request {
 	return append([]Request(nil), s.log...)
 }
 
+// MaxInFlight is the most requests the server was handling at once.
+func (s *Server) MaxInFlight() int64 { return s.maxFlight.Load() }
+
+// StartAuth is Start with HTTP basic auth required on every request.
+func StartAuth(t testing.TB, user, pass string, wheels []Wheel) *Server {
+	return start(t, user, pass, wheels)
+}
+
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	n := s.inFlight.Add(1)
+	defer s.inFlight.Add(-1)
+	for {
+		m := s.maxFlight.Load()
+		if n <= m || s.maxFlight.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	if s.user != "" {
+		u, p, ok := r.BasicAuth()
+		if !ok || u != s.user || p != s.pass {
+			w.Header().Set("WWW-Authenticate", `Basic realm="pyindex"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+	}
+	// Slow each request a little so concurrent clients overlap observably.
+	time.Sleep(5 * time.Millisecond)
 	s.mu.Lock()
 	s.log = append(s.log, Request{Method: r.Method, Path: r.URL.Path, Range: r.Header.Get("Range")})
 	s.mu.Unlock()
