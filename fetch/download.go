@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/gofrs/flock"
 	"github.com/machnix/machnix/resolve"
@@ -131,39 +133,99 @@ func fetchOne(ctx context.Context, o *options, p resolve.Package) (Artifact, err
 		art.Size = st.Size()
 		return art, nil
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dest), p.SHA256+".tmp*")
+	// The partial file survives failed attempts and runs, so a later
+	// attempt resumes it with a Range request; the blob lock guards it.
+	partial := dest + ".partial"
+	const attempts = 5
+	for i := 0; ; i++ {
+		retry, err := download(ctx, o, p, partial)
+		if err == nil {
+			break
+		}
+		if !retry || i == attempts-1 || ctx.Err() != nil {
+			return Artifact{}, err
+		}
+		backoff := time.Duration(50<<i)*time.Millisecond + time.Duration(rand.Int64N(int64(25*time.Millisecond)))
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return Artifact{}, ctx.Err()
+		}
+	}
+	got, n, err := hashFile(partial)
 	if err != nil {
 		return Artifact{}, err
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL, nil)
-	if err != nil {
-		return Artifact{}, fmt.Errorf("fetch: %s: bad URL %s: %w", p.Name, Redact(p.URL), err)
-	}
-	resp, err := o.client.Do(req)
-	if err != nil {
-		return Artifact{}, fmt.Errorf("fetch: %s: GET %s: %w", p.Name, Redact(p.URL), err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return Artifact{}, fmt.Errorf("fetch: %s: GET %s: HTTP %d", p.Name, Redact(p.URL), resp.StatusCode)
-	}
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), resp.Body)
-	if err != nil {
-		return Artifact{}, fmt.Errorf("fetch: %s: downloading %s: %w", p.Name, Redact(p.URL), err)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != p.SHA256 {
+	if got != p.SHA256 {
+		os.Remove(partial)
 		return Artifact{}, fmt.Errorf("fetch: %s %s from %s: %w: lock says %s, got %s; the file was deleted",
 			p.Name, p.Version, Redact(p.URL), ErrHashMismatch, p.SHA256, got)
 	}
-	if err := tmp.Close(); err != nil {
-		return Artifact{}, err
-	}
-	if err := os.Rename(tmp.Name(), dest); err != nil {
+	if err := os.Rename(partial, dest); err != nil {
 		return Artifact{}, err
 	}
 	art.Size = n
 	return art, nil
+}
+
+func hashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	return hex.EncodeToString(h.Sum(nil)), n, err
+}
+
+// download appends the rest of p's file to partial, resuming with Range
+// when partial already has bytes. It says whether a failure is worth a retry.
+func download(ctx context.Context, o *options, p resolve.Package, partial string) (bool, error) {
+	f, err := os.OpenFile(partial, os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	off, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return false, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL, nil)
+	if err != nil {
+		return false, fmt.Errorf("fetch: %s: bad URL %s: %w", p.Name, Redact(p.URL), err)
+	}
+	if u := req.URL.User; u != nil {
+		pw, _ := u.Password()
+		req.SetBasicAuth(u.Username(), pw)
+		req.URL.User = nil
+	}
+	if off > 0 {
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", off))
+	}
+	resp, err := o.client.Do(req)
+	if err != nil {
+		return true, fmt.Errorf("fetch: %s: GET %s: %w", p.Name, Redact(p.URL), err)
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusPartialContent && off > 0:
+	case resp.StatusCode == http.StatusOK:
+		// The server ignored the range: start over.
+		if err := f.Truncate(0); err != nil {
+			return false, err
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return false, err
+		}
+	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable && off > 0:
+		return false, nil // already complete; the hash check decides
+	default:
+		return resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests,
+			fmt.Errorf("fetch: %s: GET %s: HTTP %d", p.Name, Redact(p.URL), resp.StatusCode)
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		return true, fmt.Errorf("fetch: %s: downloading %s: %w", p.Name, Redact(p.URL), err)
+	}
+	return false, f.Close()
 }

@@ -86,3 +86,57 @@ func TestFetchHashMismatchDeletesFile(t *testing.T) {
 		t.Fatalf("files left after mismatch: %v", left)
 	}
 }
+
+func TestFetchRetriesAndResumes(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fault pyindex.Fault
+		n     int
+	}{{"500", pyindex.Fault500, 2}, {"reset", pyindex.FaultReset, 2}, {"truncate", pyindex.FaultTruncate, 1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := pyindex.Start(t, []pyindex.Wheel{{Wheel: testfixtures.Wheel{Name: "a", Version: "1.0",
+				Files: []testfixtures.File{{Path: "a/data.bin", Data: []byte(strings.Repeat("x", 100000))}}}}})
+			lock := lockFor(t, s, "a")
+			s.FailNext(tc.n, tc.fault)
+			arts, err := Fetch(context.Background(), lock, WithCacheDir(t.TempDir()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, _ := os.ReadFile(arts[0].Path)
+			sum := sha256.Sum256(data)
+			if hex.EncodeToString(sum[:]) != lock.Packages[0].SHA256 {
+				t.Fatal("retried download has the wrong hash")
+			}
+			if tc.fault == pyindex.FaultTruncate {
+				resumed := false
+				for _, r := range s.Log() {
+					if strings.HasSuffix(r.Path, ".whl") && strings.HasPrefix(r.Range, "bytes=") && !strings.HasPrefix(r.Range, "bytes=0-") {
+						resumed = true
+					}
+				}
+				if !resumed {
+					t.Fatalf("no resuming Range request: %+v", s.Log())
+				}
+			}
+		})
+	}
+}
+
+func TestFetchGivesUpAfterBoundedRetries(t *testing.T) {
+	s := pyindex.Start(t, []pyindex.Wheel{{Wheel: testfixtures.Wheel{Name: "a", Version: "1.0"}}})
+	lock := lockFor(t, s, "a")
+	s.FailNext(100, pyindex.Fault500)
+	_, err := Fetch(context.Background(), lock, WithCacheDir(t.TempDir()))
+	if err == nil || !strings.Contains(err.Error(), "500") {
+		t.Fatalf("want HTTP 500 error, got %v", err)
+	}
+	got := 0
+	for _, r := range s.Requests() {
+		if strings.HasSuffix(r, ".whl") {
+			got++
+		}
+	}
+	if got != 5 {
+		t.Fatalf("%d attempts, want 5", got)
+	}
+}

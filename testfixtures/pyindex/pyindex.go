@@ -42,6 +42,8 @@ type Server struct {
 
 	noMetadata atomic.Bool
 	noJSON     atomic.Bool
+	faults     atomic.Int64 // requests still to fail
+	faultKind  atomic.Int64
 	inFlight   atomic.Int64
 	maxFlight  atomic.Int64
 	user, pass string // basic auth, set before Start returns via StartAuth
@@ -123,6 +125,21 @@ func (s *Server) Log() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Request(nil), s.log...)
+}
+
+// Fault is a kind of injected failure.
+type Fault int64
+
+const (
+	Fault500      Fault = iota + 1 // answer 500 Internal Server Error
+	FaultReset                     // drop the connection without an answer
+	FaultTruncate                  // on files: send half of the body, then drop the connection
+)
+
+// FailNext makes the next n requests for files (under /files/) fail with kind.
+func (s *Server) FailNext(n int, kind Fault) {
+	s.faultKind.Store(int64(kind))
+	s.faults.Store(int64(n))
 }
 
 // MaxInFlight is the most requests the server was handling at once.
@@ -232,6 +249,22 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, project, name
 			return
 		}
 		if name == f.name {
+			if s.faults.Add(-1) >= 0 {
+				switch Fault(s.faultKind.Load()) {
+				case Fault500:
+					http.Error(w, "injected failure", http.StatusInternalServerError)
+					return
+				case FaultReset:
+					panic(http.ErrAbortHandler)
+				case FaultTruncate:
+					data, _ := os.ReadFile(f.path)
+					w.Header().Set("Content-Length", fmt.Sprint(len(data)))
+					w.WriteHeader(http.StatusOK)
+					w.Write(data[:len(data)/2])
+					w.(http.Flusher).Flush()
+					panic(http.ErrAbortHandler)
+				}
+			}
 			fh, err := os.Open(f.path)
 			if err != nil {
 				http.Error(w, err.Error(), 500)
