@@ -113,9 +113,14 @@ func fetchOne(ctx context.Context, o *options, p resolve.Package) (Artifact, err
 	}
 	dest := filepath.Join(o.cacheDir, "sha256", p.SHA256[:2], p.SHA256)
 	art := Artifact{Name: p.Name, Version: p.Version, Filename: p.Filename, Path: dest, SHA256: p.SHA256}
-	if st, err := os.Stat(dest); err == nil {
-		art.Size = st.Size()
-		return art, nil
+	// A cached blob is rehashed before use: a corrupt one (disk trouble, a
+	// hand edit) is removed and fetched again rather than trusted.
+	if got, n, err := hashFile(dest); err == nil {
+		if got == p.SHA256 {
+			art.Size = n
+			return art, nil
+		}
+		os.Remove(dest)
 	}
 	if o.offline {
 		return Artifact{}, fmt.Errorf("fetch: %s %s (%s, sha256 %s): %w; run without --offline once", p.Name, p.Version, p.Filename, p.SHA256, ErrNotCached)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/machnix/machnix/resolve"
@@ -138,5 +139,61 @@ func TestFetchGivesUpAfterBoundedRetries(t *testing.T) {
 	}
 	if got != 5 {
 		t.Fatalf("%d attempts, want 5", got)
+	}
+}
+
+func TestCorruptCacheEntryIsReplaced(t *testing.T) {
+	s := pyindex.Start(t, []pyindex.Wheel{{Wheel: testfixtures.Wheel{Name: "a", Version: "1.0"}}})
+	lock := lockFor(t, s, "a")
+	cache := t.TempDir()
+	arts, err := Fetch(context.Background(), lock, WithCacheDir(cache))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(arts[0].Path, []byte("garbage"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Fetch(context.Background(), lock, WithCacheDir(cache), WithOffline(true)); !errors.Is(err, ErrNotCached) {
+		t.Fatalf("offline with a corrupt entry: %v", err)
+	}
+	arts, err = Fetch(context.Background(), lock, WithCacheDir(cache))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(arts[0].Path)
+	sum := sha256.Sum256(data)
+	if hex.EncodeToString(sum[:]) != lock.Packages[0].SHA256 {
+		t.Fatal("corrupt cache entry was kept")
+	}
+}
+
+func TestConcurrentFetchersShareCache(t *testing.T) {
+	s := pyindex.Start(t, []pyindex.Wheel{{Wheel: testfixtures.Wheel{Name: "a", Version: "1.0",
+		Files: []testfixtures.File{{Path: "a/d.bin", Data: []byte(strings.Repeat("y", 200000))}}}}})
+	lock := lockFor(t, s, "a")
+	cache := t.TempDir()
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = Fetch(context.Background(), lock, WithCacheDir(cache))
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	gets := 0
+	for _, r := range s.Log() {
+		if r.Method == "GET" && strings.HasSuffix(r.Path, ".whl") {
+			gets++
+		}
+	}
+	if gets != 1 {
+		t.Fatalf("%d downloads of one blob by concurrent fetchers, want 1", gets)
 	}
 }
