@@ -1,0 +1,287 @@
+package oci
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// Format chooses the media types of the image.
+type Format string
+
+const (
+	FormatOCI    Format = "oci"    // OCI image-spec media types (the default)
+	FormatDocker Format = "docker" // Docker schema 2, for registries or tools that need it
+)
+
+// Config is what the image runs and how. It is a plain value so that the CLI
+// and tests build it the same way.
+type Config struct {
+	Entrypoint []string          `json:"entrypoint,omitempty"`
+	Cmd        []string          `json:"cmd,omitempty"`
+	Env        []string          `json:"env,omitempty"`
+	User       string            `json:"user,omitempty"`
+	WorkingDir string            `json:"workingDir,omitempty"`
+	Labels     map[string]string `json:"labels,omitempty"`
+	// ExposedPorts are "8080/tcp" or "8080" (tcp is implied).
+	ExposedPorts []string `json:"exposedPorts,omitempty"`
+	// System is the Nix system the closure was built for, e.g.
+	// "x86_64-linux"; it sets the image's architecture.
+	System string `json:"system"`
+	// Created is the image's creation time, and the mtime of every tar entry.
+	// Zero means Epoch, or SOURCE_DATE_EPOCH when set.
+	Created time.Time `json:"created,omitempty"`
+	Format  Format    `json:"format,omitempty"`
+}
+
+// ErrBadConfig is wrapped by errors about the image configuration.
+var ErrBadConfig = errors.New("oci: bad image config")
+
+// Option adjusts how Build works, not what it builds.
+type Option func(*builder)
+
+// WithCacheDir keeps compressed layers in dir, keyed by their store paths and
+// the tar and compressor settings. Store paths are immutable, so a cached
+// layer stays valid; a rebuild re-tars only layers whose paths changed.
+func WithCacheDir(dir string) Option { return func(b *builder) { b.cacheDir = dir } }
+
+// WithMaxLayers sets the layer budget (default DefaultMaxLayers).
+func WithMaxLayers(n int) Option { return func(b *builder) { b.maxLayers = n } }
+
+// WithJobs sets how many layers are compressed at once. Layers are
+// independent streams, so building them in parallel keeps the output
+// byte-identical.
+func WithJobs(n int) Option { return func(b *builder) { b.jobs = n } }
+
+type builder struct {
+	cacheDir  string
+	maxLayers int
+	jobs      int
+}
+
+// layerSettings names everything that changes a layer's bytes besides its
+// store paths: it is part of every cache key, so changing the compressor or
+// its level can never serve a stale layer.
+const layerSettings = "tar-pax-v1;gzip-stdlib-level6"
+
+// Build makes an image of a closure: layers planned by popularity (see
+// PlanLayers), each a deterministic tar, and a config from cfg. The same
+// closure and config give the same manifest digest on any machine.
+func Build(c Closure, cfg Config, opts ...Option) (v1.Image, error) {
+	b := builder{maxLayers: DefaultMaxLayers, jobs: runtime.GOMAXPROCS(0)}
+	for _, o := range opts {
+		o(&b)
+	}
+	arch, err := architecture(cfg.System)
+	if err != nil {
+		return nil, err
+	}
+	layerType, manifestType, configType := types.OCILayer, types.OCIManifestSchema1, types.OCIConfigJSON
+	if cfg.Format == FormatDocker {
+		layerType, manifestType, configType = types.DockerLayer, types.DockerManifestSchema2, types.DockerConfigJSON
+	} else if cfg.Format != "" && cfg.Format != FormatOCI {
+		return nil, fmt.Errorf("%w: format %q (want oci or docker)", ErrBadConfig, cfg.Format)
+	}
+	created := cfg.Created
+	if created.IsZero() {
+		if created, err = sourceDateEpoch(); err != nil {
+			return nil, err
+		}
+	}
+	plan, err := PlanLayers(c, b.maxLayers)
+	if err != nil {
+		return nil, err
+	}
+	cacheDir := b.cacheDir
+	if cacheDir == "" {
+		tmp, err := os.MkdirTemp("", "machnix-layers-")
+		if err != nil {
+			return nil, err
+		}
+		cacheDir = tmp
+	}
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		return nil, err
+	}
+	layers := make([]*fileLayer, len(plan))
+	errs := make([]error, len(plan))
+	sem := make(chan struct{}, max(1, b.jobs))
+	var wg sync.WaitGroup
+	for i, paths := range plan {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			layers[i], errs[i] = cachedLayer(cacheDir, paths, created)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+
+	img := mutate.MediaType(empty.Image, manifestType)
+	img = mutate.ConfigMediaType(img, configType)
+	adds := make([]mutate.Addendum, len(layers))
+	for i, l := range layers {
+		l.mediaType = layerType
+		adds[i] = mutate.Addendum{Layer: l, History: v1.History{
+			Created:   v1.Time{Time: created},
+			CreatedBy: "machnix: " + strings.Join(plan[i], " "),
+			Comment:   fmt.Sprintf("store paths: %d", len(plan[i])),
+		}}
+	}
+	if img, err = mutate.Append(img, adds...); err != nil {
+		return nil, err
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	cf = cf.DeepCopy()
+	cf.Architecture, cf.OS = arch, "linux"
+	cf.Created = v1.Time{Time: created}
+	cf.Config.Entrypoint, cf.Config.Cmd = cfg.Entrypoint, cfg.Cmd
+	cf.Config.Env, cf.Config.User, cf.Config.WorkingDir = cfg.Env, cfg.User, cfg.WorkingDir
+	cf.Config.Labels = cfg.Labels
+	if len(cfg.ExposedPorts) > 0 {
+		cf.Config.ExposedPorts = map[string]struct{}{}
+		for _, p := range cfg.ExposedPorts {
+			if !strings.Contains(p, "/") {
+				p += "/tcp"
+			}
+			cf.Config.ExposedPorts[p] = struct{}{}
+		}
+	}
+	return mutate.ConfigFile(img, cf)
+}
+
+// architecture maps a Nix system to the OCI architecture name.
+func architecture(system string) (string, error) {
+	switch system {
+	case "x86_64-linux", "":
+		return "amd64", nil
+	case "aarch64-linux":
+		return "arm64", nil
+	}
+	return "", fmt.Errorf("%w: system %q (want x86_64-linux or aarch64-linux)", ErrBadConfig, system)
+}
+
+// sourceDateEpoch honours SOURCE_DATE_EPOCH, the reproducible-builds
+// convention, and otherwise returns Epoch.
+func sourceDateEpoch() (time.Time, error) {
+	s := os.Getenv("SOURCE_DATE_EPOCH")
+	if s == "" {
+		return Epoch, nil
+	}
+	var secs int64
+	if _, err := fmt.Sscan(s, &secs); err != nil || secs < 0 {
+		return time.Time{}, fmt.Errorf("%w: SOURCE_DATE_EPOCH=%q is not a number of seconds", ErrBadConfig, s)
+	}
+	return time.Unix(secs, 0).UTC(), nil
+}
+
+// cachedLayer returns the layer of paths from the cache, writing it first
+// when absent. Writes go to a temporary file that is renamed into place, so
+// a crash or a parallel build never leaves a half-written layer behind.
+func cachedLayer(dir string, paths []string, mtime time.Time) (*fileLayer, error) {
+	sorted := append([]string(nil), paths...)
+	sort.Strings(sorted)
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%d\n", layerSettings, mtime.Unix())
+	for _, p := range sorted {
+		fmt.Fprintln(h, p)
+	}
+	key := hex.EncodeToString(h.Sum(nil))
+	blob := filepath.Join(dir, key+".tar.gz")
+	meta := filepath.Join(dir, key+".json")
+	if raw, err := os.ReadFile(meta); err == nil {
+		var d LayerDigests
+		if json.Unmarshal(raw, &d) == nil {
+			if st, err := os.Stat(blob); err == nil && st.Size() == d.Size {
+				return newFileLayer(blob, d)
+			}
+		}
+	}
+	tmp, err := os.CreateTemp(dir, key+".*.partial")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	d, err := WriteLayer(tmp, paths, mtime)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp.Name(), blob); err != nil {
+		return nil, err
+	}
+	raw, _ := json.Marshal(d)
+	if err := writeFileAtomic(meta, raw); err != nil {
+		return nil, err
+	}
+	return newFileLayer(blob, d)
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.partial")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// fileLayer is a v1.Layer whose compressed bytes sit in a file and whose
+// digests were computed while writing it, so nothing is hashed twice.
+type fileLayer struct {
+	path      string
+	digest    v1.Hash
+	diffID    v1.Hash
+	size      int64
+	mediaType types.MediaType
+}
+
+func newFileLayer(path string, d LayerDigests) (*fileLayer, error) {
+	digest, err := v1.NewHash(d.Digest)
+	if err != nil {
+		return nil, err
+	}
+	diffID, err := v1.NewHash(d.DiffID)
+	if err != nil {
+		return nil, err
+	}
+	return &fileLayer{path: path, digest: digest, diffID: diffID, size: d.Size, mediaType: types.OCILayer}, nil
+}
+
+func (l *fileLayer) Digest() (v1.Hash, error)             { return l.digest, nil }
+func (l *fileLayer) DiffID() (v1.Hash, error)             { return l.diffID, nil }
+func (l *fileLayer) Size() (int64, error)                 { return l.size, nil }
+func (l *fileLayer) MediaType() (types.MediaType, error)  { return l.mediaType, nil }
+func (l *fileLayer) Compressed() (io.ReadCloser, error)   { return os.Open(l.path) }
+func (l *fileLayer) Uncompressed() (io.ReadCloser, error) { return gunzipFile(l.path) }

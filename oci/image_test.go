@@ -1,0 +1,251 @@
+package oci
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/machnix/machnix/testfixtures"
+)
+
+// addToStore makes a real store path with nix-store --add from files
+// written in a temporary directory named name.
+func addToStore(t *testing.T, name string, files map[string]string) string {
+	t.Helper()
+	testfixtures.RequireTool(t, "nix-store")
+	dir := filepath.Join(t.TempDir(), name)
+	for rel, content := range files {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := exec.Command("nix-store", "--add", dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("nix-store --add: %v\n%s", err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func testClosure(t *testing.T, appVersion string) Closure {
+	lib := addToStore(t, "machnix-test-lib", map[string]string{"lib/libx.so": "a library that rarely changes"})
+	app := addToStore(t, "machnix-test-app", map[string]string{"bin/app": "#!/bin/sh\necho " + appVersion + "\n"})
+	return Closure{Root: app, Paths: []StorePath{
+		{Path: lib},
+		{Path: app, References: []string{lib}},
+	}}
+}
+
+var testConfig = Config{
+	Entrypoint: []string{"/bin/app"}, Env: []string{"PATH=/bin"}, System: "x86_64-linux",
+	Labels: map[string]string{"org.example": "yes"}, ExposedPorts: []string{"8080"},
+}
+
+func digestOf(t *testing.T, img v1.Image) v1.Hash {
+	t.Helper()
+	d, err := img.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func layerDigests(t *testing.T, img v1.Image) []v1.Hash {
+	t.Helper()
+	ls, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []v1.Hash
+	for _, l := range ls {
+		d, err := l.Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func TestBuildIsReproducibleAcrossCacheDirs(t *testing.T) {
+	c := testClosure(t, "v1")
+	a, err := Build(c, testConfig, WithCacheDir(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Build(c, testConfig, WithCacheDir(t.TempDir()), WithJobs(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if da, db := digestOf(t, a), digestOf(t, b); da != db {
+		t.Fatalf("same closure, different digests: %s vs %s", da, db)
+	}
+
+	cf, err := a.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cf.Architecture != "amd64" || cf.OS != "linux" || !cf.Created.Time.Equal(Epoch) {
+		t.Errorf("config arch/os/created = %s/%s/%s", cf.Architecture, cf.OS, cf.Created.Time)
+	}
+	if _, ok := cf.Config.ExposedPorts["8080/tcp"]; !ok {
+		t.Errorf("exposed ports %v, want 8080/tcp", cf.Config.ExposedPorts)
+	}
+	// Each layer's history names its store paths, and the diffIDs in the
+	// config are those of the uncompressed layers.
+	ls, _ := a.Layers()
+	if len(cf.History) != len(ls) || len(cf.RootFS.DiffIDs) != len(ls) {
+		t.Fatalf("%d layers, %d history entries, %d diff ids", len(ls), len(cf.History), len(cf.RootFS.DiffIDs))
+	}
+	if !strings.Contains(cf.History[len(ls)-1].CreatedBy, c.Root) {
+		t.Errorf("last layer's history %q should name the root %s", cf.History[len(ls)-1].CreatedBy, c.Root)
+	}
+	for i, l := range ls {
+		rc, err := l.Uncompressed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, _, err := v1.SHA256(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h != cf.RootFS.DiffIDs[i] {
+			t.Errorf("layer %d: diffID %s in config, uncompressed sha256 %s", i, cf.RootFS.DiffIDs[i], h)
+		}
+	}
+}
+
+func TestBuildSourceDateEpoch(t *testing.T) {
+	c := testClosure(t, "v1")
+	t.Setenv("SOURCE_DATE_EPOCH", "1700000000")
+	img, err := Build(c, testConfig, WithCacheDir(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, _ := img.ConfigFile()
+	if want := time.Unix(1700000000, 0).UTC(); !cf.Created.Time.Equal(want) {
+		t.Errorf("created %s, want %s", cf.Created.Time, want)
+	}
+	t.Setenv("SOURCE_DATE_EPOCH", "yesterday")
+	if _, err := Build(c, testConfig); err == nil {
+		t.Error("a malformed SOURCE_DATE_EPOCH must be an error")
+	}
+}
+
+// Changing the application changes only the layer that holds it: the
+// library's layer keeps its digest, so a registry already has it.
+func TestChangingOnePathKeepsOtherLayers(t *testing.T) {
+	cache := t.TempDir()
+	before, err := Build(testClosure(t, "v1"), testConfig, WithCacheDir(cache))
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := Build(testClosure(t, "v2"), testConfig, WithCacheDir(cache))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, a := layerDigests(t, before), layerDigests(t, after)
+	if len(a) != len(b) || len(a) != 2 {
+		t.Fatalf("layers before %d, after %d; want 2 each", len(b), len(a))
+	}
+	if a[0] != b[0] {
+		t.Errorf("the library layer changed: %s → %s", b[0], a[0])
+	}
+	if a[1] == b[1] {
+		t.Errorf("the application layer did not change")
+	}
+}
+
+func TestOutputsRoundTrip(t *testing.T) {
+	c := testClosure(t, "v1")
+	img, err := Build(c, testConfig, WithCacheDir(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := digestOf(t, img)
+
+	// An in-memory registry on 127.0.0.1, as go-containerregistry's own
+	// tests use: push, then pull the manifest back.
+	srv := httptest.NewServer(registry.New())
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	tags := []string{host + "/team/app:v1", host + "/team/app:latest"}
+	if err := Push(context.Background(), img, tags, PushOptions{Keychain: authn.NewMultiKeychain(), Jobs: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tag := range tags {
+		ref, err := name.NewTag(tag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pulled, err := remote.Image(ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := digestOf(t, pulled); got != want {
+			t.Errorf("%s: pulled digest %s, built %s", tag, got, want)
+		}
+	}
+
+	dir := filepath.Join(t.TempDir(), "layout")
+	if err := WriteLayout(dir, img, "v1"); err != nil {
+		t.Fatal(err)
+	}
+	idx, err := layout.ImageIndexFromPath(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Manifests) != 1 || m.Manifests[0].Digest != want {
+		t.Errorf("layout index %+v, want one manifest %s", m.Manifests, want)
+	}
+
+	archive := filepath.Join(t.TempDir(), "app.tar")
+	if err := WriteDockerArchive(archive, img, []string{"example.org/app:v1"}); err != nil {
+		t.Fatal(err)
+	}
+	tag, _ := name.NewTag("example.org/app:v1")
+	loaded, err := tarball.ImageFromPath(archive, &tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCfg, _ := img.ConfigName()
+	if got, _ := loaded.ConfigName(); got != wantCfg {
+		t.Errorf("docker archive config %s, want %s", got, wantCfg)
+	}
+}
+
+func TestBuildRejectsUnknownSystemAndFormat(t *testing.T) {
+	// The closure is real, so only the config can be what is rejected.
+	c := testClosure(t, "v1")
+	if _, err := Build(c, Config{System: "riscv64-linux"}); !errors.Is(err, ErrBadConfig) {
+		t.Errorf("unsupported system: %v, want ErrBadConfig", err)
+	}
+	if _, err := Build(c, Config{Format: "v3"}); !errors.Is(err, ErrBadConfig) {
+		t.Errorf("unknown format: %v, want ErrBadConfig", err)
+	}
+	if _, err := Build(c, Config{Format: FormatDocker}); err != nil {
+		t.Errorf("docker format: %v", err)
+	}
+}

@@ -1,0 +1,156 @@
+package oci
+
+import (
+	"compress/gzip"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+// WriteLayout adds img to the OCI image layout in dir, creating the layout
+// when needed. Blobs already in the layout are not written again.
+func WriteLayout(dir string, img v1.Image, tag string) error {
+	p, err := layout.FromPath(dir)
+	if err != nil {
+		if p, err = layout.Write(dir, empty.Index); err != nil {
+			return fmt.Errorf("oci layout %s: %w", dir, err)
+		}
+	}
+	var opts []layout.Option
+	if tag != "" {
+		opts = append(opts, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": tag}))
+	}
+	if err := p.AppendImage(img, opts...); err != nil {
+		return fmt.Errorf("oci layout %s: %w", dir, err)
+	}
+	return nil
+}
+
+// WriteDockerArchive writes img as a tarball that `docker load` accepts,
+// tagged with each of tags.
+func WriteDockerArchive(path string, img v1.Image, tags []string) error {
+	refs := map[name.Tag]v1.Image{}
+	for _, t := range tags {
+		tag, err := name.NewTag(t)
+		if err != nil {
+			return fmt.Errorf("%w: tag %q: %v", ErrBadConfig, t, err)
+		}
+		refs[tag] = img
+	}
+	if len(refs) == 0 {
+		return fmt.Errorf("%w: a docker archive needs at least one --tag", ErrBadConfig)
+	}
+	tmp := path + ".partial"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	if err := tarball.MultiWrite(refs, f); err != nil {
+		f.Close()
+		return fmt.Errorf("docker archive %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// PushOptions configure Push.
+type PushOptions struct {
+	// Insecure allows plain HTTP to any registry; without it plain HTTP is
+	// used only for localhost and 127.0.0.1.
+	Insecure bool
+	// Jobs is the number of blobs uploaded at once.
+	Jobs int
+	// Keychain resolves credentials; nil means the Docker config keychain
+	// (~/.docker/config.json or $DOCKER_CONFIG, credential helpers, and
+	// $REGISTRY_AUTH_FILE when no Docker config exists, as go-containerregistry
+	// reads them).
+	Keychain authn.Keychain
+	// Transport is the HTTP transport; nil means the default.
+	Transport http.RoundTripper
+}
+
+// Push uploads img to every tag. Blobs the registry already has are
+// skipped (go-containerregistry checks with HEAD, and mounts across
+// repositories of one registry), and transient errors are retried with
+// backoff. Errors never carry credentials: go-containerregistry keeps them
+// in headers.
+func Push(ctx context.Context, img v1.Image, tags []string, o PushOptions) error {
+	kc := o.Keychain
+	if kc == nil {
+		kc = authn.DefaultKeychain
+	}
+	opts := []remote.Option{
+		remote.WithContext(ctx),
+		remote.WithAuthFromKeychain(kc),
+		remote.WithRetryBackoff(remote.Backoff{Duration: 200 * time.Millisecond, Factor: 2, Jitter: 0.2, Steps: 5}),
+	}
+	if o.Jobs > 0 {
+		opts = append(opts, remote.WithJobs(o.Jobs))
+	}
+	if o.Transport != nil {
+		opts = append(opts, remote.WithTransport(o.Transport))
+	}
+	for _, t := range tags {
+		var nameOpts []name.Option
+		if o.Insecure || isLocalhost(t) {
+			nameOpts = append(nameOpts, name.Insecure)
+		}
+		ref, err := name.NewTag(t, nameOpts...)
+		if err != nil {
+			return fmt.Errorf("%w: tag %q: %v", ErrBadConfig, t, err)
+		}
+		if err := remote.Write(ref, img, opts...); err != nil {
+			return fmt.Errorf("pushing %s: %w", ref, err)
+		}
+	}
+	return nil
+}
+
+func isLocalhost(ref string) bool {
+	host, _, _ := strings.Cut(ref, "/")
+	host, _, _ = strings.Cut(host, ":")
+	return host == "localhost" || host == "127.0.0.1" || host == "[::1]"
+}
+
+func gunzipFile(path string) (io.ReadCloser, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &closeBoth{Reader: zr, closers: []io.Closer{zr, f}}, nil
+}
+
+type closeBoth struct {
+	io.Reader
+	closers []io.Closer
+}
+
+func (c *closeBoth) Close() error {
+	var first error
+	for _, cl := range c.closers {
+		if err := cl.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
