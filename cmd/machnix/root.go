@@ -48,6 +48,7 @@ builds it with nix-build, and can ship the result as a layered OCI image.`,
 	root.AddCommand(
 		newDiagnoseCmd(),
 		newFetchCmd(),
+		newImageCmd(),
 	)
 	return root
 }
