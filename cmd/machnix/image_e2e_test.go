@@ -1,0 +1,177 @@
+package main
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/machnix/machnix/testfixtures"
+	"github.com/machnix/machnix/testfixtures/registry"
+)
+
+const imageGreeting = "hello from a machnix image"
+
+// staticStorePath compiles a static program with gcc and adds it to the Nix
+// store, so the image needs nothing but that one path to run.
+func staticStorePath(t *testing.T) string {
+	t.Helper()
+	testfixtures.RequireTool(t, "gcc", "nix-store")
+	src := filepath.Join(t.TempDir(), "hello.c")
+	if err := os.WriteFile(src, []byte(fmt.Sprintf("#include <stdio.h>\nint main(void){puts(%q);return 0;}\n", imageGreeting)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "machnix-e2e-hello")
+	if err := os.MkdirAll(filepath.Join(dir, "bin"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("gcc", "-static", "-O2", "-o", filepath.Join(dir, "bin", "hello"), src).CombinedOutput(); err != nil {
+		t.Fatalf("gcc -static: %v\n%s", err, out)
+	}
+	out, err := exec.Command("nix-store", "--add", dir).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// dockerConfig points the Docker keychain at credentials for host.
+func dockerConfig(t *testing.T, host, user, password string) {
+	t.Helper()
+	dir := t.TempDir()
+	auth := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+	cfg := fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, host, auth)
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// go-containerregistry prefers $HOME/.docker/config.json over
+	// $DOCKER_CONFIG, so HOME moves too.
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("DOCKER_CONFIG", dir)
+}
+
+// blobUploads counts the blob upload requests the registry has served.
+func blobUploads(t *testing.T, r *registry.Registry) int {
+	t.Helper()
+	log, err := os.ReadFile(r.LogPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(log), "\n") {
+		if strings.Contains(line, `http.request.method=PUT`) && strings.Contains(line, "/blobs/uploads/") && strings.Contains(line, "response completed") {
+			n++
+		}
+	}
+	return n
+}
+
+// TestImageEndToEnd pushes an image to a real docker-registry with basic
+// auth, reads it back with skopeo, unpacks it with umoci and runs it with
+// runc: the program in the image prints its greeting with nothing from the
+// host.
+func TestImageEndToEnd(t *testing.T) {
+	testfixtures.RequireTool(t, "skopeo", "umoci", "runc")
+	sp := staticStorePath(t)
+	const user, password = "machnix", "s3cret-Pa55"
+	reg := registry.Start(t, user, password)
+	dockerConfig(t, reg.Host, user, password)
+	tag := reg.Host + "/team/hello:v1"
+	cache := t.TempDir()
+
+	code, out, stderr := runCLI(t, "image", sp, "--tag", tag, "--push", "--cache-dir", cache, "--entrypoint", sp+"/bin/hello")
+	if code != exitOK {
+		t.Fatalf("push: exit %d: %s", code, stderr)
+	}
+	digest := strings.TrimSpace(out)
+	uploads := blobUploads(t, reg)
+	if uploads == 0 {
+		t.Fatal("the registry log shows no blob uploads for the first push")
+	}
+
+	creds := user + ":" + password
+	inspect, err := exec.Command("skopeo", "inspect", "--tls-verify=false", "--creds", creds, "docker://"+tag).Output()
+	if err != nil {
+		t.Fatalf("skopeo inspect: %v", err)
+	}
+	var info struct{ Digest, Architecture string }
+	if err := json.Unmarshal(inspect, &info); err != nil {
+		t.Fatal(err)
+	}
+	if info.Digest != digest || info.Architecture != "amd64" {
+		t.Errorf("skopeo sees %s/%s, machnix printed %s for amd64", info.Digest, info.Architecture, digest)
+	}
+
+	work := t.TempDir()
+	layoutRef := "oci:" + filepath.Join(work, "oci") + ":v1"
+	if out, err := exec.Command("skopeo", "copy", "--src-tls-verify=false", "--src-creds", creds, "docker://"+tag, layoutRef).CombinedOutput(); err != nil {
+		t.Fatalf("skopeo copy: %v\n%s", err, out)
+	}
+	bundle := filepath.Join(work, "bundle")
+	if out, err := exec.Command("umoci", "unpack", "--image", strings.TrimPrefix(layoutRef, "oci:"), bundle).CombinedOutput(); err != nil {
+		t.Fatalf("umoci unpack: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(bundle, "rootfs", "usr")); err == nil {
+		t.Error("the rootfs has /usr: something from outside the closure got in")
+	}
+	setNoTerminal(t, filepath.Join(bundle, "config.json"))
+	id := fmt.Sprintf("machnix-e2e-%d", os.Getpid())
+	run := exec.Command("runc", "run", "--bundle", bundle, id)
+	got, err := run.CombinedOutput()
+	if err != nil {
+		t.Fatalf("runc run: %v\n%s", err, got)
+	}
+	if strings.TrimSpace(string(got)) != imageGreeting {
+		t.Errorf("the container printed %q, want %q", got, imageGreeting)
+	}
+
+	// Nothing changed: the registry has every blob, so none is uploaded.
+	if code, _, stderr := runCLI(t, "image", sp, "--tag", tag, "--push", "--cache-dir", cache, "--entrypoint", sp+"/bin/hello"); code != exitOK {
+		t.Fatalf("second push: exit %d: %s", code, stderr)
+	}
+	if again := blobUploads(t, reg); again != uploads {
+		t.Errorf("an unchanged push uploaded %d blobs", again-uploads)
+	}
+
+	// A wrong password: a clear error that never shows the secret.
+	const wrong = "not-the-Pa55word"
+	dockerConfig(t, reg.Host, user, wrong)
+	code, out, stderr = runCLI(t, "image", sp, "--tag", reg.Host+"/team/hello:v2", "--push", "--cache-dir", cache)
+	if code != exitProblem {
+		t.Fatalf("wrong password: exit %d, want %d", code, exitProblem)
+	}
+	if strings.Contains(out+stderr, wrong) || strings.Contains(out+stderr, base64.StdEncoding.EncodeToString([]byte(user+":"+wrong))) {
+		t.Errorf("the output shows the secret: %s", stderr)
+	}
+	if !strings.Contains(strings.ToUpper(stderr), "UNAUTHORIZED") {
+		t.Errorf("the error should say the registry refused the credentials: %s", stderr)
+	}
+}
+
+func setNoTerminal(t *testing.T, path string) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec map[string]any
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		t.Fatal(err)
+	}
+	proc, _ := spec["process"].(map[string]any)
+	if proc == nil {
+		t.Fatal("runtime config has no process")
+	}
+	proc["terminal"] = false
+	raw, err = json.Marshal(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
