@@ -4,13 +4,16 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/machnix/machnix/testfixtures"
+	"github.com/machnix/machnix/testfixtures/nixpkgs"
 	"github.com/machnix/machnix/testfixtures/registry"
 )
 
@@ -118,13 +121,7 @@ func TestImageEndToEnd(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(bundle, "rootfs", "usr")); err == nil {
 		t.Error("the rootfs has /usr: something from outside the closure got in")
 	}
-	setNoTerminal(t, filepath.Join(bundle, "config.json"))
-	id := fmt.Sprintf("machnix-e2e-%d", os.Getpid())
-	run := exec.Command("runc", "run", "--bundle", bundle, id)
-	got, err := run.CombinedOutput()
-	if err != nil {
-		t.Fatalf("runc run: %v\n%s", err, got)
-	}
+	got := runBundle(t, bundle)
 	if strings.TrimSpace(string(got)) != imageGreeting {
 		t.Errorf("the container printed %q, want %q", got, imageGreeting)
 	}
@@ -173,5 +170,44 @@ func setNoTerminal(t *testing.T, path string) {
 	}
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// runBundle runs an unpacked image with runc and returns what it printed.
+func runBundle(t *testing.T, bundle string) []byte {
+	t.Helper()
+	setNoTerminal(t, filepath.Join(bundle, "config.json"))
+	id := fmt.Sprintf("machnix-e2e-%d-%d", os.Getpid(), time.Now().UnixNano())
+	got, err := exec.Command("runc", "run", "--bundle", bundle, id).CombinedOutput()
+	if err != nil {
+		t.Fatalf("runc run: %v\n%s", err, got)
+	}
+	return got
+}
+
+// TestImageOfFixturePythonRunsInRunc builds an image of the fixture
+// nixpkgs' self-contained python3 and runs it: the interpreter imports the
+// modules that need zlib, OpenSSL and SQLite from the image alone.
+func TestImageOfFixturePythonRunsInRunc(t *testing.T) {
+	testfixtures.RequireTool(t, "umoci", "runc")
+	py := nixpkgs.Build(t, "python3")
+	layoutDir := filepath.Join(t.TempDir(), "oci")
+	const input = "machnix in runc"
+	code, out, stderr := runCLI(t, "image", py, "--oci-layout", layoutDir, "--tag", "python", "--cache-dir", t.TempDir(),
+		"--cmd", "-c", "--cmd", "import sys, zlib, ssl, sqlite3; print(sys.prefix, zlib.crc32(b'"+input+"'))")
+	if code != exitOK {
+		t.Fatalf("image: exit %d: %s", code, stderr)
+	}
+	if !strings.HasPrefix(strings.TrimSpace(out), "sha256:") {
+		t.Fatalf("printed %q, want a manifest digest", out)
+	}
+	bundle := filepath.Join(t.TempDir(), "bundle")
+	if out, err := exec.Command("umoci", "unpack", "--image", layoutDir+":python", bundle).CombinedOutput(); err != nil {
+		t.Fatalf("umoci unpack: %v\n%s", err, out)
+	}
+	got := strings.TrimSpace(string(runBundle(t, bundle)))
+	want := fmt.Sprintf("%s %d", py, crc32.ChecksumIEEE([]byte(input)))
+	if got != want {
+		t.Errorf("the container printed %q, want %q", got, want)
 	}
 }
