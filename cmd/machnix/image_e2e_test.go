@@ -211,3 +211,34 @@ func TestImageOfFixturePythonRunsInRunc(t *testing.T) {
 		t.Errorf("the container printed %q, want %q", got, want)
 	}
 }
+
+// A registry that fails the first uploads (500s and dropped connections,
+// through a proxy on 127.0.0.1): the push retries and succeeds, and the
+// registry then serves the image machnix printed.
+func TestImagePushRetriesTransientFailures(t *testing.T) {
+	testfixtures.RequireTool(t, "skopeo")
+	sp := staticStorePath(t)
+	reg := registry.Start(t, "", "")
+	proxy := registry.StartFaultProxy(t, reg.Host, 3)
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+
+	code, out, stderr := runCLI(t, "image", sp, "--tag", proxy.Host+"/team/hello:v1", "--push", "--cache-dir", t.TempDir(), "--jobs", "1")
+	if code != exitOK {
+		t.Fatalf("push through the faulty proxy: exit %d: %s", code, stderr)
+	}
+	if proxy.Injected() != 3 {
+		t.Fatalf("the proxy injected %d failures, want 3: the push did not meet them", proxy.Injected())
+	}
+	inspect, err := exec.Command("skopeo", "inspect", "--tls-verify=false", "docker://"+reg.Host+"/team/hello:v1").Output()
+	if err != nil {
+		t.Fatalf("skopeo inspect: %v", err)
+	}
+	var info struct{ Digest string }
+	if err := json.Unmarshal(inspect, &info); err != nil {
+		t.Fatal(err)
+	}
+	if info.Digest != strings.TrimSpace(out) {
+		t.Errorf("the registry holds %s, machnix printed %s", info.Digest, strings.TrimSpace(out))
+	}
+}
