@@ -1,12 +1,79 @@
 # A small stand-in for nixpkgs, for machnix's tests. It offers, with
-# nixpkgs' names, only what the tests need; production code never knows it
-# is not the real thing. Builders run on the host (Debian's nix-bin has
-# sandbox = false), so they may use /bin/sh, cp, ldd and patchelf.
+# nixpkgs' names and argument conventions, only what the generated
+# expressions use; production code never knows it is not the real thing.
+# Builders run on the host (Debian's nix-bin has sandbox = false), so they
+# may use /bin/sh, cp, ldd, curl and patchelf.
 { system ? builtins.currentSystem, ... }:
 let
   hostPath = "/usr/local/bin:/usr/bin:/bin";
+  hostTriple = if system == "aarch64-linux" then "aarch64-linux-gnu" else "x86_64-linux-gnu";
 
-  python311 = derivation {
+  hostLibs = name: libs: derivation {
+    inherit name system hostTriple;
+    builder = "/bin/sh";
+    args = [ ./host-libs-builder.sh ];
+    PATH = hostPath;
+    libs = builtins.concatStringsSep " " libs;
+  };
+
+  # A marker derivation: the wheel builder patches ELF files when it finds
+  # this among nativeBuildInputs, as the real setup hook would.
+  marker = name: derivation {
+    inherit name system;
+    builder = "/bin/sh";
+    args = [ "-c" "echo ${name} > $out" ];
+  };
+
+  fetchurl = { url, hash ? "", sha256 ? "", name ? baseNameOf url }: derivation {
+    inherit name system url;
+    builder = "/bin/sh";
+    args = [ ./fetchurl-builder.sh ];
+    PATH = hostPath;
+    outputHashMode = "flat";
+    outputHashAlgo = "sha256";
+    outputHash = if hash != "" then hash else sha256;
+  };
+
+  mkPython = basePython: let
+    python = basePython // {
+      pkgs = pythonPackages;
+      withPackages = f: derivation {
+        name = "python3-3.11-env";
+        inherit system;
+        builder = "/bin/sh";
+        args = [ ./env-builder.sh ];
+        PATH = hostPath;
+        python = basePython;
+        inherit (basePython) sitePackages;
+        packages = f pythonPackages;
+      };
+    };
+    pythonPackages = {
+      inherit python;
+      # Accepts the argument names of nixpkgs'
+      # pkgs/development/interpreters/python/mk-python-derivation.nix that
+      # machnix generates; only format = "wheel" is implemented.
+      buildPythonPackage =
+        { pname, version, src, format ? "setuptools", nativeBuildInputs ? [ ], buildInputs ? [ ]
+        , dependencies ? [ ], propagatedBuildInputs ? [ ], dontStrip ? false
+        , autoPatchelfIgnoreMissingDeps ? [ ], pythonImportsCheck ? [ ], preFixup ? "", ... }:
+        assert format == "wheel";
+        derivation {
+          name = "python3.11-${pname}-${version}";
+          inherit system src nativeBuildInputs buildInputs preFixup;
+          builder = "/bin/sh";
+          args = [ ./wheel-builder.sh ];
+          PATH = hostPath;
+          python = basePython;
+          inherit (basePython) sitePackages;
+          dependencies = dependencies ++ propagatedBuildInputs;
+          autoPatchelfIgnoreMissingDeps = autoPatchelfIgnoreMissingDeps;
+          pythonImportsCheck = pythonImportsCheck;
+        };
+    };
+  in python;
+
+  basePython311 = derivation {
     name = "python3-3.11";
     inherit system;
     builder = "/bin/sh";
@@ -18,8 +85,12 @@ let
     executable = "python3.11";
   };
 in
-{
-  inherit system;
+rec {
+  inherit system fetchurl;
+  python311 = mkPython basePython311;
   python3 = python311;
-  inherit python311;
+  autoPatchelfHook = marker "auto-patchelf-hook";
+  autoAddDriverRunpath = marker "auto-add-driver-runpath";
+  zlib = hostLibs "zlib-fixture" [ "libz.so.1" ];
+  stdenv.cc.cc.lib = hostLibs "gcc-lib-fixture" [ "libstdc++.so.6" "libgcc_s.so.1" "libgomp.so.1" ];
 }
