@@ -28,7 +28,11 @@ var ErrCannotGenerate = errors.New("cannot generate a Nix expression")
 // of pkgs/by-name/au/auto-patchelf/source/auto-patchelf.py. dontStrip and
 // the driver-only autoPatchelfIgnoreMissingDeps follow
 // pkgs/development/python-modules/torch/bin/default.nix.
-func Generate(lock *resolve.Lock, report *autopatch.NativeReport) ([]byte, error) {
+func Generate(lock *resolve.Lock, report *autopatch.NativeReport, opts ...GenerateOption) ([]byte, error) {
+	var g generator
+	for _, o := range opts {
+		o(&g)
+	}
 	wheels := map[string]*autopatch.WheelReport{}
 	if report != nil {
 		for i := range report.Wheels {
@@ -56,10 +60,18 @@ func Generate(lock *resolve.Lock, report *autopatch.NativeReport) ([]byte, error
 			if w == nil {
 				return nil, fmt.Errorf("%w: no native report for the wheel of %s; run diagnose on the fetched wheels", ErrCannotGenerate, p.Name)
 			}
-			if len(w.Missing) > 0 {
-				return nil, fmt.Errorf("%w: %s needs %s, which nothing provides", ErrCannotGenerate, p.Name, strings.Join(w.Missing, ", "))
+			var missing, ignored []string
+			for _, m := range w.Missing {
+				if g.ignoreMissing[m] {
+					ignored = append(ignored, m)
+				} else {
+					missing = append(missing, m)
+				}
 			}
-			if err := writeWheel(&b, p, w); err != nil {
+			if len(missing) > 0 {
+				return nil, fmt.Errorf("%w: %s needs %s, which nothing provides", ErrCannotGenerate, p.Name, strings.Join(missing, ", "))
+			}
+			if err := writeWheel(&b, p, w, ignored); err != nil {
 				return nil, err
 			}
 		default:
@@ -70,7 +82,26 @@ func Generate(lock *resolve.Lock, report *autopatch.NativeReport) ([]byte, error
 	return b.Bytes(), nil
 }
 
-func writeWheel(b *bytes.Buffer, p resolve.Package, w *autopatch.WheelReport) error {
+// GenerateOption adjusts Generate.
+type GenerateOption func(*generator)
+
+type generator struct{ ignoreMissing map[string]bool }
+
+// WithIgnoreMissing lets the named sonames stay unresolved: they are added
+// to autoPatchelfIgnoreMissingDeps instead of stopping generation, for
+// libraries the user knows come at run time.
+func WithIgnoreMissing(sonames ...string) GenerateOption {
+	return func(g *generator) {
+		if g.ignoreMissing == nil {
+			g.ignoreMissing = map[string]bool{}
+		}
+		for _, s := range sonames {
+			g.ignoreMissing[s] = true
+		}
+	}
+}
+
+func writeWheel(b *bytes.Buffer, p resolve.Package, w *autopatch.WheelReport, ignored []string) error {
 	sri, err := sriHash(p.SHA256)
 	if err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrCannotGenerate, p.Name, err)
@@ -94,9 +125,9 @@ func writeWheel(b *bytes.Buffer, p resolve.Package, w *autopatch.WheelReport) er
 	}
 	fmt.Fprintf(b, "      dependencies = [ %s ];\n", strings.Join(deps, " "))
 	b.WriteString("      dontStrip = true;\n")
-	ignore := make([]string, len(w.Driver))
-	for i, d := range w.Driver {
-		ignore[i] = nixString(d)
+	var ignore []string
+	for _, d := range append(append([]string(nil), w.Driver...), ignored...) {
+		ignore = append(ignore, nixString(d))
 	}
 	fmt.Fprintf(b, "      autoPatchelfIgnoreMissingDeps = [ %s ];\n", strings.Join(ignore, " "))
 	if len(w.WheelDeps) > 0 {

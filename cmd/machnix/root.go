@@ -49,6 +49,8 @@ builds it with nix-build, and can ship the result as a layered OCI image.`,
 		newDiagnoseCmd(),
 		newFetchCmd(),
 		newImageCmd(),
+		newGenCmd(),
+		newBuildCmd(),
 	)
 	return root
 }

@@ -1,0 +1,313 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/machnix/machnix/autopatch"
+	"github.com/machnix/machnix/fetch"
+	"github.com/machnix/machnix/nixbuild"
+	"github.com/machnix/machnix/resolve"
+)
+
+// lockInputs are what every Nix-facing command needs from a lock: the lock,
+// its fetched files, and their native report.
+type lockInputs struct {
+	lock      *resolve.Lock
+	artifacts []fetch.Artifact
+	report    *autopatch.NativeReport
+}
+
+// prepareLock reads the lock, fetches (or finds in the cache) its files and
+// inspects the wheels.
+func prepareLock(ctx context.Context, lockPath string, cfg *config, offline bool) (*lockInputs, error) {
+	lock, err := resolve.ReadLock(lockPath)
+	if err != nil {
+		return nil, err
+	}
+	arts, err := fetch.Fetch(ctx, lock, fetch.WithOffline(offline))
+	if err != nil {
+		return nil, problem(err)
+	}
+	var wheels []string
+	for _, a := range arts {
+		if strings.HasSuffix(a.Filename, ".whl") {
+			// The cache names blobs by hash; autopatch takes name,
+			// version and tags from the wheel's own metadata.
+			wheels = append(wheels, a.Path)
+		}
+	}
+	report, err := autopatch.Inspect(ctx, wheels, autopatch.WithSystem(lock.Target.System),
+		autopatch.WithSonames(cfg.Sonames), autopatch.WithNixLocate(true))
+	if err != nil {
+		return nil, err
+	}
+	return &lockInputs{lock: lock, artifacts: arts, report: report}, nil
+}
+
+// missingDiagnosis describes every unprovided library, with the fix, or
+// returns "" when nothing is missing (after ignore).
+func missingDiagnosis(report *autopatch.NativeReport, ignore []string) string {
+	skip := map[string]bool{}
+	for _, s := range ignore {
+		skip[s] = true
+	}
+	var b strings.Builder
+	for _, w := range report.Wheels {
+		for _, e := range w.ELFs {
+			for _, d := range e.Deps {
+				if d.Status != autopatch.StatusMissing || skip[d.Soname] {
+					continue
+				}
+				fmt.Fprintf(&b, "  %s %s: %s needs %s, which nothing provides\n", w.Name, w.Version, e.Path, d.Soname)
+				fmt.Fprintf(&b, "    fix: add to machnix.toml\n      [sonames]\n      %q = \"<nixpkgs attribute>\"\n    or pass --ignore-missing %s if it comes at run time\n", d.Soname, d.Soname)
+			}
+		}
+	}
+	return b.String()
+}
+
+type genFlags struct {
+	lock          string
+	out           string
+	offline       bool
+	ignoreMissing []string
+}
+
+func addGenFlags(cmd *cobra.Command, fl *genFlags) {
+	f := cmd.Flags()
+	f.StringVar(&fl.lock, "lock", "machnix.lock", "lock file")
+	f.BoolVar(&fl.offline, "offline", false, "use only files already in the cache")
+	f.StringArrayVar(&fl.ignoreMissing, "ignore-missing", nil, "soname allowed to stay unresolved (repeatable)")
+}
+
+// generate runs the stages up to the expression and stops before Nix when a
+// library is missing.
+func generate(cmd *cobra.Command, fl genFlags) (*lockInputs, []byte, error) {
+	cfg, err := configFor(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	in, err := prepareLock(cmd.Context(), fl.lock, cfg, fl.offline)
+	if err != nil {
+		return nil, nil, err
+	}
+	if d := missingDiagnosis(in.report, fl.ignoreMissing); d != "" {
+		return nil, nil, problem(fmt.Errorf("native libraries are missing; stopping before Nix:\n%s", strings.TrimRight(d, "\n")))
+	}
+	expr, err := nixbuild.Generate(in.lock, in.report, nixbuild.WithIgnoreMissing(fl.ignoreMissing...))
+	if err != nil {
+		return nil, nil, problem(err)
+	}
+	return in, expr, nil
+}
+
+func newGenCmd() *cobra.Command {
+	var fl genFlags
+	cmd := &cobra.Command{
+		Use:   "gen --lock machnix.lock -o DIR",
+		Short: "Write the Nix expression for a lock",
+		Long: `gen fetches the lock's files, checks every native library the wheels need, and
+writes DIR/default.nix and a copy of the lock. default.nix takes
+{ pkgs ? import <nixpkgs> {}, python ? pkgs.pythonXY } and builds
+python.withPackages over one buildPythonPackage per wheel.
+
+Exit codes: 0 written; 1 a library is missing or a download failed; 2 bad
+usage or a bad lock.`,
+		Example: `  machnix gen --lock machnix.lock -o nix/
+  nix-build nix/`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, expr, err := generate(cmd, fl)
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(fl.out, 0o755); err != nil {
+				return err
+			}
+			lockData, err := os.ReadFile(fl.lock)
+			if err != nil {
+				return err
+			}
+			for name, data := range map[string][]byte{"default.nix": expr, "machnix.lock": lockData} {
+				if err := writeAtomic(filepath.Join(fl.out, name), data); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), filepath.Join(fl.out, "default.nix"))
+			return nil
+		},
+	}
+	addGenFlags(cmd, &fl)
+	cmd.Flags().StringVarP(&fl.out, "output", "o", ".", "directory to write default.nix and machnix.lock into")
+	return cmd
+}
+
+type buildFlags struct {
+	genFlags
+	outLink  string
+	nixPath  []string
+	args     []string
+	maxJobs  string
+	cores    string
+	builders string
+	options  []string
+}
+
+func newBuildCmd() *cobra.Command {
+	var fl buildFlags
+	cmd := &cobra.Command{
+		Use:   "build --lock machnix.lock [-o result]",
+		Short: "Build a lock's Python environment with nix-build",
+		Long: `build runs fetch → diagnose → gen → nix-build and prints the environment's
+store path, keeping the out-link (-o, default ./result). A wheel whose native
+library nothing provides stops the build before Nix, with the fix. The
+wheels machnix fetched are added to the store first, so Nix downloads
+nothing twice. An unchanged lock, config and options with the out-link still
+in place is an immediate no-op.
+
+Nix options pass through: -I, --arg, --max-jobs, --cores, --builders and
+--option NAME=VALUE.
+
+Exit codes: 0 built; 1 a library is missing, a download or the build failed;
+2 bad usage or a bad lock.`,
+		Example: `  machnix build --lock machnix.lock
+  machnix build --lock machnix.lock -I nixpkgs=channel:nixos-unstable --max-jobs 8 --builders 'ssh://big x86_64-linux'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runBuild(cmd, fl) },
+	}
+	addGenFlags(cmd, &fl.genFlags)
+	f := cmd.Flags()
+	f.StringVarP(&fl.outLink, "out-link", "o", "result", "result symlink")
+	f.StringArrayVarP(&fl.nixPath, "include", "I", nil, "nix search path entry, e.g. nixpkgs=/path (repeatable)")
+	f.StringArrayVar(&fl.args, "arg", nil, "NAME=EXPR passed as --arg NAME EXPR (repeatable)")
+	f.StringVar(&fl.maxJobs, "max-jobs", "", "nix-build --max-jobs")
+	f.StringVar(&fl.cores, "cores", "", "nix-build --cores")
+	f.StringVar(&fl.builders, "builders", "", "nix-build --builders (remote builders)")
+	f.StringArrayVar(&fl.options, "option", nil, "NAME=VALUE passed as --option NAME VALUE (repeatable)")
+	return cmd
+}
+
+func runBuild(cmd *cobra.Command, fl buildFlags) error {
+	opts := nixbuild.BuildOptions{OutLink: fl.outLink, NixPath: fl.nixPath, MaxJobs: fl.maxJobs, Cores: fl.cores, Builders: fl.builders}
+	for _, kv := range fl.args {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return fmt.Errorf("--arg %q: want NAME=EXPR", kv)
+		}
+		opts.Args = append(opts.Args, [2]string{k, v})
+	}
+	for _, kv := range fl.options {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return fmt.Errorf("--option %q: want NAME=VALUE", kv)
+		}
+		opts.Options = append(opts.Options, [2]string{k, v})
+	}
+
+	// The no-op check comes first, before any fetch or inspection: the
+	// lock, the config and the options decide the result.
+	stamp, err := inputStamp(cmd, fl, opts)
+	if err != nil {
+		return err
+	}
+	opts.Stamp = stamp
+	if path, ok := nixbuild.UpToDate(fl.outLink, stamp); ok {
+		fmt.Fprintln(cmd.ErrOrStderr(), "machnix: up to date")
+		fmt.Fprintln(cmd.OutOrStdout(), path)
+		return nil
+	}
+
+	in, expr, err := generate(cmd, fl.genFlags)
+	if err != nil {
+		return err
+	}
+	files := map[string]string{}
+	byName := map[string]resolve.Package{}
+	for _, p := range in.lock.Packages {
+		byName[p.Name] = p
+	}
+	for _, a := range in.artifacts {
+		if p, ok := byName[a.Name]; ok && p.URL != "" {
+			files[urlBase(p.URL)] = a.Path
+		}
+	}
+	if err := nixbuild.AddToStore(cmd.Context(), files); err != nil {
+		return problem(err)
+	}
+	work, err := os.MkdirTemp("", "machnix-build-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	exprPath := filepath.Join(work, "default.nix")
+	if err := os.WriteFile(exprPath, expr, 0o644); err != nil {
+		return err
+	}
+	opts.Log = io.Discard
+	path, err := nixbuild.Build(cmd.Context(), exprPath, opts)
+	if err != nil {
+		if errors.Is(err, nixbuild.ErrBuildFailed) {
+			return problem(err)
+		}
+		return err
+	}
+	fmt.Fprintln(cmd.OutOrStdout(), path)
+	return nil
+}
+
+// inputStamp hashes everything that decides a build's result.
+func inputStamp(cmd *cobra.Command, fl buildFlags, opts nixbuild.BuildOptions) (string, error) {
+	lockData, err := os.ReadFile(fl.lock)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", fl.lock, errors.Unwrap(err))
+	}
+	var parts []string
+	if cfgPath, _ := cmd.Flags().GetString("config"); cfgPath != "" || fileExists(defaultConfigFile) {
+		if cfgPath == "" {
+			cfgPath = defaultConfigFile
+		}
+		data, err := os.ReadFile(cfgPath)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, string(data))
+	}
+	ignore := append([]string(nil), fl.ignoreMissing...)
+	sort.Strings(ignore)
+	parts = append(parts, strings.Join(ignore, ","), strings.Join(fl.nixPath, "\x01"), fl.maxJobs, fl.cores, fl.builders)
+	for _, a := range append(opts.Args, opts.Options...) {
+		parts = append(parts, a[0]+"="+a[1])
+	}
+	return nixbuild.Stamp(lockData, parts), nil
+}
+
+func urlBase(u string) string {
+	u, _, _ = strings.Cut(u, "#")
+	u, _, _ = strings.Cut(u, "?")
+	return u[strings.LastIndexByte(u, '/')+1:]
+}
+
+func writeAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.partial")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/machnix/machnix/resolve"
+	"github.com/machnix/machnix/testfixtures"
+	"github.com/machnix/machnix/testfixtures/native"
+	"github.com/machnix/machnix/testfixtures/nixpkgs"
+)
+
+// servedLock serves the gcc-built wheels on 127.0.0.1 and writes a lock
+// pinning the named ones, as machnix resolve would.
+func servedLock(t *testing.T, names ...string) string {
+	t.Helper()
+	w := native.BuildT(t)
+	srv := httptest.NewServer(http.FileServer(http.Dir(w.Dir)))
+	t.Cleanup(srv.Close)
+	t.Setenv("MACHNIX_CACHE_DIR", t.TempDir())
+	lock := &resolve.Lock{Version: resolve.LockVersion, Target: resolve.Target{Python: "3.11", System: "x86_64-linux", Glibc: "2.28"}}
+	for _, name := range names {
+		matches, _ := filepath.Glob(filepath.Join(w.Dir, name+"-*.whl"))
+		if len(matches) != 1 {
+			t.Fatalf("fixture wheel %s: %v", name, matches)
+		}
+		data, err := os.ReadFile(matches[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		p := resolve.Package{Name: name, Version: "1.0", Provider: resolve.ProviderWheel,
+			Filename: filepath.Base(matches[0]), URL: srv.URL + "/" + filepath.Base(matches[0]),
+			SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))}
+		if name == "consumer" {
+			for _, n := range names {
+				if n == "provider" {
+					p.Dependencies = []string{"provider"}
+				}
+			}
+		}
+		lock.Packages = append(lock.Packages, p)
+	}
+	path := filepath.Join(t.TempDir(), "machnix.lock")
+	if err := resolve.WriteLock(path, lock); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestBuildLockEndToEnd(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-build", "nix-store", "patchelf")
+	lock := servedLock(t, "bundled", "consumer", "provider", "zcrc")
+	out := filepath.Join(t.TempDir(), "result")
+	args := []string{"build", "--lock", lock, "-o", out, "-I", "nixpkgs=" + nixpkgs.Dir(), "--option", "substituters="}
+	code, stdout, stderr := runCLI(t, args...)
+	if code != exitOK {
+		t.Fatalf("build: exit %d\n%s", code, stderr)
+	}
+	env := strings.TrimSpace(stdout)
+	if target, err := filepath.EvalSymlinks(out); err != nil || target != env {
+		t.Fatalf("out-link %s → %s (%v), printed %s", out, target, err, env)
+	}
+	script := fmt.Sprintf("import zcrc, bundled, consumer; print(zcrc.crc32(%q.encode()), bundled.greet(), consumer.value())", native.ZcrcInput)
+	got, err := exec.Command("env", "-i", env+"/bin/python", "-c", script).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python: %v\n%s", err, got)
+	}
+	if want := fmt.Sprintf("%d %s %d", native.ZcrcCRC32(), native.GreetMessage, native.ProviderValue); strings.TrimSpace(string(got)) != want {
+		t.Errorf("printed %q, want %q", got, want)
+	}
+
+	// Unchanged: a no-op that needs neither the network nor nix-build.
+	t.Setenv("PATH", t.TempDir())
+	code, stdout, stderr = runCLI(t, args...)
+	if code != exitOK || strings.TrimSpace(stdout) != env || !strings.Contains(stderr, "up to date") {
+		t.Errorf("second build: exit %d, printed %q, stderr %q; want the same path, up to date", code, stdout, stderr)
+	}
+}
+
+// The consumer needs libprovider.so.1; without the provider wheel in the
+// lock nothing provides it, and build stops before Nix with the fix.
+func TestBuildStopsBeforeNixOnMissingLibrary(t *testing.T) {
+	lock := servedLock(t, "consumer")
+	t.Setenv("PATH", t.TempDir()) // proves nix-build is never reached
+	code, _, stderr := runCLI(t, "build", "--lock", lock, "-o", filepath.Join(t.TempDir(), "result"))
+	if code != exitProblem {
+		t.Fatalf("exit %d, want %d: %s", code, exitProblem, stderr)
+	}
+	for _, want := range []string{"consumer", "libprovider.so.1", "[sonames]", "--ignore-missing", "before Nix"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("diagnosis lacks %q:\n%s", want, stderr)
+		}
+	}
+}
+
+func TestBuildRejectsBadLock(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "machnix.lock")
+	if err := os.WriteFile(bad, []byte(`{"version": 1, "packages": [{"name": "x"`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "build", "--lock", bad)
+	if code != exitBadInput || !strings.Contains(stderr, bad) {
+		t.Fatalf("exit %d, stderr %q: want %d naming the file", code, stderr, exitBadInput)
+	}
+}
+
+// A wrong [sonames] row passes diagnosis but fails inside Nix, where
+// auto-patchelf cannot find the library: the error names the derivation,
+// shows the log and says what to change.
+func TestBuildReportsNixFailureWithDiagnosis(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-build", "nix-store", "patchelf")
+	lock := servedLock(t, "consumer")
+	cfg := filepath.Join(t.TempDir(), "machnix.toml")
+	if err := os.WriteFile(cfg, []byte("[sonames]\n\"libprovider.so.1\" = \"zlib\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "build", "--config", cfg, "--lock", lock, "-o", filepath.Join(t.TempDir(), "result"),
+		"-I", "nixpkgs="+nixpkgs.Dir(), "--option", "substituters=")
+	if code != exitProblem {
+		t.Fatalf("exit %d, want %d: %s", code, exitProblem, stderr)
+	}
+	for _, want := range []string{"consumer-1.0.drv", "could not satisfy dependency libprovider.so.1", "diagnosis: libprovider.so.1", "[sonames]"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("error lacks %q:\n%s", want, stderr)
+		}
+	}
+}
