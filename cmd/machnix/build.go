@@ -182,8 +182,20 @@ Exit codes: 0 built; 1 a library is missing, a download or the build failed;
 		Example: `  machnix build --lock machnix.lock
   machnix build --lock machnix.lock -I nixpkgs=channel:nixos-unstable --max-jobs 8 --builders 'ssh://big x86_64-linux'`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runBuild(cmd, fl) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			path, err := buildEnv(cmd, fl)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), path)
+			return nil
+		},
 	}
+	addBuildFlags(cmd, &fl)
+	return cmd
+}
+
+func addBuildFlags(cmd *cobra.Command, fl *buildFlags) {
 	addGenFlags(cmd, &fl.genFlags)
 	f := cmd.Flags()
 	f.StringVarP(&fl.outLink, "out-link", "o", "result", "result symlink")
@@ -193,22 +205,22 @@ Exit codes: 0 built; 1 a library is missing, a download or the build failed;
 	f.StringVar(&fl.cores, "cores", "", "nix-build --cores")
 	f.StringVar(&fl.builders, "builders", "", "nix-build --builders (remote builders)")
 	f.StringArrayVar(&fl.options, "option", nil, "NAME=VALUE passed as --option NAME VALUE (repeatable)")
-	return cmd
 }
 
-func runBuild(cmd *cobra.Command, fl buildFlags) error {
+// buildEnv builds the lock's environment and returns its store path.
+func buildEnv(cmd *cobra.Command, fl buildFlags) (string, error) {
 	opts := nixbuild.BuildOptions{OutLink: fl.outLink, NixPath: fl.nixPath, MaxJobs: fl.maxJobs, Cores: fl.cores, Builders: fl.builders}
 	for _, kv := range fl.args {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
-			return fmt.Errorf("--arg %q: want NAME=EXPR", kv)
+			return "", fmt.Errorf("--arg %q: want NAME=EXPR", kv)
 		}
 		opts.Args = append(opts.Args, [2]string{k, v})
 	}
 	for _, kv := range fl.options {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
-			return fmt.Errorf("--option %q: want NAME=VALUE", kv)
+			return "", fmt.Errorf("--option %q: want NAME=VALUE", kv)
 		}
 		opts.Options = append(opts.Options, [2]string{k, v})
 	}
@@ -217,18 +229,17 @@ func runBuild(cmd *cobra.Command, fl buildFlags) error {
 	// lock, the config and the options decide the result.
 	stamp, err := inputStamp(cmd, fl, opts)
 	if err != nil {
-		return err
+		return "", err
 	}
 	opts.Stamp = stamp
 	if path, ok := nixbuild.UpToDate(fl.outLink, stamp); ok {
 		fmt.Fprintln(cmd.ErrOrStderr(), "machnix: up to date")
-		fmt.Fprintln(cmd.OutOrStdout(), path)
-		return nil
+		return path, nil
 	}
 
 	in, expr, err := generate(cmd, fl.genFlags)
 	if err != nil {
-		return err
+		return "", err
 	}
 	files := map[string]string{}
 	byName := map[string]resolve.Package{}
@@ -241,27 +252,26 @@ func runBuild(cmd *cobra.Command, fl buildFlags) error {
 		}
 	}
 	if err := nixbuild.AddToStore(cmd.Context(), files); err != nil {
-		return problem(err)
+		return "", problem(err)
 	}
 	work, err := os.MkdirTemp("", "machnix-build-")
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer os.RemoveAll(work)
 	exprPath := filepath.Join(work, "default.nix")
 	if err := os.WriteFile(exprPath, expr, 0o644); err != nil {
-		return err
+		return "", err
 	}
 	opts.Log = io.Discard
 	path, err := nixbuild.Build(cmd.Context(), exprPath, opts)
 	if err != nil {
 		if errors.Is(err, nixbuild.ErrBuildFailed) {
-			return problem(err)
+			return "", problem(err)
 		}
-		return err
+		return "", err
 	}
-	fmt.Fprintln(cmd.OutOrStdout(), path)
-	return nil
+	return path, nil
 }
 
 // inputStamp hashes everything that decides a build's result.

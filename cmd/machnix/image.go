@@ -62,6 +62,11 @@ Exit codes: 0 the image was written or pushed; 1 pushing or writing failed;
 			return runImage(cmd, args, fl)
 		},
 	}
+	addImageFlags(cmd, &fl)
+	return cmd
+}
+
+func addImageFlags(cmd *cobra.Command, fl *imageFlags) {
 	f := cmd.Flags()
 	f.StringArrayVarP(&fl.tags, "tag", "t", nil, "image reference, e.g. registry.example.org/app:v1 (repeatable)")
 	f.BoolVar(&fl.push, "push", false, "push to the registry of every --tag")
@@ -80,16 +85,28 @@ Exit codes: 0 the image was written or pushed; 1 pushing or writing failed;
 	f.BoolVar(&fl.insecure, "insecure", false, "allow plain HTTP to registries other than localhost")
 	f.IntVar(&fl.jobs, "jobs", 4, "layers compressed and uploaded at once")
 	f.StringVar(&fl.cacheDir, "cache-dir", "", "layer cache (default: the user cache dir's machnix/layers)")
-	return cmd
 }
 
 func runImage(cmd *cobra.Command, args []string, fl imageFlags) error {
+	if err := checkImageOutputs(fl); err != nil {
+		return err
+	}
+	return writeImage(cmd, args, fl)
+}
+
+func checkImageOutputs(fl imageFlags) error {
 	if !fl.push && fl.ociLayout == "" && fl.dockerArchive == "" {
 		return errors.New("say where the image goes: --push, --oci-layout DIR or --docker-archive FILE")
 	}
 	if (fl.push || fl.dockerArchive != "") && len(fl.tags) == 0 {
 		return errors.New("--push and --docker-archive need at least one --tag")
 	}
+	return nil
+}
+
+// writeImage builds the image of the store paths' closure, writes it to
+// every output asked for, and prints its manifest digest.
+func writeImage(cmd *cobra.Command, args []string, fl imageFlags) error {
 	roots := make([]string, len(args))
 	for i, a := range args {
 		// ./result is an out-link: the image holds what it points to.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/machnix/machnix/testfixtures"
+	"github.com/machnix/machnix/testfixtures/native"
 	"github.com/machnix/machnix/testfixtures/nixpkgs"
 	"github.com/machnix/machnix/testfixtures/registry"
 )
@@ -240,5 +241,32 @@ func TestImagePushRetriesTransientFailures(t *testing.T) {
 	}
 	if info.Digest != strings.TrimSpace(out) {
 		t.Errorf("the registry holds %s, machnix printed %s", info.Digest, strings.TrimSpace(out))
+	}
+}
+
+// machnix docker: the lock's environment, built by real nix-build against
+// the fixture nixpkgs, becomes an image whose python, run by runc with a
+// rootfs holding only the closure, imports the autopatched extensions.
+func TestDockerLockRunsInRunc(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-build", "nix-store", "patchelf", "umoci", "runc")
+	lock := servedLock(t, "bundled", "consumer", "provider", "zcrc")
+	layoutDir := filepath.Join(t.TempDir(), "oci")
+	script := fmt.Sprintf("import zcrc, bundled, consumer; print(zcrc.crc32(%q.encode()), bundled.greet(), consumer.value())", native.ZcrcInput)
+	code, out, stderr := runCLI(t, "docker", "--lock", lock, "-o", filepath.Join(t.TempDir(), "result"),
+		"-I", "nixpkgs="+nixpkgs.Dir(), "--option", "substituters=",
+		"--oci-layout", layoutDir, "--tag", "app", "--cache-dir", t.TempDir(), "--cmd", "-c", "--cmd", script)
+	if code != exitOK {
+		t.Fatalf("docker: exit %d: %s", code, stderr)
+	}
+	if !strings.HasPrefix(strings.TrimSpace(out), "sha256:") {
+		t.Fatalf("printed %q, want the manifest digest", out)
+	}
+	bundle := filepath.Join(t.TempDir(), "bundle")
+	if out, err := exec.Command("umoci", "unpack", "--image", layoutDir+":app", bundle).CombinedOutput(); err != nil {
+		t.Fatalf("umoci unpack: %v\n%s", err, out)
+	}
+	got := strings.TrimSpace(string(runBundle(t, bundle)))
+	if want := fmt.Sprintf("%d %s %d", native.ZcrcCRC32(), native.GreetMessage, native.ProviderValue); got != want {
+		t.Errorf("the container printed %q, want %q", got, want)
 	}
 }

@@ -51,6 +51,7 @@ builds it with nix-build, and can ship the result as a layered OCI image.`,
 		newImageCmd(),
 		newGenCmd(),
 		newBuildCmd(),
+		newDockerCmd(),
 	)
 	return root
 }

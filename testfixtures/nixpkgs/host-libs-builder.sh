@@ -1,7 +1,11 @@
 # Copies the named host libraries into $out/lib: the fixture's stand-in for
-# nixpkgs packages such as zlib or stdenv.cc.cc.lib.
+# nixpkgs packages such as zlib or stdenv.cc.cc.lib. Their RUNPATH is set to
+# $out/lib, as nixpkgs' own libraries point into the store: libstdc++ must
+# find libgcc_s beside it, not on the host.
 set -eu
 mkdir -p "$out/lib"
 for name in $libs; do
 	cp -L "/usr/lib/$hostTriple/$name" "$out/lib/$name"
+	chmod u+w "$out/lib/$name"
+	patchelf --set-rpath "$out/lib" "$out/lib/$name"
 done

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+func newDockerCmd() *cobra.Command {
+	var bf buildFlags
+	var imf imageFlags
+	cmd := &cobra.Command{
+		Use:   "docker --lock machnix.lock --tag REF [--push | --oci-layout DIR | --docker-archive FILE]",
+		Short: "Build a lock's environment with Nix, then a layered OCI image of it",
+		Long: `docker does what machnix build does, then what machnix image does with the
+environment's store path: the image's entrypoint is the environment's python.
+It prints the manifest digest.
+
+Exit codes: 0 built and written or pushed; 1 a library is missing, the build
+or the push failed; 2 bad usage or a bad lock.`,
+		Example: `  machnix docker --lock machnix.lock --tag registry.example.org/team/app:v1 --push
+  machnix docker --lock machnix.lock --tag app:v1 --docker-archive app.tar && docker load < app.tar`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkImageOutputs(imf); err != nil {
+				return err
+			}
+			env, err := buildEnv(cmd, bf)
+			if err != nil {
+				return err
+			}
+			return writeImage(cmd, []string{env}, imf)
+		},
+	}
+	addBuildFlags(cmd, &bf)
+	addImageFlags(cmd, &imf)
+	return cmd
+}
