@@ -187,7 +187,7 @@ func (s Specifier) HasPrerelease() bool {
 func (s Specifier) Matches(v Version) bool {
 	switch s.Op {
 	case "===":
-		return strings.EqualFold(v.String(), s.Version)
+		return strings.EqualFold(v.Text(), s.Version)
 	case "==":
 		return s.equal(v)
 	case "!=":

@@ -54,6 +54,10 @@ type Version struct {
 	// "." separated, numeric segments without leading zeros); "" when
 	// there is none.
 	Local string
+
+	// text is the input Parse read, trimmed; === compares against it, as
+	// packaging compares the candidate's own string.
+	text string
 }
 
 // MustParse is Parse that panics; for constants in code and tests.
@@ -151,6 +155,7 @@ func (v *Version) parse(s string) bool {
 	if p.done() {
 		return false
 	}
+	v.text = p.s
 	if c := lower(p.peek()); c == 'v' {
 		p.pos++
 	}
@@ -378,7 +383,7 @@ func (v Version) IsDevrelease() bool { return v.HasDev }
 
 // Public is the version without its local label.
 func (v Version) Public() Version {
-	v.Local = ""
+	v.Local, v.text = "", ""
 	return v
 }
 
@@ -396,6 +401,15 @@ func trimmedLen(r []int) int {
 		n--
 	}
 	return n
+}
+
+// Text is the version as it was written (trimmed), or the normalised
+// form for a version that did not come from Parse.
+func (v Version) Text() string {
+	if v.text != "" {
+		return v.text
+	}
+	return v.String()
 }
 
 // Equal reports Compare(w) == 0.
