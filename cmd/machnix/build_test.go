@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -26,28 +24,9 @@ func servedLock(t *testing.T, names ...string) string {
 	srv := httptest.NewServer(http.FileServer(http.Dir(w.Dir)))
 	t.Cleanup(srv.Close)
 	t.Setenv("MACHNIX_CACHE_DIR", t.TempDir())
-	lock := &resolve.Lock{Version: resolve.LockVersion, Target: resolve.Target{Python: "3.11", System: "x86_64-linux", Glibc: "2.28"}}
-	for _, name := range names {
-		matches, _ := filepath.Glob(filepath.Join(w.Dir, name+"-*.whl"))
-		if len(matches) != 1 {
-			t.Fatalf("fixture wheel %s: %v", name, matches)
-		}
-		data, err := os.ReadFile(matches[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		sum := sha256.Sum256(data)
-		p := resolve.Package{Name: name, Version: "1.0", Provider: resolve.ProviderWheel,
-			Filename: filepath.Base(matches[0]), URL: srv.URL + "/" + filepath.Base(matches[0]),
-			SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))}
-		if name == "consumer" {
-			for _, n := range names {
-				if n == "provider" {
-					p.Dependencies = []string{"provider"}
-				}
-			}
-		}
-		lock.Packages = append(lock.Packages, p)
+	lock, err := native.Lock(w.Dir, srv.URL, names...)
+	if err != nil {
+		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "machnix.lock")
 	if err := resolve.WriteLock(path, lock); err != nil {
