@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/machnix/machnix/internal/atomicfile"
 )
 
 // Format chooses the media types of the image.
@@ -235,26 +236,10 @@ func cachedLayer(dir string, paths []string, mtime time.Time) (*fileLayer, error
 		return nil, err
 	}
 	raw, _ := json.Marshal(d)
-	if err := writeFileAtomic(meta, raw); err != nil {
+	if err := atomicfile.Write(meta, raw); err != nil {
 		return nil, err
 	}
 	return newFileLayer(blob, d)
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.partial")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // fileLayer is a v1.Layer whose compressed bytes sit in a file and whose

@@ -14,6 +14,7 @@ import (
 
 	"github.com/machnix/machnix/autopatch"
 	"github.com/machnix/machnix/fetch"
+	"github.com/machnix/machnix/internal/atomicfile"
 	"github.com/machnix/machnix/nixbuild"
 	"github.com/machnix/machnix/resolve"
 )
@@ -138,7 +139,7 @@ usage or a bad lock.`,
 				return err
 			}
 			for name, data := range map[string][]byte{"default.nix": expr, "machnix.lock": lockData} {
-				if err := writeAtomic(filepath.Join(fl.out, name), data); err != nil {
+				if err := atomicfile.Write(filepath.Join(fl.out, name), data); err != nil {
 					return err
 				}
 			}
@@ -304,20 +305,4 @@ func urlBase(u string) string {
 	u, _, _ = strings.Cut(u, "#")
 	u, _, _ = strings.Cut(u, "?")
 	return u[strings.LastIndexByte(u, '/')+1:]
-}
-
-func writeAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.partial")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
