@@ -334,3 +334,65 @@ func (ss Specifiers) Filter(vs []Version, prereleases *bool) []Version {
 	}
 	return finals
 }
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+}
+
+// ScanSpecifier returns the length of the longest prefix of s that is one
+// specifier clause in packaging's grammar (0 when none is), for parsers of
+// PEP 508 requirements that must find where a clause ends. The prefix is
+// not validated beyond that; pass it to ParseSpecifier.
+func ScanSpecifier(s string) int {
+	op, rest := splitOp(s)
+	if op == "" {
+		return 0
+	}
+	i := len(s) - len(rest)
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	if op == "===" {
+		for i < len(s) && !isSpace(s[i]) && s[i] != ';' && s[i] != ')' {
+			i++
+		}
+		return i
+	}
+	p := scanner{s: s, pos: i}
+	if lower(p.peek()) == 'v' {
+		p.pos++
+	}
+	var v Version
+	if !p.release(&v, true) {
+		return 0
+	}
+	if op == "~=" && len(v.Release) < 2 {
+		return 0
+	}
+	if (op == "==" || op == "!=") && strings.HasPrefix(s[p.pos:], ".*") {
+		return p.pos + 2
+	}
+	p.suffixes(&v)
+	if (op == "==" || op == "!=") && p.peek() == '+' {
+		save := p.pos
+		p.pos++
+		if _, ok := p.local(); !ok {
+			p.pos = save
+		}
+	}
+	return p.pos
+}
+
+// MarshalText writes String(), so a Specifiers in a JSON struct is a
+// string.
+func (ss Specifiers) MarshalText() ([]byte, error) { return []byte(ss.String()), nil }
+
+// UnmarshalText parses a comma-separated set.
+func (ss *Specifiers) UnmarshalText(b []byte) error {
+	x, err := ParseSpecifiers(string(b))
+	if err != nil {
+		return err
+	}
+	*ss = x
+	return nil
+}

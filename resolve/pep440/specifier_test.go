@@ -179,6 +179,11 @@ func TestContainsDefaultPolicy(t *testing.T) {
 		{">=1.0,<2.0b1", "1.5.dev1", false, true},
 		{"===1.0a1", "1.0a1", false, true},
 		{"===foobar", "1.0a1", true, false},
+		// === compares the candidate as written (regression: it used
+		// the normalised form, so ===1.0.0 missed "1.0.0").
+		{"===1.0.0", "1.0.0", false, true},
+		{"===1.0.0", "1.0", false, false},
+		{"===V1.0", "v1.0", false, true},
 		// Local versions: == and <= ignore them unless the clause has one.
 		{"==1.0", "1.0+local", false, true},
 		{"==1.0+local", "1.0+other", false, false},
