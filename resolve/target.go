@@ -1,0 +1,251 @@
+package resolve
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/machnix/machnix/resolve/pep440"
+	"github.com/machnix/machnix/resolve/pep508"
+	"github.com/machnix/machnix/resolve/tags"
+)
+
+// DefaultPython is the minor version nixpkgs' python3 points at:
+// pkgs/top-level/all-packages.nix sets `python3 = python313;` (checked on
+// nixpkgs master in 2025; nixos-25.05 and 25.11 agree).
+const DefaultPython = "3.13"
+
+// DefaultSystem is the Nix system assumed when none is given.
+const DefaultSystem = "x86_64-linux"
+
+// DefaultGlibc is the newest manylinux_2_M accepted by default. nixpkgs
+// builds everything against its own glibc (2.40 in nixos-25.05, newer
+// since), and a wheel's manylinux level is the oldest glibc it needs, so
+// wheels up to 2.40 run. Pass a lower value to stay portable.
+const DefaultGlibc = "2.40"
+
+// SupportedPythons and SupportedSystems list the targets machnix accepts.
+var (
+	SupportedPythons = []string{"3.10", "3.11", "3.12", "3.13", "3.14"}
+	SupportedSystems = []string{"x86_64-linux", "aarch64-linux"}
+)
+
+// ErrBadTarget is wrapped by Target.Validate's errors.
+var ErrBadTarget = errors.New("unsupported target")
+
+// WithDefaults fills empty fields with DefaultPython, DefaultSystem and
+// DefaultGlibc.
+func (t Target) WithDefaults() Target {
+	if t.Python == "" {
+		t.Python = DefaultPython
+	}
+	if t.System == "" {
+		t.System = DefaultSystem
+	}
+	if t.Glibc == "" {
+		t.Glibc = DefaultGlibc
+	}
+	return t
+}
+
+// Validate checks the target against the supported pythons, systems and a
+// glibc of the form 2.N.
+func (t Target) Validate() error {
+	minor := t.Python
+	if parts := strings.Split(t.Python, "."); len(parts) == 3 {
+		minor = parts[0] + "." + parts[1]
+	}
+	if !slices.Contains(SupportedPythons, minor) {
+		return fmt.Errorf("%w: python %q; use --python with one of %s", ErrBadTarget, t.Python, strings.Join(SupportedPythons, ", "))
+	}
+	if !slices.Contains(SupportedSystems, t.System) {
+		return fmt.Errorf("%w: system %q; use --system with one of %s", ErrBadTarget, t.System, strings.Join(SupportedSystems, ", "))
+	}
+	if _, err := tags.Platforms(t.System, t.Glibc); err != nil {
+		return fmt.Errorf("%w: %v; use --glibc 2.N", ErrBadTarget, err)
+	}
+	return nil
+}
+
+// Environment is the target's full PEP 508 marker environment.
+func (t Target) Environment() pep508.Environment {
+	return pep508.EnvironmentFor(t.Python, t.System)
+}
+
+// Tags is the target's compatible wheel tags, best first.
+func (t Target) Tags() ([]tags.Tag, error) {
+	return tags.ForTarget(t.Python, t.System, t.Glibc)
+}
+
+// standardRules implements Rules with packages pep440, pep508 and tags.
+// Parsed versions and specifiers are cached, since the solver asks about
+// the same strings many times and from several goroutines.
+type standardRules struct {
+	env    pep508.Environment
+	python pep440.Version
+	ranker *tags.Ranker
+
+	versions sync.Map // string -> versionEntry
+	specs    sync.Map // string -> specEntry
+}
+
+type versionEntry struct {
+	v  pep440.Version
+	ok bool
+}
+
+type specEntry struct {
+	ss pep440.Specifiers
+	ok bool
+}
+
+// NewRules returns the packaging standards for a target (empty fields
+// take the defaults). The target must pass Validate.
+func NewRules(t Target) (Rules, error) {
+	t = t.WithDefaults()
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	all, err := t.Tags()
+	if err != nil {
+		return nil, err
+	}
+	env := t.Environment()
+	py, err := pep440.Parse(env["python_full_version"])
+	if err != nil {
+		return nil, fmt.Errorf("%w: python %q", ErrBadTarget, t.Python)
+	}
+	return &standardRules{env: env, python: py, ranker: tags.NewRanker(all)}, nil
+}
+
+func (r *standardRules) version(s string) (pep440.Version, bool) {
+	if e, ok := r.versions.Load(s); ok {
+		ve := e.(versionEntry)
+		return ve.v, ve.ok
+	}
+	v, err := pep440.Parse(s)
+	r.versions.Store(s, versionEntry{v, err == nil})
+	return v, err == nil
+}
+
+func (r *standardRules) specifiers(s string) (pep440.Specifiers, bool) {
+	if e, ok := r.specs.Load(s); ok {
+		se := e.(specEntry)
+		return se.ss, se.ok
+	}
+	ss, err := pep440.ParseSpecifiers(s)
+	r.specs.Store(s, specEntry{ss, err == nil})
+	return ss, err == nil
+}
+
+// ParseRequirement parses a PEP 508 string; the marker is evaluated on
+// the target's environment. A direct URL is kept in Text only.
+func (r *standardRules) ParseRequirement(s string) (Requirement, error) {
+	pr, err := pep508.ParseRequirement(s)
+	if err != nil {
+		return Requirement{}, err
+	}
+	req := Requirement{
+		Name:      pr.Normalized(),
+		Extras:    pr.Extras,
+		Specifier: pr.Specifiers.String(),
+		Text:      strings.TrimSpace(s),
+	}
+	if m := pr.Marker; m != nil {
+		env := r.env
+		req.Applies = func(extra string) bool { return m.Evaluate(env, extra) }
+	}
+	return req, nil
+}
+
+// Compare orders versions by PEP 440; a string that is not a version
+// sorts below every version, and two such strings compare as text.
+func (r *standardRules) Compare(a, b string) int {
+	va, oka := r.version(a)
+	vb, okb := r.version(b)
+	switch {
+	case oka && okb:
+		return va.Compare(vb)
+	case oka:
+		return 1
+	case okb:
+		return -1
+	}
+	return strings.Compare(a, b)
+}
+
+// Matches applies the specifier with PEP 440's pre-release opt-in: a
+// pre-release matches only when pre is true or a clause names one. An
+// invalid specifier or version matches nothing.
+func (r *standardRules) Matches(specifier, version string, pre bool) bool {
+	v, ok := r.version(version)
+	if !ok {
+		return false
+	}
+	ss, ok := r.specifiers(specifier)
+	return ok && ss.Contains(v, pre)
+}
+
+func (r *standardRules) IsPrerelease(version string) bool {
+	v, ok := r.version(version)
+	return ok && v.IsPrerelease()
+}
+
+// buildSlots leaves room under each tag rank for the build number, so
+// that among wheels with the same best tag the higher build wins.
+const buildSlots = 1_000_000
+
+// ParseFilename reads wheel and sdist (.tar.gz, .zip) names. The version
+// returned is PEP 440 normalised. A wheel's rank is its best tag's
+// position in the target's list, refined by its build number (a higher
+// build ranks lower, i.e. better); incompatible wheels give ok false.
+func (r *standardRules) ParseFilename(filename string) (name, version string, kind Provider, rank int, ok bool) {
+	if strings.HasSuffix(filename, ".whl") {
+		n, v, build, ts, err := tags.ParseWheelFilename(filename)
+		if err != nil {
+			return "", "", "", 0, false
+		}
+		tagRank, compatible := r.ranker.Rank(ts)
+		if !compatible {
+			return "", "", "", 0, false
+		}
+		pv, _ := r.version(v)
+		b := buildSlots - 1 // no build tag sorts below every build
+		if build != "" {
+			num, _ := splitLeadingInt(build)
+			b = buildSlots - 2 - min(num, buildSlots-2)
+		}
+		return n, pv.String(), ProviderWheel, tagRank*buildSlots + b, true
+	}
+	n, v, err := tags.ParseSdistFilename(filename)
+	if err != nil {
+		return "", "", "", 0, false
+	}
+	pv, _ := r.version(v)
+	return n, pv.String(), ProviderSdist, 0, true
+}
+
+func splitLeadingInt(s string) (int, string) {
+	n, i := 0, 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' && n < buildSlots {
+		n = n*10 + int(s[i]-'0')
+		i++
+	}
+	return n, s[i:]
+}
+
+// PythonMatches checks Requires-Python against the target's full Python
+// version, pre-releases allowed as pip does. An invalid Requires-Python
+// is ignored (matches), also as pip does.
+func (r *standardRules) PythonMatches(requiresPython string) bool {
+	if strings.TrimSpace(requiresPython) == "" {
+		return true
+	}
+	ss, ok := r.specifiers(requiresPython)
+	if !ok {
+		return true
+	}
+	return ss.Contains(r.python, true)
+}
