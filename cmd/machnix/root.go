@@ -47,6 +47,7 @@ builds it with nix-build, and can ship the result as a layered OCI image.`,
 	root.SetErr(stderr)
 	root.AddCommand(
 		newDiagnoseCmd(),
+		newResolveCmd(),
 		newFetchCmd(),
 		newImageCmd(),
 		newGenCmd(),

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/machnix/machnix/fetch"
+	"github.com/machnix/machnix/resolve"
+	"github.com/machnix/machnix/resolve/reqfile"
+)
+
+// defaultIndex is PyPI's simple index, used when neither the flags nor the
+// requirements file name one.
+const defaultIndex = "https://pypi.org/simple"
+
+type resolveFlags struct {
+	requirements []string
+	out          string
+	python       string
+	system       string
+	glibc        string
+	indexURL     string
+	extraIndex   []string
+	providers    []string
+	pre          bool
+	upgrade      []string
+	json         bool
+}
+
+func newResolveCmd() *cobra.Command {
+	var fl resolveFlags
+	cmd := &cobra.Command{
+		Use:   "resolve -r requirements.txt [-o machnix.lock]",
+		Short: "Pin requirements for one Python and platform into a lock",
+		Long: `resolve reads requirements files (PEP 508 lines, -r/-c, --index-url,
+--extra-index-url, --hash, --pre, --only-binary/--no-binary), asks the
+indexes for the candidates (PEP 691/503, metadata from PEP 658 files or HTTP
+range reads), and pins every package for the target with a backjumping
+solver, newest versions first. An existing lock's pins are kept while they
+still fit; --upgrade-package lets one move. When nothing fits, the error
+explains the chain of conflicting requirements.
+
+Indexes have an explicit priority: a project found on an earlier index is
+never taken from a later one (no dependency confusion).
+
+Exit codes: 0 written; 1 no solution or an index failed; 2 bad usage or a bad
+requirements file.`,
+		Example: `  machnix resolve -r requirements.txt -o machnix.lock
+  machnix resolve -r requirements.txt --python 3.12 --system aarch64-linux --upgrade-package numpy`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runResolve(cmd, fl) },
+	}
+	f := cmd.Flags()
+	f.StringArrayVarP(&fl.requirements, "requirement", "r", nil, "requirements file (repeatable)")
+	f.StringVarP(&fl.out, "output", "o", "machnix.lock", "lock file to write")
+	f.StringVar(&fl.python, "python", resolve.DefaultPython, "target Python version")
+	f.StringVar(&fl.system, "system", resolve.DefaultSystem, "target Nix system: x86_64-linux or aarch64-linux")
+	f.StringVar(&fl.glibc, "glibc", resolve.DefaultGlibc, "target glibc: the newest manylinux_x_y accepted")
+	f.StringVar(&fl.indexURL, "index-url", "", "primary index (default: the requirements file's, else PyPI)")
+	f.StringArrayVar(&fl.extraIndex, "extra-index-url", nil, "further index, asked only for projects earlier ones lack (repeatable)")
+	f.StringArrayVar(&fl.providers, "provider", nil, "provider order per package, e.g. numpy=sdist,nixpkgs or _default=wheel,nixpkgs (repeatable)")
+	f.BoolVar(&fl.pre, "pre", false, "allow pre-releases for every package")
+	f.StringArrayVar(&fl.upgrade, "upgrade-package", nil, "let this package's pin move (repeatable)")
+	f.BoolVar(&fl.json, "json", false, "print a JSON summary of the pins")
+	return cmd
+}
+
+func runResolve(cmd *cobra.Command, fl resolveFlags) error {
+	if len(fl.requirements) == 0 {
+		return errors.New("give at least one requirements file with -r")
+	}
+	cfg, err := configFor(cmd)
+	if err != nil {
+		return err
+	}
+	var reqs []string
+	hashes := map[string][]string{}
+	indexURL, extra := fl.indexURL, append([]string(nil), fl.extraIndex...)
+	pre := fl.pre
+	var onlyBinary, noBinary []string
+	for _, path := range fl.requirements {
+		file, err := reqfile.Parse(path)
+		if err != nil {
+			return err
+		}
+		reqs = append(reqs, file.RequirementStrings()...)
+		for name, hs := range file.Hashes() {
+			hashes[name] = append(hashes[name], hs...)
+		}
+		if indexURL == "" {
+			indexURL = file.IndexURL
+		}
+		extra = append(extra, file.ExtraIndexURLs...)
+		pre = pre || file.Pre
+		onlyBinary = append(onlyBinary, file.OnlyBinary...)
+		noBinary = append(noBinary, file.NoBinary...)
+	}
+	if indexURL == "" {
+		indexURL = defaultIndex
+	}
+	target := resolve.Target{Python: fl.python, System: fl.system, Glibc: fl.glibc}
+	if err := target.Validate(); err != nil {
+		return err
+	}
+	rules, err := resolve.NewRules(target)
+	if err != nil {
+		return err
+	}
+	providers, err := resolve.ProvidersFromMap(cfg.Providers)
+	if err != nil {
+		return fmt.Errorf("%s [providers]: %w", cfg.path, err)
+	}
+	flagProviders, err := resolve.ParseProviderFlags(fl.providers)
+	if err != nil {
+		return err
+	}
+	for k, v := range flagProviders {
+		if providers == nil {
+			providers = resolve.ProviderPrefs{}
+		}
+		providers[k] = v
+	}
+	indexes := &fetch.Indexes{Strategy: fetch.FirstIndex}
+	urls := append([]string{indexURL}, extra...)
+	for _, u := range urls {
+		indexes.List = append(indexes.List, fetch.NewClient(u))
+	}
+	opts := resolve.Options{
+		Rules: rules, Index: indexes, Providers: providers, Pre: pre, Upgrade: fl.upgrade,
+		OnlyBinary: onlyBinary, NoBinary: noBinary, Target: target,
+	}
+	if len(hashes) > 0 {
+		opts.Hashes = hashes
+	}
+	if _, err := os.Stat(fl.out); err == nil {
+		prev, err := resolve.ReadLock(fl.out)
+		if err != nil {
+			return err
+		}
+		opts.Previous = prev
+	}
+	lock, err := resolve.Resolve(cmd.Context(), reqs, opts)
+	if err != nil {
+		return problem(err)
+	}
+	for _, u := range urls {
+		lock.Indexes = append(lock.Indexes, fetch.Redact(u))
+	}
+	if err := resolve.WriteLock(fl.out, lock); err != nil {
+		return err
+	}
+	if fl.json {
+		type pin struct {
+			Name     string           `json:"name"`
+			Version  string           `json:"version"`
+			Provider resolve.Provider `json:"provider"`
+		}
+		summary := struct {
+			Lock     string `json:"lock"`
+			Packages []pin  `json:"packages"`
+		}{Lock: fl.out}
+		for _, p := range lock.Packages {
+			summary.Packages = append(summary.Packages, pin{p.Name, p.Version, p.Provider})
+		}
+		enc := json.NewEncoder(cmd.OutOrStdout())
+		enc.SetIndent("", "  ")
+		return enc.Encode(summary)
+	}
+	for _, p := range lock.Packages {
+		fmt.Fprintf(cmd.OutOrStdout(), "%s==%s (%s)\n", p.Name, p.Version, p.Provider)
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/machnix/machnix/resolve"
+	"github.com/machnix/machnix/testfixtures"
+	"github.com/machnix/machnix/testfixtures/pyindex"
+)
+
+func pureWheel(name, version string, requires ...string) pyindex.Wheel {
+	return pyindex.Wheel{Wheel: testfixtures.Wheel{Name: name, Version: version, Requires: requires,
+		Files: []testfixtures.File{{Path: name + "/__init__.py", Data: []byte("VERSION = '" + version + "'\n")}}}}
+}
+
+// app needs lib<2 although lib 2.0 is newest: the lock must pin lib 1.5,
+// with the index's file and hash, for the target asked for.
+func TestResolveWritesLockFromRequirements(t *testing.T) {
+	idx := pyindex.Start(t, []pyindex.Wheel{
+		pureWheel("app", "1.0", "lib<2"),
+		pureWheel("lib", "1.5"),
+		pureWheel("lib", "2.0"),
+	})
+	dir := t.TempDir()
+	reqs := filepath.Join(dir, "requirements.txt")
+	if err := os.WriteFile(reqs, []byte("--index-url "+idx.URL+"/simple\napp  # the application\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lockPath := filepath.Join(dir, "machnix.lock")
+	code, out, stderr := runCLI(t, "resolve", "-r", reqs, "-o", lockPath, "--python", "3.11", "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var summary struct {
+		Packages []struct{ Name, Version string }
+	}
+	if err := json.Unmarshal([]byte(out), &summary); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	lock, err := resolve.ReadLock(lockPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pins := map[string]string{}
+	for _, p := range lock.Packages {
+		pins[p.Name] = p.Version
+		if p.SHA256 == "" || !strings.HasPrefix(p.URL, idx.URL) {
+			t.Errorf("%s: url %q sha256 %q, want the index's file and hash", p.Name, p.URL, p.SHA256)
+		}
+	}
+	if pins["app"] != "1.0" || pins["lib"] != "1.5" || len(pins) != 2 || len(summary.Packages) != 2 {
+		t.Fatalf("pins %v, want app 1.0 and lib 1.5 (lib<2)", pins)
+	}
+	if lock.Target.Python != "3.11" || len(lock.Indexes) != 1 {
+		t.Errorf("target %+v indexes %v", lock.Target, lock.Indexes)
+	}
+}
+
+func TestResolveExplainsConflict(t *testing.T) {
+	idx := pyindex.Start(t, []pyindex.Wheel{
+		pureWheel("app", "1.0", "lib>=2"),
+		pureWheel("lib", "1.5"),
+	})
+	reqs := filepath.Join(t.TempDir(), "requirements.txt")
+	if err := os.WriteFile(reqs, []byte("app\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "resolve", "-r", reqs, "-o", filepath.Join(t.TempDir(), "machnix.lock"),
+		"--index-url", idx.URL+"/simple", "--python", "3.11")
+	if code != exitProblem || !strings.Contains(stderr, "lib") || !strings.Contains(stderr, "app") {
+		t.Fatalf("exit %d, stderr %q: want exit 1 explaining app's need for lib>=2", code, stderr)
+	}
+}
+
+func TestResolveBadRequirementsNameFileAndLine(t *testing.T) {
+	reqs := filepath.Join(t.TempDir(), "requirements.txt")
+	if err := os.WriteFile(reqs, []byte("ok\nbad[unclosed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The index is a closed port on 127.0.0.1: parsing must fail before any
+	// request, and no test may reach beyond the loopback.
+	code, _, stderr := runCLI(t, "resolve", "-r", reqs, "--index-url", "http://127.0.0.1:9/simple")
+	if code != exitBadInput || !strings.Contains(stderr, reqs+":2") {
+		t.Fatalf("exit %d, stderr %q: want exit 2 naming %s:2", code, stderr, reqs)
+	}
+}
