@@ -154,6 +154,7 @@ usage or a bad lock.`,
 
 type buildFlags struct {
 	genFlags
+	resolve  resolveFlags
 	outLink  string
 	nixPath  []string
 	args     []string
@@ -166,9 +167,9 @@ type buildFlags struct {
 func newBuildCmd() *cobra.Command {
 	var fl buildFlags
 	cmd := &cobra.Command{
-		Use:   "build --lock machnix.lock [-o result]",
+		Use:   "build (-r requirements.txt | --lock machnix.lock) [-o result]",
 		Short: "Build a lock's Python environment with nix-build",
-		Long: `build runs fetch → diagnose → gen → nix-build and prints the environment's
+		Long: `build runs (resolve →) fetch → diagnose → gen → nix-build and prints the environment's
 store path, keeping the out-link (-o, default ./result). A wheel whose native
 library nothing provides stops the build before Nix, with the fix. The
 wheels machnix fetched are added to the store first, so Nix downloads
@@ -180,7 +181,8 @@ Nix options pass through: -I, --arg, --max-jobs, --cores, --builders and
 
 Exit codes: 0 built; 1 a library is missing, a download or the build failed;
 2 bad usage or a bad lock.`,
-		Example: `  machnix build --lock machnix.lock
+		Example: `  machnix build -r requirements.txt
+  machnix build --lock machnix.lock
   machnix build --lock machnix.lock -I nixpkgs=channel:nixos-unstable --max-jobs 8 --builders 'ssh://big x86_64-linux'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -198,6 +200,7 @@ Exit codes: 0 built; 1 a library is missing, a download or the build failed;
 
 func addBuildFlags(cmd *cobra.Command, fl *buildFlags) {
 	addGenFlags(cmd, &fl.genFlags)
+	addResolveFlags(cmd, &fl.resolve)
 	f := cmd.Flags()
 	f.StringVarP(&fl.outLink, "out-link", "o", "result", "result symlink")
 	f.StringArrayVarP(&fl.nixPath, "include", "I", nil, "nix search path entry, e.g. nixpkgs=/path (repeatable)")
@@ -208,8 +211,16 @@ func addBuildFlags(cmd *cobra.Command, fl *buildFlags) {
 	f.StringArrayVar(&fl.options, "option", nil, "NAME=VALUE passed as --option NAME VALUE (repeatable)")
 }
 
-// buildEnv builds the lock's environment and returns its store path.
+// buildEnv builds the lock's environment and returns its store path. With
+// -r, the requirements are resolved into the lock first (keeping its pins
+// where they still fit).
 func buildEnv(cmd *cobra.Command, fl buildFlags) (string, error) {
+	if len(fl.resolve.requirements) > 0 {
+		fl.resolve.out = fl.lock
+		if _, err := resolveLock(cmd, fl.resolve); err != nil {
+			return "", err
+		}
+	}
 	opts := nixbuild.BuildOptions{OutLink: fl.outLink, NixPath: fl.nixPath, MaxJobs: fl.maxJobs, Cores: fl.cores, Builders: fl.builders}
 	for _, kv := range fl.args {
 		k, v, ok := strings.Cut(kv, "=")

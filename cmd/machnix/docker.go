@@ -2,13 +2,15 @@ package main
 
 import (
 	"github.com/spf13/cobra"
+
+	"github.com/machnix/machnix/resolve"
 )
 
 func newDockerCmd() *cobra.Command {
 	var bf buildFlags
 	var imf imageFlags
 	cmd := &cobra.Command{
-		Use:   "docker --lock machnix.lock --tag REF [--push | --oci-layout DIR | --docker-archive FILE]",
+		Use:   "docker (-r requirements.txt | --lock machnix.lock) --tag REF [--push | --oci-layout DIR | --docker-archive FILE]",
 		Short: "Build a lock's environment with Nix, then a layered OCI image of it",
 		Long: `docker does what machnix build does, then what machnix image does with the
 environment's store path: the image's entrypoint is the environment's python.
@@ -16,7 +18,8 @@ It prints the manifest digest.
 
 Exit codes: 0 built and written or pushed; 1 a library is missing, the build
 or the push failed; 2 bad usage or a bad lock.`,
-		Example: `  machnix docker --lock machnix.lock --tag registry.example.org/team/app:v1 --push
+		Example: `  machnix docker -r requirements.txt --tag registry.example.org/team/app:v1 --push
+  machnix docker --lock machnix.lock --tag registry.example.org/team/app:v1 --push
   machnix docker --lock machnix.lock --tag app:v1 --docker-archive app.tar && docker load < app.tar`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -27,6 +30,11 @@ or the push failed; 2 bad usage or a bad lock.`,
 			if err != nil {
 				return err
 			}
+			lock, err := resolve.ReadLock(bf.lock)
+			if err != nil {
+				return err
+			}
+			imf.system = lock.Target.System
 			return writeImage(cmd, []string{env}, imf)
 		},
 	}

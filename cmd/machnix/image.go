@@ -63,9 +63,12 @@ Exit codes: 0 the image was written or pushed; 1 pushing or writing failed;
 		},
 	}
 	addImageFlags(cmd, &fl)
+	cmd.Flags().StringVar(&fl.system, "system", "x86_64-linux", "Nix system of the store paths: x86_64-linux or aarch64-linux")
 	return cmd
 }
 
+// addImageFlags adds the image flags shared with docker, where the system
+// comes from the lock instead of a flag.
 func addImageFlags(cmd *cobra.Command, fl *imageFlags) {
 	f := cmd.Flags()
 	f.StringArrayVarP(&fl.tags, "tag", "t", nil, "image reference, e.g. registry.example.org/app:v1 (repeatable)")
@@ -81,7 +84,6 @@ func addImageFlags(cmd *cobra.Command, fl *imageFlags) {
 	f.StringVar(&fl.workdir, "workdir", "", "working directory")
 	f.StringArrayVar(&fl.labels, "label", nil, "label K=V (repeatable)")
 	f.StringArrayVar(&fl.expose, "expose", nil, "exposed port, e.g. 8080 or 53/udp (repeatable)")
-	f.StringVar(&fl.system, "system", "x86_64-linux", "Nix system of the store paths: x86_64-linux or aarch64-linux")
 	f.BoolVar(&fl.insecure, "insecure", false, "allow plain HTTP to registries other than localhost")
 	f.IntVar(&fl.jobs, "jobs", 4, "layers compressed and uploaded at once")
 	f.StringVar(&fl.cacheDir, "cache-dir", "", "layer cache (default: the user cache dir's machnix/layers)")

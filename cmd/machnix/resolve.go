@@ -54,9 +54,17 @@ requirements file.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runResolve(cmd, fl) },
 	}
+	cmd.Flags().StringVarP(&fl.out, "output", "o", "machnix.lock", "lock file to write")
+	cmd.Flags().BoolVar(&fl.json, "json", false, "print a JSON summary of the pins")
+	addResolveFlags(cmd, &fl)
+	return cmd
+}
+
+// addResolveFlags adds the flags that say what to resolve and for which
+// target; build and docker take them too, to resolve before building.
+func addResolveFlags(cmd *cobra.Command, fl *resolveFlags) {
 	f := cmd.Flags()
 	f.StringArrayVarP(&fl.requirements, "requirement", "r", nil, "requirements file (repeatable)")
-	f.StringVarP(&fl.out, "output", "o", "machnix.lock", "lock file to write")
 	f.StringVar(&fl.python, "python", resolve.DefaultPython, "target Python version")
 	f.StringVar(&fl.system, "system", resolve.DefaultSystem, "target Nix system: x86_64-linux or aarch64-linux")
 	f.StringVar(&fl.glibc, "glibc", resolve.DefaultGlibc, "target glibc: the newest manylinux_x_y accepted")
@@ -65,17 +73,24 @@ requirements file.`,
 	f.StringArrayVar(&fl.providers, "provider", nil, "provider order per package, e.g. numpy=sdist,nixpkgs or _default=wheel,nixpkgs (repeatable)")
 	f.BoolVar(&fl.pre, "pre", false, "allow pre-releases for every package")
 	f.StringArrayVar(&fl.upgrade, "upgrade-package", nil, "let this package's pin move (repeatable)")
-	f.BoolVar(&fl.json, "json", false, "print a JSON summary of the pins")
-	return cmd
 }
 
 func runResolve(cmd *cobra.Command, fl resolveFlags) error {
+	lock, err := resolveLock(cmd, fl)
+	if err != nil {
+		return err
+	}
+	return printPins(cmd, fl, lock)
+}
+
+// resolveLock resolves the requirements files and writes the lock to fl.out.
+func resolveLock(cmd *cobra.Command, fl resolveFlags) (*resolve.Lock, error) {
 	if len(fl.requirements) == 0 {
-		return errors.New("give at least one requirements file with -r")
+		return nil, errors.New("give at least one requirements file with -r")
 	}
 	cfg, err := configFor(cmd)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var reqs []string
 	hashes := map[string][]string{}
@@ -85,7 +100,7 @@ func runResolve(cmd *cobra.Command, fl resolveFlags) error {
 	for _, path := range fl.requirements {
 		file, err := reqfile.Parse(path)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		reqs = append(reqs, file.RequirementStrings()...)
 		for name, hs := range file.Hashes() {
@@ -104,19 +119,19 @@ func runResolve(cmd *cobra.Command, fl resolveFlags) error {
 	}
 	target := resolve.Target{Python: fl.python, System: fl.system, Glibc: fl.glibc}
 	if err := target.Validate(); err != nil {
-		return err
+		return nil, err
 	}
 	rules, err := resolve.NewRules(target)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	providers, err := resolve.ProvidersFromMap(cfg.Providers)
 	if err != nil {
-		return fmt.Errorf("%s [providers]: %w", cfg.path, err)
+		return nil, fmt.Errorf("%s [providers]: %w", cfg.path, err)
 	}
 	flagProviders, err := resolve.ParseProviderFlags(fl.providers)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for k, v := range flagProviders {
 		if providers == nil {
@@ -139,20 +154,24 @@ func runResolve(cmd *cobra.Command, fl resolveFlags) error {
 	if _, err := os.Stat(fl.out); err == nil {
 		prev, err := resolve.ReadLock(fl.out)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		opts.Previous = prev
 	}
 	lock, err := resolve.Resolve(cmd.Context(), reqs, opts)
 	if err != nil {
-		return problem(err)
+		return nil, problem(err)
 	}
 	for _, u := range urls {
 		lock.Indexes = append(lock.Indexes, fetch.Redact(u))
 	}
 	if err := resolve.WriteLock(fl.out, lock); err != nil {
-		return err
+		return nil, err
 	}
+	return lock, nil
+}
+
+func printPins(cmd *cobra.Command, fl resolveFlags, lock *resolve.Lock) error {
 	if fl.json {
 		type pin struct {
 			Name     string           `json:"name"`

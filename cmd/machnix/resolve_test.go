@@ -3,12 +3,14 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/machnix/machnix/resolve"
 	"github.com/machnix/machnix/testfixtures"
+	"github.com/machnix/machnix/testfixtures/nixpkgs"
 	"github.com/machnix/machnix/testfixtures/pyindex"
 )
 
@@ -86,5 +88,40 @@ func TestResolveBadRequirementsNameFileAndLine(t *testing.T) {
 	code, _, stderr := runCLI(t, "resolve", "-r", reqs, "--index-url", "http://127.0.0.1:9/simple")
 	if code != exitBadInput || !strings.Contains(stderr, reqs+":2") {
 		t.Fatalf("exit %d, stderr %q: want exit 2 naming %s:2", code, stderr, reqs)
+	}
+}
+
+// build -r: requirements → resolve → fetch → diagnose → gen → nix-build,
+// with real nix-build against the fixture nixpkgs; the environment's python
+// imports the resolved versions.
+func TestBuildFromRequirements(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-build", "nix-store", "patchelf")
+	idx := pyindex.Start(t, []pyindex.Wheel{
+		pureWheel("app", "1.0", "lib<2"),
+		pureWheel("lib", "1.5"),
+		pureWheel("lib", "2.0"),
+	})
+	t.Setenv("MACHNIX_CACHE_DIR", t.TempDir())
+	dir := t.TempDir()
+	reqs := filepath.Join(dir, "requirements.txt")
+	if err := os.WriteFile(reqs, []byte("app\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lockPath := filepath.Join(dir, "machnix.lock")
+	code, out, stderr := runCLI(t, "build", "-r", reqs, "--index-url", idx.URL+"/simple", "--python", "3.11",
+		"--lock", lockPath, "-o", filepath.Join(dir, "result"), "-I", "nixpkgs="+nixpkgs.Dir(), "--option", "substituters=")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	env := strings.TrimSpace(out)
+	got, err := exec.Command("env", "-i", env+"/bin/python", "-c", "import app, lib; print(app.VERSION, lib.VERSION)").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, got)
+	}
+	if strings.TrimSpace(string(got)) != "1.0 1.5" {
+		t.Errorf("imported %q, want app 1.0 with lib 1.5 (lib<2)", got)
+	}
+	if _, err := resolve.ReadLock(lockPath); err != nil {
+		t.Errorf("build -r should leave the lock it resolved: %v", err)
 	}
 }
