@@ -3,9 +3,6 @@ package nixbuild
 import (
 	"context"
 	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,20 +10,8 @@ import (
 )
 
 func TestQueryClosureOfAddedPath(t *testing.T) {
-	testfixtures.RequireTool(t, "nix-store")
-	dir := filepath.Join(t.TempDir(), "machnix-closure-test")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	content := "closure test\n"
-	if err := os.WriteFile(filepath.Join(dir, "f"), []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("nix-store", "--add", dir).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := strings.TrimSpace(string(out))
+	path := testfixtures.AddToStore(t, "machnix-closure-test", testfixtures.File{Path: "f", Data: []byte(content)})
 	infos, err := QueryClosure(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,31 +20,9 @@ import (
 	"github.com/machnix/machnix/testfixtures"
 )
 
-// addToStore makes a real store path with nix-store --add from files
-// written in a temporary directory named name.
-func addToStore(t *testing.T, name string, files map[string]string) string {
-	t.Helper()
-	testfixtures.RequireTool(t, "nix-store")
-	dir := filepath.Join(t.TempDir(), name)
-	for rel, content := range files {
-		p := filepath.Join(dir, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	out, err := exec.Command("nix-store", "--add", dir).CombinedOutput()
-	if err != nil {
-		t.Fatalf("nix-store --add: %v\n%s", err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
 func testClosure(t *testing.T, appVersion string) Closure {
-	lib := addToStore(t, "machnix-test-lib", map[string]string{"lib/libx.so": "a library that rarely changes"})
-	app := addToStore(t, "machnix-test-app", map[string]string{"bin/app": "#!/bin/sh\necho " + appVersion + "\n"})
+	lib := testfixtures.AddToStore(t, "machnix-test-lib", testfixtures.File{Path: "lib/libx.so", Data: []byte("a library that rarely changes")})
+	app := testfixtures.AddToStore(t, "machnix-test-app", testfixtures.File{Path: "bin/app", Data: []byte("#!/bin/sh\necho " + appVersion + "\n"), Mode: 0o755})
 	return Closure{Root: app, Paths: []StorePath{
 		{Path: lib},
 		{Path: app, References: []string{lib}},

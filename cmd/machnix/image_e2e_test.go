@@ -36,11 +36,7 @@ func staticStorePath(t *testing.T) string {
 	if out, err := exec.Command("gcc", "-static", "-O2", "-o", filepath.Join(dir, "bin", "hello"), src).CombinedOutput(); err != nil {
 		t.Fatalf("gcc -static: %v\n%s", err, out)
 	}
-	out, err := exec.Command("nix-store", "--add", dir).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimSpace(string(out))
+	return testfixtures.AddDirToStore(t, dir)
 }
 
 // dockerConfig points the Docker keychain at credentials for host.

@@ -2,8 +2,6 @@ package main
 
 import (
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,19 +18,8 @@ import (
 // and returns it.
 func fakeEnv(t *testing.T) string {
 	t.Helper()
-	testfixtures.RequireTool(t, "nix-store")
-	dir := filepath.Join(t.TempDir(), "machnix-image-test-env")
-	if err := os.MkdirAll(filepath.Join(dir, "bin"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "bin", "python"), []byte("#!/bin/sh\necho fake\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("nix-store", "--add", dir).Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimSpace(string(out))
+	return testfixtures.AddToStore(t, "machnix-image-test-env",
+		testfixtures.File{Path: "bin/python", Data: []byte("#!/bin/sh\necho fake\n"), Mode: 0o755})
 }
 
 func TestImageToLayoutAndRegistry(t *testing.T) {
