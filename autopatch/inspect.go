@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/machnix/machnix/resolve/pep508"
 	"os"
 	"os/exec"
 	"path"
@@ -160,7 +161,7 @@ func (in *inspector) resolve(wheels []*Wheel, arch string) *NativeReport {
 		for _, e := range w.ELFs {
 			for _, name := range []string{e.Soname, path.Base(e.Path)} {
 				if _, ok := provided[name]; !ok && name != "" {
-					provided[name] = wheelProvider{normalize(w.Name), e.Path}
+					provided[name] = wheelProvider{pep508.NormalizeName(w.Name), e.Path}
 				}
 			}
 		}
@@ -244,7 +245,7 @@ func (in *inspector) resolveOne(soname string, e elfInfo, w *Wheel, entries map[
 	if libpythonRE.MatchString(soname) {
 		return Dep{Soname: soname, Status: StatusPython}
 	}
-	if p, ok := provided[soname]; ok && p.wheel != normalize(w.Name) {
+	if p, ok := provided[soname]; ok && p.wheel != pep508.NormalizeName(w.Name) {
 		return Dep{Soname: soname, Status: StatusWheel, Provider: p.wheel}
 	}
 	if p, ok := in.onLibPath(soname); ok {
@@ -540,10 +541,6 @@ func isIdentifier(s string) bool {
 	}
 	return true
 }
-
-var normRE = regexp.MustCompile(`[-_.]+`)
-
-func normalize(name string) string { return strings.ToLower(normRE.ReplaceAllString(name, "-")) }
 
 type set map[string]bool
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/machnix/machnix/autopatch"
 	"github.com/machnix/machnix/resolve"
+	"github.com/machnix/machnix/resolve/pep508"
 )
 
 // ErrCannotGenerate wraps every reason a lock cannot become an expression.
@@ -37,7 +38,7 @@ func Generate(lock *resolve.Lock, report *autopatch.NativeReport, opts ...Genera
 	if report != nil {
 		for i := range report.Wheels {
 			w := &report.Wheels[i]
-			wheels[normalize(w.Name)] = w
+			wheels[pep508.NormalizeName(w.Name)] = w
 		}
 	}
 	pkgs := append([]resolve.Package(nil), lock.Packages...)
@@ -135,7 +136,7 @@ func writeWheel(b *bytes.Buffer, p resolve.Package, w *autopatch.WheelReport, ig
 		for _, dep := range w.WheelDeps {
 			// Libraries another wheel ships sit anywhere under its
 			// site-packages; auto-patchelf searches the given directory.
-			fmt.Fprintf(b, "        addAutoPatchelfSearchPath ${self.%s}/${python.sitePackages}\n", nixString(normalize(dep)))
+			fmt.Fprintf(b, "        addAutoPatchelfSearchPath ${self.%s}/${python.sitePackages}\n", nixString(pep508.NormalizeName(dep)))
 		}
 		b.WriteString("      '';\n")
 	}
@@ -195,22 +196,4 @@ func sriHash(hexSum string) (string, error) {
 		return "", fmt.Errorf("sha256 %q is not 64 hex digits", hexSum)
 	}
 	return "sha256-" + base64.StdEncoding.EncodeToString(raw), nil
-}
-
-// normalize is PEP 503's name normalisation.
-func normalize(name string) string {
-	var b strings.Builder
-	sep := false
-	for _, r := range strings.ToLower(name) {
-		if r == '-' || r == '_' || r == '.' {
-			sep = true
-			continue
-		}
-		if sep && b.Len() > 0 {
-			b.WriteByte('-')
-		}
-		sep = false
-		b.WriteRune(r)
-	}
-	return b.String()
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/machnix/machnix/autopatch"
 	"github.com/machnix/machnix/resolve"
+	"github.com/machnix/machnix/resolve/pep508"
 	"github.com/machnix/machnix/testfixtures"
 	"github.com/machnix/machnix/testfixtures/native"
 	"github.com/machnix/machnix/testfixtures/nixpkgs"
@@ -36,7 +37,7 @@ func fixtureLock(t *testing.T) (*resolve.Lock, *autopatch.NativeReport, native.W
 		}
 		sum := sha256.Sum256(data)
 		p := resolve.Package{
-			Name: normalize(wr.Name), Version: wr.Version, Provider: resolve.ProviderWheel,
+			Name: pep508.NormalizeName(wr.Name), Version: wr.Version, Provider: resolve.ProviderWheel,
 			Filename: filepath.Base(wr.File), URL: "http://127.0.0.1:9/files/" + filepath.Base(wr.File),
 			SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)),
 		}

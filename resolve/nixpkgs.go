@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/machnix/machnix/resolve/pep508"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -100,7 +101,7 @@ func (c *NixInstantiateCatalog) Packages(ctx context.Context, name string) ([]Ni
 			c.byName[p.Name] = append(c.byName[p.Name], p)
 		}
 	}
-	return c.byName[normalizeName(name)], nil
+	return c.byName[pep508.NormalizeName(name)], nil
 }
 
 // cacheKey changes when the nixpkgs path, its default.nix or the python
@@ -154,7 +155,7 @@ func (c *NixInstantiateCatalog) load(ctx context.Context) ([]NixPackage, error) 
 	}
 	pkgs := make([]NixPackage, 0, len(raw))
 	for _, r := range raw {
-		pkgs = append(pkgs, NixPackage{Attr: r.Attr, Name: normalizeName(r.Pname), Version: r.Version})
+		pkgs = append(pkgs, NixPackage{Attr: r.Attr, Name: pep508.NormalizeName(r.Pname), Version: r.Version})
 	}
 	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].Attr < pkgs[j].Attr })
 	if cacheFile != "" {

@@ -3,6 +3,7 @@ package resolve
 import (
 	"errors"
 	"fmt"
+	"github.com/machnix/machnix/resolve/pep508"
 	"sort"
 	"strings"
 )
@@ -25,7 +26,7 @@ type ProviderPrefs map[string][]Provider
 
 // For returns the preference order for one package.
 func (p ProviderPrefs) For(name string) []Provider {
-	if o, ok := p[normalizeName(name)]; ok {
+	if o, ok := p[pep508.NormalizeName(name)]; ok {
 		return o
 	}
 	if o, ok := p[DefaultKey]; ok {
@@ -61,7 +62,7 @@ func ProvidersFromMap(m map[string]string) (ProviderPrefs, error) {
 	for _, n := range names {
 		key := strings.TrimSpace(n)
 		if key != DefaultKey {
-			key = normalizeName(key)
+			key = pep508.NormalizeName(key)
 		}
 		var order []Provider
 		seen := map[Provider]bool{}
@@ -81,24 +82,4 @@ func ProvidersFromMap(m map[string]string) (ProviderPrefs, error) {
 		out[key] = order
 	}
 	return out, nil
-}
-
-// normalizeName is PEP 503 normalisation: lower case, runs of "-", "_" and
-// "." become one "-". Package pep508 will own this; kept here so resolve
-// builds on its own until then.
-func normalizeName(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
-		if r == '-' || r == '_' || r == '.' {
-			dash = true
-			continue
-		}
-		if dash && b.Len() > 0 {
-			b.WriteByte('-')
-		}
-		dash = false
-		b.WriteRune(r)
-	}
-	return b.String()
 }

@@ -3,6 +3,7 @@ package resolve
 import (
 	"errors"
 	"fmt"
+	"github.com/machnix/machnix/resolve/pep508"
 	"testing"
 )
 
@@ -32,7 +33,7 @@ func TestProviderPrefs(t *testing.T) {
 
 func TestNormalizeName(t *testing.T) {
 	for in, want := range map[string]string{"Foo.Bar": "foo-bar", "a__b--c": "a-b-c", "Django": "django", "zope.interface": "zope-interface"} {
-		if got := normalizeName(in); got != want {
+		if got := pep508.NormalizeName(in); got != want {
 			t.Errorf("%s: %s want %s", in, got, want)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/machnix/machnix/resolve/internal/solver"
+	"github.com/machnix/machnix/resolve/pep508"
 )
 
 // Rules are the packaging standards the resolver applies: PEP 440
@@ -110,7 +111,7 @@ func Resolve(ctx context.Context, requirements []string, opts Options) (*Lock, e
 	if opts.Previous != nil {
 		up := map[string]bool{}
 		for _, u := range opts.Upgrade {
-			up[normalizeName(u)] = true
+			up[pep508.NormalizeName(u)] = true
 		}
 		for _, p := range opts.Previous.Packages {
 			if !up[p.Name] {

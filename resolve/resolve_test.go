@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/machnix/machnix/resolve/pep508"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,7 +87,7 @@ func (fakeRules) ParseRequirement(s string) (Requirement, error) {
 	if req == "" {
 		return r, errors.New("no name")
 	}
-	r.Name = normalizeName(req)
+	r.Name = pep508.NormalizeName(req)
 	if m := strings.TrimSpace(marker); m != "" {
 		want := strings.Trim(strings.TrimPrefix(m, "extra == "), `"`)
 		r.Applies = func(extra string) bool { return extra == want }
