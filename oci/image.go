@@ -69,22 +69,31 @@ func WithMaxLayers(n int) Option { return func(b *builder) { b.maxLayers = n } }
 // byte-identical.
 func WithJobs(n int) Option { return func(b *builder) { b.jobs = n } }
 
+// WithCompression chooses the layer compressor (default Gzip).
+func WithCompression(c Compression) Option { return func(b *builder) { b.compression = c } }
+
+// WithProgress receives an Update as each layer is written or taken from
+// the cache. Calls never overlap.
+func WithProgress(f func(Update)) Option { return func(b *builder) { b.progress = f } }
+
 type builder struct {
-	cacheDir  string
-	maxLayers int
-	jobs      int
+	cacheDir    string
+	maxLayers   int
+	jobs        int
+	compression Compression
+	progress    func(Update)
 }
 
-// layerSettings names everything that changes a layer's bytes besides its
-// store paths: it is part of every cache key, so changing the compressor or
-// its level can never serve a stale layer.
-const layerSettings = "tar-pax-v1;gzip-stdlib-level6"
+// tarFormat names the tar writer's conventions; with the compressor's key it
+// is part of every cache key, so a change of either never serves a stale
+// layer.
+const tarFormat = "tar-pax-v1"
 
 // Build makes an image of a closure: layers planned by popularity (see
 // PlanLayers), each a deterministic tar, and a config from cfg. The same
 // closure and config give the same manifest digest on any machine.
 func Build(c Closure, cfg Config, opts ...Option) (v1.Image, error) {
-	b := builder{maxLayers: DefaultMaxLayers, jobs: runtime.GOMAXPROCS(0)}
+	b := builder{maxLayers: DefaultMaxLayers, jobs: runtime.GOMAXPROCS(0), compression: Gzip}
 	for _, o := range opts {
 		o(&b)
 	}
@@ -92,11 +101,14 @@ func Build(c Closure, cfg Config, opts ...Option) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	layerType, manifestType, configType := types.OCILayer, types.OCIManifestSchema1, types.OCIConfigJSON
+	manifestType, configType := types.OCIManifestSchema1, types.OCIConfigJSON
 	if cfg.Format == FormatDocker {
-		layerType, manifestType, configType = types.DockerLayer, types.DockerManifestSchema2, types.DockerConfigJSON
+		manifestType, configType = types.DockerManifestSchema2, types.DockerConfigJSON
 	} else if cfg.Format != "" && cfg.Format != FormatOCI {
 		return nil, fmt.Errorf("%w: format %q (want oci or docker)", ErrBadConfig, cfg.Format)
+	}
+	if err := b.compression.check(cfg.Format); err != nil {
+		return nil, err
 	}
 	created := cfg.Created
 	if created.IsZero() {
@@ -119,17 +131,46 @@ func Build(c Closure, cfg Config, opts ...Option) (v1.Image, error) {
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
 		return nil, err
 	}
+	narSize := map[string]int64{}
+	for _, p := range c.Paths {
+		narSize[p.Path] = p.NarSize
+	}
+	report := serialize(b.progress)
 	layers := make([]*fileLayer, len(plan))
 	errs := make([]error, len(plan))
+	// Layers are compressed side by side, and each layer's compressor gets
+	// the share of the jobs left over, so one huge layer (often the
+	// interpreter's) still uses every core.
 	sem := make(chan struct{}, max(1, b.jobs))
+	perLayer := max(1, b.jobs/max(1, min(b.jobs, len(plan))))
 	var wg sync.WaitGroup
 	for i, paths := range plan {
+		var total int64
+		for _, p := range paths {
+			total += narSize[p]
+		}
+		u := Update{Stage: StageBuild, Layer: i, Layers: len(plan), Total: total}
+		report(u)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			layers[i], errs[i] = cachedLayer(cacheDir, paths, created)
+			var unreported int64
+			layers[i], errs[i] = b.cachedLayer(cacheDir, paths, created, perLayer, func(n int) {
+				u.Done += int64(n)
+				if unreported += int64(n); unreported >= progressStep {
+					unreported = 0
+					report(u)
+				}
+			})
+			if errs[i] == nil {
+				u.Finished, u.Digest, u.Reused = true, layers[i].digest.String(), layers[i].reused
+				if u.Reused {
+					u.Done = u.Total
+				}
+				report(u)
+			}
 		}()
 	}
 	wg.Wait()
@@ -141,7 +182,7 @@ func Build(c Closure, cfg Config, opts ...Option) (v1.Image, error) {
 	img = mutate.ConfigMediaType(img, configType)
 	adds := make([]mutate.Addendum, len(layers))
 	for i, l := range layers {
-		l.mediaType = layerType
+		l.mediaType = b.compression.mediaType(cfg.Format)
 		adds[i] = mutate.Addendum{Layer: l, History: v1.History{
 			Created:   v1.Time{Time: created},
 			CreatedBy: "machnix: " + strings.Join(plan[i], " "),
@@ -201,22 +242,26 @@ func sourceDateEpoch() (time.Time, error) {
 // cachedLayer returns the layer of paths from the cache, writing it first
 // when absent. Writes go to a temporary file that is renamed into place, so
 // a crash or a parallel build never leaves a half-written layer behind.
-func cachedLayer(dir string, paths []string, mtime time.Time) (*fileLayer, error) {
+func (b *builder) cachedLayer(dir string, paths []string, mtime time.Time, jobs int, onWrite func(int)) (*fileLayer, error) {
 	sorted := append([]string(nil), paths...)
 	sort.Strings(sorted)
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%d\n", layerSettings, mtime.Unix())
+	fmt.Fprintf(h, "%s;%s\n%d\n", tarFormat, b.compression.key(), mtime.Unix())
 	for _, p := range sorted {
 		fmt.Fprintln(h, p)
 	}
 	key := hex.EncodeToString(h.Sum(nil))
-	blob := filepath.Join(dir, key+".tar.gz")
+	blob := filepath.Join(dir, key+b.compression.extension())
 	meta := filepath.Join(dir, key+".json")
 	if raw, err := os.ReadFile(meta); err == nil {
 		var d LayerDigests
 		if json.Unmarshal(raw, &d) == nil {
 			if st, err := os.Stat(blob); err == nil && st.Size() == d.Size {
-				return newFileLayer(blob, d)
+				l, err := newFileLayer(blob, d, b.compression)
+				if l != nil {
+					l.reused = true
+				}
+				return l, err
 			}
 		}
 	}
@@ -225,7 +270,7 @@ func cachedLayer(dir string, paths []string, mtime time.Time) (*fileLayer, error
 		return nil, err
 	}
 	defer os.Remove(tmp.Name())
-	d, err := WriteLayer(tmp, paths, mtime)
+	d, err := WriteLayer(tmp, paths, LayerOptions{Mtime: mtime, Compression: b.compression, Jobs: jobs, OnWrite: onWrite})
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
@@ -239,20 +284,22 @@ func cachedLayer(dir string, paths []string, mtime time.Time) (*fileLayer, error
 	if err := atomicfile.Write(meta, raw); err != nil {
 		return nil, err
 	}
-	return newFileLayer(blob, d)
+	return newFileLayer(blob, d, b.compression)
 }
 
 // fileLayer is a v1.Layer whose compressed bytes sit in a file and whose
 // digests were computed while writing it, so nothing is hashed twice.
 type fileLayer struct {
-	path      string
-	digest    v1.Hash
-	diffID    v1.Hash
-	size      int64
-	mediaType types.MediaType
+	path        string
+	digest      v1.Hash
+	diffID      v1.Hash
+	size        int64
+	mediaType   types.MediaType
+	compression Compression
+	reused      bool // taken from the cache, not written now
 }
 
-func newFileLayer(path string, d LayerDigests) (*fileLayer, error) {
+func newFileLayer(path string, d LayerDigests, c Compression) (*fileLayer, error) {
 	digest, err := v1.NewHash(d.Digest)
 	if err != nil {
 		return nil, err
@@ -261,12 +308,23 @@ func newFileLayer(path string, d LayerDigests) (*fileLayer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &fileLayer{path: path, digest: digest, diffID: diffID, size: d.Size, mediaType: types.OCILayer}, nil
+	return &fileLayer{path: path, digest: digest, diffID: diffID, size: d.Size, mediaType: c.mediaType(FormatOCI), compression: c}, nil
 }
 
-func (l *fileLayer) Digest() (v1.Hash, error)             { return l.digest, nil }
-func (l *fileLayer) DiffID() (v1.Hash, error)             { return l.diffID, nil }
-func (l *fileLayer) Size() (int64, error)                 { return l.size, nil }
-func (l *fileLayer) MediaType() (types.MediaType, error)  { return l.mediaType, nil }
-func (l *fileLayer) Compressed() (io.ReadCloser, error)   { return os.Open(l.path) }
-func (l *fileLayer) Uncompressed() (io.ReadCloser, error) { return gunzipFile(l.path) }
+func (l *fileLayer) Digest() (v1.Hash, error)            { return l.digest, nil }
+func (l *fileLayer) DiffID() (v1.Hash, error)            { return l.diffID, nil }
+func (l *fileLayer) Size() (int64, error)                { return l.size, nil }
+func (l *fileLayer) MediaType() (types.MediaType, error) { return l.mediaType, nil }
+func (l *fileLayer) Compressed() (io.ReadCloser, error)  { return os.Open(l.path) }
+func (l *fileLayer) Uncompressed() (io.ReadCloser, error) {
+	f, err := os.Open(l.path)
+	if err != nil {
+		return nil, err
+	}
+	zr, err := l.compression.newReader(f)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &closeBoth{Reader: zr, closers: []io.Closer{zr, f}}, nil
+}

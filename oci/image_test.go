@@ -3,9 +3,12 @@ package oci
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,6 +19,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/machnix/machnix/testfixtures"
 )
@@ -224,4 +228,178 @@ func TestBuildRejectsUnknownSystemAndFormat(t *testing.T) {
 	if _, err := Build(c, Config{Format: FormatDocker}); err != nil {
 		t.Errorf("docker format: %v", err)
 	}
+}
+
+func TestBuildZstdLayers(t *testing.T) {
+	c := testClosure(t, "v1")
+	img, err := Build(c, testConfig, WithCacheDir(t.TempDir()), WithCompression(Zstd))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gz, err := Build(c, testConfig, WithCacheDir(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gzcf, err := gz.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, _ := img.Layers()
+	for i, l := range ls {
+		if mt, _ := l.MediaType(); mt != types.OCILayerZStd {
+			t.Errorf("layer %d: media type %s, want %s", i, mt, types.OCILayerZStd)
+		}
+		// The tar streams are the same whatever compresses them, so the
+		// diffIDs agree with the gzip image's.
+		if cf.RootFS.DiffIDs[i] != gzcf.RootFS.DiffIDs[i] {
+			t.Errorf("layer %d: zstd diffID %s, gzip diffID %s", i, cf.RootFS.DiffIDs[i], gzcf.RootFS.DiffIDs[i])
+		}
+		rc, err := l.Uncompressed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, _, err := v1.SHA256(rc)
+		rc.Close()
+		if err != nil || h != cf.RootFS.DiffIDs[i] {
+			t.Errorf("layer %d: uncompressed sha256 %s (%v), diffID %s", i, h, err, cf.RootFS.DiffIDs[i])
+		}
+	}
+	if digestOf(t, img) == digestOf(t, gz) {
+		t.Error("zstd and gzip images share a manifest digest")
+	}
+	if _, err := Build(c, Config{Format: FormatDocker}, WithCompression(Zstd)); !errors.Is(err, ErrBadConfig) {
+		t.Errorf("zstd in Docker schema 2: %v, want ErrBadConfig", err)
+	}
+	if _, err := Build(c, testConfig, WithCompression("lz4")); !errors.Is(err, ErrBadConfig) {
+		t.Errorf("unknown compression: %v, want ErrBadConfig", err)
+	}
+}
+
+// uploadCounter counts the blob uploads an in-memory registry completes:
+// the PUT that closes each upload session carries the blob's digest.
+type uploadCounter struct {
+	next http.Handler
+	mu   sync.Mutex
+	put  []string
+}
+
+func (u *uploadCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/blobs/uploads/") {
+		u.mu.Lock()
+		u.put = append(u.put, r.URL.Query().Get("digest"))
+		u.mu.Unlock()
+	}
+	u.next.ServeHTTP(w, r)
+}
+
+func (u *uploadCounter) take() []string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	out := u.put
+	u.put = nil
+	sort.Strings(out)
+	return out
+}
+
+// Pushing a changed closure uploads exactly the layers whose digests the
+// registry lacks, plus the config, and progress says which were reused.
+func TestPushUploadsOnlyChangedLayers(t *testing.T) {
+	counter := &uploadCounter{next: registry.New()}
+	srv := httptest.NewServer(counter)
+	defer srv.Close()
+	tag := strings.TrimPrefix(srv.URL, "http://") + "/team/app:v1"
+	cache := t.TempDir()
+	push := func(img v1.Image) []Update {
+		var finished []Update
+		opts := PushOptions{Keychain: authn.NewMultiKeychain(), Jobs: 2, Progress: func(u Update) {
+			if u.Finished {
+				finished = append(finished, u)
+			}
+		}}
+		if err := Push(context.Background(), img, []string{tag}, opts); err != nil {
+			t.Fatal(err)
+		}
+		return finished
+	}
+
+	before, err := Build(testClosure(t, "v1"), testConfig, WithCacheDir(cache))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := push(before)
+	if got, want := len(counter.take()), len(layerDigests(t, before))+1; got != want {
+		t.Errorf("first push uploaded %d blobs, want every layer and the config: %d", got, want)
+	}
+	for _, u := range first {
+		if u.Reused || u.Done != u.Total {
+			t.Errorf("first push: layer %d reported %+v", u.Layer, u)
+		}
+	}
+
+	var built []Update
+	after, err := Build(testClosure(t, "v2"), testConfig, WithCacheDir(cache), WithProgress(func(u Update) {
+		if u.Finished {
+			built = append(built, u)
+		}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := map[v1.Hash]bool{}
+	for _, d := range layerDigests(t, before) {
+		old[d] = true
+	}
+	var want []string
+	for _, d := range layerDigests(t, after) {
+		if !old[d] {
+			want = append(want, d.String())
+		}
+	}
+	cfgDigest, _ := after.ConfigName()
+	want = append(want, cfgDigest.String())
+	sort.Strings(want)
+	second := push(after)
+	if got := counter.take(); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("second push uploaded %v, want only the changed layers and the config %v", got, want)
+	}
+	reused := 0
+	for _, u := range second {
+		if u.Reused {
+			reused++
+			if !old[mustHash(t, u.Digest)] {
+				t.Errorf("layer %s reported as already in the registry, but it is new", u.Digest)
+			}
+		}
+	}
+	if reused != len(layerDigests(t, after))-(len(want)-1) {
+		t.Errorf("%d layers reported reused, want %d", reused, len(layerDigests(t, after))-(len(want)-1))
+	}
+	// The build reused the cached layers the two closures share.
+	cachedBuilds := 0
+	for _, u := range built {
+		if u.Reused {
+			cachedBuilds++
+		}
+	}
+	if cachedBuilds != reused {
+		t.Errorf("the build took %d layers from the cache, want %d", cachedBuilds, reused)
+	}
+
+	push(after)
+	if got := counter.take(); len(got) != 0 {
+		t.Errorf("an unchanged push uploaded %v", got)
+	}
+}
+
+func mustHash(t *testing.T, s string) v1.Hash {
+	t.Helper()
+	h, err := v1.NewHash(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

@@ -1,7 +1,6 @@
 package oci
 
 import (
-	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -82,6 +81,9 @@ type PushOptions struct {
 	Keychain authn.Keychain
 	// Transport is the HTTP transport; nil means the default.
 	Transport http.RoundTripper
+	// Progress receives an Update as each layer uploads, and one for each
+	// layer the registry already had. Calls never overlap.
+	Progress func(Update)
 }
 
 // Push uploads img to every tag. Blobs the registry already has are
@@ -105,6 +107,14 @@ func Push(ctx context.Context, img v1.Image, tags []string, o PushOptions) error
 	if o.Transport != nil {
 		opts = append(opts, remote.WithTransport(o.Transport))
 	}
+	var tracked *progressImage
+	if o.Progress != nil {
+		var err error
+		if tracked, err = newProgressImage(img, serialize(o.Progress)); err != nil {
+			return err
+		}
+		img = tracked
+	}
 	for _, t := range tags {
 		var nameOpts []name.Option
 		if o.Insecure || isLocalhost(t) {
@@ -118,6 +128,9 @@ func Push(ctx context.Context, img v1.Image, tags []string, o PushOptions) error
 			return fmt.Errorf("pushing %s: %w", ref, err)
 		}
 	}
+	if tracked != nil {
+		tracked.finish()
+	}
 	return nil
 }
 
@@ -125,19 +138,6 @@ func isLocalhost(ref string) bool {
 	host, _, _ := strings.Cut(ref, "/")
 	host, _, _ = strings.Cut(host, ":")
 	return host == "localhost" || host == "127.0.0.1" || host == "[::1]"
-}
-
-func gunzipFile(path string) (io.ReadCloser, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return &closeBoth{Reader: zr, closers: []io.Closer{zr, f}}, nil
 }
 
 type closeBoth struct {

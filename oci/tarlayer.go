@@ -2,7 +2,6 @@ package oci
 
 import (
 	"archive/tar"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -26,23 +25,64 @@ type LayerDigests struct {
 	Size   int64  `json:"size"`
 }
 
-// WriteLayer writes a deterministic gzip tar (stdlib gzip, level 6) of the
-// given store paths to w in one pass. Hardlinks are written as regular files
-// every time: simpler, and no entry depends on which path came first.
-func WriteLayer(w io.Writer, storePaths []string, mtime time.Time) (LayerDigests, error) {
+// LayerOptions decide a layer's bytes (Mtime, Compression) and how it is
+// written (Jobs, OnWrite).
+type LayerOptions struct {
+	// Mtime is every entry's modification time.
+	Mtime time.Time
+	// Compression is gzip when empty.
+	Compression Compression
+	// Jobs is how many goroutines compress this one layer; the bytes do
+	// not depend on it.
+	Jobs int
+	// OnWrite, when set, is told the size of each piece of the tar stream
+	// as it is written, for progress.
+	OnWrite func(n int)
+}
+
+// WriteLayer writes a deterministic, compressed tar of the given store paths
+// to w in one pass, hashing the tar stream (diffID) and the compressed stream
+// (digest) as they go by. Hardlinks are written as regular files every time:
+// simpler, and no entry depends on which path came first.
+func WriteLayer(w io.Writer, storePaths []string, o LayerOptions) (LayerDigests, error) {
+	if err := o.Compression.check(""); err != nil {
+		return LayerDigests{}, err
+	}
+	mtime := o.Mtime
 	diff, comp := sha256.New(), sha256.New()
 	cw := &countWriter{w: io.MultiWriter(w, comp)}
-	gz, err := gzip.NewWriterLevel(cw, 6)
+	zw, err := o.Compression.newWriter(cw, o.Jobs)
 	if err != nil {
 		return LayerDigests{}, err
 	}
-	tw := tar.NewWriter(io.MultiWriter(gz, diff))
+	var tarStream io.Writer = io.MultiWriter(zw, diff)
+	if o.OnWrite != nil {
+		tarStream = &notifyWriter{w: tarStream, notify: o.OnWrite}
+	}
+	if err := writeTar(tarStream, storePaths, mtime); err != nil {
+		zw.Close()
+		return LayerDigests{}, err
+	}
+	if err := zw.Close(); err != nil {
+		return LayerDigests{}, err
+	}
+	return LayerDigests{
+		DiffID: "sha256:" + hex.EncodeToString(diff.Sum(nil)),
+		Digest: "sha256:" + hex.EncodeToString(comp.Sum(nil)),
+		Size:   cw.n,
+	}, nil
+}
+
+// writeTar writes the tar stream: /nix and /nix/store first, then every
+// store path's files in name order, owned by root and dated mtime.
+func writeTar(w io.Writer, storePaths []string, mtime time.Time) error {
+	tw := tar.NewWriter(w)
 	hdr := func(name string, typ byte, mode int64) *tar.Header {
 		return &tar.Header{Name: name, Typeflag: typ, Mode: mode, ModTime: mtime, Uname: "root", Gname: "root", Format: tar.FormatPAX}
 	}
 	for _, d := range []string{"nix/", "nix/store/"} {
 		if err := tw.WriteHeader(hdr(d, tar.TypeDir, 0o555)); err != nil {
-			return LayerDigests{}, err
+			return err
 		}
 	}
 	sorted := append([]string{}, storePaths...)
@@ -54,13 +94,13 @@ func WriteLayer(w io.Writer, storePaths []string, mtime time.Time) (LayerDigests
 			return err
 		})
 		if err != nil {
-			return LayerDigests{}, fmt.Errorf("oci: reading store path %s: %w", sp, err)
+			return fmt.Errorf("oci: reading store path %s: %w", sp, err)
 		}
 		sort.Strings(names)
 		for _, p := range names {
 			fi, err := os.Lstat(p)
 			if err != nil {
-				return LayerDigests{}, err
+				return err
 			}
 			name := strings.TrimPrefix(p, "/")
 			mode := int64(0o444)
@@ -85,21 +125,11 @@ func WriteLayer(w io.Writer, storePaths []string, mtime time.Time) (LayerDigests
 				err = fmt.Errorf("oci: %s is not a file, directory or symlink", p)
 			}
 			if err != nil {
-				return LayerDigests{}, err
+				return err
 			}
 		}
 	}
-	if err := tw.Close(); err != nil {
-		return LayerDigests{}, err
-	}
-	if err := gz.Close(); err != nil {
-		return LayerDigests{}, err
-	}
-	return LayerDigests{
-		DiffID: "sha256:" + hex.EncodeToString(diff.Sum(nil)),
-		Digest: "sha256:" + hex.EncodeToString(comp.Sum(nil)),
-		Size:   cw.n,
-	}, nil
+	return tw.Close()
 }
 
 func copyFile(w io.Writer, p string) error {
@@ -121,4 +151,15 @@ func (c *countWriter) Write(b []byte) (int, error) {
 	n, err := c.w.Write(b)
 	c.n += int64(n)
 	return n, err
+}
+
+type notifyWriter struct {
+	w      io.Writer
+	notify func(int)
+}
+
+func (n *notifyWriter) Write(b []byte) (int, error) {
+	k, err := n.w.Write(b)
+	n.notify(k)
+	return k, err
 }

@@ -6,12 +6,17 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 func TestWriteLayerDeterministicAndDigests(t *testing.T) {
@@ -21,11 +26,11 @@ func TestWriteLayerDeterministicAndDigests(t *testing.T) {
 	os.WriteFile(filepath.Join(sp, "bin", "x"), []byte("hello"), 0o755)
 	os.Symlink("x", filepath.Join(sp, "bin", "y"))
 	var a, b bytes.Buffer
-	da, err := WriteLayer(&a, []string{sp}, Epoch)
+	da, err := WriteLayer(&a, []string{sp}, LayerOptions{Mtime: Epoch})
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := WriteLayer(&b, []string{sp}, Epoch)
+	db, err := WriteLayer(&b, []string{sp}, LayerOptions{Mtime: Epoch})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,4 +71,101 @@ func TestWriteLayerDeterministicAndDigests(t *testing.T) {
 	if len(names) < 3 || names[0] != "nix/" || names[1] != "nix/store/" || !sort.StringsAreSorted(names[2:]) {
 		t.Fatalf("entry order: %v", names)
 	}
+}
+
+// bulkyStorePath writes a few MiB of text that compresses, but not to
+// nothing, so that both compressors cut several blocks.
+func bulkyStorePath(t *testing.T) string {
+	t.Helper()
+	sp := filepath.Join(t.TempDir(), "abc-bulky")
+	if err := os.MkdirAll(sp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	words := []string{"import", "numpy", "def", "return", "self", "lambda", "class", "wheel", "nix", "store"}
+	var buf bytes.Buffer
+	for buf.Len() < 6<<20 {
+		buf.WriteString(words[rng.IntN(len(words))])
+		buf.WriteByte(" \n"[rng.IntN(2)])
+		if rng.IntN(50) == 0 {
+			fmt.Fprintf(&buf, "%x", rng.Uint64())
+		}
+	}
+	if err := os.WriteFile(filepath.Join(sp, "data.txt"), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return sp
+}
+
+// The compressed bytes, and so the digest, must not depend on how many
+// goroutines compressed them: machines with different core counts must
+// agree on every layer digest.
+func TestWriteLayerBytesDoNotDependOnJobs(t *testing.T) {
+	sp := bulkyStorePath(t)
+	for _, c := range []Compression{Gzip, Zstd} {
+		t.Run(string(c), func(t *testing.T) {
+			var want []byte
+			var wantDigests LayerDigests
+			for _, jobs := range []int{1, 2, 5} {
+				var buf bytes.Buffer
+				written := 0
+				d, err := WriteLayer(&buf, []string{sp}, LayerOptions{Mtime: Epoch, Compression: c, Jobs: jobs, OnWrite: func(n int) { written += n }})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want == nil {
+					want, wantDigests = buf.Bytes(), d
+					// The stream decompresses with an independent reader
+					// to the tar whose hash is the diffID.
+					raw := decompressIndependently(t, c, buf.Bytes())
+					if sum := sha256.Sum256(raw); d.DiffID != "sha256:"+hex.EncodeToString(sum[:]) {
+						t.Fatalf("diffID %s does not match the decompressed stream", d.DiffID)
+					}
+					if written != len(raw) {
+						t.Errorf("OnWrite saw %d bytes, the tar stream has %d", written, len(raw))
+					}
+					continue
+				}
+				if !bytes.Equal(buf.Bytes(), want) || d != wantDigests {
+					t.Fatalf("jobs=%d wrote different bytes (%s) than jobs=1 (%s)", jobs, d.Digest, wantDigests.Digest)
+				}
+			}
+		})
+	}
+}
+
+func decompressIndependently(t *testing.T, c Compression, data []byte) []byte {
+	t.Helper()
+	var r io.Reader
+	switch c {
+	case Gzip:
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = zr
+	case Zstd:
+		// The reference decoder, zstd(1), when the machine has it; the
+		// library's own decoder otherwise.
+		if path, err := exec.LookPath("zstd"); err == nil {
+			cmd := exec.Command(path, "-d", "-c")
+			cmd.Stdin = bytes.NewReader(data)
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("zstd -d: %v", err)
+			}
+			return out
+		}
+		zr, err := zstd.NewReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer zr.Close()
+		r = zr
+	}
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }

@@ -31,6 +31,7 @@ type imageFlags struct {
 	insecure      bool
 	jobs          int
 	cacheDir      string
+	compression   string
 }
 
 func newImageCmd() *cobra.Command {
@@ -86,6 +87,7 @@ func addImageFlags(cmd *cobra.Command, fl *imageFlags) {
 	f.StringArrayVar(&fl.expose, "expose", nil, "exposed port, e.g. 8080 or 53/udp (repeatable)")
 	f.BoolVar(&fl.insecure, "insecure", false, "allow plain HTTP to registries other than localhost")
 	f.IntVar(&fl.jobs, "jobs", 4, "layers compressed and uploaded at once")
+	f.StringVar(&fl.compression, "compression", string(oci.Gzip), "layer compression: gzip, or zstd (smaller, faster to unpack; OCI format only)")
 	f.StringVar(&fl.cacheDir, "cache-dir", "", "layer cache (default: the user cache dir's machnix/layers)")
 }
 
@@ -139,10 +141,14 @@ func writeImage(cmd *cobra.Command, args []string, fl imageFlags) error {
 		}
 		cacheDir = filepath.Join(base, "machnix", "layers")
 	}
-	img, err := oci.Build(closure, cfg, oci.WithCacheDir(cacheDir), oci.WithMaxLayers(fl.maxLayers), oci.WithJobs(fl.jobs))
+	progress := newLayerProgress(cmd.ErrOrStderr())
+	defer progress.end()
+	img, err := oci.Build(closure, cfg, oci.WithCacheDir(cacheDir), oci.WithMaxLayers(fl.maxLayers), oci.WithJobs(fl.jobs),
+		oci.WithCompression(oci.Compression(fl.compression)), oci.WithProgress(progress.update))
 	if err != nil {
 		return err
 	}
+	progress.end()
 	digest, err := img.Digest()
 	if err != nil {
 		return err
@@ -162,7 +168,7 @@ func writeImage(cmd *cobra.Command, args []string, fl imageFlags) error {
 		}
 	}
 	if fl.push {
-		if err := oci.Push(cmd.Context(), img, fl.tags, oci.PushOptions{Insecure: fl.insecure, Jobs: fl.jobs}); err != nil {
+		if err := oci.Push(cmd.Context(), img, fl.tags, oci.PushOptions{Insecure: fl.insecure, Jobs: fl.jobs, Progress: progress.update}); err != nil {
 			return problem(err)
 		}
 	}

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/machnix/machnix/resolve"
 	"github.com/machnix/machnix/testfixtures"
 	"github.com/machnix/machnix/testfixtures/native"
 	"github.com/machnix/machnix/testfixtures/nixpkgs"
@@ -70,30 +75,89 @@ func blobUploads(t *testing.T, r *registry.Registry) int {
 	return n
 }
 
-// TestImageEndToEnd pushes an image to a real docker-registry with basic
-// auth, reads it back with skopeo, unpacks it with umoci and runs it with
-// runc: the program in the image prints its greeting with nothing from the
-// host.
-func TestImageEndToEnd(t *testing.T) {
-	testfixtures.RequireTool(t, "skopeo", "umoci", "runc")
-	sp := staticStorePath(t)
+// servedLockWith is servedLock plus a pure-Python package "greeting" at
+// version, so that two locks can differ in exactly one package.
+func servedLockWith(t *testing.T, version string) string {
+	t.Helper()
+	w := native.BuildT(t)
+	srv := httptest.NewServer(http.FileServer(http.Dir(w.Dir)))
+	t.Cleanup(srv.Close)
+	lock, err := native.Lock(w.Dir, srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whl, err := testfixtures.WriteWheel(w.Dir, testfixtures.Wheel{Name: "greeting", Version: version,
+		Files: []testfixtures.File{{Path: "greeting/__init__.py", Data: []byte(fmt.Sprintf("VERSION = %q\n", version))}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(whl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	lock.Packages = append(lock.Packages, resolve.Package{Name: "greeting", Version: version, Provider: resolve.ProviderWheel,
+		Filename: filepath.Base(whl), URL: srv.URL + "/" + filepath.Base(whl), SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))})
+	path := filepath.Join(t.TempDir(), "machnix.lock")
+	if err := resolve.WriteLock(path, lock); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// manifestLayers reads an image's layer digests from the registry.
+func manifestLayers(t *testing.T, ref, creds string) map[string]bool {
+	t.Helper()
+	raw, err := exec.Command("skopeo", "inspect", "--raw", "--tls-verify=false", "--creds", creds, "docker://"+ref).Output()
+	if err != nil {
+		t.Fatalf("skopeo inspect --raw %s: %v", ref, err)
+	}
+	var m struct{ Layers []struct{ Digest string } }
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, l := range m.Layers {
+		out[l.Digest] = true
+	}
+	return out
+}
+
+// TestDockerPushEndToEnd is the whole path with real parts: machnix docker
+// builds the fixture environment with nix-build and pushes it to a real
+// docker-registry with basic auth; skopeo reads it back, umoci unpacks it
+// and runc runs its python, which imports the autopatched extensions with
+// nothing from the host. Pushing again uploads nothing; changing one
+// package uploads only the layers that hold it; a wrong password gives a
+// clear error without the secret.
+func TestDockerPushEndToEnd(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-build", "nix-store", "patchelf", "skopeo", "umoci", "runc")
+	t.Setenv("MACHNIX_CACHE_DIR", t.TempDir())
 	const user, password = "machnix", "s3cret-Pa55"
 	reg := registry.Start(t, user, password)
 	dockerConfig(t, reg.Host, user, password)
-	tag := reg.Host + "/team/hello:v1"
-	cache := t.TempDir()
+	creds := user + ":" + password
+	tag := reg.Host + "/team/app:v1"
+	layerCache := t.TempDir()
+	script := fmt.Sprintf("import zcrc, bundled, consumer, greeting; print(zcrc.crc32(%q.encode()), bundled.greet(), consumer.value(), greeting.VERSION)", native.ZcrcInput)
+	docker := func(lock, tag string) (int, string, string) {
+		return runCLI(t, "docker", "--lock", lock, "-o", filepath.Join(filepath.Dir(lock), "result"),
+			"-I", "nixpkgs="+nixpkgs.Dir(), "--option", "substituters=",
+			"--tag", tag, "--push", "--cache-dir", layerCache, "--cmd", "-c", "--cmd", script)
+	}
 
-	code, out, stderr := runCLI(t, "image", sp, "--tag", tag, "--push", "--cache-dir", cache, "--entrypoint", sp+"/bin/hello")
+	lockV1 := servedLockWith(t, "1.0")
+	code, out, stderr := docker(lockV1, tag)
 	if code != exitOK {
-		t.Fatalf("push: exit %d: %s", code, stderr)
+		t.Fatalf("docker --push: exit %d: %s", code, stderr)
 	}
 	digest := strings.TrimSpace(out)
 	uploads := blobUploads(t, reg)
-	if uploads == 0 {
-		t.Fatal("the registry log shows no blob uploads for the first push")
+	v1Layers := manifestLayers(t, tag, creds)
+	if uploads != len(v1Layers)+1 {
+		t.Errorf("the first push uploaded %d blobs, want %d layers and the config", uploads, len(v1Layers))
 	}
 
-	creds := user + ":" + password
 	inspect, err := exec.Command("skopeo", "inspect", "--tls-verify=false", "--creds", creds, "docker://"+tag).Output()
 	if err != nil {
 		t.Fatalf("skopeo inspect: %v", err)
@@ -105,7 +169,6 @@ func TestImageEndToEnd(t *testing.T) {
 	if info.Digest != digest || info.Architecture != "amd64" {
 		t.Errorf("skopeo sees %s/%s, machnix printed %s for amd64", info.Digest, info.Architecture, digest)
 	}
-
 	work := t.TempDir()
 	layoutRef := "oci:" + filepath.Join(work, "oci") + ":v1"
 	if out, err := exec.Command("skopeo", "copy", "--src-tls-verify=false", "--src-creds", creds, "docker://"+tag, layoutRef).CombinedOutput(); err != nil {
@@ -118,23 +181,43 @@ func TestImageEndToEnd(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(bundle, "rootfs", "usr")); err == nil {
 		t.Error("the rootfs has /usr: something from outside the closure got in")
 	}
-	got := runBundle(t, bundle)
-	if strings.TrimSpace(string(got)) != imageGreeting {
-		t.Errorf("the container printed %q, want %q", got, imageGreeting)
+	got := strings.TrimSpace(string(runBundle(t, bundle)))
+	if want := fmt.Sprintf("%d %s %d 1.0", native.ZcrcCRC32(), native.GreetMessage, native.ProviderValue); got != want {
+		t.Errorf("the container printed %q, want %q", got, want)
 	}
 
 	// Nothing changed: the registry has every blob, so none is uploaded.
-	if code, _, stderr := runCLI(t, "image", sp, "--tag", tag, "--push", "--cache-dir", cache, "--entrypoint", sp+"/bin/hello"); code != exitOK {
+	if code, _, stderr := docker(lockV1, tag); code != exitOK {
 		t.Fatalf("second push: exit %d: %s", code, stderr)
 	}
 	if again := blobUploads(t, reg); again != uploads {
 		t.Errorf("an unchanged push uploaded %d blobs", again-uploads)
 	}
 
+	// One package changes: only the layers that hold it (its own store
+	// path, and the environment's) and the config are uploaded.
+	tagV2 := reg.Host + "/team/app:v2"
+	if code, _, stderr := docker(servedLockWith(t, "1.1"), tagV2); code != exitOK {
+		t.Fatalf("push of the changed environment: exit %d: %s", code, stderr)
+	}
+	v2Layers := manifestLayers(t, tagV2, creds)
+	changed := 0
+	for d := range v2Layers {
+		if !v1Layers[d] {
+			changed++
+		}
+	}
+	if changed == 0 || changed > 2 || changed >= len(v2Layers) {
+		t.Errorf("%d of %d layers changed with one package; want its own layer and the environment's", changed, len(v2Layers))
+	}
+	if got := blobUploads(t, reg) - uploads; got != changed+1 {
+		t.Errorf("the changed push uploaded %d blobs, want the %d changed layers and the config", got, changed)
+	}
+
 	// A wrong password: a clear error that never shows the secret.
 	const wrong = "not-the-Pa55word"
 	dockerConfig(t, reg.Host, user, wrong)
-	code, out, stderr = runCLI(t, "image", sp, "--tag", reg.Host+"/team/hello:v2", "--push", "--cache-dir", cache)
+	code, out, stderr = docker(lockV1, reg.Host+"/team/app:v3")
 	if code != exitProblem {
 		t.Fatalf("wrong password: exit %d, want %d", code, exitProblem)
 	}
@@ -237,32 +320,5 @@ func TestImagePushRetriesTransientFailures(t *testing.T) {
 	}
 	if info.Digest != strings.TrimSpace(out) {
 		t.Errorf("the registry holds %s, machnix printed %s", info.Digest, strings.TrimSpace(out))
-	}
-}
-
-// machnix docker: the lock's environment, built by real nix-build against
-// the fixture nixpkgs, becomes an image whose python, run by runc with a
-// rootfs holding only the closure, imports the autopatched extensions.
-func TestDockerLockRunsInRunc(t *testing.T) {
-	testfixtures.RequireTool(t, "nix-build", "nix-store", "patchelf", "umoci", "runc")
-	lock := servedLock(t, "bundled", "consumer", "provider", "zcrc")
-	layoutDir := filepath.Join(t.TempDir(), "oci")
-	script := fmt.Sprintf("import zcrc, bundled, consumer; print(zcrc.crc32(%q.encode()), bundled.greet(), consumer.value())", native.ZcrcInput)
-	code, out, stderr := runCLI(t, "docker", "--lock", lock, "-o", filepath.Join(t.TempDir(), "result"),
-		"-I", "nixpkgs="+nixpkgs.Dir(), "--option", "substituters=",
-		"--oci-layout", layoutDir, "--tag", "app", "--cache-dir", t.TempDir(), "--cmd", "-c", "--cmd", script)
-	if code != exitOK {
-		t.Fatalf("docker: exit %d: %s", code, stderr)
-	}
-	if !strings.HasPrefix(strings.TrimSpace(out), "sha256:") {
-		t.Fatalf("printed %q, want the manifest digest", out)
-	}
-	bundle := filepath.Join(t.TempDir(), "bundle")
-	if out, err := exec.Command("umoci", "unpack", "--image", layoutDir+":app", bundle).CombinedOutput(); err != nil {
-		t.Fatalf("umoci unpack: %v\n%s", err, out)
-	}
-	got := strings.TrimSpace(string(runBundle(t, bundle)))
-	if want := fmt.Sprintf("%d %s %d", native.ZcrcCRC32(), native.GreetMessage, native.ProviderValue); got != want {
-		t.Errorf("the container printed %q, want %q", got, want)
 	}
 }

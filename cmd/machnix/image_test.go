@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -8,9 +10,12 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/machnix/machnix/oci"
 	"github.com/machnix/machnix/testfixtures"
 )
 
@@ -90,6 +95,75 @@ func TestImageUsageErrors(t *testing.T) {
 	} {
 		if code, _, stderr := runCLI(t, args...); code != exitBadInput || stderr == "" {
 			t.Errorf("%v: exit %d (%q), want %d with a message", args, code, stderr, exitBadInput)
+		}
+	}
+}
+
+func TestImageZstdAndProgressSummary(t *testing.T) {
+	env := fakeEnv(t)
+	cache := t.TempDir()
+	layoutDir := filepath.Join(t.TempDir(), "oci")
+	args := []string{"image", env, "--oci-layout", layoutDir, "--tag", "app", "--cache-dir", cache, "--compression", "zstd"}
+	code, out, stderr := runCLI(t, args...)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	img, err := layoutImage(layoutDir, strings.TrimSpace(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := img.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range ls {
+		if mt, _ := l.MediaType(); mt != types.OCILayerZStd {
+			t.Errorf("layer media type %s, want zstd", mt)
+		}
+	}
+	n := len(ls)
+	if want := fmt.Sprintf("%d of %d layers built", n, n); !strings.Contains(stderr, want) {
+		t.Errorf("stderr %q should say %q", stderr, want)
+	}
+	// Again with the same cache: nothing is rebuilt.
+	if code, _, stderr = runCLI(t, args...); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if want := fmt.Sprintf("0 of %d layers built (0 B), %d from the layer cache", n, n); !strings.Contains(stderr, want) {
+		t.Errorf("stderr %q should say %q", stderr, want)
+	}
+	// zstd has no Docker schema 2 media type.
+	if code, _, _ := runCLI(t, "image", env, "--oci-layout", layoutDir, "--compression", "zstd", "--format", "docker"); code != exitBadInput {
+		t.Errorf("zstd with --format docker: exit %d, want %d", code, exitBadInput)
+	}
+}
+
+func layoutImage(dir, digest string) (v1.Image, error) {
+	p, err := layout.FromPath(dir)
+	if err != nil {
+		return nil, err
+	}
+	h, err := v1.NewHash(digest)
+	if err != nil {
+		return nil, err
+	}
+	return p.Image(h)
+}
+
+// On a terminal each finished layer gets its own line above the total bar.
+func TestLayerProgressOnTerminal(t *testing.T) {
+	var buf bytes.Buffer
+	p := &layerProgress{w: &buf, tty: true}
+	for i := range 2 {
+		p.update(oci.Update{Stage: oci.StagePush, Layer: i, Layers: 2, Total: 3 << 20, Digest: fmt.Sprintf("sha256:%064d", i)})
+	}
+	p.update(oci.Update{Stage: oci.StagePush, Layer: 0, Layers: 2, Done: 3 << 20, Total: 3 << 20, Finished: true, Digest: fmt.Sprintf("sha256:%064d", 0)})
+	p.update(oci.Update{Stage: oci.StagePush, Layer: 1, Layers: 2, Done: 3 << 20, Total: 3 << 20, Finished: true, Reused: true, Digest: fmt.Sprintf("sha256:%064d", 1)})
+	p.end()
+	out := buf.String()
+	for _, want := range []string{"layer 1/2 sha256:000000000000 pushed (3.0 MiB)", "layer 2/2 sha256:000000000000 already in the registry"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("terminal output lacks %q:\n%s", want, out)
 		}
 	}
 }

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/machnix/machnix/oci"
+)
+
+// layerProgress renders oci.Updates. On a terminal each layer gets a line
+// when it finishes, above a bar of the stage's total bytes; elsewhere (logs,
+// pipes, tests) each stage ends with one summary line, so a CI log says how
+// many layers were rebuilt and uploaded without a line per layer.
+type layerProgress struct {
+	w   io.Writer
+	tty bool
+
+	stage  oci.Stage
+	bar    *progressbar.ProgressBar
+	layers map[int]oci.Update
+}
+
+func newLayerProgress(w io.Writer) *layerProgress {
+	f, ok := w.(*os.File)
+	return &layerProgress{w: w, tty: ok && term.IsTerminal(int(f.Fd()))}
+}
+
+func (p *layerProgress) update(u oci.Update) {
+	if u.Stage != p.stage {
+		p.end()
+		p.stage, p.layers = u.Stage, map[int]oci.Update{}
+	}
+	prev, seen := p.layers[u.Layer]
+	p.layers[u.Layer] = u
+	if !p.tty {
+		return
+	}
+	if p.bar == nil {
+		p.bar = progressbar.NewOptions64(0, progressbar.OptionSetWriter(p.w), progressbar.OptionShowBytes(true),
+			progressbar.OptionSetDescription(stageVerb(u.Stage, false)+" layers"), progressbar.OptionClearOnFinish(),
+			progressbar.OptionShowCount())
+	}
+	if !seen {
+		p.bar.ChangeMax64(p.bar.GetMax64() + u.Total)
+	}
+	_ = p.bar.Add64(u.Done - prev.Done)
+	if u.Finished && !prev.Finished {
+		_ = p.bar.Clear()
+		fmt.Fprintf(p.w, "%s\n", layerLine(u))
+	}
+}
+
+// end closes the current stage: the bar goes, and off a terminal the
+// summary line is written.
+func (p *layerProgress) end() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+		p.bar = nil
+	}
+	if p.stage == "" || p.tty {
+		return
+	}
+	var fresh, reused, layers int
+	var bytes int64
+	for _, u := range p.layers {
+		layers = max(layers, u.Layers)
+		switch {
+		case u.Finished && u.Reused:
+			reused++
+		case u.Finished:
+			fresh++
+			bytes += u.Done
+		}
+	}
+	if fresh+reused == 0 {
+		return
+	}
+	fmt.Fprintf(p.w, "%d of %d layers %s (%s), %d %s\n", fresh, layers, stageVerb(p.stage, true), humanBytes(bytes),
+		reused, map[oci.Stage]string{oci.StageBuild: "from the layer cache", oci.StagePush: "already in the registry"}[p.stage])
+	p.stage = ""
+}
+
+func layerLine(u oci.Update) string {
+	what := fmt.Sprintf("layer %d/%d %s", u.Layer+1, u.Layers, shortDigest(u.Digest))
+	switch {
+	case u.Reused && u.Stage == oci.StageBuild:
+		return what + " from the layer cache"
+	case u.Reused:
+		return what + " already in the registry"
+	}
+	return fmt.Sprintf("%s %s (%s)", what, stageVerb(u.Stage, true), humanBytes(u.Done))
+}
+
+func stageVerb(s oci.Stage, past bool) string {
+	switch {
+	case s == oci.StagePush && past:
+		return "pushed"
+	case s == oci.StagePush:
+		return "pushing"
+	case past:
+		return "built"
+	}
+	return "building"
+}
+
+func shortDigest(d string) string {
+	if len(d) > len("sha256:")+12 {
+		return d[:len("sha256:")+12]
+	}
+	return d
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
