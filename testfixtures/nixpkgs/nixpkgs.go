@@ -25,15 +25,27 @@ func Dir() string {
 // store path. Nix caches the result, so tests may call it freely.
 func Build(t testing.TB, attr string) string {
 	t.Helper()
+	return nixBuild(t, Dir(), "-A", attr)
+}
+
+// BuildExpr builds a Nix expression evaluated with the fixture's attributes
+// in scope, e.g. "python3.withPackages (ps: [ ])".
+func BuildExpr(t testing.TB, expr string) string {
+	t.Helper()
+	return nixBuild(t, "-E", "with import "+Dir()+" {}; "+expr)
+}
+
+func nixBuild(t testing.TB, args ...string) string {
+	t.Helper()
 	testfixtures.RequireTool(t, "nix-build", "patchelf")
-	cmd := exec.Command("nix-build", "--option", "substituters", "", "--no-out-link", Dir(), "-A", attr)
+	cmd := exec.Command("nix-build", append([]string{"--option", "substituters", "", "--no-out-link"}, args...)...)
 	out, err := cmd.Output()
 	if err != nil {
 		var stderr string
 		if ee, ok := err.(*exec.ExitError); ok {
 			stderr = string(ee.Stderr)
 		}
-		t.Fatalf("nix-build -A %s: %v\n%s", attr, err, stderr)
+		t.Fatalf("nix-build %s: %v\n%s", strings.Join(args, " "), err, stderr)
 	}
 	return strings.TrimSpace(string(out))
 }
