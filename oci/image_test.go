@@ -2,9 +2,13 @@ package oci
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -403,3 +407,42 @@ func mustHash(t *testing.T, s string) v1.Hash {
 	}
 	return h
 }
+
+// With no Docker config, credentials come from $REGISTRY_AUTH_FILE, the
+// file podman and skopeo write: the default keychain reads both.
+func TestPushReadsRegistryAuthFile(t *testing.T) {
+	const user, password = "ci", "from-the-auth-file"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != user || p != password {
+			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		registryHandler.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	img, err := Build(testClosure(t, "v1"), testConfig, WithCacheDir(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag := host + "/team/app:v1"
+	if err := Push(context.Background(), img, []string{tag}, PushOptions{}); err == nil {
+		t.Fatal("push without credentials succeeded; the registry does not check them")
+	}
+	authFile := filepath.Join(t.TempDir(), "auth.json")
+	auth := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+	if err := os.WriteFile(authFile, []byte(`{"auths":{"`+host+`":{"auth":"`+auth+`"}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("REGISTRY_AUTH_FILE", authFile)
+	if err := Push(context.Background(), img, []string{tag}, PushOptions{}); err != nil {
+		t.Fatalf("push with $REGISTRY_AUTH_FILE: %v", err)
+	}
+}
+
+var registryHandler = registry.New(registry.Logger(log.New(io.Discard, "", 0)))
