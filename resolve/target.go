@@ -249,3 +249,12 @@ func (r *standardRules) PythonMatches(requiresPython string) bool {
 	}
 	return ss.Contains(r.python, true)
 }
+
+// PythonAttr is the nixpkgs attribute of the target's interpreter: 3.11 →
+// python311, and python3 when no version is set.
+func (t Target) PythonAttr() string {
+	if t.Python == "" {
+		return "python3"
+	}
+	return "python" + strings.ReplaceAll(t.Python, ".", "")
+}

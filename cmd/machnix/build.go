@@ -90,6 +90,31 @@ func addGenFlags(cmd *cobra.Command, fl *genFlags) {
 	f.StringArrayVar(&fl.ignoreMissing, "ignore-missing", nil, "soname allowed to stay unresolved (repeatable)")
 }
 
+// writeNixDir writes what gen and env leave behind: default.nix (the
+// environment, or its shell under nix-shell), shell.nix, nixpkgs.nix (the
+// pinned package set) and a copy of the lock.
+func writeNixDir(dir, lockPath string, lock *resolve.Lock, expr []byte) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	lockData, err := os.ReadFile(lockPath)
+	if err != nil {
+		return err
+	}
+	files := map[string][]byte{
+		"default.nix":  expr,
+		"shell.nix":    nixbuild.Shell(lock),
+		"nixpkgs.nix":  nixbuild.NixpkgsFile(lock),
+		"machnix.lock": lockData,
+	}
+	for name, data := range files {
+		if err := atomicfile.Write(filepath.Join(dir, name), data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // generate runs the stages up to the expression and stops before Nix when a
 // library is missing.
 func generate(cmd *cobra.Command, fl genFlags) (*lockInputs, []byte, error) {
@@ -117,9 +142,12 @@ func newGenCmd() *cobra.Command {
 		Use:   "gen --lock machnix.lock -o DIR",
 		Short: "Write the Nix expression for a lock",
 		Long: `gen fetches the lock's files, checks every native library the wheels need, and
-writes DIR/default.nix and a copy of the lock. default.nix takes
-{ pkgs ? import <nixpkgs> {}, python ? pkgs.pythonXY } and builds
-python.withPackages over one buildPythonPackage per wheel.
+writes DIR/default.nix, DIR/shell.nix, DIR/nixpkgs.nix and a copy of the
+lock. default.nix takes { pkgs ? <the lock's nixpkgs>, python ? pkgs.pythonXY }
+and builds python.withPackages over one buildPythonPackage per wheel (and
+python.pkgs.ATTR for packages nixpkgs provides); under nix-shell it is a
+shell with that environment on PATH. The nixpkgs is the one the lock is
+pinned to (resolve --nixpkgs), else <nixpkgs>.
 
 Exit codes: 0 written; 1 a library is missing or a download failed; 2 bad
 usage or a bad lock.`,
@@ -127,21 +155,12 @@ usage or a bad lock.`,
   nix-build nix/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, expr, err := generate(cmd, fl)
+			in, expr, err := generate(cmd, fl)
 			if err != nil {
 				return err
 			}
-			if err := os.MkdirAll(fl.out, 0o755); err != nil {
+			if err := writeNixDir(fl.out, fl.lock, in.lock, expr); err != nil {
 				return err
-			}
-			lockData, err := os.ReadFile(fl.lock)
-			if err != nil {
-				return err
-			}
-			for name, data := range map[string][]byte{"default.nix": expr, "machnix.lock": lockData} {
-				if err := atomicfile.Write(filepath.Join(fl.out, name), data); err != nil {
-					return err
-				}
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), filepath.Join(fl.out, "default.nix"))
 			return nil
@@ -221,7 +240,9 @@ func buildEnv(cmd *cobra.Command, fl buildFlags) (string, error) {
 			return "", err
 		}
 	}
-	opts := nixbuild.BuildOptions{OutLink: fl.outLink, NixPath: fl.nixPath, MaxJobs: fl.maxJobs, Cores: fl.cores, Builders: fl.builders}
+	opts := nixbuild.BuildOptions{OutLink: fl.outLink, NixPath: fl.nixPath, MaxJobs: fl.maxJobs, Cores: fl.cores, Builders: fl.builders,
+		// The environment, even when machnix runs inside a nix-shell.
+		Args: [][2]string{{"shell", "false"}}}
 	for _, kv := range fl.args {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
@@ -253,18 +274,8 @@ func buildEnv(cmd *cobra.Command, fl buildFlags) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	files := map[string]string{}
-	byName := map[string]resolve.Package{}
-	for _, p := range in.lock.Packages {
-		byName[p.Name] = p
-	}
-	for _, a := range in.artifacts {
-		if p, ok := byName[a.Name]; ok && p.URL != "" {
-			files[urlBase(p.URL)] = a.Path
-		}
-	}
-	if err := nixbuild.AddToStore(cmd.Context(), files); err != nil {
-		return "", problem(err)
+	if err := addArtifactsToStore(cmd.Context(), in); err != nil {
+		return "", err
 	}
 	work, err := os.MkdirTemp("", "machnix-build-")
 	if err != nil {
@@ -284,6 +295,25 @@ func buildEnv(cmd *cobra.Command, fl buildFlags) (string, error) {
 		return "", err
 	}
 	return path, nil
+}
+
+// addArtifactsToStore puts the files machnix fetched and verified into the
+// store under the names fetchurl gives them, so Nix downloads nothing twice.
+func addArtifactsToStore(ctx context.Context, in *lockInputs) error {
+	files := map[string]string{}
+	byName := map[string]resolve.Package{}
+	for _, p := range in.lock.Packages {
+		byName[p.Name] = p
+	}
+	for _, a := range in.artifacts {
+		if p, ok := byName[a.Name]; ok && p.URL != "" {
+			files[urlBase(p.URL)] = a.Path
+		}
+	}
+	if err := nixbuild.AddToStore(ctx, files); err != nil {
+		return problem(err)
+	}
+	return nil
 }
 
 // inputStamp hashes everything that decides a build's result.

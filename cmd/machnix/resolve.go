@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/machnix/machnix/fetch"
+	"github.com/machnix/machnix/nixbuild"
 	"github.com/machnix/machnix/resolve"
 	"github.com/machnix/machnix/resolve/reqfile"
 )
@@ -29,6 +30,8 @@ type resolveFlags struct {
 	pre          bool
 	upgrade      []string
 	json         bool
+	nixpkgs      string
+	nixpkgsHash  string
 }
 
 func newResolveCmd() *cobra.Command {
@@ -73,6 +76,8 @@ func addResolveFlags(cmd *cobra.Command, fl *resolveFlags) {
 	f.StringArrayVar(&fl.providers, "provider", nil, "provider order per package, e.g. numpy=sdist,nixpkgs or _default=wheel,nixpkgs (repeatable)")
 	f.BoolVar(&fl.pre, "pre", false, "allow pre-releases for every package")
 	f.StringArrayVar(&fl.upgrade, "upgrade-package", nil, "let this package's pin move (repeatable)")
+	f.StringVar(&fl.nixpkgs, "nixpkgs", "", "pin nixpkgs, recorded in the lock: a local checkout, or a tarball URL (its hash is prefetched unless --nixpkgs-hash gives it); the nixpkgs provider offers its Python packages")
+	f.StringVar(&fl.nixpkgsHash, "nixpkgs-hash", "", "SRI sha256 of the unpacked --nixpkgs tarball")
 }
 
 func runResolve(cmd *cobra.Command, fl resolveFlags) error {
@@ -158,10 +163,27 @@ func resolveLock(cmd *cobra.Command, fl resolveFlags) (*resolve.Lock, error) {
 		}
 		opts.Previous = prev
 	}
+	// The pin is the flag's, else the existing lock's: re-resolving keeps
+	// the nixpkgs it was made with.
+	pin, err := nixbuild.ParsePin(cmd.Context(), fl.nixpkgs, fl.nixpkgsHash)
+	if err != nil {
+		return nil, err
+	}
+	if pin == nil && opts.Previous != nil {
+		pin = opts.Previous.Nixpkgs
+	}
+	if pin != nil {
+		dir, err := nixbuild.RealisePin(cmd.Context(), pin)
+		if err != nil {
+			return nil, problem(err)
+		}
+		opts.Nixpkgs = resolve.NewNixInstantiateCatalog(dir, target.PythonAttr())
+	}
 	lock, err := resolve.Resolve(cmd.Context(), reqs, opts)
 	if err != nil {
 		return nil, problem(err)
 	}
+	lock.Nixpkgs = pin
 	for _, u := range urls {
 		lock.Indexes = append(lock.Indexes, fetch.Redact(u))
 	}

@@ -52,6 +52,7 @@ builds it with nix-build, and can ship the result as a layered OCI image.`,
 		newImageCmd(),
 		newGenCmd(),
 		newBuildCmd(),
+		newEnvCmd(),
 		newDockerCmd(),
 	)
 	return root

@@ -70,6 +70,16 @@ let
           autoPatchelfIgnoreMissingDeps = autoPatchelfIgnoreMissingDeps;
           pythonImportsCheck = pythonImportsCheck;
         };
+      # A package that only nixpkgs offers (no index has it), for the
+      # nixpkgs provider: its pname and version are what machnix's catalog
+      # reads, as from any python.pkgs attribute.
+      nixonly = derivation {
+        name = "python3.11-nixonly-2.1";
+        inherit system;
+        builder = "/bin/sh";
+        args = [ "-c" "mkdir -p $out/${basePython.sitePackages}/nixonly && echo 'VALUE = \"from nixpkgs\"' > $out/${basePython.sitePackages}/nixonly/__init__.py" ];
+        PATH = hostPath;
+      } // { pname = "nixonly"; version = "2.1"; };
     };
   in python;
 
@@ -93,4 +103,31 @@ rec {
   autoAddDriverRunpath = marker "auto-add-driver-runpath";
   zlib = hostLibs "zlib-fixture" [ "libz.so.1" ];
   stdenv.cc.cc.lib = hostLibs "gcc-lib-fixture" [ "libstdc++.so.6" "libgcc_s.so.1" "libgomp.so.1" ];
+
+  # nix-shell's shell: it evaluates <nixpkgs>.bashInteractive. The host's
+  # bash stands in (the fixture's builders run on the host anyway).
+  bashInteractive = derivation {
+    name = "bash-interactive-fixture";
+    inherit system;
+    builder = "/bin/sh";
+    args = [ "-c" "mkdir -p $out/bin && ln -s /bin/bash $out/bin/bash" ];
+    PATH = hostPath;
+  };
+
+  # mkShell as nixpkgs' pkgs/build-support/mkshell: a derivation for
+  # nix-shell only (building it fails), whose stdenv's setup puts the
+  # packages on PATH.
+  mkShell = { name ? "nix-shell", packages ? [ ], buildInputs ? [ ], nativeBuildInputs ? [ ], shellHook ? "", ... }: derivation {
+    inherit name system shellHook;
+    builder = "/bin/sh";
+    args = [ "-c" "echo 'This derivation is not meant to be built, only entered with nix-shell.' >&2; exit 1" ];
+    stdenv = derivation {
+      name = "stdenv-fixture";
+      inherit system;
+      builder = "/bin/sh";
+      args = [ "-c" "mkdir -p $out && cp ${./shell-setup.sh} $out/setup" ];
+      PATH = hostPath;
+    };
+    packages = packages ++ buildInputs ++ nativeBuildInputs;
+  };
 }

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+)
+
+type envFlags struct {
+	genFlags
+	resolve resolveFlags
+}
+
+func newEnvCmd() *cobra.Command {
+	var fl envFlags
+	cmd := &cobra.Command{
+		Use:   "env DIR (-r requirements.txt | --lock machnix.lock)",
+		Short: "Write a folder that nix-shell turns into the environment",
+		Long: `env (resolves requirements into DIR/machnix.lock,) fetches and checks the lock's
+files, and writes DIR: default.nix, shell.nix, nixpkgs.nix (the nixpkgs the
+lock is pinned to) and machnix.lock. Then, on any machine with Nix,
+
+  nix-shell DIR
+
+enters a shell with the environment's python first on PATH, and
+nix-build DIR builds the environment itself. Pin nixpkgs with --nixpkgs so
+that every machine builds the same thing; without a pin the folder uses
+<nixpkgs>. The files machnix fetched are added to the local store, so this
+machine downloads nothing twice.
+
+Exit codes: 0 written; 1 a library is missing, no solution, or a download
+failed; 2 bad usage, a bad lock or a bad requirements file.`,
+		Example: `  machnix env ./env -r requirements.txt --nixpkgs https://github.com/NixOS/nixpkgs/archive/nixos-24.11.tar.gz
+  nix-shell ./env --run 'python -c "import numpy"'
+  machnix env ./env --lock machnix.lock`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := args[0]
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+			if len(fl.resolve.requirements) > 0 {
+				if !cmd.Flags().Changed("lock") {
+					fl.lock = filepath.Join(dir, "machnix.lock")
+				}
+				fl.resolve.out = fl.lock
+				if _, err := resolveLock(cmd, fl.resolve); err != nil {
+					return err
+				}
+			} else if cmd.Flags().Changed("nixpkgs") {
+				return errors.New("--nixpkgs is recorded when resolving: use it with -r, or with machnix resolve")
+			}
+			in, expr, err := generate(cmd, fl.genFlags)
+			if err != nil {
+				return err
+			}
+			if err := writeNixDir(dir, fl.lock, in.lock, expr); err != nil {
+				return err
+			}
+			if err := addArtifactsToStore(cmd.Context(), in); err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), dir)
+			fmt.Fprintf(cmd.ErrOrStderr(), "enter it with: nix-shell %s\n", dir)
+			return nil
+		},
+	}
+	addGenFlags(cmd, &fl.genFlags)
+	addResolveFlags(cmd, &fl.resolve)
+	return cmd
+}

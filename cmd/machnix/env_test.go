@@ -1,0 +1,91 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/machnix/machnix/resolve"
+	"github.com/machnix/machnix/testfixtures"
+	"github.com/machnix/machnix/testfixtures/nixpkgs"
+	"github.com/machnix/machnix/testfixtures/pyindex"
+)
+
+// machnix env resolves against an index and a pinned nixpkgs: greeting
+// comes from the index as a wheel, nixonly only from nixpkgs. The folder it
+// writes needs nothing else: with an empty NIX_PATH, nix-shell DIR enters a
+// shell whose python is the environment and imports both, and nix-build DIR
+// builds that same environment.
+func TestEnvFolderEntersWithNixShell(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-build", "nix-shell", "nix-instantiate", "patchelf")
+	t.Setenv("MACHNIX_CACHE_DIR", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	idx := pyindex.Start(t, []pyindex.Wheel{pureWheel("greeting", "1.0")})
+	work := t.TempDir()
+	reqs := filepath.Join(work, "requirements.txt")
+	if err := os.WriteFile(reqs, []byte("greeting\nnixonly>=2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(work, "env")
+	code, out, stderr := runCLI(t, "env", dir, "-r", reqs, "--index-url", idx.URL+"/simple", "--python", "3.11",
+		"--nixpkgs", nixpkgs.Dir())
+	if code != exitOK {
+		t.Fatalf("env: exit %d: %s", code, stderr)
+	}
+	if strings.TrimSpace(out) != dir {
+		t.Errorf("printed %q, want the folder %s", out, dir)
+	}
+	for _, f := range []string{"default.nix", "shell.nix", "nixpkgs.nix", "machnix.lock"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("the folder lacks %s", f)
+		}
+	}
+	lock, err := resolve.ReadLock(filepath.Join(dir, "machnix.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lock.Nixpkgs == nil || lock.Nixpkgs.Path != nixpkgs.Dir() {
+		t.Errorf("lock pins nixpkgs %+v, want the path %s", lock.Nixpkgs, nixpkgs.Dir())
+	}
+	providers := map[string]resolve.Package{}
+	for _, p := range lock.Packages {
+		providers[p.Name] = p
+	}
+	if p := providers["nixonly"]; p.Provider != resolve.ProviderNixpkgs || p.NixAttr != "nixonly" || p.Version != "2.1" {
+		t.Errorf("nixonly pinned as %+v, want nixpkgs' python.pkgs.nixonly 2.1", p)
+	}
+	if p := providers["greeting"]; p.Provider != resolve.ProviderWheel {
+		t.Errorf("greeting pinned as %+v, want the index's wheel", p)
+	}
+	for _, f := range []string{"default.nix", "shell.nix", "nixpkgs.nix"} {
+		if out, err := exec.Command("nix-instantiate", "--parse", filepath.Join(dir, f)).CombinedOutput(); err != nil {
+			t.Errorf("nix-instantiate --parse %s: %v\n%s", f, err, out)
+		}
+	}
+
+	nixEnv := append(os.Environ(), "NIX_PATH=")
+	built, err := exec.Command("nix-build", dir, "--no-out-link", "--option", "substituters", "").Output()
+	if err != nil {
+		t.Fatalf("nix-build %s: %v", dir, err)
+	}
+	envPath := strings.TrimSpace(string(built))
+	shell := exec.Command("nix-shell", dir, "--option", "substituters", "", "--run",
+		`python -c "import sys, greeting, nixonly; print(sys.prefix, greeting.VERSION, nixonly.VALUE)"`)
+	shell.Env = nixEnv
+	got, err := shell.Output()
+	if err != nil {
+		t.Fatalf("nix-shell %s: %v\n%s", dir, err, stderrOf(err))
+	}
+	if want := envPath + " 1.0 from nixpkgs"; strings.TrimSpace(string(got)) != want {
+		t.Errorf("in nix-shell, python printed %q, want %q", got, want)
+	}
+}
+
+func stderrOf(err error) string {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return string(ee.Stderr)
+	}
+	return ""
+}
