@@ -148,3 +148,61 @@ func TestGeneratedEnvironmentBuildsAndImports(t *testing.T) {
 		t.Errorf("the wheel's script printed %q (%v), want %q", hello, err, native.ExeOutput)
 	}
 }
+
+// Overrides land in the expression, which still parses; shell text with
+// ${...} and '' stays literal shell, and an empty pythonImportsCheck turns
+// the check off while an absent one keeps machnix's modules.
+func TestGenerateOverrides(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-instantiate")
+	lock, report, _ := fixtureLock(t)
+	none := []string{}
+	expr, err := Generate(lock, report, WithOverrides(map[string]Override{
+		"Bundled": {
+			BuildInputs:        ListEdit{Add: []string{"xorg.libX11"}},
+			NativeBuildInputs:  ListEdit{Remove: []string{"autoPatchelfHook"}},
+			PythonImportsCheck: &none,
+			PostFixup:          "echo ${out##*/} ''quoted''",
+			Env:                map[string]string{"NIX_DEBUG": "1"},
+		},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "default.nix")
+	if err := os.WriteFile(path, expr, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("nix-instantiate", "--parse", path).CombinedOutput(); err != nil {
+		t.Fatalf("nix-instantiate --parse: %v\n%s\n%s", err, out, expr)
+	}
+	// The postFixup string, as Nix reads it, is the shell text given.
+	got, err := exec.Command("nix-instantiate", "--eval", "--strict", "--json", "-E",
+		fmt.Sprintf(`let f = import %s; e = f { pkgs = { fetchurl = x: x; autoPatchelfHook = null; zlib = null; "stdenv" = { cc.cc.lib = null; }; xorg.libX11 = "x11"; mkShell = x: x; }; python = { pkgs.buildPythonPackage = a: a; withPackages = g: g; sitePackages = "lib"; }; shell = false; }; in (builtins.head (builtins.filter (p: p.pname == "bundled") (e {}))).postFixup`, path)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("evaluating postFixup: %v\n%s", err, got)
+	}
+	if want := `"echo ${out##*/} ''quoted''\n"`; strings.TrimSpace(string(got)) != want {
+		t.Errorf("postFixup evaluates to %s, want %s", got, want)
+	}
+	text := string(expr)
+	start := strings.Index(text, `"bundled" = python.pkgs.buildPythonPackage`)
+	block := text[start : start+strings.Index(text[start:], "    };")]
+	for _, want := range []string{"pkgs.xorg.libX11", "nativeBuildInputs = [  ];", "pythonImportsCheck = [  ];", `NIX_DEBUG = "1";`} {
+		if !strings.Contains(block, want) {
+			t.Errorf("bundled's derivation lacks %q:\n%s", want, block)
+		}
+	}
+	if !strings.Contains(text, "# machnix.toml [overrides.bundled]") {
+		t.Error("the override is not recorded in the expression")
+	}
+
+	for name, o := range map[string]Override{
+		"absent":  {},
+		"bundled": {BuildInputs: ListEdit{Add: []string{"pkgs; evil"}}},
+		"zcrc":    {Env: map[string]string{"src": "elsewhere"}},
+	} {
+		if _, err := Generate(lock, report, WithOverrides(map[string]Override{name: o})); !errors.Is(err, ErrBadOverride) {
+			t.Errorf("override %s %+v: %v, want ErrBadOverride", name, o, err)
+		}
+	}
+}

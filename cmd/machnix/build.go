@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/machnix/machnix/internal/atomicfile"
 	"github.com/machnix/machnix/nixbuild"
 	"github.com/machnix/machnix/resolve"
+	"github.com/machnix/machnix/resolve/pep508"
 )
 
 // lockInputs are what every Nix-facing command needs from a lock: the lock,
@@ -55,21 +57,28 @@ func prepareLock(ctx context.Context, lockPath string, cfg *config, offline bool
 }
 
 // missingDiagnosis describes every unprovided library, with the fix, or
-// returns "" when nothing is missing (after ignore).
-func missingDiagnosis(report *autopatch.NativeReport, ignore []string) string {
+// returns "" when nothing is missing (after ignore, and each package's
+// [overrides] ignoreMissing).
+func missingDiagnosis(report *autopatch.NativeReport, ignore []string, overrides map[string]nixbuild.Override) string {
 	skip := map[string]bool{}
 	for _, s := range ignore {
 		skip[s] = true
+	}
+	perPackage := map[string][]string{}
+	for name, o := range overrides {
+		perPackage[pep508.NormalizeName(name)] = o.IgnoreMissing
 	}
 	var b strings.Builder
 	for _, w := range report.Wheels {
 		for _, e := range w.ELFs {
 			for _, d := range e.Deps {
-				if d.Status != autopatch.StatusMissing || skip[d.Soname] {
+				if d.Status != autopatch.StatusMissing || skip[d.Soname] || slices.Contains(perPackage[pep508.NormalizeName(w.Name)], d.Soname) {
 					continue
 				}
 				fmt.Fprintf(&b, "  %s %s: %s needs %s, which nothing provides\n", w.Name, w.Version, e.Path, d.Soname)
-				fmt.Fprintf(&b, "    fix: add to machnix.toml\n      [sonames]\n      %q = \"<nixpkgs attribute>\"\n    or pass --ignore-missing %s if it comes at run time\n", d.Soname, d.Soname)
+				fmt.Fprintf(&b, "    fix: add to machnix.toml\n      [sonames]\n      %q = \"<nixpkgs attribute>\"\n", d.Soname)
+				fmt.Fprintf(&b, "    or, if it comes at run time, pass --ignore-missing %s or add to machnix.toml\n      [overrides.%s]\n      ignoreMissing = [%q]\n",
+					d.Soname, pep508.NormalizeName(w.Name), d.Soname)
 			}
 		}
 	}
@@ -126,10 +135,17 @@ func generate(cmd *cobra.Command, fl genFlags) (*lockInputs, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if d := missingDiagnosis(in.report, fl.ignoreMissing); d != "" {
+	overrides := cfg.nixOverrides()
+	if err := nixbuild.CheckOverrides(in.lock, overrides); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", cfg.path, err)
+	}
+	if d := missingDiagnosis(in.report, fl.ignoreMissing, overrides); d != "" {
 		return nil, nil, problem(fmt.Errorf("native libraries are missing; stopping before Nix:\n%s", strings.TrimRight(d, "\n")))
 	}
-	expr, err := nixbuild.Generate(in.lock, in.report, nixbuild.WithIgnoreMissing(fl.ignoreMissing...))
+	expr, err := nixbuild.Generate(in.lock, in.report, nixbuild.WithIgnoreMissing(fl.ignoreMissing...), nixbuild.WithOverrides(overrides))
+	if errors.Is(err, nixbuild.ErrBadOverride) {
+		return nil, nil, fmt.Errorf("%s: %w", cfg.path, err)
+	}
 	if err != nil {
 		return nil, nil, problem(err)
 	}

@@ -113,3 +113,92 @@ func TestBuildReportsNixFailureWithDiagnosis(t *testing.T) {
 		}
 	}
 }
+
+// [overrides.consumer] in machnix.toml: its missing library is allowed (it
+// would come at run time), so the import check is off; zlib is added to its
+// buildInputs; postFixup and an extra attribute reach the builder. The
+// build really runs, and each change is visible in the result, and the
+// generated expression says where the changes come from.
+func TestBuildAppliesOverrides(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-build", "nix-store", "patchelf")
+	lock := servedLock(t, "consumer")
+	work := t.TempDir()
+	cfg := filepath.Join(work, "machnix.toml")
+	toml := `[overrides.consumer]
+ignoreMissing = ["libprovider.so.1"]
+pythonImportsCheck = []
+buildInputs.add = ["zlib"]
+postFixup = 'echo "$pname $MACHNIX_TEST ${out##*/}" > "$out/override-marker"'
+env.MACHNIX_TEST = "from-the-override"
+`
+	if err := os.WriteFile(cfg, []byte(toml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Without the override the build stops before Nix.
+	if code, _, stderr := runCLI(t, "build", "--lock", lock, "-o", filepath.Join(work, "result0")); code != exitProblem {
+		t.Fatalf("without overrides: exit %d, want %d: %s", code, exitProblem, stderr)
+	}
+	code, stdout, stderr := runCLI(t, "build", "--config", cfg, "--lock", lock, "-o", filepath.Join(work, "result"),
+		"-I", "nixpkgs="+nixpkgs.Dir(), "--option", "substituters=")
+	if code != exitOK {
+		t.Fatalf("build: exit %d: %s", code, stderr)
+	}
+	env := strings.TrimSpace(stdout)
+	closure, err := exec.Command("nix-store", "-qR", env).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var consumer string
+	for _, p := range strings.Fields(string(closure)) {
+		if strings.HasSuffix(p, "-python3.11-consumer-1.0") {
+			consumer = p
+		}
+	}
+	if consumer == "" {
+		t.Fatalf("no consumer package in the closure of %s:\n%s", env, closure)
+	}
+	marker, err := os.ReadFile(filepath.Join(consumer, "override-marker"))
+	if err != nil {
+		t.Fatalf("postFixup did not run: %v", err)
+	}
+	if want := "consumer from-the-override " + filepath.Base(consumer); strings.TrimSpace(string(marker)) != want {
+		t.Errorf("postFixup wrote %q, want %q", marker, want)
+	}
+	drv, err := exec.Command("nix-store", "-qd", consumer).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs, err := exec.Command("nix-store", "-q", "--binding", "buildInputs", strings.TrimSpace(string(drv))).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(inputs), "zlib-fixture") {
+		t.Errorf("buildInputs %q lack the added zlib", inputs)
+	}
+
+	gen := filepath.Join(work, "gen")
+	if code, _, stderr := runCLI(t, "gen", "--config", cfg, "--lock", lock, "-o", gen); code != exitOK {
+		t.Fatalf("gen: exit %d: %s", code, stderr)
+	}
+	expr, err := os.ReadFile(filepath.Join(gen, "default.nix"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(expr), "[overrides.consumer]") {
+		t.Errorf("the expression does not record the override:\n%s", expr)
+	}
+
+	// An override for a package the lock lacks is a mistake to report.
+	if err := os.WriteFile(cfg, []byte("[overrides.consumr]\nignoreMissing = [\"libx.so\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, "gen", "--config", cfg, "--lock", lock, "-o", gen); code != exitBadInput || !strings.Contains(stderr, "consumr") {
+		t.Errorf("misspelt override: exit %d, stderr %q; want %d naming it", code, stderr, exitBadInput)
+	}
+	if err := os.WriteFile(cfg, []byte("[overrides.consumer]\nbuildInput.add = [\"zlib\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := runCLI(t, "gen", "--config", cfg, "--lock", lock, "-o", gen); code != exitBadInput || !strings.Contains(stderr, "buildInput") {
+		t.Errorf("misspelt override key: exit %d, stderr %q; want %d naming it", code, stderr, exitBadInput)
+	}
+}

@@ -4,10 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"reflect"
 	"strings"
 
 	"github.com/BurntSushi/toml"
 	"github.com/spf13/cobra"
+
+	"github.com/machnix/machnix/nixbuild"
 )
 
 // defaultConfigFile is read from the working directory when --config is not
@@ -21,10 +24,47 @@ const defaultConfigFile = "machnix.toml"
 //	[overrides.<pkg>]    per-package changes to the generated Nix expression
 type config struct {
 	path      string
-	Sonames   map[string]string         `toml:"sonames"`
-	Providers map[string]string         `toml:"providers"`
-	Overrides map[string]toml.Primitive `toml:"overrides"`
-	meta      toml.MetaData
+	Sonames   map[string]string        `toml:"sonames"`
+	Providers map[string]string        `toml:"providers"`
+	Overrides map[string]overrideTable `toml:"overrides"`
+}
+
+// overrideTable is one [overrides.<package>] table: the changes to the
+// package's derivation, and optionally its provider order (the same as a
+// [providers] row, kept beside the package's other settings).
+type overrideTable struct {
+	nixbuild.Override
+	Provider string `toml:"provider"`
+}
+
+// nixOverrides are the overrides that change derivations.
+func (c *config) nixOverrides() map[string]nixbuild.Override {
+	out := map[string]nixbuild.Override{}
+	for name, o := range c.Overrides {
+		if !reflect.DeepEqual(o.Override, nixbuild.Override{}) {
+			out[name] = o.Override
+		}
+	}
+	return out
+}
+
+// providerTable merges [providers] with the provider rows of [overrides.*];
+// naming a package in both is an error rather than a silent choice.
+func (c *config) providerTable() (map[string]string, error) {
+	out := map[string]string{}
+	for k, v := range c.Providers {
+		out[k] = v
+	}
+	for name, o := range c.Overrides {
+		if o.Provider == "" {
+			continue
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("%s: %s has a provider in both [providers] and [overrides.%s]; keep one", c.path, name, name)
+		}
+		out[name] = o.Provider
+	}
+	return out, nil
 }
 
 // loadConfig reads the file named by --config, or machnix.toml when present.
@@ -43,12 +83,8 @@ func loadConfig(path string) (*config, error) {
 		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	cfg.meta = md
 	var unknown []string
 	for _, key := range md.Undecoded() {
-		if len(key) > 0 && key[0] == "overrides" {
-			continue // decoded by the stage that owns overrides
-		}
 		unknown = append(unknown, key.String())
 	}
 	if len(unknown) > 0 {

@@ -130,7 +130,11 @@ func resolveLock(cmd *cobra.Command, fl resolveFlags) (*resolve.Lock, error) {
 	if err != nil {
 		return nil, err
 	}
-	providers, err := resolve.ProvidersFromMap(cfg.Providers)
+	table, err := cfg.providerTable()
+	if err != nil {
+		return nil, err
+	}
+	providers, err := resolve.ProvidersFromMap(table)
 	if err != nil {
 		return nil, fmt.Errorf("%s [providers]: %w", cfg.path, err)
 	}

@@ -54,13 +54,15 @@ let
       # pkgs/development/interpreters/python/mk-python-derivation.nix that
       # machnix generates; only format = "wheel" is implemented.
       buildPythonPackage =
-        { pname, version, src, format ? "setuptools", nativeBuildInputs ? [ ], buildInputs ? [ ]
+        args@{ pname, version, src, format ? "setuptools", nativeBuildInputs ? [ ], buildInputs ? [ ]
         , dependencies ? [ ], propagatedBuildInputs ? [ ], dontStrip ? false
-        , autoPatchelfIgnoreMissingDeps ? [ ], pythonImportsCheck ? [ ], preFixup ? "", ... }:
+        , autoPatchelfIgnoreMissingDeps ? [ ], pythonImportsCheck ? [ ], preFixup ? "", postFixup ? "", ... }:
         assert format == "wheel";
-        derivation {
+        # Other attributes reach the builder as environment variables, as
+        # with mkDerivation.
+        derivation (removeAttrs args [ "format" "propagatedBuildInputs" "dontStrip" ] // {
           name = "python3.11-${pname}-${version}";
-          inherit system src nativeBuildInputs buildInputs preFixup;
+          inherit system src nativeBuildInputs buildInputs preFixup postFixup;
           builder = "/bin/sh";
           args = [ ./wheel-builder.sh ];
           PATH = hostPath;
@@ -69,7 +71,7 @@ let
           dependencies = dependencies ++ propagatedBuildInputs;
           autoPatchelfIgnoreMissingDeps = autoPatchelfIgnoreMissingDeps;
           pythonImportsCheck = pythonImportsCheck;
-        };
+        });
       # A package that only nixpkgs offers (no index has it), for the
       # nixpkgs provider: its pname and version are what machnix's catalog
       # reads, as from any python.pkgs attribute.

@@ -72,6 +72,8 @@ for dep in $dependencies; do
 done
 sort -u -o "$out/.machnix-site-dirs" "$out/.machnix-site-dirs"
 
+eval "${postFixup:-}"
+
 for module in $pythonImportsCheck; do
 	PYTHONPATH="$site$(sed 's/^/:/' "$out/.machnix-site-dirs" | tr -d '\n')" \
 		"$python/bin/python3" -c "import $module" || {
