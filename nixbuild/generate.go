@@ -232,7 +232,7 @@ func writeWheel(b *bytes.Buffer, p resolve.Package, w *autopatch.WheelReport, ig
 }
 
 // escapeIndented makes shell text literal inside a Nix indented string:
-// '' would end the string and ${ would interpolate, so ${out} stays the
+// ” would end the string and ${ would interpolate, so ${out} stays the
 // shell's variable.
 func escapeIndented(s string) string {
 	return strings.NewReplacer("''", "'''", "${", "''${").Replace(s)

@@ -150,7 +150,7 @@ func TestGeneratedEnvironmentBuildsAndImports(t *testing.T) {
 }
 
 // Overrides land in the expression, which still parses; shell text with
-// ${...} and '' stays literal shell, and an empty pythonImportsCheck turns
+// ${...} and ” stays literal shell, and an empty pythonImportsCheck turns
 // the check off while an absent one keeps machnix's modules.
 func TestGenerateOverrides(t *testing.T) {
 	testfixtures.RequireTool(t, "nix-instantiate")
