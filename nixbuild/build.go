@@ -37,6 +37,9 @@ type BuildOptions struct {
 	// Stamp identifies what is being built, for the no-op check; empty means
 	// the expression's bytes and the options.
 	Stamp string
+	// Progress, when set, is told how many derivations are built of how
+	// many, and which are building now.
+	Progress func(Progress)
 }
 
 func (o BuildOptions) args(expr string) []string {
@@ -89,9 +92,14 @@ func Build(ctx context.Context, expr string, o BuildOptions) (string, error) {
 	if o.Log != nil {
 		logTo = io.MultiWriter(tail, o.Log)
 	}
-	cmd := exec.CommandContext(ctx, "nix-build", args...)
-	cmd.Stdout, cmd.Stderr = &stdout, logTo
-	if err := cmd.Run(); err != nil {
+	// The structured log gives progress; it is turned back into text for
+	// the tail and Log, so nothing a person would read is lost.
+	structured := newJSONLog(logTo, o.Progress)
+	cmd := exec.CommandContext(ctx, "nix-build", append(args, "--log-format", "internal-json")...)
+	cmd.Stdout, cmd.Stderr = &stdout, structured
+	err := cmd.Run()
+	structured.flush()
+	if err != nil {
 		return "", diagnose(tail.all(), err)
 	}
 	fields := strings.Fields(stdout.String())

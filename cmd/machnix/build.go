@@ -303,7 +303,10 @@ func buildEnv(cmd *cobra.Command, fl buildFlags) (string, error) {
 		return "", err
 	}
 	opts.Log = io.Discard
+	progress := newNixProgress(cmd.ErrOrStderr())
+	opts.Progress = progress.update
 	path, err := nixbuild.Build(cmd.Context(), exprPath, opts)
+	progress.end()
 	if err != nil {
 		if errors.Is(err, nixbuild.ErrBuildFailed) {
 			return "", problem(err)

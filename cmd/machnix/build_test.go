@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/machnix/machnix/resolve"
 	"github.com/machnix/machnix/testfixtures"
@@ -124,12 +125,15 @@ func TestBuildAppliesOverrides(t *testing.T) {
 	lock := servedLock(t, "consumer")
 	work := t.TempDir()
 	cfg := filepath.Join(work, "machnix.toml")
+	// A value unique to this run makes Nix build the package now, so its
+	// progress is seen too.
+	value := fmt.Sprintf("from-the-override-%d", time.Now().UnixNano())
 	toml := `[overrides.consumer]
 ignoreMissing = ["libprovider.so.1"]
 pythonImportsCheck = []
 buildInputs.add = ["zlib"]
 postFixup = 'echo "$pname $MACHNIX_TEST ${out##*/}" > "$out/override-marker"'
-env.MACHNIX_TEST = "from-the-override"
+env.MACHNIX_TEST = "` + value + `"
 `
 	if err := os.WriteFile(cfg, []byte(toml), 0o644); err != nil {
 		t.Fatal(err)
@@ -142,6 +146,9 @@ env.MACHNIX_TEST = "from-the-override"
 		"-I", "nixpkgs="+nixpkgs.Dir(), "--option", "substituters=")
 	if code != exitOK {
 		t.Fatalf("build: exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "machnix: building python3.11-consumer-1.0 (") {
+		t.Errorf("stderr does not show the build's progress:\n%s", stderr)
 	}
 	env := strings.TrimSpace(stdout)
 	closure, err := exec.Command("nix-store", "-qR", env).Output()
@@ -161,7 +168,7 @@ env.MACHNIX_TEST = "from-the-override"
 	if err != nil {
 		t.Fatalf("postFixup did not run: %v", err)
 	}
-	if want := "consumer from-the-override " + filepath.Base(consumer); strings.TrimSpace(string(marker)) != want {
+	if want := "consumer " + value + " " + filepath.Base(consumer); strings.TrimSpace(string(marker)) != want {
 		t.Errorf("postFixup wrote %q, want %q", marker, want)
 	}
 	drv, err := exec.Command("nix-store", "-qd", consumer).Output()

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/machnix/machnix/nixbuild"
 	"github.com/machnix/machnix/oci"
 )
 
@@ -125,4 +127,52 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// nixProgress renders nix-build's progress: on a terminal a bar of the
+// derivations built with what is building now; elsewhere a line as each
+// derivation starts, so a CI log shows where time went.
+type nixProgress struct {
+	w       io.Writer
+	tty     bool
+	bar     *progressbar.ProgressBar
+	started map[string]bool
+}
+
+func newNixProgress(w io.Writer) *nixProgress {
+	f, ok := w.(*os.File)
+	return &nixProgress{w: w, tty: ok && term.IsTerminal(int(f.Fd())), started: map[string]bool{}}
+}
+
+func (p *nixProgress) update(u nixbuild.Progress) {
+	if !p.tty {
+		for _, name := range u.Building {
+			if !p.started[name] {
+				p.started[name] = true
+				fmt.Fprintf(p.w, "machnix: building %s (%d of %d built)\n", name, u.Done, u.Expected)
+			}
+		}
+		return
+	}
+	if u.Expected == 0 {
+		return
+	}
+	if p.bar == nil {
+		p.bar = progressbar.NewOptions(u.Expected, progressbar.OptionSetWriter(p.w), progressbar.OptionClearOnFinish(),
+			progressbar.OptionShowCount(), progressbar.OptionSetDescription("building"))
+	}
+	p.bar.ChangeMax(u.Expected)
+	what := "building"
+	if len(u.Building) > 0 {
+		what = "building " + strings.Join(u.Building, ", ")
+	}
+	p.bar.Describe(what)
+	_ = p.bar.Set(u.Done)
+}
+
+func (p *nixProgress) end() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+		p.bar = nil
+	}
 }

@@ -1,0 +1,74 @@
+package nixbuild
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/machnix/machnix/testfixtures"
+)
+
+// Two derivations, one depending on the other, built for real: progress
+// counts both, names each while it builds, and the text log keeps what the
+// builders printed.
+func TestBuildReportsProgressFromStructuredLog(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-build")
+	token := fmt.Sprintf("%d", time.Now().UnixNano())
+	expr := fmt.Sprintf(`let
+  mk = name: deps: derivation {
+    inherit name deps;
+    system = builtins.currentSystem;
+    builder = "/bin/sh";
+    args = [ "-c" "echo builder of ${name} says hello; /bin/mkdir $out" ];
+  };
+  a = mk "machnix-progress-a-%[1]s" [ ];
+in mk "machnix-progress-b-%[1]s" [ a ]
+`, token)
+	path := filepath.Join(t.TempDir(), "default.nix")
+	if err := os.WriteFile(path, []byte(expr), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	var updates []Progress
+	out, err := Build(context.Background(), path, BuildOptions{Log: &log, Options: [][2]string{{"substituters", ""}},
+		Progress: func(p Progress) { updates = append(updates, p) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(out, "-machnix-progress-b-"+token) {
+		t.Errorf("built %s", out)
+	}
+	if len(updates) == 0 {
+		t.Fatal("no progress was reported")
+	}
+	last := updates[len(updates)-1]
+	if last.Done != 2 || last.Expected != 2 || last.Running != 0 || len(last.Building) != 0 {
+		t.Errorf("last progress %+v, want 2 of 2 done and nothing building", last)
+	}
+	seen := map[string]bool{}
+	for _, u := range updates {
+		for _, b := range u.Building {
+			seen[b] = true
+		}
+		if !slices.IsSorted(u.Building) {
+			t.Errorf("building list not sorted: %v", u.Building)
+		}
+	}
+	for _, name := range []string{"machnix-progress-a-" + token, "machnix-progress-b-" + token} {
+		if !seen[name] {
+			t.Errorf("progress never named %s as building; saw %v", name, seen)
+		}
+		if !strings.Contains(log.String(), "builder of "+name+" says hello") {
+			t.Errorf("the text log lacks the builder's line for %s:\n%s", name, log.String())
+		}
+	}
+	if strings.Contains(log.String(), "@nix ") || strings.Contains(log.String(), "\x1b[") {
+		t.Errorf("the text log has raw structured lines or colour codes:\n%s", log.String())
+	}
+}
