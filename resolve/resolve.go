@@ -270,7 +270,18 @@ func (s *source) load(name string) ([]candidate, error) {
 	for _, b := range byVersion {
 		out = append(out, b.c)
 	}
-	sort.Slice(out, func(i, j int) bool { return s.o.Rules.Compare(out[i].version, out[j].version) > 0 })
+	// Newest first; without --pre every final release comes before every
+	// pre-release, so a pre-release is chosen only when no final release
+	// of the package works (uv's order, which the packse scenarios test).
+	sort.Slice(out, func(i, j int) bool {
+		if !s.o.Pre {
+			pi, pj := s.o.Rules.IsPrerelease(out[i].version), s.o.Rules.IsPrerelease(out[j].version)
+			if pi != pj {
+				return pj
+			}
+		}
+		return s.o.Rules.Compare(out[i].version, out[j].version) > 0
+	})
 	if pv, ok := s.prefer[name]; ok {
 		for i, c := range out {
 			if c.version == pv && !c.yanked {
@@ -351,42 +362,43 @@ func (s *source) metadata(f File) (*Metadata, error) {
 
 func (s *source) dep(r Requirement) []solver.Dep {
 	spec := r.Specifier
-	explicitPre := s.o.Pre
 	// PEP 592: a yanked file is only eligible for an exact pin, so not for
-	// "==1.*" or a pin combined with other clauses.
+	// "==1.*" or a pin combined with other clauses. A root requirement
+	// that pins a yanked version exactly makes it eligible for every
+	// requirement on the package, as uv does: the user chose it.
 	ts := strings.TrimSpace(spec)
 	yankOK := strings.HasPrefix(ts, "==") && !strings.ContainsAny(ts, "*,")
-	match := func(node string) func(string) bool {
-		var once sync.Once
-		var anyFinal bool
-		return func(v string) bool {
-			c := s.find(r.Name, v)
-			if c.yanked && !yankOK {
-				return false
-			}
-			once.Do(func() {
-				for _, x := range s.cands[r.Name] {
-					if !s.o.Rules.IsPrerelease(x.version) && s.o.Rules.Matches(spec, x.version, false) {
-						anyFinal = true
-						return
-					}
-				}
-			})
-			// Pre-releases count when asked for, when the specifier names
-			// one, or when nothing else could match (PEP 440).
-			pre := explicitPre || !anyFinal
-			return s.o.Rules.Matches(spec, v, pre)
+	match := func(v string) bool {
+		c := s.find(r.Name, v)
+		if c.yanked && !yankOK && !s.rootPins(r.Name, v) {
+			return false
 		}
+		// Pre-releases always match what their version satisfies; the
+		// candidate order keeps them behind every final release.
+		return s.o.Rules.Matches(spec, v, true)
 	}
 	text := r.Text
 	if text == "" {
 		text = r.Name + spec
 	}
-	out := []solver.Dep{{Name: r.Name, Text: text, Match: match(r.Name)}}
+	out := []solver.Dep{{Name: r.Name, Text: text, Match: match}}
 	for _, e := range r.Extras {
-		out = append(out, solver.Dep{Name: r.Name + "[" + e + "]", Text: text, Match: match(r.Name)})
+		out = append(out, solver.Dep{Name: r.Name + "[" + e + "]", Text: text, Match: match})
 	}
 	return out
+}
+
+// rootPins reports whether a root requirement pins name to exactly
+// version.
+func (s *source) rootPins(name, version string) bool {
+	for _, r := range s.roots {
+		ts := strings.TrimSpace(r.Specifier)
+		if r.Name == name && strings.HasPrefix(ts, "==") && !strings.ContainsAny(ts, "*,") &&
+			s.o.Rules.Compare(strings.TrimSpace(strings.TrimPrefix(ts, "==")), version) == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Dependencies implements solver.Source.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -50,8 +51,8 @@ func (t Target) WithDefaults() Target {
 	return t
 }
 
-// Validate checks the target against the supported pythons, systems and a
-// glibc of the form 2.N.
+// Validate checks the target against the supported pythons (those nixpkgs
+// builds), systems and a glibc of the form 2.N.
 func (t Target) Validate() error {
 	minor := t.Python
 	if parts := strings.Split(t.Python, "."); len(parts) == 3 {
@@ -59,6 +60,23 @@ func (t Target) Validate() error {
 	}
 	if !slices.Contains(SupportedPythons, minor) {
 		return fmt.Errorf("%w: python %q; use --python with one of %s", ErrBadTarget, t.Python, strings.Join(SupportedPythons, ", "))
+	}
+	return t.checkForm()
+}
+
+// checkForm checks what resolution itself needs: a CPython 3 version
+// ("3.N" or "3.N.M"), a supported system and a glibc of the form 2.N. Any
+// such Python can be resolved for, including ones nixpkgs no longer
+// builds, as conformance suites ask.
+func (t Target) checkForm() error {
+	parts := strings.Split(t.Python, ".")
+	if len(parts) < 2 || len(parts) > 3 || parts[0] != "3" {
+		return fmt.Errorf("%w: python %q is not 3.N or 3.N.M", ErrBadTarget, t.Python)
+	}
+	for _, p := range parts {
+		if _, err := strconv.Atoi(p); err != nil {
+			return fmt.Errorf("%w: python %q is not 3.N or 3.N.M", ErrBadTarget, t.Python)
+		}
 	}
 	if !slices.Contains(SupportedSystems, t.System) {
 		return fmt.Errorf("%w: system %q; use --system with one of %s", ErrBadTarget, t.System, strings.Join(SupportedSystems, ", "))
@@ -102,10 +120,11 @@ type specEntry struct {
 }
 
 // NewRules returns the packaging standards for a target (empty fields
-// take the defaults). The target must pass Validate.
+// take the defaults). Any CPython 3 version can be resolved for; the CLI
+// restricts targets to what nixpkgs builds with Validate.
 func NewRules(t Target) (Rules, error) {
 	t = t.WithDefaults()
-	if err := t.Validate(); err != nil {
+	if err := t.checkForm(); err != nil {
 		return nil, err
 	}
 	all, err := t.Tags()
@@ -247,7 +266,16 @@ func (r *standardRules) PythonMatches(requiresPython string) bool {
 	if !ok {
 		return true
 	}
-	return ss.Contains(r.python, true)
+	// Upper bounds are ignored, as uv does: "<3.12" written when 3.12 was
+	// not out yet is a guess, not knowledge, and honouring it only pushes
+	// resolution back to old releases (or fails) on a newer interpreter.
+	lower := ss[:0:0]
+	for _, sp := range ss {
+		if sp.Op != "<" && sp.Op != "<=" {
+			lower = append(lower, sp)
+		}
+	}
+	return lower.Contains(r.python, true)
 }
 
 // PythonAttr is the nixpkgs attribute of the target's interpreter: 3.11 →

@@ -26,8 +26,15 @@ func TestTargetDefaultsAndValidate(t *testing.T) {
 			t.Errorf("%+v: %v (want ErrBadTarget naming the flag)", bad, err)
 		}
 	}
-	if _, err := NewRules(Target{Python: "3.8"}); !errors.Is(err, ErrBadTarget) {
+	// Resolution works for any CPython 3 (conformance suites target 3.8),
+	// but not for what is not a Python 3 version.
+	if _, err := NewRules(Target{Python: "3.8"}); err != nil {
 		t.Errorf("NewRules(3.8): %v", err)
+	}
+	for _, bad := range []string{"2.7", "3", "3.x", "3.9.1.2"} {
+		if _, err := NewRules(Target{Python: bad}); !errors.Is(err, ErrBadTarget) {
+			t.Errorf("NewRules(%s): %v, want ErrBadTarget", bad, err)
+		}
 	}
 }
 
@@ -55,7 +62,7 @@ func TestStandardRules(t *testing.T) {
 	if !r.IsPrerelease("1.0.dev0") || r.IsPrerelease("1.0.post1") {
 		t.Error("IsPrerelease")
 	}
-	for rp, want := range map[string]bool{"": true, ">=3.8": true, ">=3.12": false, "<3.11": false, "~=3.11": true, ">=3.11.0": true, "!=3.11.*": false, "garbage": true} {
+	for rp, want := range map[string]bool{"": true, ">=3.8": true, ">=3.12": false, "<3.11": true, ">=3.8,<=3.10": true, "~=3.11": true, ">=3.11.0": true, "!=3.11.*": false, "garbage": true} {
 		if got := r.PythonMatches(rp); got != want {
 			t.Errorf("PythonMatches(%q) = %v", rp, got)
 		}

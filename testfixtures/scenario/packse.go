@@ -1,47 +1,41 @@
-// Package scenario loads packse scenarios into the pyindex model plus the
-// expected outcome, for resolver conformance tests.
 package scenario
 
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/machnix/machnix/resolve"
+	"github.com/machnix/machnix/resolve/pep508"
 	"github.com/machnix/machnix/testfixtures"
 	"github.com/machnix/machnix/testfixtures/pyindex"
 )
 
-// Expected is a scenario's expected outcome and target.
-type Expected struct {
-	Satisfiable bool              `json:"satisfiable"`
-	Pins        map[string]string `json:"pins,omitempty"` // name as written → version
-	Explanation string            `json:"explanation,omitempty"`
-	Python      string            `json:"python,omitempty"` // target environment
-	// RootRequiresPython is the root project's requires-python, if any.
-	RootRequiresPython string         `json:"root_requires_python,omitempty"`
-	Testgen            map[string]any `json:"testgen,omitempty"`
-	Options            map[string]any `json:"resolver_options,omitempty"`
-}
-
-// Scenario is one loaded scenario.
-type Scenario struct {
-	Name     string
-	Requires []string // the root requirements
-	Wheels   []pyindex.Wheel
-	// Sdists lists "name==version" of versions that only have an sdist;
-	// pyindex does not serve sdists yet.
-	Sdists   []string
-	Expected Expected
-	// Undecoded lists TOML keys the loader did not understand.
-	Undecoded []string
-}
+// packse's defaults (packse/scenario.py): every version requires Python
+// >= 3.8, has both a wheel and an sdist, and the environment is 3.8.
+const (
+	packseRequiresPython = ">=3.8"
+	packsePython         = "3.8"
+)
 
 type packseFile struct {
-	Name            string         `toml:"name"`
-	Description     string         `toml:"description"`
-	ResolverOptions map[string]any `toml:"resolver_options"`
-	Environment     struct {
-		Python string `toml:"python"`
+	Name            string `toml:"name"`
+	Description     string `toml:"description"`
+	ResolverOptions struct {
+		Python               string   `toml:"python"`
+		Prereleases          bool     `toml:"prereleases"`
+		NoBuild              []string `toml:"no_build"`
+		NoBinary             []string `toml:"no_binary"`
+		Universal            bool     `toml:"universal"`
+		PythonPlatform       string   `toml:"python_platform"`
+		RequiredEnvironments []string `toml:"required_environments"`
+		Resolution           string   `toml:"resolution"`
+	} `toml:"resolver_options"`
+	Environment struct {
+		Python           string   `toml:"python"`
+		AdditionalPython []string `toml:"additional_python"`
 	} `toml:"environment"`
 	Expected struct {
 		Satisfiable bool              `toml:"satisfiable"`
@@ -52,40 +46,78 @@ type packseFile struct {
 		Requires       []string `toml:"requires"`
 		RequiresPython string   `toml:"requires_python"`
 	} `toml:"root"`
-	// Testgen holds packse's own test-generation switches; kept to report them.
+	// Testgen holds packse's switches for uv's generated tests.
 	Testgen  map[string]any `toml:"testgen"`
 	Packages map[string]struct {
 		Versions map[string]struct {
-			Requires       []string            `toml:"requires"`
-			RequiresPython string              `toml:"requires_python"`
+			Requires       *[]string           `toml:"requires"`
+			RequiresPython *string             `toml:"requires_python"`
 			Extras         map[string][]string `toml:"extras"`
 			Sdist          *bool               `toml:"sdist"`
 			Wheel          *bool               `toml:"wheel"`
 			WheelTags      []string            `toml:"wheel_tags"`
 			Yanked         bool                `toml:"yanked"`
+			Description    string              `toml:"description"`
 		} `toml:"versions"`
 	} `toml:"packages"`
 }
 
-// LoadPackse reads a packse scenario TOML file.
-func LoadPackse(path string) (*Scenario, error) {
+// manylinuxGlibc maps packse's python_platform values to a glibc.
+var manylinuxGlibc = map[string]string{
+	"x86_64-manylinux2014":  "2.17",
+	"x86_64-manylinux_2_17": "2.17",
+	"x86_64-manylinux_2_28": "2.28",
+}
+
+func loadPackse(path string) (*Case, error) {
 	var f packseFile
 	md, err := toml.DecodeFile(path, &f)
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", path, err)
 	}
-	sc := &Scenario{Name: f.Name, Requires: f.Root.Requires, Expected: Expected{
-		Satisfiable: f.Expected.Satisfiable, Pins: f.Expected.Packages, Explanation: f.Expected.Explanation,
-		Python: f.Environment.Python, Options: f.ResolverOptions,
-		RootRequiresPython: f.Root.RequiresPython, Testgen: f.Testgen}}
-	for _, k := range md.Undecoded() {
-		sc.Undecoded = append(sc.Undecoded, k.String())
+	if u := md.Undecoded(); len(u) > 0 {
+		var keys []string
+		for _, k := range u {
+			keys = append(keys, k.String())
+		}
+		return nil, fmt.Errorf("scenario %s: keys the harness does not know: %s", path, strings.Join(keys, ", "))
 	}
-	names := make([]string, 0, len(f.Packages))
-	for n := range f.Packages {
-		names = append(names, n)
+	ro := f.ResolverOptions
+	python := ro.Python
+	if python == "" {
+		python = f.Environment.Python
 	}
-	sort.Strings(names)
+	if python == "" {
+		python = packsePython
+	}
+	c := &Case{Name: f.Name, Source: path, Requires: f.Root.Requires, Universal: ro.Universal,
+		Target:   resolve.Target{Python: python, System: resolve.DefaultSystem, Glibc: resolve.DefaultGlibc},
+		Pre:      ro.Prereleases,
+		Expected: Expected{Satisfiable: f.Expected.Satisfiable, Explanation: f.Expected.Explanation}}
+	if ro.PythonPlatform != "" {
+		glibc, ok := manylinuxGlibc[ro.PythonPlatform]
+		if !ok {
+			c.Unsupported = "python_platform " + ro.PythonPlatform
+		}
+		c.Target.Glibc = glibc
+	}
+	if ro.Resolution != "" && ro.Resolution != "highest" {
+		c.Unsupported = "resolution = " + ro.Resolution
+	}
+	if len(f.Expected.Packages) > 0 {
+		c.Expected.Pins = map[string]string{}
+		for n, v := range f.Expected.Packages {
+			c.Expected.Pins[pep508.NormalizeName(n)] = v
+		}
+	}
+	for _, n := range ro.NoBuild {
+		c.OnlyBinary = append(c.OnlyBinary, pep508.NormalizeName(n))
+	}
+	for _, n := range ro.NoBinary {
+		c.NoBinary = append(c.NoBinary, pep508.NormalizeName(n))
+	}
+
+	names := sortedKeys(f.Packages)
 	for _, n := range names {
 		vs := f.Packages[n].Versions
 		vnames := make([]string, 0, len(vs))
@@ -95,29 +127,60 @@ func LoadPackse(path string) (*Scenario, error) {
 		sort.Strings(vnames)
 		for _, v := range vnames {
 			pv := vs[v]
-			requires := append([]string(nil), pv.Requires...)
-			var extras []string
-			enames := make([]string, 0, len(pv.Extras))
-			for e := range pv.Extras {
-				enames = append(enames, e)
+			var requires []string
+			if pv.Requires != nil {
+				requires = append(requires, *pv.Requires...)
 			}
-			sort.Strings(enames)
-			for _, e := range enames {
-				extras = append(extras, e)
+			extras := sortedKeys(pv.Extras)
+			for _, e := range extras {
 				for _, r := range pv.Extras[e] {
-					requires = append(requires, fmt.Sprintf("%s ; extra == %q", r, e))
+					requires = append(requires, withExtraMarker(r, e))
 				}
 			}
-			if pv.Wheel != nil && !*pv.Wheel {
-				if pv.Sdist == nil || *pv.Sdist {
-					sc.Sdists = append(sc.Sdists, n+"=="+v)
-				}
-				continue
+			requiresPython := packseRequiresPython
+			if pv.RequiresPython != nil {
+				requiresPython = *pv.RequiresPython
 			}
-			sc.Wheels = append(sc.Wheels, pyindex.Wheel{Wheel: testfixtures.Wheel{Name: n, Version: v,
-				Tags: pv.WheelTags, Requires: requires, RequiresPython: pv.RequiresPython, Extras: extras},
-				Yanked: pv.Yanked})
+			w := testfixtures.Wheel{Name: n, Version: v, Requires: requires, RequiresPython: requiresPython, Extras: extras,
+				Files: []testfixtures.File{{Path: moduleName(n) + "/__init__.py", Data: []byte(fmt.Sprintf("__version__ = %q\n", v))}}}
+			if pv.Wheel == nil || *pv.Wheel {
+				tags := pv.WheelTags
+				if len(tags) == 0 {
+					tags = []string{"py3-none-any"}
+				}
+				// packse builds one wheel per tag.
+				for _, tag := range tags {
+					tw := w
+					tw.Tags = []string{tag}
+					c.Dists = append(c.Dists, pyindex.Wheel{Wheel: tw, Yanked: pv.Yanked})
+				}
+			}
+			if pv.Sdist == nil || *pv.Sdist {
+				c.Dists = append(c.Dists, pyindex.Wheel{Wheel: w, Sdist: true, Yanked: pv.Yanked})
+			}
 		}
 	}
-	return sc, nil
+	return c, nil
+}
+
+// withExtraMarker adds `extra == "e"` to a requirement, keeping any marker
+// it has.
+func withExtraMarker(req, extra string) string {
+	if base, marker, ok := strings.Cut(req, ";"); ok {
+		return fmt.Sprintf("%s ; (%s) and extra == %q", strings.TrimSpace(base), strings.TrimSpace(marker), extra)
+	}
+	return fmt.Sprintf("%s ; extra == %q", req, extra)
+}
+
+func moduleName(project string) string {
+	return strings.ReplaceAll(pep508.NormalizeName(project), "-", "_")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
