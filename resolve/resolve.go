@@ -67,6 +67,9 @@ type Options struct {
 	// whose SHA256 (hex, optionally "sha256:"-prefixed) is listed may be
 	// chosen (pip's --hash).
 	Hashes map[string][]string
+	// Constraints are PEP 508 requirements (pip's -c) that restrict a
+	// package's versions when something requires it, and never add it.
+	Constraints []string
 	// Nixpkgs, when set, offers the nixpkgs provider's versions. A nixpkgs
 	// candidate brings its dependencies from nixpkgs, so the solver sees it
 	// with none.
@@ -91,6 +94,8 @@ type source struct {
 	wg     sync.WaitGroup         // background prefetches, waited for before Resolve returns
 	prefer map[string]string      // pins from the previous lock
 	roots  []Requirement
+	// constraints by normalised name; only those whose marker applies.
+	constraints map[string][]Requirement
 }
 
 // Resolve pins the requirements for opts.Target. An unsatisfiable set
@@ -107,6 +112,16 @@ func Resolve(ctx context.Context, requirements []string, opts Options) (*Lock, e
 			return nil, fmt.Errorf("requirement %q: %w", r, err)
 		}
 		s.roots = append(s.roots, req)
+	}
+	s.constraints = map[string][]Requirement{}
+	for _, c := range opts.Constraints {
+		req, err := opts.Rules.ParseRequirement(c)
+		if err != nil {
+			return nil, fmt.Errorf("constraint %q: %w", c, err)
+		}
+		if req.Applies == nil || req.Applies("") {
+			s.constraints[req.Name] = append(s.constraints[req.Name], req)
+		}
 	}
 	if opts.Previous != nil {
 		up := map[string]bool{}
@@ -368,6 +383,7 @@ func (s *source) dep(r Requirement) []solver.Dep {
 	// requirement on the package, as uv does: the user chose it.
 	ts := strings.TrimSpace(spec)
 	yankOK := strings.HasPrefix(ts, "==") && !strings.ContainsAny(ts, "*,")
+	constraints := s.constraints[r.Name]
 	match := func(v string) bool {
 		c := s.find(r.Name, v)
 		if c.yanked && !yankOK && !s.rootPins(r.Name, v) {
@@ -375,11 +391,22 @@ func (s *source) dep(r Requirement) []solver.Dep {
 		}
 		// Pre-releases always match what their version satisfies; the
 		// candidate order keeps them behind every final release.
-		return s.o.Rules.Matches(spec, v, true)
+		if !s.o.Rules.Matches(spec, v, true) {
+			return false
+		}
+		for _, con := range constraints {
+			if !s.o.Rules.Matches(con.Specifier, v, true) {
+				return false
+			}
+		}
+		return true
 	}
 	text := r.Text
 	if text == "" {
 		text = r.Name + spec
+	}
+	for _, con := range constraints {
+		text += " (constrained to " + con.Text + ")"
 	}
 	out := []solver.Dep{{Name: r.Name, Text: text, Match: match}}
 	for _, e := range r.Extras {

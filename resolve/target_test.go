@@ -167,3 +167,40 @@ func TestResolveWithStandardRules(t *testing.T) {
 		}
 	}
 }
+
+// Constraints narrow what is required and never add a package: lib is
+// held below 2 and the conflict names the constraint; unused is absent.
+func TestResolveConstraints(t *testing.T) {
+	target := Target{Python: "3.11", System: "x86_64-linux", Glibc: "2.28"}
+	rules, err := NewRules(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := &memIndex{files: map[string][]File{}, deps: map[string][]string{}}
+	add := func(project, file string, deps ...string) {
+		ix.files[project] = append(ix.files[project], File{Filename: file, URL: "http://x/" + file})
+		ix.deps[file] = deps
+	}
+	add("app", "app-1.0-py3-none-any.whl", "lib>=1")
+	add("lib", "lib-1.5-py3-none-any.whl")
+	add("lib", "lib-2.0-py3-none-any.whl")
+	add("unused", "unused-1.0-py3-none-any.whl")
+	opts := Options{Rules: rules, Index: ix, Target: target,
+		Constraints: []string{"lib<2", "unused==1.0", `lib<1.5; sys_platform == "win32"`}}
+	lock, err := Resolve(context.Background(), []string{"app"}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, p := range lock.Packages {
+		got[p.Name] = p.Version
+	}
+	if len(got) != 2 || got["app"] != "1.0" || got["lib"] != "1.5" {
+		t.Errorf("pins %v, want app 1.0 and lib 1.5 (lib<2, and nothing for the unused constraint)", got)
+	}
+	opts.Constraints = []string{"lib>=3"}
+	_, err = Resolve(context.Background(), []string{"app"}, opts)
+	if !errors.Is(err, ErrNoSolution) || !strings.Contains(err.Error(), "constrained to lib>=3") {
+		t.Errorf("err %v, want no solution naming the constraint", err)
+	}
+}

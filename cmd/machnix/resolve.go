@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +22,8 @@ const defaultIndex = "https://pypi.org/simple"
 
 type resolveFlags struct {
 	requirements []string
+	constraints  []string
+	extras       []string
 	out          string
 	python       string
 	system       string
@@ -67,7 +71,9 @@ requirements file.`,
 // target; build and docker take them too, to resolve before building.
 func addResolveFlags(cmd *cobra.Command, fl *resolveFlags) {
 	f := cmd.Flags()
-	f.StringArrayVarP(&fl.requirements, "requirement", "r", nil, "requirements file (repeatable)")
+	f.StringArrayVarP(&fl.requirements, "requirement", "r", nil, "requirements file, or a pyproject.toml (repeatable)")
+	f.StringArrayVarP(&fl.constraints, "constraint", "c", nil, "constraints file: limits versions of packages something requires (repeatable)")
+	f.StringArrayVar(&fl.extras, "extra", nil, "optional-dependencies group of a -r pyproject.toml to include (repeatable)")
 	f.StringVar(&fl.python, "python", resolve.DefaultPython, "target Python version")
 	f.StringVar(&fl.system, "system", resolve.DefaultSystem, "target Nix system: x86_64-linux or aarch64-linux")
 	f.StringVar(&fl.glibc, "glibc", resolve.DefaultGlibc, "target glibc: the newest manylinux_x_y accepted")
@@ -102,12 +108,32 @@ func resolveLock(cmd *cobra.Command, fl resolveFlags) (*resolve.Lock, error) {
 	indexURL, extra := fl.indexURL, append([]string(nil), fl.extraIndex...)
 	pre := fl.pre
 	var onlyBinary, noBinary []string
-	for _, path := range fl.requirements {
+	var constraints []string
+	for _, path := range fl.constraints {
 		file, err := reqfile.Parse(path)
 		if err != nil {
 			return nil, err
 		}
+		for _, e := range append(file.Requirements, file.Constraints...) {
+			constraints = append(constraints, e.Requirement)
+		}
+	}
+	if len(fl.extras) > 0 && !slices.ContainsFunc(fl.requirements, isPyproject) {
+		return nil, errors.New("--extra selects optional-dependencies of a pyproject.toml; give one with -r")
+	}
+	for _, path := range fl.requirements {
+		parse := reqfile.Parse
+		if isPyproject(path) {
+			parse = func(p string, _ ...reqfile.Option) (*reqfile.File, error) { return reqfile.ParsePyproject(p, fl.extras) }
+		}
+		file, err := parse(path)
+		if err != nil {
+			return nil, err
+		}
 		reqs = append(reqs, file.RequirementStrings()...)
+		for _, e := range file.Constraints {
+			constraints = append(constraints, e.Requirement)
+		}
 		for name, hs := range file.Hashes() {
 			hashes[name] = append(hashes[name], hs...)
 		}
@@ -155,7 +181,7 @@ func resolveLock(cmd *cobra.Command, fl resolveFlags) (*resolve.Lock, error) {
 	}
 	opts := resolve.Options{
 		Rules: rules, Index: indexes, Providers: providers, Pre: pre, Upgrade: fl.upgrade,
-		OnlyBinary: onlyBinary, NoBinary: noBinary, Target: target,
+		OnlyBinary: onlyBinary, NoBinary: noBinary, Target: target, Constraints: constraints,
 	}
 	if len(hashes) > 0 {
 		opts.Hashes = hashes
@@ -196,6 +222,8 @@ func resolveLock(cmd *cobra.Command, fl resolveFlags) (*resolve.Lock, error) {
 	}
 	return lock, nil
 }
+
+func isPyproject(path string) bool { return filepath.Base(path) == "pyproject.toml" }
 
 func printPins(cmd *cobra.Command, fl resolveFlags, lock *resolve.Lock) error {
 	if fl.json {

@@ -125,3 +125,50 @@ func TestBuildFromRequirements(t *testing.T) {
 		t.Errorf("build -r should leave the lock it resolved: %v", err)
 	}
 }
+
+// A pyproject.toml with an optional-dependencies group, and a constraints
+// file that holds lib back without adding anything.
+func TestResolvePyprojectExtrasAndConstraints(t *testing.T) {
+	idx := pyindex.Start(t, []pyindex.Wheel{
+		pureWheel("app", "1.0", "lib"),
+		pureWheel("lib", "1.5"),
+		pureWheel("lib", "2.0"),
+		pureWheel("speedups", "3.0"),
+		pureWheel("unused", "1.0"),
+	})
+	dir := t.TempDir()
+	pyproject := filepath.Join(dir, "pyproject.toml")
+	if err := os.WriteFile(pyproject, []byte(`[project]
+name = "mine"
+version = "0.1"
+dependencies = ["app"]
+[project.optional-dependencies]
+Fast = ["speedups>=3"]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	constraints := filepath.Join(dir, "constraints.txt")
+	if err := os.WriteFile(constraints, []byte("lib<2\nunused==1.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lockPath := filepath.Join(dir, "machnix.lock")
+	code, _, stderr := runCLI(t, "resolve", "-r", pyproject, "--extra", "fast", "-c", constraints, "-o", lockPath,
+		"--index-url", idx.URL+"/simple", "--python", "3.11")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lock, err := resolve.ReadLock(lockPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pins := map[string]string{}
+	for _, p := range lock.Packages {
+		pins[p.Name] = p.Version
+	}
+	if len(pins) != 3 || pins["app"] != "1.0" || pins["lib"] != "1.5" || pins["speedups"] != "3.0" {
+		t.Errorf("pins %v, want app, lib 1.5 (constrained) and speedups (the extra), and no unused", pins)
+	}
+	if code, _, stderr := runCLI(t, "resolve", "-r", pyproject, "--extra", "nope", "-o", lockPath, "--index-url", idx.URL+"/simple"); code != exitBadInput || !strings.Contains(stderr, "nope") {
+		t.Errorf("unknown extra: exit %d, %q", code, stderr)
+	}
+}
