@@ -124,7 +124,9 @@ func resolveLock(cmd *cobra.Command, fl resolveFlags) (*resolve.Lock, error) {
 	for _, path := range fl.requirements {
 		parse := reqfile.Parse
 		if isPyproject(path) {
-			parse = func(p string, _ ...reqfile.Option) (*reqfile.File, error) { return reqfile.ParsePyproject(p, fl.extras) }
+			parse = func(p string, _ ...reqfile.Option) (*reqfile.File, error) {
+				return reqfile.ParsePyproject(p, fl.extras)
+			}
 		}
 		file, err := parse(path)
 		if err != nil {
