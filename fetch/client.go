@@ -49,8 +49,9 @@ func WithMaxInFlight(n int) ClientOption {
 }
 
 // NewClient returns a client for the simple API at indexURL (ending in
-// /simple/). Credentials in the URL's userinfo are sent as basic auth to that
-// host only and never appear in URLs the client returns or in its errors.
+// /simple/). Credentials in the URL's userinfo, or else the netrc file's for
+// its host, are sent as basic auth to that host only and never appear in
+// URLs the client returns or in its errors.
 func NewClient(indexURL string, opts ...ClientOption) *Client {
 	if !strings.HasSuffix(indexURL, "/") {
 		indexURL += "/"
@@ -60,6 +61,9 @@ func NewClient(indexURL string, opts ...ClientOption) *Client {
 		c.host, c.user = u.Host, u.User
 		u.User = nil
 		c.base = u.String()
+		if c.user == nil {
+			c.user = netrcUser(c.host)
+		}
 	}
 	WithMaxInFlight(8)(c)
 	for _, o := range opts {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -156,5 +158,51 @@ func TestMaxInFlightBounded(t *testing.T) {
 	wg.Wait()
 	if m := s.MaxInFlight(); m > 3 || m < 2 {
 		t.Fatalf("server saw %d requests at once, want 2..3", m)
+	}
+}
+
+// Without credentials in the URL, the netrc file's for the index's host
+// are used, for the simple pages, the metadata and the download; the
+// password never shows in what the client returns.
+func TestNetrcCredentials(t *testing.T) {
+	w := testfixtures.Wheel{Name: "foo", Version: "1.0"}
+	s := pyindex.StartAuth(t, "bob", "from-netrc", []pyindex.Wheel{{Wheel: w}})
+	host := strings.TrimPrefix(s.URL, "http://")
+	hostname, _, _ := strings.Cut(host, ":")
+	ctx := context.Background()
+	netrc := filepath.Join(t.TempDir(), "netrc")
+	t.Setenv("NETRC", netrc)
+	t.Setenv("HOME", t.TempDir())
+
+	if _, err := NewClient(s.URL + "/simple/").Project(ctx, "foo"); err == nil {
+		t.Fatal("the index let an unauthenticated client in; the test proves nothing")
+	}
+	text := "# team credentials\nmachine other.example login x password y\n\nmachine " + hostname + "\n  login bob\n  password from-netrc\n"
+	if err := os.WriteFile(netrc, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := NewClient(s.URL + "/simple/")
+	p, err := c.Project(ctx, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Metadata(ctx, p.Files[0]); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(p.Files[0].URL, "from-netrc") {
+		t.Fatalf("credentials in returned URLs: %+v", p.Files[0])
+	}
+	lock := &resolve.Lock{Packages: []resolve.Package{{Name: "foo", Version: "1.0", Provider: resolve.ProviderWheel,
+		Filename: p.Files[0].Filename, URL: p.Files[0].URL, SHA256: p.Files[0].SHA256}}}
+	if _, err := Fetch(ctx, lock, WithCacheDir(t.TempDir())); err != nil {
+		t.Fatalf("download with netrc credentials: %v", err)
+	}
+
+	// A "default" entry serves hosts without their own.
+	if err := os.WriteFile(netrc, []byte("default login bob password from-netrc\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewClient(s.URL+"/simple/").Project(ctx, "foo"); err != nil {
+		t.Fatalf("netrc default entry: %v", err)
 	}
 }

@@ -200,7 +200,11 @@ func download(ctx context.Context, o *options, p resolve.Package, partial string
 	if err != nil {
 		return false, fmt.Errorf("fetch: %s: bad URL %s: %w", p.Name, Redact(p.URL), err)
 	}
-	if u := req.URL.User; u != nil {
+	u := req.URL.User
+	if u == nil {
+		u = netrcUser(req.URL.Host)
+	}
+	if u != nil {
 		pw, _ := u.Password()
 		req.SetBasicAuth(u.Username(), pw)
 		req.URL.User = nil
