@@ -174,7 +174,7 @@ func TestNetrcCredentials(t *testing.T) {
 	t.Setenv("NETRC", netrc)
 	t.Setenv("HOME", t.TempDir())
 
-	if _, err := NewClient(s.URL + "/simple/").Project(ctx, "foo"); err == nil {
+	if _, err := NewClient(s.URL+"/simple/").Project(ctx, "foo"); err == nil {
 		t.Fatal("the index let an unauthenticated client in; the test proves nothing")
 	}
 	text := "# team credentials\nmachine other.example login x password y\n\nmachine " + hostname + "\n  login bob\n  password from-netrc\n"
