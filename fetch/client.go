@@ -232,13 +232,18 @@ func (c *Client) Project(ctx context.Context, name string) (*resolve.ProjectFile
 
 // Metadata reads a file's PEP 658 metadata, verifying its hash when given.
 // Without a metadata file, a wheel's METADATA is read with HTTP range
-// requests. The whole-file fallback and sdists are not implemented yet.
+// requests, or from the whole wheel when the server refuses ranges; an
+// sdist is downloaded and its PKG-INFO read, if PEP 643 says it is final.
 func (c *Client) Metadata(ctx context.Context, file resolve.File) (*resolve.Metadata, error) {
 	if file.MetadataURL == "" {
-		if strings.HasSuffix(file.Filename, ".whl") {
-			return c.wheelMetadataByRange(ctx, file)
+		if !strings.HasSuffix(file.Filename, ".whl") {
+			return c.sdistMetadata(ctx, file)
 		}
-		return nil, fmt.Errorf("fetch: %s has no PEP 658 metadata file; reading sdist metadata is not implemented yet", file.Filename)
+		m, err := c.wheelMetadataByRange(ctx, file)
+		if errors.Is(err, errNoRanges) {
+			return c.wheelMetadataWhole(ctx, file)
+		}
+		return m, err
 	}
 	body, code, err := c.get(ctx, file.MetadataURL, "")
 	if err != nil {

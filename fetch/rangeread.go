@@ -3,6 +3,7 @@ package fetch
 import (
 	"archive/zip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,9 @@ import (
 
 	"github.com/machnix/machnix/resolve"
 )
+
+// errNoRanges means the server does not answer range requests.
+var errNoRanges = errors.New("the server does not accept range requests")
 
 // httpReaderAt reads byte ranges of a remote file, so archive/zip can read a
 // wheel's central directory and one entry without the whole download.
@@ -73,7 +77,7 @@ func (c *Client) wheelMetadataByRange(ctx context.Context, file resolve.File) (*
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("fetch: %s does not accept range requests", Redact(file.URL))
+		return nil, fmt.Errorf("fetch: %s: %w", Redact(file.URL), errNoRanges)
 	}
 	zr, err := zip.NewReader(&httpReaderAt{ctx: ctx, c: c, url: file.URL, size: size}, size)
 	if err != nil {

@@ -1,0 +1,177 @@
+package fetch
+
+import (
+	"archive/zip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/mail"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/mholt/archives"
+
+	"github.com/machnix/machnix/resolve"
+)
+
+// ErrDynamicMetadata means an sdist's dependencies are only known after a
+// build, which machnix does not run while resolving.
+var ErrDynamicMetadata = errors.New("dependencies are only known after a build")
+
+// maxWholeFile bounds what is downloaded to read metadata: no sdist or
+// wheel a resolver should take apart in memory is larger.
+const maxWholeFile = 1 << 30
+
+// download fetches a whole file into a temporary file, checking its hash
+// when the index gave one. The caller removes it.
+func (c *Client) downloadTemp(ctx context.Context, file resolve.File) (*os.File, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, file.URL, nil)
+	if err != nil {
+		return nil, err
+	}
+	c.authorize(req)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetch: GET %s: %w", Redact(file.URL), err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("fetch: GET %s: HTTP %d", Redact(file.URL), resp.StatusCode)
+	}
+	tmp, err := os.CreateTemp("", "machnix-meta-*")
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(resp.Body, maxWholeFile+1))
+	if err == nil && n > maxWholeFile {
+		err = fmt.Errorf("fetch: %s is larger than %d bytes", file.Filename, maxWholeFile)
+	}
+	if err == nil && file.SHA256 != "" && !strings.EqualFold(hex.EncodeToString(h.Sum(nil)), file.SHA256) {
+		err = fmt.Errorf("fetch: %s from %s: %w", file.Filename, Redact(file.URL), ErrHashMismatch)
+	}
+	if err == nil {
+		_, err = tmp.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return nil, err
+	}
+	return tmp, nil
+}
+
+// wheelMetadataWhole reads METADATA from a wheel downloaded whole, for
+// servers that refuse range requests.
+func (c *Client) wheelMetadataWhole(ctx context.Context, file resolve.File) (*resolve.Metadata, error) {
+	tmp, err := c.downloadTemp(ctx, file)
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	st, err := tmp.Stat()
+	if err != nil {
+		return nil, err
+	}
+	zr, err := zip.NewReader(tmp, st.Size())
+	if err != nil {
+		return nil, fmt.Errorf("fetch: %s is not a readable wheel: %w", file.Filename, err)
+	}
+	for _, f := range zr.File {
+		dir, base, found := strings.Cut(f.Name, "/")
+		if found && base == "METADATA" && strings.HasSuffix(dir, ".dist-info") {
+			rc, err := f.Open()
+			if err != nil {
+				return nil, err
+			}
+			defer rc.Close()
+			b, err := io.ReadAll(io.LimitReader(rc, 16<<20))
+			if err != nil {
+				return nil, err
+			}
+			return ParseMetadata(b)
+		}
+	}
+	return nil, fmt.Errorf("fetch: wheel %s has no .dist-info/METADATA", file.Filename)
+}
+
+// errFound stops an archive walk once PKG-INFO is read.
+var errFound = errors.New("found")
+
+// sdistMetadata reads an sdist's PKG-INFO (the archive's top directory
+// holds it). Only Metadata 2.2 or later whose Requires-Dist and
+// Requires-Python are not Dynamic (PEP 643) is trusted: anything else can
+// change when the sdist is built.
+func (c *Client) sdistMetadata(ctx context.Context, file resolve.File) (*resolve.Metadata, error) {
+	tmp, err := c.downloadTemp(ctx, file)
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	format, stream, err := archives.Identify(ctx, file.Filename, tmp)
+	if err != nil {
+		return nil, fmt.Errorf("fetch: sdist %s: unknown archive format: %w", file.Filename, err)
+	}
+	ex, ok := format.(archives.Extractor)
+	if !ok {
+		return nil, fmt.Errorf("fetch: sdist %s: %s archives cannot be read", file.Filename, format.Extension())
+	}
+	var pkgInfo []byte
+	err = ex.Extract(ctx, stream, func(ctx context.Context, f archives.FileInfo) error {
+		name := path.Clean(strings.TrimPrefix(f.NameInArchive, "./"))
+		dir, base := path.Split(name)
+		if base != "PKG-INFO" || strings.Count(strings.Trim(dir, "/"), "/") != 0 || dir == "" || !f.Mode().IsRegular() {
+			return nil
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		if pkgInfo, err = io.ReadAll(io.LimitReader(rc, 16<<20)); err != nil {
+			return err
+		}
+		return errFound
+	})
+	if err != nil && !errors.Is(err, errFound) && !errors.Is(err, fs.SkipAll) {
+		return nil, fmt.Errorf("fetch: reading sdist %s: %w", file.Filename, err)
+	}
+	if pkgInfo == nil {
+		return nil, fmt.Errorf("fetch: sdist %s has no PKG-INFO", file.Filename)
+	}
+	if err := staticMetadata(pkgInfo); err != nil {
+		return nil, fmt.Errorf("fetch: sdist %s: %w", file.Filename, err)
+	}
+	return ParseMetadata(pkgInfo)
+}
+
+// staticMetadata checks PEP 643: Metadata-Version 2.2 or later, and neither
+// Requires-Dist nor Requires-Python listed as Dynamic.
+func staticMetadata(b []byte) error {
+	msg, err := mail.ReadMessage(io.MultiReader(strings.NewReader(string(b)), strings.NewReader("\n\n")))
+	if err != nil {
+		return fmt.Errorf("unreadable PKG-INFO: %w", err)
+	}
+	version := msg.Header.Get("Metadata-Version")
+	major, minor, _ := strings.Cut(version, ".")
+	ma, err1 := strconv.Atoi(major)
+	mi, err2 := strconv.Atoi(minor)
+	if err1 != nil || err2 != nil || ma < 2 || (ma == 2 && mi < 2) {
+		return fmt.Errorf("%w: its PKG-INFO is Metadata-Version %q, older than 2.2 (PEP 643), so its dependencies may change in a build; use a wheel or an index with PEP 658 metadata", ErrDynamicMetadata, version)
+	}
+	for _, d := range msg.Header["Dynamic"] {
+		if f := strings.ToLower(strings.TrimSpace(d)); f == "requires-dist" || f == "requires-python" {
+			return fmt.Errorf("%w: its PKG-INFO declares %s dynamic; use a wheel or an index with PEP 658 metadata", ErrDynamicMetadata, strings.TrimSpace(d))
+		}
+	}
+	return nil
+}
