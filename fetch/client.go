@@ -72,6 +72,8 @@ func NewClient(indexURL string, opts ...ClientOption) *Client {
 	return c
 }
 
+func (c *Client) indexURL() string { return c.base }
+
 // boundedTransport holds a slot of sem for each request until its body is closed.
 type boundedTransport struct {
 	next http.RoundTripper

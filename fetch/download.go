@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"net/url"
 	"sync"
 	"time"
 
@@ -195,6 +196,24 @@ func download(ctx context.Context, o *options, p resolve.Package, partial string
 	off, err := f.Seek(0, io.SeekEnd)
 	if err != nil {
 		return false, err
+	}
+	if u, err := url.Parse(p.URL); err == nil && u.Scheme == "file" {
+		// A --find-links file: copied, then hashed like any download.
+		src, err := os.Open(u.Path)
+		if err != nil {
+			return false, fmt.Errorf("fetch: %s: %w", p.Name, err)
+		}
+		defer src.Close()
+		if err := f.Truncate(0); err != nil {
+			return false, err
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return false, err
+		}
+		if _, err := io.Copy(f, src); err != nil {
+			return false, err
+		}
+		return false, f.Close()
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL, nil)
 	if err != nil {

@@ -45,8 +45,8 @@ func (e *notFound) Unwrap() error { return resolve.ErrProjectNotFound }
 // Metadata asks the index the file came from, matched by its Index field.
 func (m *Indexes) Metadata(ctx context.Context, file resolve.File) (*resolve.Metadata, error) {
 	for _, ix := range m.List {
-		if c, ok := ix.(*Client); ok && c.base == file.Index {
-			return c.Metadata(ctx, file)
+		if n, ok := ix.(interface{ indexURL() string }); ok && n.indexURL() == file.Index {
+			return ix.Metadata(ctx, file)
 		}
 	}
 	if len(m.List) == 0 {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/machnix/machnix/resolve"
 )
@@ -83,20 +82,5 @@ func (c *Client) wheelMetadataByRange(ctx context.Context, file resolve.File) (*
 	if err != nil {
 		return nil, fmt.Errorf("fetch: %s from %s is not a readable wheel: %w", file.Filename, Redact(file.URL), err)
 	}
-	for _, f := range zr.File {
-		dir, base, found := strings.Cut(f.Name, "/")
-		if found && base == "METADATA" && strings.HasSuffix(dir, ".dist-info") {
-			rc, err := f.Open()
-			if err != nil {
-				return nil, err
-			}
-			defer rc.Close()
-			b, err := io.ReadAll(rc)
-			if err != nil {
-				return nil, fmt.Errorf("fetch: reading METADATA of %s: %w", file.Filename, err)
-			}
-			return ParseMetadata(b)
-		}
-	}
-	return nil, fmt.Errorf("fetch: wheel %s has no .dist-info/METADATA", file.Filename)
+	return wheelMetadataFromZip(zr, file.Filename)
 }

@@ -85,6 +85,11 @@ func (c *Client) wheelMetadataWhole(ctx context.Context, file resolve.File) (*re
 	if err != nil {
 		return nil, fmt.Errorf("fetch: %s is not a readable wheel: %w", file.Filename, err)
 	}
+	return wheelMetadataFromZip(zr, file.Filename)
+}
+
+// wheelMetadataFromZip reads a wheel's .dist-info/METADATA.
+func wheelMetadataFromZip(zr *zip.Reader, filename string) (*resolve.Metadata, error) {
 	for _, f := range zr.File {
 		dir, base, found := strings.Cut(f.Name, "/")
 		if found && base == "METADATA" && strings.HasSuffix(dir, ".dist-info") {
@@ -95,12 +100,12 @@ func (c *Client) wheelMetadataWhole(ctx context.Context, file resolve.File) (*re
 			defer rc.Close()
 			b, err := io.ReadAll(io.LimitReader(rc, 16<<20))
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("fetch: reading METADATA of %s: %w", filename, err)
 			}
 			return ParseMetadata(b)
 		}
 	}
-	return nil, fmt.Errorf("fetch: wheel %s has no .dist-info/METADATA", file.Filename)
+	return nil, fmt.Errorf("fetch: wheel %s has no .dist-info/METADATA", filename)
 }
 
 // errFound stops an archive walk once PKG-INFO is read.
@@ -117,13 +122,19 @@ func (c *Client) sdistMetadata(ctx context.Context, file resolve.File) (*resolve
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
-	format, stream, err := archives.Identify(ctx, file.Filename, tmp)
+	return sdistMetadataFrom(ctx, file.Filename, tmp)
+}
+
+// sdistMetadataFrom reads PKG-INFO from the top directory of an sdist
+// archive and checks that PEP 643 makes it final.
+func sdistMetadataFrom(ctx context.Context, filename string, r io.Reader) (*resolve.Metadata, error) {
+	format, stream, err := archives.Identify(ctx, filename, r)
 	if err != nil {
-		return nil, fmt.Errorf("fetch: sdist %s: unknown archive format: %w", file.Filename, err)
+		return nil, fmt.Errorf("fetch: sdist %s: unknown archive format: %w", filename, err)
 	}
 	ex, ok := format.(archives.Extractor)
 	if !ok {
-		return nil, fmt.Errorf("fetch: sdist %s: %s archives cannot be read", file.Filename, format.Extension())
+		return nil, fmt.Errorf("fetch: sdist %s: %s archives cannot be read", filename, format.Extension())
 	}
 	var pkgInfo []byte
 	err = ex.Extract(ctx, stream, func(ctx context.Context, f archives.FileInfo) error {
@@ -143,13 +154,13 @@ func (c *Client) sdistMetadata(ctx context.Context, file resolve.File) (*resolve
 		return errFound
 	})
 	if err != nil && !errors.Is(err, errFound) && !errors.Is(err, fs.SkipAll) {
-		return nil, fmt.Errorf("fetch: reading sdist %s: %w", file.Filename, err)
+		return nil, fmt.Errorf("fetch: reading sdist %s: %w", filename, err)
 	}
 	if pkgInfo == nil {
-		return nil, fmt.Errorf("fetch: sdist %s has no PKG-INFO", file.Filename)
+		return nil, fmt.Errorf("fetch: sdist %s has no PKG-INFO", filename)
 	}
 	if err := staticMetadata(pkgInfo); err != nil {
-		return nil, fmt.Errorf("fetch: sdist %s: %w", file.Filename, err)
+		return nil, fmt.Errorf("fetch: sdist %s: %w", filename, err)
 	}
 	return ParseMetadata(pkgInfo)
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -30,6 +31,8 @@ type resolveFlags struct {
 	glibc        string
 	indexURL     string
 	extraIndex   []string
+	findLinks    []string
+	noIndex      bool
 	providers    []string
 	pre          bool
 	upgrade      []string
@@ -79,6 +82,8 @@ func addResolveFlags(cmd *cobra.Command, fl *resolveFlags) {
 	f.StringVar(&fl.glibc, "glibc", resolve.DefaultGlibc, "target glibc: the newest manylinux_x_y accepted")
 	f.StringVar(&fl.indexURL, "index-url", "", "primary index (default: the requirements file's, else PyPI)")
 	f.StringArrayVar(&fl.extraIndex, "extra-index-url", nil, "further index, asked only for projects earlier ones lack (repeatable)")
+	f.StringArrayVarP(&fl.findLinks, "find-links", "f", nil, "local directory of wheels and sdists, asked before the indexes (repeatable)")
+	f.BoolVar(&fl.noIndex, "no-index", false, "ask no index: only --find-links directories")
 	f.StringArrayVar(&fl.providers, "provider", nil, "provider order per package, e.g. numpy=sdist,nixpkgs or _default=wheel,nixpkgs (repeatable)")
 	f.BoolVar(&fl.pre, "pre", false, "allow pre-releases for every package")
 	f.StringArrayVar(&fl.upgrade, "upgrade-package", nil, "let this package's pin move (repeatable)")
@@ -106,6 +111,7 @@ func resolveLock(cmd *cobra.Command, fl resolveFlags) (*resolve.Lock, error) {
 	var reqs []string
 	hashes := map[string][]string{}
 	indexURL, extra := fl.indexURL, append([]string(nil), fl.extraIndex...)
+	findLinks, noIndex := append([]string(nil), fl.findLinks...), fl.noIndex
 	pre := fl.pre
 	var onlyBinary, noBinary []string
 	var constraints []string
@@ -143,6 +149,8 @@ func resolveLock(cmd *cobra.Command, fl resolveFlags) (*resolve.Lock, error) {
 			indexURL = file.IndexURL
 		}
 		extra = append(extra, file.ExtraIndexURLs...)
+		findLinks = append(findLinks, file.FindLinks...)
+		noIndex = noIndex || file.NoIndex
 		pre = pre || file.Pre
 		onlyBinary = append(onlyBinary, file.OnlyBinary...)
 		noBinary = append(noBinary, file.NoBinary...)
@@ -176,10 +184,28 @@ func resolveLock(cmd *cobra.Command, fl resolveFlags) (*resolve.Lock, error) {
 		}
 		providers[k] = v
 	}
+	// Local directories come first, then the indexes in priority order.
 	indexes := &fetch.Indexes{Strategy: fetch.FirstIndex}
-	urls := append([]string{indexURL}, extra...)
+	var urls, used []string
+	for _, dir := range findLinks {
+		if strings.Contains(dir, "://") && !strings.HasPrefix(dir, "file://") {
+			return nil, fmt.Errorf("--find-links %s: only local directories are supported; use --extra-index-url for an index", dir)
+		}
+		local, err := fetch.NewFindLinks(strings.TrimPrefix(dir, "file://"))
+		if err != nil {
+			return nil, err
+		}
+		indexes.List = append(indexes.List, local)
+		used = append(used, local.URL())
+	}
+	if !noIndex {
+		urls = append([]string{indexURL}, extra...)
+	}
 	for _, u := range urls {
 		indexes.List = append(indexes.List, fetch.NewClient(u))
+	}
+	if len(indexes.List) == 0 {
+		return nil, errors.New("--no-index leaves nothing to resolve from; add --find-links DIR")
 	}
 	opts := resolve.Options{
 		Rules: rules, Index: indexes, Providers: providers, Pre: pre, Upgrade: fl.upgrade,
@@ -216,6 +242,7 @@ func resolveLock(cmd *cobra.Command, fl resolveFlags) (*resolve.Lock, error) {
 		return nil, problem(err)
 	}
 	lock.Nixpkgs = pin
+	lock.Indexes = used
 	for _, u := range urls {
 		lock.Indexes = append(lock.Indexes, fetch.Redact(u))
 	}

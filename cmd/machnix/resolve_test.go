@@ -172,3 +172,47 @@ Fast = ["speedups>=3"]
 		t.Errorf("unknown extra: exit %d, %q", code, stderr)
 	}
 }
+
+// --find-links DIR with --no-index: wheels and an sdist from a local
+// directory, pinned with file:// URLs and hashes that fetch then verifies.
+func TestResolveFindLinksOffline(t *testing.T) {
+	dir := t.TempDir()
+	links := filepath.Join(dir, "wheelhouse")
+	if err := os.MkdirAll(links, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := testfixtures.WriteWheel(links, testfixtures.Wheel{Name: "app", Version: "1.0", Requires: []string{"lib>=1"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := testfixtures.WriteSdist(links, testfixtures.Wheel{Name: "lib", Version: "1.2",
+		Files: []testfixtures.File{{Path: "lib/__init__.py", Data: []byte("")}}}); err != nil {
+		t.Fatal(err)
+	}
+	reqs := filepath.Join(dir, "requirements.txt")
+	if err := os.WriteFile(reqs, []byte("--no-index\n--find-links ./wheelhouse\napp\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lockPath := filepath.Join(dir, "machnix.lock")
+	code, _, stderr := runCLI(t, "resolve", "-r", reqs, "-o", lockPath, "--python", "3.11", "--provider", "_default=wheel,sdist")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lock, err := resolve.ReadLock(lockPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]resolve.Package{}
+	for _, p := range lock.Packages {
+		got[p.Name] = p
+	}
+	if got["app"].Version != "1.0" || got["lib"].Version != "1.2" || got["lib"].Provider != resolve.ProviderSdist || len(got) != 2 {
+		t.Fatalf("pins %+v, want app 1.0 (wheel) and lib 1.2 (sdist)", got)
+	}
+	if !strings.HasPrefix(got["lib"].URL, "file://") || len(got["lib"].SHA256) != 64 {
+		t.Errorf("lib pinned as %+v, want a file:// URL and its sha256", got["lib"])
+	}
+	t.Setenv("MACHNIX_CACHE_DIR", t.TempDir())
+	if code, _, stderr := runCLI(t, "fetch", "--lock", lockPath); code != exitOK {
+		t.Errorf("fetch of file:// pins: exit %d: %s", code, stderr)
+	}
+}
