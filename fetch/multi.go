@@ -3,6 +3,8 @@ package fetch
 import (
 	"context"
 	"errors"
+	"net/url"
+	"path"
 
 	"github.com/machnix/machnix/resolve"
 )
@@ -49,8 +51,14 @@ func (m *Indexes) Metadata(ctx context.Context, file resolve.File) (*resolve.Met
 			return ix.Metadata(ctx, file)
 		}
 	}
-	if len(m.List) == 0 {
-		return nil, errors.New("fetch: no index configured")
+	// A direct URL (name @ URL) belongs to no index: its metadata comes
+	// from the file itself, with netrc credentials for its host.
+	if u, err := url.Parse(file.URL); err == nil && u.Scheme == "file" {
+		local, err := NewFindLinks(path.Dir(u.Path))
+		if err != nil {
+			return nil, err
+		}
+		return local.Metadata(ctx, file)
 	}
-	return m.List[0].Metadata(ctx, file)
+	return NewClient(file.URL).Metadata(ctx, file)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"path"
 	"sort"
 	"strings"
 	"sync"
@@ -47,6 +49,8 @@ type Requirement struct {
 	Applies func(extra string) bool
 	// Text is the requirement as written, for messages.
 	Text string
+	// URL is a direct reference (name @ URL), or "".
+	URL string
 }
 
 // Options configure Resolve.
@@ -221,12 +225,24 @@ func (s *source) load(name string) ([]candidate, error) {
 		return c, nil
 	}
 	s.mu.Unlock()
-	pf, err := s.o.Index.Project(s.ctx, name)
-	if errors.Is(err, ErrProjectNotFound) {
-		pf, err = &ProjectFiles{Name: name}, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("project %s: %w", name, err)
+	var pf *ProjectFiles
+	var err error
+	if direct := s.directURL(name); direct != "" {
+		// A root "name @ URL" is the only source of name: the index is not
+		// asked, as pip does.
+		f, err := s.directFile(name, direct)
+		if err != nil {
+			return nil, err
+		}
+		pf = &ProjectFiles{Name: name, Files: []File{f}}
+	} else {
+		pf, err = s.o.Index.Project(s.ctx, name)
+		if errors.Is(err, ErrProjectNotFound) {
+			pf, err = &ProjectFiles{Name: name}, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("project %s: %w", name, err)
+		}
 	}
 	wheelOK, sdistOK := s.binaryAllowed(name)
 	order := s.o.Providers.For(name)
@@ -413,6 +429,43 @@ func (s *source) dep(r Requirement) []solver.Dep {
 		out = append(out, solver.Dep{Name: r.Name + "[" + e + "]", Text: text, Match: match})
 	}
 	return out
+}
+
+// directURL is the URL of a root requirement "name @ URL", or "".
+func (s *source) directURL(name string) string {
+	for _, r := range s.roots {
+		if r.Name == name && r.URL != "" {
+			return r.URL
+		}
+	}
+	return ""
+}
+
+// directFile describes the file a direct URL names. Its hash comes from the
+// URL's #sha256= fragment or a --hash option; a lock must pin every file
+// by hash, and machnix does not download while resolving to invent one.
+func (s *source) directFile(name, raw string) (File, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return File{}, fmt.Errorf("%s @ %s: %w", name, raw, err)
+	}
+	var sum string
+	if q, err := url.ParseQuery(u.Fragment); err == nil {
+		sum = strings.ToLower(q.Get("sha256"))
+	}
+	if hs := s.o.Hashes[name]; sum == "" && len(hs) == 1 {
+		sum = strings.ToLower(strings.TrimPrefix(hs[0], "sha256:"))
+	}
+	u.Fragment = ""
+	filename := path.Base(u.Path)
+	if len(sum) != 64 {
+		return File{}, fmt.Errorf("%s @ %s: a direct URL needs its sha256: append #sha256=<hex> to the URL or give --hash=sha256:<hex>", name, u.Redacted())
+	}
+	n, _, _, _, ok := s.o.Rules.ParseFilename(filename)
+	if !ok || n != name {
+		return File{}, fmt.Errorf("%s @ %s: %q is not a wheel or sdist of %s for this target", name, u.Redacted(), filename, name)
+	}
+	return File{Filename: filename, URL: u.String(), SHA256: sum}, nil
 }
 
 // rootPins reports whether a root requirement pins name to exactly

@@ -160,7 +160,7 @@ func (r *standardRules) specifiers(s string) (pep440.Specifiers, bool) {
 }
 
 // ParseRequirement parses a PEP 508 string; the marker is evaluated on
-// the target's environment. A direct URL is kept in Text only.
+// the target's environment.
 func (r *standardRules) ParseRequirement(s string) (Requirement, error) {
 	pr, err := pep508.ParseRequirement(s)
 	if err != nil {
@@ -171,6 +171,7 @@ func (r *standardRules) ParseRequirement(s string) (Requirement, error) {
 		Extras:    pr.Extras,
 		Specifier: pr.Specifiers.String(),
 		Text:      strings.TrimSpace(s),
+		URL:       pr.URL,
 	}
 	if m := pr.Marker; m != nil {
 		env := r.env

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -214,5 +218,57 @@ func TestResolveFindLinksOffline(t *testing.T) {
 	t.Setenv("MACHNIX_CACHE_DIR", t.TempDir())
 	if code, _, stderr := runCLI(t, "fetch", "--lock", lockPath); code != exitOK {
 		t.Errorf("fetch of file:// pins: exit %d: %s", code, stderr)
+	}
+}
+
+// A root "name @ URL#sha256=..." is the only source of that name, even when
+// an index has newer versions; without a hash it is refused.
+func TestResolveDirectURLRequirement(t *testing.T) {
+	idx := pyindex.Start(t, []pyindex.Wheel{
+		pureWheel("app", "1.0", "lib>=1"),
+		pureWheel("lib", "3.0"),
+	})
+	dir := t.TempDir()
+	whl, err := testfixtures.WriteWheel(dir, testfixtures.Wheel{Name: "lib", Version: "1.1",
+		Files: []testfixtures.File{{Path: "lib/__init__.py", Data: []byte("VERSION = '1.1'\n")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(whl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer srv.Close()
+	fileURL := srv.URL + "/" + filepath.Base(whl)
+	reqs := filepath.Join(dir, "requirements.txt")
+	write := func(text string) {
+		if err := os.WriteFile(reqs, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("app\nlib @ " + fileURL + "#sha256=" + hex.EncodeToString(sum[:]) + "\n")
+	lockPath := filepath.Join(dir, "machnix.lock")
+	code, _, stderr := runCLI(t, "resolve", "-r", reqs, "-o", lockPath, "--index-url", idx.URL+"/simple", "--python", "3.11")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lock, err := resolve.ReadLock(lockPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lib resolve.Package
+	for _, p := range lock.Packages {
+		if p.Name == "lib" {
+			lib = p
+		}
+	}
+	if lib.Version != "1.1" || lib.URL != fileURL || lib.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("lib pinned as %+v, want 1.1 from %s with its hash", lib, fileURL)
+	}
+	write("app\nlib @ " + fileURL + "\n")
+	if code, _, stderr := runCLI(t, "resolve", "-r", reqs, "-o", filepath.Join(dir, "other.lock"), "--index-url", idx.URL+"/simple"); code == exitOK || !strings.Contains(stderr, "sha256") {
+		t.Errorf("a direct URL without a hash: exit %d, %q; want a refusal asking for the hash", code, stderr)
 	}
 }
