@@ -37,6 +37,7 @@ type options struct {
 	offline  bool
 	jobs     int
 	client   *http.Client
+	progress func(done, total int)
 }
 
 // Option configures Fetch.
@@ -51,6 +52,10 @@ func WithOffline(offline bool) Option { return func(o *options) { o.offline = of
 
 // WithJobs bounds the number of downloads in flight (default 4).
 func WithJobs(n int) Option { return func(o *options) { o.jobs = n } }
+
+// WithProgress is told how many files are in the cache, of how many, as
+// each download (or cache hit) completes. Calls never overlap.
+func WithProgress(f func(done, total int)) Option { return func(o *options) { o.progress = f } }
 
 // DefaultCacheDir is where the cache lives without WithCacheDir.
 func DefaultCacheDir() (string, error) {
@@ -92,6 +97,8 @@ func Fetch(ctx context.Context, lock *resolve.Lock, opts ...Option) ([]Artifact,
 	errs := make([]error, len(pkgs))
 	sem := make(chan struct{}, o.jobs)
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
 	for i, p := range pkgs {
 		wg.Add(1)
 		go func() {
@@ -99,6 +106,12 @@ func Fetch(ctx context.Context, lock *resolve.Lock, opts ...Option) ([]Artifact,
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			out[i], errs[i] = fetchOne(ctx, &o, p)
+			if o.progress != nil {
+				mu.Lock()
+				done++
+				o.progress(done, len(pkgs))
+				mu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()

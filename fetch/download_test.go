@@ -39,9 +39,18 @@ func TestFetchVerifiesCachesAndWorksOffline(t *testing.T) {
 	})
 	lock := lockFor(t, s, "a", "b")
 	cache := t.TempDir()
-	arts, err := Fetch(context.Background(), lock, WithCacheDir(cache), WithJobs(2))
+	var progress []int
+	arts, err := Fetch(context.Background(), lock, WithCacheDir(cache), WithJobs(2), WithProgress(func(done, total int) {
+		if total != 2 {
+			t.Errorf("progress total %d, want 2", total)
+		}
+		progress = append(progress, done)
+	}))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(progress) != 2 || progress[0] != 1 || progress[1] != 2 {
+		t.Errorf("progress %v, want 1 then 2", progress)
 	}
 	for i, a := range arts {
 		data, err := os.ReadFile(a.Path)
