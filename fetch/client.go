@@ -44,7 +44,12 @@ func WithMaxInFlight(n int) ClientOption {
 		if n < 1 {
 			n = 1
 		}
-		c.http = &http.Client{Transport: &boundedTransport{next: http.DefaultTransport, sem: make(chan struct{}, n)}}
+		// Keep as many idle connections as requests may be in flight: the
+		// default of two per host closes and reopens connections under
+		// load, a TCP (and TLS) handshake each time.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = n
+		c.http = &http.Client{Transport: &boundedTransport{next: tr, sem: make(chan struct{}, n)}}
 	}
 }
 

@@ -97,7 +97,10 @@ type source struct {
 	sem    chan struct{}          // bounds background prefetches
 	wg     sync.WaitGroup         // background prefetches, waited for before Resolve returns
 	prefer map[string]string      // pins from the previous lock
-	roots  []Requirement
+	// loading holds a channel per project whose page is being fetched,
+	// closed when it is done.
+	loading map[string]chan struct{}
+	roots   []Requirement
 	// constraints by normalised name; only those whose marker applies.
 	constraints map[string][]Requirement
 }
@@ -108,7 +111,8 @@ func Resolve(ctx context.Context, requirements []string, opts Options) (*Lock, e
 	if opts.Rules == nil || opts.Index == nil {
 		return nil, errors.New("resolve: Options.Rules and Options.Index are required")
 	}
-	s := &source{o: opts, ctx: ctx, cands: map[string][]candidate{}, meta: map[string]*metaCall{}, prefer: map[string]string{}, sem: make(chan struct{}, 8)}
+	s := &source{o: opts, ctx: ctx, cands: map[string][]candidate{}, meta: map[string]*metaCall{}, prefer: map[string]string{},
+		loading: map[string]chan struct{}{}, sem: make(chan struct{}, 8)}
 	defer s.wg.Wait()
 	for _, r := range requirements {
 		req, err := opts.Rules.ParseRequirement(r)
@@ -224,7 +228,27 @@ func (s *source) load(name string) ([]candidate, error) {
 		s.mu.Unlock()
 		return c, nil
 	}
+	// One page request per project, however many goroutines ask.
+	if wait, ok := s.loading[name]; ok {
+		s.mu.Unlock()
+		<-wait
+		s.mu.Lock()
+		c, ok := s.cands[name]
+		s.mu.Unlock()
+		if ok {
+			return c, nil
+		}
+		return s.load(name) // the first attempt failed: try for ourselves
+	}
+	done := make(chan struct{})
+	s.loading[name] = done
 	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.loading, name)
+		s.mu.Unlock()
+		close(done)
+	}()
 	var pf *ProjectFiles
 	var err error
 	if direct := s.directURL(name); direct != "" {
@@ -520,7 +544,34 @@ func (s *source) Dependencies(ctx context.Context, node, version string) ([]solv
 		}
 		out = append(out, s.dep(r)...)
 	}
+	s.prefetchProjects(out)
 	return out, nil
+}
+
+// prefetchProjects loads the candidate lists of new dependencies in the
+// background: the solver reaches them one at a time, and waiting for each
+// page in turn would make resolution as slow as the sum of the round trips.
+func (s *source) prefetchProjects(deps []solver.Dep) {
+	for _, d := range deps {
+		name, _, _ := splitExtra(d.Name)
+		s.mu.Lock()
+		_, known := s.cands[name]
+		_, loading := s.loading[name]
+		s.mu.Unlock()
+		if known || loading {
+			continue
+		}
+		select {
+		case s.sem <- struct{}{}:
+		default:
+			return // enough in flight; the solver loads the rest itself
+		}
+		s.wg.Add(1)
+		go func() {
+			defer func() { <-s.sem; s.wg.Done() }()
+			_, _ = s.load(name) // errors surface when the solver asks
+		}()
+	}
 }
 
 func containsFold(list []string, s string) bool {

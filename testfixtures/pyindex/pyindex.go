@@ -65,6 +65,7 @@ type Server struct {
 type servedFile struct {
 	name, path, sha string
 	meta            []byte
+	metaSHA         string // of meta, computed once: pages list it for every file
 	requiresPython  string
 	yanked          bool
 	yankedReason    string
@@ -115,7 +116,7 @@ func newServer(dir, user, pass string, dists []Wheel) (*Server, error) {
 		}
 		s.files[n] = append(s.files[n], servedFile{
 			name: filepath.Base(p), path: p, sha: hex.EncodeToString(sum[:]),
-			meta: meta, requiresPython: w.RequiresPython,
+			meta: meta, metaSHA: sha256Hex(meta), requiresPython: w.RequiresPython,
 			yanked: w.Yanked, yankedReason: w.YankedReason,
 		})
 	}
@@ -251,8 +252,7 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, project strin
 				}
 			}
 			if !s.noMetadata.Load() {
-				ms := sha256.Sum256(f.meta)
-				j.CoreMetadata = map[string]string{"sha256": hex.EncodeToString(ms[:])}
+				j.CoreMetadata = map[string]string{"sha256": f.metaSHA}
 			}
 			page.Files = append(page.Files, j)
 		}
@@ -271,8 +271,7 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, project strin
 			attrs += fmt.Sprintf(` data-yanked="%s"`, html.EscapeString(f.yankedReason))
 		}
 		if !s.noMetadata.Load() {
-			ms := sha256.Sum256(f.meta)
-			h := "sha256=" + hex.EncodeToString(ms[:])
+			h := "sha256=" + f.metaSHA
 			attrs += fmt.Sprintf(` data-dist-info-metadata="%s" data-core-metadata="%s"`, h, h)
 		}
 		fmt.Fprintf(w, "<a href=\"../../files/%s/%s#sha256=%s\"%s>%s</a>\n", project, f.name, f.sha, attrs, f.name)
@@ -315,4 +314,9 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, project, name
 		}
 	}
 	http.NotFound(w, r)
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

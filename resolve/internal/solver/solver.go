@@ -210,7 +210,7 @@ func (s *state) decide(p *pkg, level int) (conflictSet, error) {
 	if pf, ok := s.src.(Prefetcher); ok && p.name != Root {
 		var vs []string
 		for i, v := range p.cands {
-			if allowed.has(i) && len(vs) < 4 {
+			if allowed.has(i) && len(vs) < 2 {
 				vs = append(vs, v)
 			}
 		}
