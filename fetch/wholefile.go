@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/BurntSushi/toml"
 	"github.com/mholt/archives"
 
 	"github.com/machnix/machnix/resolve"
@@ -185,4 +186,59 @@ func staticMetadata(b []byte) error {
 		}
 	}
 	return nil
+}
+
+// SdistBuildRequires reads the [build-system] requires of the sdist at
+// path (PEP 518), the packages a build needs. Without a pyproject.toml, or
+// without the key, it is setuptools' legacy default: setuptools and wheel.
+func SdistBuildRequires(ctx context.Context, file, filename string) ([]string, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	format, stream, err := archives.Identify(ctx, filename, f)
+	if err != nil {
+		return nil, fmt.Errorf("fetch: sdist %s: unknown archive format: %w", filename, err)
+	}
+	ex, ok := format.(archives.Extractor)
+	if !ok {
+		return nil, fmt.Errorf("fetch: sdist %s: %s archives cannot be read", filename, format.Extension())
+	}
+	var pyproject []byte
+	err = ex.Extract(ctx, stream, func(ctx context.Context, fi archives.FileInfo) error {
+		name := path.Clean(strings.TrimPrefix(fi.NameInArchive, "./"))
+		dir, base := path.Split(name)
+		if base != "pyproject.toml" || dir == "" || strings.Count(strings.Trim(dir, "/"), "/") != 0 || !fi.Mode().IsRegular() {
+			return nil
+		}
+		rc, err := fi.Open()
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		if pyproject, err = io.ReadAll(io.LimitReader(rc, 4<<20)); err != nil {
+			return err
+		}
+		return errFound
+	})
+	if err != nil && !errors.Is(err, errFound) {
+		return nil, fmt.Errorf("fetch: reading sdist %s: %w", filename, err)
+	}
+	legacy := []string{"setuptools>=40.8.0", "wheel"}
+	if pyproject == nil {
+		return legacy, nil
+	}
+	var cfg struct {
+		BuildSystem *struct {
+			Requires *[]string `toml:"requires"`
+		} `toml:"build-system"`
+	}
+	if _, err := toml.Decode(string(pyproject), &cfg); err != nil {
+		return nil, fmt.Errorf("fetch: sdist %s: pyproject.toml: %w", filename, err)
+	}
+	if cfg.BuildSystem == nil || cfg.BuildSystem.Requires == nil {
+		return legacy, nil
+	}
+	return *cfg.BuildSystem.Requires, nil
 }

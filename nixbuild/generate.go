@@ -84,8 +84,16 @@ func Generate(lock *resolve.Lock, report *autopatch.NativeReport, opts ...Genera
 			if err := writeWheel(&b, p, w, ignored, o); err != nil {
 				return nil, err
 			}
+		case resolve.ProviderSdist:
+			requires, ok := g.buildSystems[p.Name]
+			if !ok {
+				return nil, fmt.Errorf("%w: no build system known for the sdist of %s; read it from the fetched sdist", ErrCannotGenerate, p.Name)
+			}
+			if err := writeSdist(&b, p, requires); err != nil {
+				return nil, err
+			}
 		default:
-			return nil, fmt.Errorf("%w: %s: provider %q is not supported yet", ErrCannotGenerate, p.Name, p.Provider)
+			return nil, fmt.Errorf("%w: %s: provider %q is not supported", ErrCannotGenerate, p.Name, p.Provider)
 		}
 	}
 	b.WriteString("  };\n  fixed = packages fixed;\n  env = python.withPackages (ps: builtins.attrValues fixed);\nin\n")
@@ -143,6 +151,21 @@ type GenerateOption func(*generator)
 type generator struct {
 	ignoreMissing map[string]bool
 	overrides     map[string]Override
+	buildSystems  map[string][]string
+}
+
+// WithBuildSystems gives each sdist's [build-system] requires (PEP 518
+// requirement strings), keyed by project name; every sdist of the lock
+// needs an entry.
+func WithBuildSystems(requires map[string][]string) GenerateOption {
+	return func(g *generator) {
+		if g.buildSystems == nil {
+			g.buildSystems = map[string][]string{}
+		}
+		for name, r := range requires {
+			g.buildSystems[pep508.NormalizeName(name)] = r
+		}
+	}
 }
 
 // WithOverrides applies per-package overrides, keyed by project name. Every
@@ -236,6 +259,52 @@ func writeWheel(b *bytes.Buffer, p resolve.Package, w *autopatch.WheelReport, ig
 // shell's variable.
 func escapeIndented(s string) string {
 	return strings.NewReplacer("''", "'''", "${", "''${").Replace(s)
+}
+
+// writeSdist writes a package built from its sdist. As mach-nix did, when
+// nixpkgs has the package its derivation is reused, so its native inputs,
+// patches and hooks come along, with the lock's version, source,
+// dependencies and build system (overridePythonAttrs); otherwise it is a
+// plain buildPythonPackage with pyproject = true and the build-system the
+// sdist declares (mk-python-derivation.nix's current argument names). The
+// choice is made by Nix when it evaluates, not by machnix, so the same
+// expression fits whichever nixpkgs it is given.
+func writeSdist(b *bytes.Buffer, p resolve.Package, requires []string) error {
+	sri, err := sriHash(p.SHA256)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrCannotGenerate, p.Name, err)
+	}
+	var buildSystem []string
+	seen := map[string]bool{}
+	for _, r := range requires {
+		req, err := pep508.ParseRequirement(r)
+		if err != nil {
+			return fmt.Errorf("%w: %s: build-system requirement %q: %v", ErrCannotGenerate, p.Name, r, err)
+		}
+		if n := req.Normalized(); !seen[n] {
+			seen[n] = true
+			buildSystem = append(buildSystem, "python.pkgs."+attrPath(n))
+		}
+	}
+	// setuptools before 70.1 asks for wheel only through PEP 517's
+	// get_requires_for_build_wheel, which a build without isolation cannot
+	// satisfy then; nixpkgs has wheel either way.
+	if seen["setuptools"] && !seen["wheel"] {
+		buildSystem = append(buildSystem, "python.pkgs.wheel")
+	}
+	deps := make([]string, len(p.Dependencies))
+	for i, d := range p.Dependencies {
+		deps[i] = "self." + nixString(d)
+	}
+	name := nixString(p.Name)
+	fmt.Fprintf(b, "    %s = let\n      args = {\n", name)
+	fmt.Fprintf(b, "        pname = %s;\n        version = %s;\n        pyproject = true;\n", name, nixString(p.Version))
+	fmt.Fprintf(b, "        src = pkgs.fetchurl { url = %s; hash = %s; };\n", nixString(p.URL), nixString(sri))
+	fmt.Fprintf(b, "        build-system = [ %s ];\n", strings.Join(buildSystem, " "))
+	fmt.Fprintf(b, "        dependencies = [ %s ];\n", strings.Join(deps, " "))
+	b.WriteString("      };\n    in\n")
+	fmt.Fprintf(b, "    if python.pkgs ? %s then python.pkgs.%s.overridePythonAttrs (old: args) else python.pkgs.buildPythonPackage args;\n", name, name)
+	return nil
 }
 
 // pkgList renders attribute paths as elements of pkgs.

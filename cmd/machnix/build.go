@@ -27,6 +27,8 @@ type lockInputs struct {
 	lock      *resolve.Lock
 	artifacts []fetch.Artifact
 	report    *autopatch.NativeReport
+	// buildSystems are each sdist's [build-system] requires.
+	buildSystems map[string][]string
 }
 
 // prepareLock reads the lock, fetches (or finds in the cache) its files and
@@ -41,19 +43,26 @@ func prepareLock(ctx context.Context, lockPath string, cfg *config, offline bool
 		return nil, problem(err)
 	}
 	var wheels []string
+	buildSystems := map[string][]string{}
 	for _, a := range arts {
 		if strings.HasSuffix(a.Filename, ".whl") {
 			// The cache names blobs by hash; autopatch takes name,
 			// version and tags from the wheel's own metadata.
 			wheels = append(wheels, a.Path)
+			continue
 		}
+		requires, err := fetch.SdistBuildRequires(ctx, a.Path, a.Filename)
+		if err != nil {
+			return nil, problem(err)
+		}
+		buildSystems[a.Name] = requires
 	}
 	report, err := autopatch.Inspect(ctx, wheels, autopatch.WithSystem(lock.Target.System),
 		autopatch.WithSonames(cfg.Sonames), autopatch.WithNixLocate(true))
 	if err != nil {
 		return nil, err
 	}
-	return &lockInputs{lock: lock, artifacts: arts, report: report}, nil
+	return &lockInputs{lock: lock, artifacts: arts, report: report, buildSystems: buildSystems}, nil
 }
 
 // missingDiagnosis describes every unprovided library, with the fix, or
@@ -142,7 +151,8 @@ func generate(cmd *cobra.Command, fl genFlags) (*lockInputs, []byte, error) {
 	if d := missingDiagnosis(in.report, fl.ignoreMissing, overrides); d != "" {
 		return nil, nil, problem(fmt.Errorf("native libraries are missing; stopping before Nix:\n%s", strings.TrimRight(d, "\n")))
 	}
-	expr, err := nixbuild.Generate(in.lock, in.report, nixbuild.WithIgnoreMissing(fl.ignoreMissing...), nixbuild.WithOverrides(overrides))
+	expr, err := nixbuild.Generate(in.lock, in.report, nixbuild.WithIgnoreMissing(fl.ignoreMissing...), nixbuild.WithOverrides(overrides),
+		nixbuild.WithBuildSystems(in.buildSystems))
 	if errors.Is(err, nixbuild.ErrBadOverride) {
 		return nil, nil, fmt.Errorf("%s: %w", cfg.path, err)
 	}

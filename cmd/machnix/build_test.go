@@ -15,6 +15,7 @@ import (
 	"github.com/machnix/machnix/testfixtures"
 	"github.com/machnix/machnix/testfixtures/native"
 	"github.com/machnix/machnix/testfixtures/nixpkgs"
+	"github.com/machnix/machnix/testfixtures/pyindex"
 )
 
 // servedLock serves the gcc-built wheels on 127.0.0.1 and writes a lock
@@ -207,5 +208,98 @@ env.MACHNIX_TEST = "` + value + `"
 	}
 	if code, _, stderr := runCLI(t, "gen", "--config", cfg, "--lock", lock, "-o", gen); code != exitBadInput || !strings.Contains(stderr, "buildInput") {
 		t.Errorf("misspelt override key: exit %d, stderr %q; want %d naming it", code, stderr, exitBadInput)
+	}
+}
+
+// An sdist-only package is built from source by nix-build with the build
+// system its pyproject.toml declares (setuptools, from the fixture
+// nixpkgs), and the environment imports it along with its wheel
+// dependency.
+func TestBuildFromSdist(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-build", "nix-store", "patchelf")
+	t.Setenv("MACHNIX_CACHE_DIR", t.TempDir())
+	marker := fmt.Sprintf("built from source %d", time.Now().UnixNano())
+	idx := pyindex.Start(t, []pyindex.Wheel{
+		{Sdist: true, Wheel: testfixtures.Wheel{Name: "srcpkg", Version: "1.0", Requires: []string{"greeting>=1"},
+			Files: []testfixtures.File{{Path: "srcpkg/__init__.py", Data: []byte(fmt.Sprintf("MARKER = %q\n", marker))}}}},
+		pureWheel("greeting", "1.0"),
+	})
+	dir := t.TempDir()
+	reqs := filepath.Join(dir, "requirements.txt")
+	if err := os.WriteFile(reqs, []byte("srcpkg\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lockPath := filepath.Join(dir, "machnix.lock")
+	code, stdout, stderr := runCLI(t, "build", "-r", reqs, "--lock", lockPath, "--index-url", idx.URL+"/simple", "--python", "3.11",
+		"-o", filepath.Join(dir, "result"), "-I", "nixpkgs="+nixpkgs.Dir(), "--option", "substituters=")
+	if code != exitOK {
+		t.Fatalf("build: exit %d: %s", code, stderr)
+	}
+	lock, err := resolve.ReadLock(lockPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range lock.Packages {
+		if p.Name == "srcpkg" && p.Provider != resolve.ProviderSdist {
+			t.Errorf("srcpkg pinned from %s, want its sdist", p.Provider)
+		}
+	}
+	env := strings.TrimSpace(stdout)
+	cmd := exec.Command(filepath.Join(env, "bin", "python"), "-c", "import srcpkg, greeting; print(srcpkg.MARKER, greeting.VERSION)")
+	cmd.Env = []string{}
+	got, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("python: %v\n%s", err, got)
+	}
+	if want := marker + " 1.0"; strings.TrimSpace(string(got)) != want {
+		t.Errorf("printed %q, want %q", got, want)
+	}
+}
+
+// When nixpkgs has the package, its sdist is built by nixpkgs' own recipe
+// with the lock's version and source (overridePythonAttrs), so nixpkgs'
+// native inputs come along.
+func TestBuildFromSdistReusesNixpkgsRecipe(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-build", "nix-store", "patchelf")
+	t.Setenv("MACHNIX_CACHE_DIR", t.TempDir())
+	idx := pyindex.Start(t, []pyindex.Wheel{
+		{Sdist: true, Wheel: testfixtures.Wheel{Name: "nixonly", Version: "3.0",
+			Files: []testfixtures.File{{Path: "nixonly/__init__.py", Data: []byte("VALUE = 'sdist 3.0'\n")}}}},
+	})
+	dir := t.TempDir()
+	reqs := filepath.Join(dir, "requirements.txt")
+	if err := os.WriteFile(reqs, []byte("nixonly>=3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "build", "-r", reqs, "--lock", filepath.Join(dir, "machnix.lock"), "--index-url", idx.URL+"/simple",
+		"--python", "3.11", "-o", filepath.Join(dir, "result"), "-I", "nixpkgs="+nixpkgs.Dir(), "--option", "substituters=")
+	if code != exitOK {
+		t.Fatalf("build: exit %d: %s", code, stderr)
+	}
+	env := strings.TrimSpace(stdout)
+	got, err := exec.Command(filepath.Join(env, "bin", "python"), "-c", "import nixonly; print(nixonly.VALUE)").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(got)) != "sdist 3.0" {
+		t.Fatalf("python printed %q (%v), want the sdist's module", got, err)
+	}
+	closure, err := exec.Command("nix-store", "-qR", env).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pkg string
+	for _, p := range strings.Fields(string(closure)) {
+		if strings.HasSuffix(p, "-python3.11-nixonly-3.0") {
+			pkg = p
+		}
+	}
+	if pkg == "" {
+		t.Fatalf("no nixonly 3.0 in the closure:\n%s", closure)
+	}
+	drv, err := exec.Command("nix-store", "-qd", pkg).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs, err := exec.Command("nix-store", "-q", "--binding", "nativeBuildInputs", strings.TrimSpace(string(drv))).Output()
+	if err != nil || !strings.Contains(string(inputs), "nixonly-native-input") {
+		t.Errorf("nativeBuildInputs %q (%v): nixpkgs' native input was not kept", inputs, err)
 	}
 }

@@ -54,13 +54,14 @@ let
       # pkgs/development/interpreters/python/mk-python-derivation.nix that
       # machnix generates; only format = "wheel" is implemented.
       buildPythonPackage =
-        args@{ pname, version, src, format ? "setuptools", nativeBuildInputs ? [ ], buildInputs ? [ ]
+        args@{ pname, version, src, format ? "setuptools", pyproject ? null, build-system ? [ ]
+        , nativeBuildInputs ? [ ], buildInputs ? [ ]
         , dependencies ? [ ], propagatedBuildInputs ? [ ], dontStrip ? false
         , autoPatchelfIgnoreMissingDeps ? [ ], pythonImportsCheck ? [ ], preFixup ? "", postFixup ? "", ... }:
-        assert format == "wheel";
-        # Other attributes reach the builder as environment variables, as
-        # with mkDerivation.
-        derivation (removeAttrs args [ "format" "propagatedBuildInputs" "dontStrip" ] // {
+        # A wheel is installed as is; an sdist (pyproject = true) is built
+        # into a wheel first with its build-system, then installed.
+        assert format == "wheel" || pyproject == true;
+        let drv = derivation (removeAttrs args [ "format" "pyproject" "build-system" "propagatedBuildInputs" "dontStrip" ] // {
           name = "python3.11-${pname}-${version}";
           inherit system src nativeBuildInputs buildInputs preFixup postFixup;
           builder = "/bin/sh";
@@ -71,7 +72,26 @@ let
           dependencies = dependencies ++ propagatedBuildInputs;
           autoPatchelfIgnoreMissingDeps = autoPatchelfIgnoreMissingDeps;
           pythonImportsCheck = pythonImportsCheck;
+          buildFromSource = if pyproject == true then "1" else "";
+          buildSystem = build-system;
+          pep517 = ./pep517-build.py;
         });
+        in drv // {
+          inherit pname version;
+          # As nixpkgs' python packages offer: the same call with changed
+          # arguments.
+          overridePythonAttrs = f: pythonPackages.buildPythonPackage (args // (if builtins.isFunction f then f args else f));
+        };
+      hostPythonPackage = pname: version: modules: derivation {
+        name = "python3.11-${pname}-${version}";
+        inherit system modules pname;
+        builder = "/bin/sh";
+        args = [ ./host-python-package.sh ];
+        PATH = hostPath;
+        inherit (basePython) sitePackages;
+      } // { inherit pname version; };
+      setuptools = pythonPackages.hostPythonPackage "setuptools" "66.1.1" [ "setuptools" "pkg_resources" "_distutils_hack" ];
+      wheel = pythonPackages.hostPythonPackage "wheel" "0.38.4" [ "wheel" ];
       # A package that only nixpkgs offers (no index has it), for the
       # nixpkgs provider: its pname and version are what machnix's catalog
       # reads, as from any python.pkgs attribute.
@@ -81,7 +101,16 @@ let
         builder = "/bin/sh";
         args = [ "-c" "mkdir -p $out/${basePython.sitePackages}/nixonly && echo 'VALUE = \"from nixpkgs\"' > $out/${basePython.sitePackages}/nixonly/__init__.py" ];
         PATH = hostPath;
-      } // { pname = "nixonly"; version = "2.1"; };
+      } // {
+        pname = "nixonly";
+        version = "2.1";
+        # As a nixpkgs package built by buildPythonPackage would: the same
+        # recipe with changed arguments. Its native input is a marker, so
+        # tests can see that an override kept it.
+        overridePythonAttrs = f: pythonPackages.buildPythonPackage (
+          let old = { pname = "nixonly"; version = "2.1"; format = "wheel"; src = null; nativeBuildInputs = [ (marker "nixonly-native-input") ]; };
+          in old // (if builtins.isFunction f then f old else f));
+      };
     };
   in python;
 

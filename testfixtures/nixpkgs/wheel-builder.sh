@@ -4,7 +4,22 @@
 set -eu
 site="$out/$sitePackages"
 mkdir -p "$site" "$out/bin"
-"$python/bin/python3" -m zipfile -e "$src" "$site"
+wheel=$src
+if [ -n "${buildFromSource:-}" ]; then
+	# An sdist: unpack it, build a wheel with its PEP 517 backend and the
+	# build-system packages on PYTHONPATH (pypaBuildHook), then install
+	# that wheel like any other.
+	work=$(mktemp -d)
+	case "$src" in
+	*.zip) "$python/bin/python3" -m zipfile -e "$src" "$work/src" ;;
+	*) mkdir -p "$work/src" && tar -xf "$src" -C "$work/src" ;;
+	esac
+	buildPath=""
+	for p in $buildSystem; do buildPath="$buildPath${buildPath:+:}$p/$sitePackages"; done
+	(cd "$work"/src/*/ && HOME="$work" PYTHONPATH="$buildPath" "$python/bin/python3" "$pep517" "$work/dist")
+	wheel=$(ls "$work"/dist/*.whl)
+fi
+"$python/bin/python3" -m zipfile -e "$wheel" "$site"
 for data in "$site"/*.data; do
 	[ -d "$data" ] || continue
 	[ -d "$data/scripts" ] && { cp -R "$data/scripts/." "$out/bin/"; chmod +x "$out"/bin/*; }
