@@ -89,7 +89,7 @@ func Generate(lock *resolve.Lock, report *autopatch.NativeReport, opts ...Genera
 			if !ok {
 				return nil, fmt.Errorf("%w: no build system known for the sdist of %s; read it from the fetched sdist", ErrCannotGenerate, p.Name)
 			}
-			if err := writeSdist(&b, p, requires); err != nil {
+			if err := writeSdist(&b, p, requires, g.overrides[p.Name]); err != nil {
 				return nil, err
 			}
 		default:
@@ -135,8 +135,11 @@ func CheckOverrides(lock *resolve.Lock, overrides map[string]Override) error {
 		if !ok {
 			return fmt.Errorf("%w: [overrides.%s] names a package the lock does not have", ErrBadOverride, name)
 		}
-		if prov != resolve.ProviderWheel {
-			return fmt.Errorf("%w: [overrides.%s]: overriding a package from %s is not supported yet, only wheels", ErrBadOverride, name, prov)
+		switch {
+		case prov == resolve.ProviderNixpkgs:
+			return fmt.Errorf("%w: [overrides.%s]: the package comes from nixpkgs as it is; to change its build, take its sdist (provider = \"sdist\") and override that", ErrBadOverride, name)
+		case prov == resolve.ProviderSdist && len(overrides[name].IgnoreMissing) > 0:
+			return fmt.Errorf("%w: [overrides.%s] ignoreMissing: the package is built from its sdist, which links what buildInputs give; ignoreMissing is for wheels' prebuilt libraries", ErrBadOverride, name)
 		}
 		if err := overrides[name].Validate(name); err != nil {
 			return err
@@ -269,7 +272,7 @@ func escapeIndented(s string) string {
 // sdist declares (mk-python-derivation.nix's current argument names). The
 // choice is made by Nix when it evaluates, not by machnix, so the same
 // expression fits whichever nixpkgs it is given.
-func writeSdist(b *bytes.Buffer, p resolve.Package, requires []string) error {
+func writeSdist(b *bytes.Buffer, p resolve.Package, requires []string, o Override) error {
 	sri, err := sriHash(p.SHA256)
 	if err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrCannotGenerate, p.Name, err)
@@ -297,13 +300,50 @@ func writeSdist(b *bytes.Buffer, p resolve.Package, requires []string) error {
 		deps[i] = "self." + nixString(d)
 	}
 	name := nixString(p.Name)
-	fmt.Fprintf(b, "    %s = let\n      args = {\n", name)
+	if !reflect.DeepEqual(o, Override{}) {
+		fmt.Fprintf(b, "    # machnix.toml [overrides.%s] is applied below.\n", p.Name)
+	}
+	// attrs takes the recipe's old arguments (none for a new recipe), so
+	// that overrides add to nixpkgs' inputs instead of replacing them.
+	fmt.Fprintf(b, "    %s = let\n      attrs = old: {\n", name)
 	fmt.Fprintf(b, "        pname = %s;\n        version = %s;\n        pyproject = true;\n", name, nixString(p.Version))
 	fmt.Fprintf(b, "        src = pkgs.fetchurl { url = %s; hash = %s; };\n", nixString(p.URL), nixString(sri))
 	fmt.Fprintf(b, "        build-system = [ %s ];\n", strings.Join(buildSystem, " "))
 	fmt.Fprintf(b, "        dependencies = [ %s ];\n", strings.Join(deps, " "))
+	for _, l := range []struct {
+		attr string
+		edit ListEdit
+	}{{"nativeBuildInputs", o.NativeBuildInputs}, {"buildInputs", o.BuildInputs}} {
+		if len(l.edit.Add) == 0 && len(l.edit.Remove) == 0 {
+			continue
+		}
+		kept := fmt.Sprintf("(old.%s or [ ])", l.attr)
+		if len(l.edit.Remove) > 0 {
+			kept = fmt.Sprintf("(builtins.filter (d: !(builtins.elem d [ %s ])) %s)", pkgList(l.edit.Remove), kept)
+		}
+		fmt.Fprintf(b, "        %s = %s ++ [ %s ];\n", l.attr, kept, pkgList(l.edit.Add))
+	}
+	for _, phase := range []struct{ attr, text string }{{"preFixup", o.PreFixup}, {"postFixup", o.PostFixup}} {
+		if phase.text != "" {
+			fmt.Fprintf(b, "        %s = (old.%s or \"\") + ''\n", phase.attr, phase.attr)
+			for _, line := range strings.Split(strings.TrimRight(escapeIndented(phase.text), "\n"), "\n") {
+				fmt.Fprintf(b, "          %s\n", line)
+			}
+			b.WriteString("        '';\n")
+		}
+	}
+	if o.PythonImportsCheck != nil {
+		mods := make([]string, len(*o.PythonImportsCheck))
+		for i, m := range *o.PythonImportsCheck {
+			mods[i] = nixString(m)
+		}
+		fmt.Fprintf(b, "        pythonImportsCheck = [ %s ];\n", strings.Join(mods, " "))
+	}
+	for _, k := range sortedKeys(o.Env) {
+		fmt.Fprintf(b, "        %s = %s;\n", k, nixString(o.Env[k]))
+	}
 	b.WriteString("      };\n    in\n")
-	fmt.Fprintf(b, "    if python.pkgs ? %s then python.pkgs.%s.overridePythonAttrs (old: args) else python.pkgs.buildPythonPackage args;\n", name, name)
+	fmt.Fprintf(b, "    if python.pkgs ? %s then python.pkgs.%s.overridePythonAttrs attrs else python.pkgs.buildPythonPackage (attrs { });\n", name, name)
 	return nil
 }
 

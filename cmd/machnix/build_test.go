@@ -271,7 +271,14 @@ func TestBuildFromSdistReusesNixpkgsRecipe(t *testing.T) {
 	if err := os.WriteFile(reqs, []byte("nixonly>=3\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr := runCLI(t, "build", "-r", reqs, "--lock", filepath.Join(dir, "machnix.lock"), "--index-url", idx.URL+"/simple",
+	// An override adds to nixpkgs' inputs rather than replacing them, and
+	// its postFixup runs after the recipe's own.
+	cfg := filepath.Join(dir, "machnix.toml")
+	toml := "[overrides.nixonly]\nnativeBuildInputs.add = [\"zlib\"]\npostFixup = 'echo \"$MACHNIX_NOTE ${out##*/}\" > $out/note'\nenv.MACHNIX_NOTE = \"from-toml\"\n"
+	if err := os.WriteFile(cfg, []byte(toml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "build", "--config", cfg, "-r", reqs, "--lock", filepath.Join(dir, "machnix.lock"), "--index-url", idx.URL+"/simple",
 		"--python", "3.11", "-o", filepath.Join(dir, "result"), "-I", "nixpkgs="+nixpkgs.Dir(), "--option", "substituters=")
 	if code != exitOK {
 		t.Fatalf("build: exit %d: %s", code, stderr)
@@ -299,7 +306,11 @@ func TestBuildFromSdistReusesNixpkgsRecipe(t *testing.T) {
 		t.Fatal(err)
 	}
 	inputs, err := exec.Command("nix-store", "-q", "--binding", "nativeBuildInputs", strings.TrimSpace(string(drv))).Output()
-	if err != nil || !strings.Contains(string(inputs), "nixonly-native-input") {
-		t.Errorf("nativeBuildInputs %q (%v): nixpkgs' native input was not kept", inputs, err)
+	if err != nil || !strings.Contains(string(inputs), "nixonly-native-input") || !strings.Contains(string(inputs), "zlib-fixture") {
+		t.Errorf("nativeBuildInputs %q (%v): want nixpkgs' native input kept and the override's zlib added", inputs, err)
+	}
+	note, err := os.ReadFile(filepath.Join(pkg, "note"))
+	if want := "from-toml " + filepath.Base(pkg); err != nil || strings.TrimSpace(string(note)) != want {
+		t.Errorf("postFixup wrote %q (%v), want %q", note, err, want)
 	}
 }
