@@ -129,33 +129,9 @@ func (c *Client) sdistMetadata(ctx context.Context, file resolve.File) (*resolve
 // sdistMetadataFrom reads PKG-INFO from the top directory of an sdist
 // archive and checks that PEP 643 makes it final.
 func sdistMetadataFrom(ctx context.Context, filename string, r io.Reader) (*resolve.Metadata, error) {
-	format, stream, err := archives.Identify(ctx, filename, r)
+	pkgInfo, err := sdistTopFile(ctx, filename, r, "PKG-INFO")
 	if err != nil {
-		return nil, fmt.Errorf("fetch: sdist %s: unknown archive format: %w", filename, err)
-	}
-	ex, ok := format.(archives.Extractor)
-	if !ok {
-		return nil, fmt.Errorf("fetch: sdist %s: %s archives cannot be read", filename, format.Extension())
-	}
-	var pkgInfo []byte
-	err = ex.Extract(ctx, stream, func(ctx context.Context, f archives.FileInfo) error {
-		name := path.Clean(strings.TrimPrefix(f.NameInArchive, "./"))
-		dir, base := path.Split(name)
-		if base != "PKG-INFO" || strings.Count(strings.Trim(dir, "/"), "/") != 0 || dir == "" || !f.Mode().IsRegular() {
-			return nil
-		}
-		rc, err := f.Open()
-		if err != nil {
-			return err
-		}
-		defer rc.Close()
-		if pkgInfo, err = io.ReadAll(io.LimitReader(rc, 16<<20)); err != nil {
-			return err
-		}
-		return errFound
-	})
-	if err != nil && !errors.Is(err, errFound) && !errors.Is(err, fs.SkipAll) {
-		return nil, fmt.Errorf("fetch: reading sdist %s: %w", filename, err)
+		return nil, err
 	}
 	if pkgInfo == nil {
 		return nil, fmt.Errorf("fetch: sdist %s has no PKG-INFO", filename)
@@ -164,6 +140,41 @@ func sdistMetadataFrom(ctx context.Context, filename string, r io.Reader) (*reso
 		return nil, fmt.Errorf("fetch: sdist %s: %w", filename, err)
 	}
 	return ParseMetadata(pkgInfo)
+}
+
+// sdistTopFile returns the file named base in the sdist's top directory
+// ({name}-{version}/base), or nil when there is none. Nested files of the
+// same name (an .egg-info's PKG-INFO, a vendored pyproject.toml) are not it.
+func sdistTopFile(ctx context.Context, filename string, r io.Reader, base string) ([]byte, error) {
+	format, stream, err := archives.Identify(ctx, filename, r)
+	if err != nil {
+		return nil, fmt.Errorf("fetch: sdist %s: unknown archive format: %w", filename, err)
+	}
+	ex, ok := format.(archives.Extractor)
+	if !ok {
+		return nil, fmt.Errorf("fetch: sdist %s: %s archives cannot be read", filename, format.Extension())
+	}
+	var data []byte
+	err = ex.Extract(ctx, stream, func(ctx context.Context, f archives.FileInfo) error {
+		name := path.Clean(strings.TrimPrefix(f.NameInArchive, "./"))
+		dir, b := path.Split(name)
+		if b != base || dir == "" || strings.Count(strings.Trim(dir, "/"), "/") != 0 || !f.Mode().IsRegular() {
+			return nil
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		if data, err = io.ReadAll(io.LimitReader(rc, 16<<20)); err != nil {
+			return err
+		}
+		return errFound
+	})
+	if err != nil && !errors.Is(err, errFound) && !errors.Is(err, fs.SkipAll) {
+		return nil, fmt.Errorf("fetch: reading sdist %s: %w", filename, err)
+	}
+	return data, nil
 }
 
 // staticMetadata checks PEP 643: Metadata-Version 2.2 or later, and neither
@@ -197,33 +208,9 @@ func SdistBuildRequires(ctx context.Context, file, filename string) ([]string, e
 		return nil, err
 	}
 	defer f.Close()
-	format, stream, err := archives.Identify(ctx, filename, f)
+	pyproject, err := sdistTopFile(ctx, filename, f, "pyproject.toml")
 	if err != nil {
-		return nil, fmt.Errorf("fetch: sdist %s: unknown archive format: %w", filename, err)
-	}
-	ex, ok := format.(archives.Extractor)
-	if !ok {
-		return nil, fmt.Errorf("fetch: sdist %s: %s archives cannot be read", filename, format.Extension())
-	}
-	var pyproject []byte
-	err = ex.Extract(ctx, stream, func(ctx context.Context, fi archives.FileInfo) error {
-		name := path.Clean(strings.TrimPrefix(fi.NameInArchive, "./"))
-		dir, base := path.Split(name)
-		if base != "pyproject.toml" || dir == "" || strings.Count(strings.Trim(dir, "/"), "/") != 0 || !fi.Mode().IsRegular() {
-			return nil
-		}
-		rc, err := fi.Open()
-		if err != nil {
-			return err
-		}
-		defer rc.Close()
-		if pyproject, err = io.ReadAll(io.LimitReader(rc, 4<<20)); err != nil {
-			return err
-		}
-		return errFound
-	})
-	if err != nil && !errors.Is(err, errFound) {
-		return nil, fmt.Errorf("fetch: reading sdist %s: %w", filename, err)
+		return nil, err
 	}
 	legacy := []string{"setuptools>=40.8.0", "wheel"}
 	if pyproject == nil {

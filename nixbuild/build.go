@@ -87,7 +87,7 @@ func Build(ctx context.Context, expr string, o BuildOptions) (string, error) {
 		return path, nil
 	}
 	var stdout bytes.Buffer
-	tail := &lastLines{max: 25}
+	tail := newLastLines(25)
 	logTo := io.Writer(tail)
 	if o.Log != nil {
 		logTo = io.MultiWriter(tail, o.Log)
@@ -177,33 +177,26 @@ func diagnose(lines []string, runErr error) error {
 
 // lastLines keeps the last max lines written to it.
 type lastLines struct {
-	max     int
-	lines   []string
-	partial []byte
+	lines
+	max  int
+	kept []string
 }
 
-func (l *lastLines) Write(p []byte) (int, error) {
-	l.partial = append(l.partial, p...)
-	for {
-		i := bytes.IndexByte(l.partial, '\n')
-		if i < 0 {
-			break
+func newLastLines(max int) *lastLines {
+	l := &lastLines{max: max}
+	l.each = func(s string) {
+		l.kept = append(l.kept, s)
+		if len(l.kept) > l.max {
+			l.kept = append([]string(nil), l.kept[len(l.kept)-l.max:]...)
 		}
-		l.lines = append(l.lines, string(l.partial[:i]))
-		l.partial = l.partial[i+1:]
 	}
-	if len(l.lines) > l.max {
-		l.lines = append([]string(nil), l.lines[len(l.lines)-l.max:]...)
-	}
-	return len(p), nil
+	return l
 }
 
-// all returns the kept lines and any unterminated last line.
+// all returns the kept lines, the unterminated last one included.
 func (l *lastLines) all() []string {
-	if len(l.partial) == 0 {
-		return l.lines
-	}
-	return append(append([]string(nil), l.lines...), string(l.partial))
+	l.flush()
+	return l.kept
 }
 
 // AddToStore adds verified files to the store as fixed-output paths named

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
@@ -241,7 +242,7 @@ func writeWheel(b *bytes.Buffer, p resolve.Package, w *autopatch.WheelReport, ig
 	if o.PostFixup != "" {
 		writeShellAttr(b, "postFixup", []string{escapeIndented(o.PostFixup)})
 	}
-	for _, k := range sortedKeys(o.Env) {
+	for _, k := range slices.Sorted(maps.Keys(o.Env)) {
 		fmt.Fprintf(b, "      %s = %s;\n", k, nixString(o.Env[k]))
 	}
 	modules := w.TopLevelModules
@@ -339,7 +340,7 @@ func writeSdist(b *bytes.Buffer, p resolve.Package, requires []string, o Overrid
 		}
 		fmt.Fprintf(b, "        pythonImportsCheck = [ %s ];\n", strings.Join(mods, " "))
 	}
-	for _, k := range sortedKeys(o.Env) {
+	for _, k := range slices.Sorted(maps.Keys(o.Env)) {
 		fmt.Fprintf(b, "        %s = %s;\n", k, nixString(o.Env[k]))
 	}
 	b.WriteString("      };\n    in\n")

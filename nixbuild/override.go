@@ -2,7 +2,6 @@ package nixbuild
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -99,13 +98,4 @@ func (e ListEdit) edit(list []string) []string {
 		}
 	}
 	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -47,36 +47,44 @@ var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*[A-Za-z]")
 // person would read (for the tail kept for diagnosis, and for Log), and
 // reports Progress as builds start and finish.
 type jsonLog struct {
+	lines
 	text     io.Writer
 	progress func(Progress)
 
-	partial  []byte
 	kinds    map[uint64]int    // activity id → type
 	building map[uint64]string // actBuild id → derivation name
 	state    Progress
 }
 
 func newJSONLog(text io.Writer, progress func(Progress)) *jsonLog {
-	return &jsonLog{text: text, progress: progress, kinds: map[uint64]int{}, building: map[uint64]string{}}
+	l := &jsonLog{text: text, progress: progress, kinds: map[uint64]int{}, building: map[uint64]string{}}
+	l.lines.each = l.line
+	return l
 }
 
-func (l *jsonLog) Write(p []byte) (int, error) {
+// lines is an io.Writer that hands each complete line to each, and the
+// unterminated last one on flush.
+type lines struct {
+	each    func(string)
+	partial []byte
+}
+
+func (l *lines) Write(p []byte) (int, error) {
 	l.partial = append(l.partial, p...)
 	for {
 		i := bytes.IndexByte(l.partial, '\n')
 		if i < 0 {
 			break
 		}
-		l.line(string(l.partial[:i]))
+		l.each(string(l.partial[:i]))
 		l.partial = l.partial[i+1:]
 	}
 	return len(p), nil
 }
 
-// flush handles an unterminated last line.
-func (l *jsonLog) flush() {
+func (l *lines) flush() {
 	if len(l.partial) > 0 {
-		l.line(string(l.partial))
+		l.each(string(l.partial))
 		l.partial = nil
 	}
 }

@@ -2,6 +2,8 @@ package scenario
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -117,7 +119,7 @@ func loadPackse(path string) (*Case, error) {
 		c.NoBinary = append(c.NoBinary, pep508.NormalizeName(n))
 	}
 
-	names := sortedKeys(f.Packages)
+	names := slices.Sorted(maps.Keys(f.Packages))
 	for _, n := range names {
 		vs := f.Packages[n].Versions
 		vnames := make([]string, 0, len(vs))
@@ -131,7 +133,7 @@ func loadPackse(path string) (*Case, error) {
 			if pv.Requires != nil {
 				requires = append(requires, *pv.Requires...)
 			}
-			extras := sortedKeys(pv.Extras)
+			extras := slices.Sorted(maps.Keys(pv.Extras))
 			for _, e := range extras {
 				for _, r := range pv.Extras[e] {
 					requires = append(requires, withExtraMarker(r, e))
@@ -174,13 +176,4 @@ func withExtraMarker(req, extra string) string {
 
 func moduleName(project string) string {
 	return strings.ReplaceAll(pep508.NormalizeName(project), "-", "_")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -3,8 +3,10 @@ package scenario
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/machnix/machnix/resolve"
@@ -74,8 +76,8 @@ func loadResolvelib(path string) (*Case, error) {
 			c.Expected.Pins[pep508.NormalizeName(name)] = version
 		}
 	}
-	for _, name := range sortedKeys(index) {
-		for _, v := range sortedKeys(index[name]) {
+	for _, name := range slices.Sorted(maps.Keys(index)) {
+		for _, v := range slices.Sorted(maps.Keys(index[name])) {
 			deps := index[name][v].Dependencies
 			extras := map[string]bool{}
 			for _, d := range deps {
@@ -84,7 +86,7 @@ func loadResolvelib(path string) (*Case, error) {
 				}
 			}
 			c.Dists = append(c.Dists, pyindex.Wheel{Wheel: testfixtures.Wheel{Name: name, Version: v, Requires: deps,
-				Extras: sortedKeys(extras)}})
+				Extras: slices.Sorted(maps.Keys(extras))}})
 		}
 	}
 	return c, nil

@@ -15,9 +15,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/machnix/machnix/testfixtures"
@@ -94,8 +95,8 @@ func pandas() ([]pyindex.Wheel, []string, error) {
 		return nil, nil, err
 	}
 	var dists []pyindex.Wheel
-	for _, name := range sortedKeys(index) {
-		for _, v := range sortedKeys(index[name]) {
+	for _, name := range slices.Sorted(maps.Keys(index)) {
+		for _, v := range slices.Sorted(maps.Keys(index[name])) {
 			w := wheel(name, v, index[name][v].Dependencies...)
 			w.Extras = extrasOf(index[name][v].Dependencies)
 			dists = append(dists, w)
@@ -116,7 +117,7 @@ func extrasOf(deps []string) []string {
 			}
 		}
 	}
-	return sortedKeys(seen)
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // chain is 2,000 packages in 40 chains of 50 (pip cannot follow one chain
@@ -179,13 +180,4 @@ func wide(n int) ([]pyindex.Wheel, []string) {
 		reqs = append(reqs, name(i))
 	}
 	return dists, reqs
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
