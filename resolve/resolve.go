@@ -111,9 +111,13 @@ func Resolve(ctx context.Context, requirements []string, opts Options) (*Lock, e
 	if opts.Rules == nil || opts.Index == nil {
 		return nil, errors.New("resolve: Options.Rules and Options.Index are required")
 	}
+	// Background fetches still running when the solver is done are
+	// speculation nobody needs: cancelled, then waited for.
+	ctx, cancel := context.WithCancel(ctx)
 	s := &source{o: opts, ctx: ctx, cands: map[string][]candidate{}, meta: map[string]*metaCall{}, prefer: map[string]string{},
 		loading: map[string]chan struct{}{}, sem: make(chan struct{}, 8)}
 	defer s.wg.Wait()
+	defer cancel()
 	for _, r := range requirements {
 		req, err := opts.Rules.ParseRequirement(r)
 		if err != nil {
@@ -569,7 +573,13 @@ func (s *source) prefetchProjects(deps []solver.Dep) {
 		s.wg.Add(1)
 		go func() {
 			defer func() { <-s.sem; s.wg.Done() }()
-			_, _ = s.load(name) // errors surface when the solver asks
+			// Errors surface when the solver asks. The newest candidate is
+			// the usual choice: its dependencies are fetched ahead too,
+			// which walks the likely graph in parallel instead of one round
+			// trip after another.
+			if cands, err := s.load(name); err == nil && len(cands) > 0 {
+				_, _ = s.Dependencies(s.ctx, name, cands[0].version)
+			}
 		}()
 	}
 }
