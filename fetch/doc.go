@@ -2,10 +2,11 @@
 // serve in a content-addressed cache.
 //
 // It owns the index client (PEP 691 JSON with PEP 503 HTML as fallback,
-// PEP 658/714 metadata files, HTTP range reads of a wheel's METADATA, PEP 592
-// yanked files), credentials from netrc or the URL, the on-disk cache with
-// atomic writes and a file lock, and parallel, resumable, hash-verified
-// downloads with retries.
+// PEP 658/714 metadata files, HTTP range reads of a wheel's METADATA or the
+// whole wheel, an sdist's static PKG-INFO and its [build-system], PEP 592
+// yanked files), local --find-links directories as an index, credentials
+// from netrc or the URL, the on-disk cache with atomic writes and a file
+// lock, and parallel, resumable, hash-verified downloads with retries.
 //
 // It makes no decision about versions: the resolver asks, fetch answers.
 package fetch
