@@ -13,6 +13,7 @@ import (
 
 	"github.com/machnix/machnix/resolve"
 	"github.com/machnix/machnix/resolve/pep508"
+	"github.com/machnix/machnix/resolve/tags"
 )
 
 // FindLinks is a local directory of wheels and sdists used as an index
@@ -82,19 +83,14 @@ func (f *FindLinks) scan() error {
 }
 
 // distributionProject is the normalised project of a wheel or sdist file
-// name: the part before the version (the first "-" of a wheel; the last
-// "-" of an sdist, whose name may keep dashes in old uploads).
+// name; other files of the directory are not distributions.
 func distributionProject(filename string) (string, bool) {
-	switch {
-	case strings.HasSuffix(filename, ".whl"):
-		name, _, ok := strings.Cut(filename, "-")
-		return pep508.NormalizeName(name), ok
-	case strings.HasSuffix(filename, ".tar.gz"), strings.HasSuffix(filename, ".zip"):
-		base := strings.TrimSuffix(strings.TrimSuffix(filename, ".tar.gz"), ".zip")
-		i := strings.LastIndexByte(base, '-')
-		return pep508.NormalizeName(base[:max(i, 0)]), i > 0
+	if strings.HasSuffix(filename, ".whl") {
+		name, _, _, _, err := tags.ParseWheelFilename(filename)
+		return name, err == nil
 	}
-	return "", false
+	name, _, err := tags.ParseSdistFilename(filename)
+	return name, err == nil
 }
 
 // Project implements resolve.Index.

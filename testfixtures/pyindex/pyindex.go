@@ -14,7 +14,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -22,13 +21,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/machnix/machnix/resolve/pep508"
 	"github.com/machnix/machnix/testfixtures"
 )
-
-var nonAlnum = regexp.MustCompile(`[-_.]+`)
-
-// Normalize is the PEP 503 project name normalisation.
-func Normalize(name string) string { return strings.ToLower(nonAlnum.ReplaceAllString(name, "-")) }
 
 // Wheel is one distribution of the model: a wheel written by
 // testfixtures.WriteWheel, or with Sdist set, a source distribution of the
@@ -109,7 +104,7 @@ func newServer(dir, user, pass string, dists []Wheel) (*Server, error) {
 			return nil, err
 		}
 		sum := sha256.Sum256(data)
-		n := Normalize(w.Name)
+		n := pep508.NormalizeName(w.Name)
 		meta := w.Metadata()
 		if w.Sdist {
 			meta = w.PKGInfo()
