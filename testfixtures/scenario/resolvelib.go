@@ -39,25 +39,9 @@ func loadResolvelib(path string) (*Case, error) {
 	if err := json.Unmarshal(raw, &rc); err != nil {
 		return nil, fmt.Errorf("case %s: %w", path, err)
 	}
-	indexPath := filepath.Join(filepath.Dir(filepath.Dir(path)), "index", rc.Index+".json")
-	raw, err = os.ReadFile(indexPath)
+	dists, err := ResolvelibIndex(filepath.Join(filepath.Dir(filepath.Dir(path)), "index", rc.Index+".json"))
 	if err != nil {
-		return nil, fmt.Errorf("case %s: index: %w", path, err)
-	}
-	type release struct {
-		Dependencies []string `json:"dependencies"`
-	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &top); err != nil {
-		return nil, fmt.Errorf("index %s: %w", indexPath, err)
-	}
-	index := map[string]map[string]release{}
-	for name, v := range top {
-		var releases map[string]release
-		if json.Unmarshal(v, &releases) != nil {
-			continue // a flag for resolvelib's own tests, such as needs_optimistic
-		}
-		index[name] = releases
+		return nil, fmt.Errorf("case %s: %w", path, err)
 	}
 	c := &Case{Name: strings.TrimSuffix(filepath.Base(path), ".json"), Source: path, Requires: rc.Requested,
 		Target:   resolve.Target{Python: resolvelibPython, System: resolve.DefaultSystem, Glibc: resolve.DefaultGlibc},
@@ -76,20 +60,44 @@ func loadResolvelib(path string) (*Case, error) {
 			c.Expected.Pins[pep508.NormalizeName(name)] = version
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(index)) {
-		for _, v := range slices.Sorted(maps.Keys(index[name])) {
-			deps := index[name][v].Dependencies
+	c.Dists = dists
+	return c, nil
+}
+
+// ResolvelibIndex reads a resolvelib dependency database
+// ({name: {version: {"dependencies": [...]}}}) as py3-none-any wheels
+// with those dependencies, in name and version order.
+func ResolvelibIndex(indexPath string) ([]pyindex.Wheel, error) {
+	raw, err := os.ReadFile(indexPath)
+	if err != nil {
+		return nil, fmt.Errorf("index: %w", err)
+	}
+	type release struct {
+		Dependencies []string `json:"dependencies"`
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &top); err != nil {
+		return nil, fmt.Errorf("index %s: %w", indexPath, err)
+	}
+	var dists []pyindex.Wheel
+	for _, name := range slices.Sorted(maps.Keys(top)) {
+		var releases map[string]release
+		if json.Unmarshal(top[name], &releases) != nil {
+			continue // a flag for resolvelib's own tests, such as needs_optimistic
+		}
+		for _, v := range slices.Sorted(maps.Keys(releases)) {
+			deps := releases[v].Dependencies
 			extras := map[string]bool{}
 			for _, d := range deps {
 				if e := extraOf(d); e != "" {
 					extras[e] = true
 				}
 			}
-			c.Dists = append(c.Dists, pyindex.Wheel{Wheel: testfixtures.Wheel{Name: name, Version: v, Requires: deps,
+			dists = append(dists, pyindex.Wheel{Wheel: testfixtures.Wheel{Name: name, Version: v, Requires: deps,
 				Extras: slices.Sorted(maps.Keys(extras))}})
 		}
 	}
-	return c, nil
+	return dists, nil
 }
 
 // extraOf finds the extra a dependency's marker names, if any.

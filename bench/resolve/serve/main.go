@@ -15,14 +15,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 
 	"github.com/machnix/machnix/testfixtures"
 	"github.com/machnix/machnix/testfixtures/pyindex"
+	"github.com/machnix/machnix/testfixtures/scenario"
 )
 
 func main() {
@@ -81,43 +79,15 @@ func wheel(name, version string, requires ...string) pyindex.Wheel {
 		Files: []testfixtures.File{{Path: name + "/__init__.py", Data: []byte("")}}}}
 }
 
-// pandas serves the snapshot's every release as a py3-none-any wheel.
+// pandas serves the snapshot's every release as a py3-none-any wheel, as
+// the conformance harness reads it.
 func pandas() ([]pyindex.Wheel, []string, error) {
 	path := filepath.Join("..", "shared", "scenarios", "resolvelib", "index", "pypi-2020-02-15-pandas.json")
-	raw, err := os.ReadFile(path)
+	dists, err := scenario.ResolvelibIndex(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s is absent: %w", path, err)
-	}
-	var index map[string]map[string]struct {
-		Dependencies []string `json:"dependencies"`
-	}
-	if err := json.Unmarshal(raw, &index); err != nil {
-		return nil, nil, err
-	}
-	var dists []pyindex.Wheel
-	for _, name := range slices.Sorted(maps.Keys(index)) {
-		for _, v := range slices.Sorted(maps.Keys(index[name])) {
-			w := wheel(name, v, index[name][v].Dependencies...)
-			w.Extras = extrasOf(index[name][v].Dependencies)
-			dists = append(dists, w)
-		}
+		return nil, nil, fmt.Errorf("%s is absent or unreadable: %w", path, err)
 	}
 	return dists, []string{"pandas", "pandas[test]"}, nil
-}
-
-func extrasOf(deps []string) []string {
-	seen := map[string]bool{}
-	for _, d := range deps {
-		for _, q := range []string{`extra == '`, `extra == "`} {
-			if i := strings.Index(d, q); i >= 0 {
-				rest := d[i+len(q):]
-				if j := strings.Index(rest, q[len(q)-1:]); j > 0 {
-					seen[rest[:j]] = true
-				}
-			}
-		}
-	}
-	return slices.Sorted(maps.Keys(seen))
 }
 
 // chain is 2,000 packages in 40 chains of 50 (pip cannot follow one chain
