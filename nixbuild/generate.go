@@ -218,17 +218,9 @@ func writeWheel(b *bytes.Buffer, p resolve.Package, w *autopatch.WheelReport, ig
 	}
 	fmt.Fprintf(b, "      nativeBuildInputs = [ %s ];\n", pkgList(o.NativeBuildInputs.edit(native)))
 	fmt.Fprintf(b, "      buildInputs = [ %s ];\n", pkgList(o.BuildInputs.edit(w.NixInputs)))
-	deps := make([]string, len(p.Dependencies))
-	for i, d := range p.Dependencies {
-		deps[i] = "self." + nixString(d)
-	}
-	fmt.Fprintf(b, "      dependencies = [ %s ];\n", strings.Join(deps, " "))
+	fmt.Fprintf(b, "      dependencies = [ %s ];\n", selfList(p.Dependencies))
 	b.WriteString("      dontStrip = true;\n")
-	var ignore []string
-	for _, d := range append(append([]string(nil), w.Driver...), ignored...) {
-		ignore = append(ignore, nixString(d))
-	}
-	fmt.Fprintf(b, "      autoPatchelfIgnoreMissingDeps = [ %s ];\n", strings.Join(ignore, " "))
+	fmt.Fprintf(b, "      autoPatchelfIgnoreMissingDeps = [ %s ];\n", stringList(append(append([]string(nil), w.Driver...), ignored...)))
 	var preFixup []string
 	for _, dep := range w.WheelDeps {
 		// Libraries another wheel ships sit anywhere under its
@@ -242,20 +234,39 @@ func writeWheel(b *bytes.Buffer, p resolve.Package, w *autopatch.WheelReport, ig
 	if o.PostFixup != "" {
 		writeShellAttr(b, "postFixup", []string{escapeIndented(o.PostFixup)})
 	}
-	for _, k := range slices.Sorted(maps.Keys(o.Env)) {
-		fmt.Fprintf(b, "      %s = %s;\n", k, nixString(o.Env[k]))
-	}
+	writeEnv(b, "      ", o.Env)
 	modules := w.TopLevelModules
 	if o.PythonImportsCheck != nil {
 		modules = *o.PythonImportsCheck
 	}
-	mods := make([]string, len(modules))
-	for i, m := range modules {
-		mods[i] = nixString(m)
-	}
-	fmt.Fprintf(b, "      pythonImportsCheck = [ %s ];\n", strings.Join(mods, " "))
+	fmt.Fprintf(b, "      pythonImportsCheck = [ %s ];\n", stringList(modules))
 	b.WriteString("    };\n")
 	return nil
+}
+
+// stringList renders Nix list elements: each item a string.
+func stringList(items []string) string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = nixString(it)
+	}
+	return strings.Join(out, " ")
+}
+
+// selfList renders Nix list elements: each package of the set being built.
+func selfList(names []string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = "self." + nixString(n)
+	}
+	return strings.Join(out, " ")
+}
+
+// writeEnv writes an override's extra attributes, sorted.
+func writeEnv(b *bytes.Buffer, indent string, env map[string]string) {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		fmt.Fprintf(b, "%s%s = %s;\n", indent, k, nixString(env[k]))
+	}
 }
 
 // escapeIndented makes shell text literal inside a Nix indented string:
@@ -296,10 +307,6 @@ func writeSdist(b *bytes.Buffer, p resolve.Package, requires []string, o Overrid
 	if seen["setuptools"] && !seen["wheel"] {
 		buildSystem = append(buildSystem, "python.pkgs.wheel")
 	}
-	deps := make([]string, len(p.Dependencies))
-	for i, d := range p.Dependencies {
-		deps[i] = "self." + nixString(d)
-	}
 	name := nixString(p.Name)
 	if !reflect.DeepEqual(o, Override{}) {
 		fmt.Fprintf(b, "    # machnix.toml [overrides.%s] is applied below.\n", p.Name)
@@ -310,7 +317,7 @@ func writeSdist(b *bytes.Buffer, p resolve.Package, requires []string, o Overrid
 	fmt.Fprintf(b, "        pname = %s;\n        version = %s;\n        pyproject = true;\n", name, nixString(p.Version))
 	fmt.Fprintf(b, "        src = pkgs.fetchurl { url = %s; hash = %s; };\n", nixString(p.URL), nixString(sri))
 	fmt.Fprintf(b, "        build-system = [ %s ];\n", strings.Join(buildSystem, " "))
-	fmt.Fprintf(b, "        dependencies = [ %s ];\n", strings.Join(deps, " "))
+	fmt.Fprintf(b, "        dependencies = [ %s ];\n", selfList(p.Dependencies))
 	for _, l := range []struct {
 		attr string
 		edit ListEdit
@@ -334,15 +341,9 @@ func writeSdist(b *bytes.Buffer, p resolve.Package, requires []string, o Overrid
 		}
 	}
 	if o.PythonImportsCheck != nil {
-		mods := make([]string, len(*o.PythonImportsCheck))
-		for i, m := range *o.PythonImportsCheck {
-			mods[i] = nixString(m)
-		}
-		fmt.Fprintf(b, "        pythonImportsCheck = [ %s ];\n", strings.Join(mods, " "))
+		fmt.Fprintf(b, "        pythonImportsCheck = [ %s ];\n", stringList(*o.PythonImportsCheck))
 	}
-	for _, k := range slices.Sorted(maps.Keys(o.Env)) {
-		fmt.Fprintf(b, "        %s = %s;\n", k, nixString(o.Env[k]))
-	}
+	writeEnv(b, "        ", o.Env)
 	b.WriteString("      };\n    in\n")
 	fmt.Fprintf(b, "    if python.pkgs ? %s then python.pkgs.%s.overridePythonAttrs attrs else python.pkgs.buildPythonPackage (attrs { });\n", name, name)
 	return nil
