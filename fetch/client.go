@@ -47,10 +47,20 @@ func WithMaxInFlight(n int) ClientOption {
 		// Keep as many idle connections as requests may be in flight: the
 		// default of two per host closes and reopens connections under
 		// load, a TCP (and TLS) handshake each time.
-		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr := newTransport()
 		tr.MaxIdleConnsPerHost = n
 		c.http = &http.Client{Transport: &boundedTransport{next: tr, sem: make(chan struct{}, n)}}
 	}
+}
+
+// newTransport is the HTTP transport of every request fetch makes. It
+// also answers file:// URLs (--find-links pins, name @ file:///...) from
+// the local disk, with ranges and HEAD, so nothing else needs to know
+// about local files.
+func newTransport() *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.RegisterProtocol("file", http.NewFileTransport(http.Dir("/")))
+	return tr
 }
 
 // NewClient returns a client for the simple API at indexURL (ending in

@@ -9,7 +9,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -73,7 +72,7 @@ func DefaultCacheDir() (string, error) {
 // content-addressed cache (sha256/<aa>/<hash>), verifying each hash.
 // Packages without a file (nixpkgs-provided) are skipped.
 func Fetch(ctx context.Context, lock *resolve.Lock, opts ...Option) ([]Artifact, error) {
-	o := options{jobs: 4, client: http.DefaultClient}
+	o := options{jobs: 4, client: &http.Client{Transport: newTransport()}}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -209,24 +208,6 @@ func download(ctx context.Context, o *options, p resolve.Package, partial string
 	off, err := f.Seek(0, io.SeekEnd)
 	if err != nil {
 		return false, err
-	}
-	if u, err := url.Parse(p.URL); err == nil && u.Scheme == "file" {
-		// A --find-links file: copied, then hashed like any download.
-		src, err := os.Open(u.Path)
-		if err != nil {
-			return false, fmt.Errorf("fetch: %s: %w", p.Name, err)
-		}
-		defer src.Close()
-		if err := f.Truncate(0); err != nil {
-			return false, err
-		}
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return false, err
-		}
-		if _, err := io.Copy(f, src); err != nil {
-			return false, err
-		}
-		return false, f.Close()
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL, nil)
 	if err != nil {

@@ -3,8 +3,6 @@ package fetch
 import (
 	"context"
 	"errors"
-	"net/url"
-	"path"
 
 	"github.com/machnix/machnix/resolve"
 )
@@ -51,14 +49,8 @@ func (m *Indexes) Metadata(ctx context.Context, file resolve.File) (*resolve.Met
 			return ix.Metadata(ctx, file)
 		}
 	}
-	// A direct URL (name @ URL) belongs to no index: its metadata comes
-	// from the file itself, with netrc credentials for its host.
-	if u, err := url.Parse(file.URL); err == nil && u.Scheme == "file" {
-		local, err := NewFindLinks(path.Dir(u.Path))
-		if err != nil {
-			return nil, err
-		}
-		return local.Metadata(ctx, file)
-	}
+	// A direct URL (name @ URL, http or file) belongs to no index: its
+	// metadata comes from the file itself, with netrc credentials for its
+	// host.
 	return NewClient(file.URL).Metadata(ctx, file)
 }

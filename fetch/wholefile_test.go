@@ -131,3 +131,18 @@ func TestWheelMetadataWithoutRangeSupport(t *testing.T) {
 		t.Fatalf("metadata %+v %v", m, err)
 	}
 }
+
+// A direct file:// URL belongs to no index: its metadata is read from the
+// local wheel through the same client and transport as any URL.
+func TestDirectFileURLMetadata(t *testing.T) {
+	dir := t.TempDir()
+	path, err := testfixtures.WriteWheel(dir, testfixtures.Wheel{Name: "local", Version: "2.0", Requires: []string{"dep>=1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := &Indexes{Strategy: FirstIndex, List: []resolve.Index{NewClient("http://127.0.0.1:9/simple/")}}
+	m, err := ix.Metadata(context.Background(), resolve.File{Filename: "local-2.0-py3-none-any.whl", URL: "file://" + path})
+	if err != nil || m.Name != "local" || len(m.RequiresDist) != 1 || m.RequiresDist[0] != "dep>=1" {
+		t.Fatalf("metadata %+v %v, want the local wheel's", m, err)
+	}
+}
