@@ -22,7 +22,19 @@ import (
 // pinning the named ones, as machnix resolve would.
 func servedLock(t *testing.T, names ...string) string {
 	t.Helper()
+	return servedLockOf(t, nil, names...)
+}
+
+// servedLockOf builds the fixture wheels, writes the extra wheels beside
+// them, serves the folder on 127.0.0.1 and pins the named wheels.
+func servedLockOf(t *testing.T, extra []testfixtures.Wheel, names ...string) string {
+	t.Helper()
 	w := native.BuildT(t)
+	for _, e := range extra {
+		if _, err := testfixtures.WriteWheel(w.Dir, e); err != nil {
+			t.Fatal(err)
+		}
+	}
 	srv := httptest.NewServer(http.FileServer(http.Dir(w.Dir)))
 	t.Cleanup(srv.Close)
 	t.Setenv("MACHNIX_CACHE_DIR", t.TempDir())

@@ -1,14 +1,10 @@
 package main
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/machnix/machnix/resolve"
 	"github.com/machnix/machnix/testfixtures"
 	"github.com/machnix/machnix/testfixtures/native"
 	"github.com/machnix/machnix/testfixtures/nixpkgs"
@@ -79,30 +74,9 @@ func blobUploads(t *testing.T, r *registry.Registry) int {
 // version, so that two locks can differ in exactly one package.
 func servedLockWith(t *testing.T, version string) string {
 	t.Helper()
-	w := native.BuildT(t)
-	srv := httptest.NewServer(http.FileServer(http.Dir(w.Dir)))
-	t.Cleanup(srv.Close)
-	lock, err := native.Lock(w.Dir, srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	whl, err := testfixtures.WriteWheel(w.Dir, testfixtures.Wheel{Name: "greeting", Version: version,
-		Files: []testfixtures.File{{Path: "greeting/__init__.py", Data: []byte(fmt.Sprintf("VERSION = %q\n", version))}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(whl)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(data)
-	lock.Packages = append(lock.Packages, resolve.Package{Name: "greeting", Version: version, Provider: resolve.ProviderWheel,
-		Filename: filepath.Base(whl), URL: srv.URL + "/" + filepath.Base(whl), SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))})
-	path := filepath.Join(t.TempDir(), "machnix.lock")
-	if err := resolve.WriteLock(path, lock); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	greeting := testfixtures.Wheel{Name: "greeting", Version: version,
+		Files: []testfixtures.File{{Path: "greeting/__init__.py", Data: []byte(fmt.Sprintf("VERSION = %q\n", version))}}}
+	return servedLockOf(t, []testfixtures.Wheel{greeting}, "bundled", "consumer", "provider", "zcrc", "greeting")
 }
 
 // manifestLayers reads an image's layer digests from the registry.

@@ -9,11 +9,13 @@ import (
 	"strings"
 
 	"github.com/machnix/machnix/resolve"
+	"github.com/machnix/machnix/resolve/tags"
 )
 
-// Lock pins the named fixture wheels in dir (all of them when names is
-// empty), as served from baseURL, the way machnix resolve would: consumer
-// depends on provider when both are pinned.
+// Lock pins the named wheels in dir (the four fixture wheels when names is
+// empty; any other wheel written there may be named too), as served from
+// baseURL, the way machnix resolve would: consumer depends on provider
+// when both are pinned.
 func Lock(dir, baseURL string, names ...string) (*resolve.Lock, error) {
 	if len(names) == 0 {
 		names = []string{"bundled", "consumer", "provider", "zcrc"}
@@ -34,7 +36,11 @@ func Lock(dir, baseURL string, names ...string) (*resolve.Lock, error) {
 		}
 		sum := sha256.Sum256(data)
 		file := filepath.Base(matches[0])
-		p := resolve.Package{Name: name, Version: "1.0", Provider: resolve.ProviderWheel,
+		_, version, _, _, err := tags.ParseWheelFilename(file)
+		if err != nil {
+			return nil, err
+		}
+		p := resolve.Package{Name: name, Version: version, Provider: resolve.ProviderWheel,
 			Filename: file, URL: strings.TrimSuffix(baseURL, "/") + "/" + file,
 			SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))}
 		if name == "consumer" && pinned["provider"] {
