@@ -425,8 +425,7 @@ func (s *source) dep(r Requirement) []solver.Dep {
 	// "==1.*" or a pin combined with other clauses. A root requirement
 	// that pins a yanked version exactly makes it eligible for every
 	// requirement on the package, as uv does: the user chose it.
-	ts := strings.TrimSpace(spec)
-	yankOK := strings.HasPrefix(ts, "==") && !strings.ContainsAny(ts, "*,")
+	_, yankOK := exactPin(spec)
 	constraints := s.constraints[r.Name]
 	match := func(v string) bool {
 		c := s.find(r.Name, v)
@@ -500,13 +499,21 @@ func (s *source) directFile(name, raw string) (File, error) {
 // version.
 func (s *source) rootPins(name, version string) bool {
 	for _, r := range s.roots {
-		ts := strings.TrimSpace(r.Specifier)
-		if r.Name == name && strings.HasPrefix(ts, "==") && !strings.ContainsAny(ts, "*,") &&
-			s.o.Rules.Compare(strings.TrimSpace(strings.TrimPrefix(ts, "==")), version) == 0 {
+		if pinned, ok := exactPin(r.Specifier); ok && r.Name == name && s.o.Rules.Compare(pinned, version) == 0 {
 			return true
 		}
 	}
 	return false
+}
+
+// exactPin returns the version of a specifier that is one "==V" (without
+// a wildcard) or "===V" clause: PEP 592's exact pins.
+func exactPin(spec string) (string, bool) {
+	ts := strings.TrimSpace(spec)
+	if !strings.HasPrefix(ts, "==") || strings.ContainsAny(ts, "*,") {
+		return "", false
+	}
+	return strings.TrimSpace(strings.TrimLeft(ts, "=")), true
 }
 
 // Dependencies implements solver.Source.
