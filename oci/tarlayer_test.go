@@ -16,7 +16,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/klauspost/compress/zstd"
+	"github.com/machnix/machnix/testfixtures"
 )
 
 func TestWriteLayerDeterministicAndDigests(t *testing.T) {
@@ -136,34 +136,22 @@ func TestWriteLayerBytesDoNotDependOnJobs(t *testing.T) {
 
 func decompressIndependently(t *testing.T, c Compression, data []byte) []byte {
 	t.Helper()
-	var r io.Reader
-	switch c {
-	case Gzip:
-		zr, err := gzip.NewReader(bytes.NewReader(data))
+	if c == Zstd {
+		// The reference decoder, zstd(1), not the library that encoded it.
+		bins := testfixtures.RequireTool(t, "zstd")
+		cmd := exec.Command(bins[0], "-d", "-c")
+		cmd.Stdin = bytes.NewReader(data)
+		out, err := cmd.Output()
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("zstd -d: %v", err)
 		}
-		r = zr
-	case Zstd:
-		// The reference decoder, zstd(1), when the machine has it; the
-		// library's own decoder otherwise.
-		if path, err := exec.LookPath("zstd"); err == nil {
-			cmd := exec.Command(path, "-d", "-c")
-			cmd.Stdin = bytes.NewReader(data)
-			out, err := cmd.Output()
-			if err != nil {
-				t.Fatalf("zstd -d: %v", err)
-			}
-			return out
-		}
-		zr, err := zstd.NewReader(bytes.NewReader(data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer zr.Close()
-		r = zr
+		return out
 	}
-	raw, err := io.ReadAll(r)
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(zr)
 	if err != nil {
 		t.Fatal(err)
 	}
