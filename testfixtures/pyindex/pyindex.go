@@ -5,6 +5,7 @@
 package pyindex
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -15,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,8 +55,18 @@ type Server struct {
 	mu    sync.Mutex
 	files map[string][]servedFile // normalised project → files
 	log   []Request
+	// pages holds each rendered project page: a real index serves pages
+	// from a cache, and rendering per request would take CPU from the
+	// clients a benchmark measures.
+	pages map[pageKey][]byte
 	dir   string
 	http  *httptest.Server
+}
+
+// pageKey is what a rendered page depends on besides its project's files.
+type pageKey struct {
+	project        string
+	json, metadata bool
 }
 
 type servedFile struct {
@@ -85,7 +97,7 @@ func start(t testing.TB, user, pass string, dists []Wheel) *Server {
 func New(dir string, dists []Wheel) (*Server, error) { return newServer(dir, "", "", dists) }
 
 func newServer(dir, user, pass string, dists []Wheel) (*Server, error) {
-	s := &Server{files: map[string][]servedFile{}, dir: dir, user: user, pass: pass}
+	s := &Server{files: map[string][]servedFile{}, pages: map[pageKey][]byte{}, dir: dir, user: user, pass: pass}
 	s.Delay.Store(int64(5 * time.Millisecond))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -223,7 +235,31 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, project strin
 		http.NotFound(w, r)
 		return
 	}
-	if !s.noJSON.Load() && strings.Contains(r.Header.Get("Accept"), "application/vnd.pypi.simple.v1+json") {
+	k := pageKey{project: project, metadata: !s.noMetadata.Load(),
+		json: !s.noJSON.Load() && strings.Contains(r.Header.Get("Accept"), "application/vnd.pypi.simple.v1+json")}
+	s.mu.Lock()
+	page, ok := s.pages[k]
+	s.mu.Unlock()
+	if !ok {
+		page = renderPage(k, files)
+		s.mu.Lock()
+		s.pages[k] = page
+		s.mu.Unlock()
+	}
+	if k.json {
+		w.Header().Set("Content-Type", "application/vnd.pypi.simple.v1+json")
+	} else {
+		w.Header().Set("Content-Type", "text/html")
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(page)))
+	w.Write(page)
+}
+
+// renderPage writes a project's PEP 691 JSON or PEP 503 HTML page.
+func renderPage(k pageKey, files []servedFile) []byte {
+	var b bytes.Buffer
+	project := k.project
+	if k.json {
 		type jf struct {
 			Filename       string            `json:"filename"`
 			URL            string            `json:"url"`
@@ -246,17 +282,15 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, project strin
 					j.Yanked = f.yankedReason
 				}
 			}
-			if !s.noMetadata.Load() {
+			if k.metadata {
 				j.CoreMetadata = map[string]string{"sha256": f.metaSHA}
 			}
 			page.Files = append(page.Files, j)
 		}
-		w.Header().Set("Content-Type", "application/vnd.pypi.simple.v1+json")
-		json.NewEncoder(w).Encode(page)
-		return
+		json.NewEncoder(&b).Encode(page)
+		return b.Bytes()
 	}
-	w.Header().Set("Content-Type", "text/html")
-	fmt.Fprintf(w, "<!DOCTYPE html>\n<html><body>\n")
+	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html><body>\n")
 	for _, f := range files {
 		attrs := ""
 		if f.requiresPython != "" {
@@ -265,13 +299,14 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, project strin
 		if f.yanked {
 			attrs += fmt.Sprintf(` data-yanked="%s"`, html.EscapeString(f.yankedReason))
 		}
-		if !s.noMetadata.Load() {
+		if k.metadata {
 			h := "sha256=" + f.metaSHA
 			attrs += fmt.Sprintf(` data-dist-info-metadata="%s" data-core-metadata="%s"`, h, h)
 		}
-		fmt.Fprintf(w, "<a href=\"../../files/%s/%s#sha256=%s\"%s>%s</a>\n", project, f.name, f.sha, attrs, f.name)
+		fmt.Fprintf(&b, "<a href=\"../../files/%s/%s#sha256=%s\"%s>%s</a>\n", project, f.name, f.sha, attrs, f.name)
 	}
-	fmt.Fprintf(w, "</body></html>\n")
+	fmt.Fprintf(&b, "</body></html>\n")
+	return b.Bytes()
 }
 
 func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, project, name string) {
