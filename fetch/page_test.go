@@ -1,0 +1,101 @@
+package fetch
+
+import (
+	"net/url"
+	"testing"
+)
+
+func TestURLResolverAgreesWithResolveReference(t *testing.T) {
+	pages := []string{"http://127.0.0.1:8080/simple/foo/", "https://example.org/pypi/simple/foo/?x=1", "https://example.org/simple/foo"}
+	refs := []string{
+		"../../files/foo/foo-1.0-py3-none-any.whl",
+		"../../files/foo/foo-1.0+local-py3-none-any.whl",
+		"https://files.example.org/packages/ab/cd/foo-1.0.tar.gz",
+		"//cdn.example.org/x/foo-1.0.zip",
+		"/abs/foo-1.0.whl",
+		"foo-1.0.whl",
+		"sub/foo-1.0.whl",
+		"sub/./foo-1.0.whl",
+		"sub/..",
+		"sub/.",
+		"sub/",
+		"a/b/../foo%2B1.whl",
+		"a/b/foo 1.whl",
+		"a/b/föö.whl",
+		"a?q=1/foo.whl",
+		"a#frag/foo.whl",
+		"a/foo.whl#sha256=00",
+		"a/foo.whl?x=y",
+		"../../../../../../x/foo.whl",
+		"a/b:c/foo.whl",
+	}
+	for _, p := range pages {
+		r, err := newURLResolver(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		base, _ := url.Parse(p)
+		// Twice: the second time through the directory cache.
+		for range 2 {
+			for _, ref := range refs {
+				u, err := url.Parse(ref)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := base.ResolveReference(u).String()
+				got, err := r.resolve(ref)
+				if err != nil || got != want {
+					t.Errorf("%s + %s: got %q, %v; want %q", p, ref, got, err, want)
+				}
+			}
+		}
+	}
+	r, _ := newURLResolver(pages[0])
+	for range 2 {
+		if _, err := r.resolve("a/b/%zz.whl"); err == nil {
+			t.Error("bad escape accepted")
+		}
+	}
+}
+
+func TestJSONPageFieldForms(t *testing.T) {
+	body := `{"meta":{"api-version":"1.1"},"name":"foo","files":[
+	{"filename":"a.whl","url":"a.whl","hashes":{"sha256":"aa","md5":"x"},"yanked":false,"core-metadata":{"sha256":"m1"}},
+	{"filename":"b.whl","url":"b.whl","hashes":{},"yanked":true,"core-metadata":true},
+	{"filename":"c.whl","url":"c.whl","hashes":{"sha256":"cc"},"yanked":"","core-metadata":false,"dist-info-metadata":{"sha256":"m3"}},
+	{"filename":"d.whl","url":"d.whl","hashes":{"sha256":"dd"},"yanked":"bad \"build\"","dist-info-metadata":true,"size":12},
+	{"filename":"e.whl","url":"e.whl","hashes":{"sha256":"ee"},"yanked":null,"core-metadata":null,"requires-python":">=3.8"}]}`
+	pf, err := parseJSONPage([]byte(body), "http://h/simple/foo/", "foo", "http://h/simple/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		sha          string
+		yanked       bool
+		reason, meta string
+		metaSHA      string
+	}
+	want := []row{
+		{"aa", false, "", "http://h/simple/foo/a.whl.metadata", "m1"},
+		{"", true, "", "http://h/simple/foo/b.whl.metadata", ""},
+		{"cc", true, "", "http://h/simple/foo/c.whl.metadata", "m3"},
+		{"dd", true, `bad "build"`, "http://h/simple/foo/d.whl.metadata", ""},
+		{"ee", false, "", "", ""},
+	}
+	if len(pf.Files) != len(want) {
+		t.Fatalf("%d files", len(pf.Files))
+	}
+	for i, w := range want {
+		f := pf.Files[i]
+		got := row{f.SHA256, f.Yanked, f.YankedReason, f.MetadataURL, f.MetadataSHA256}
+		if got != w {
+			t.Errorf("file %d: got %+v, want %+v", i, got, w)
+		}
+	}
+	if pf.Files[3].Size != 12 || pf.Files[4].RequiresPython != ">=3.8" || pf.Files[0].Index != "http://h/simple/" {
+		t.Errorf("files: %+v", pf.Files)
+	}
+	if _, err := parseJSONPage([]byte(`{"files":[{"filename":1}]}`), "http://h/simple/foo/", "foo", ""); err == nil {
+		t.Error("a number as filename accepted")
+	}
+}
