@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -225,91 +224,6 @@ func (c *Client) Project(ctx context.Context, name string) (*resolve.ProjectFile
 	return pf, nil
 }
 
-// parseJSONPage reads a PEP 691 page; relative file URLs resolve against
-// pageURL.
-func parseJSONPage(body []byte, pageURL, name, index string) (*resolve.ProjectFiles, error) {
-	var page struct {
-		Files []struct {
-			Filename string `json:"filename"`
-			URL      string `json:"url"`
-			Hashes   struct {
-				SHA256 string `json:"sha256"`
-			} `json:"hashes"`
-			RequiresPython string        `json:"requires-python"`
-			Yanked         yankedField   `json:"yanked"`
-			CoreMetadata   metadataField `json:"core-metadata"`
-			DistInfo       metadataField `json:"dist-info-metadata"`
-			Size           int64         `json:"size"`
-		} `json:"files"`
-	}
-	if err := json.Unmarshal(body, &page); err != nil {
-		return nil, fmt.Errorf("fetch: %s is not a PEP 691 page: %w", Redact(pageURL), err)
-	}
-	urls, err := newURLResolver(pageURL)
-	if err != nil {
-		return nil, err
-	}
-	pf := &resolve.ProjectFiles{Name: name, Index: index, Files: make([]resolve.File, 0, len(page.Files))}
-	for _, f := range page.Files {
-		u, err := urls.resolve(f.URL)
-		if err != nil {
-			return nil, fmt.Errorf("fetch: %s: bad file URL for %s: %w", Redact(pageURL), f.Filename, err)
-		}
-		rf := resolve.File{Filename: f.Filename, URL: u, SHA256: f.Hashes.SHA256, Size: f.Size,
-			RequiresPython: f.RequiresPython, Index: pf.Index, Yanked: f.Yanked.yanked, YankedReason: f.Yanked.reason}
-		meta := f.CoreMetadata // PEP 714 name first, then the PEP 658 one
-		if !meta.present {
-			meta = f.DistInfo
-		}
-		if meta.present {
-			rf.MetadataURL = rf.URL + ".metadata"
-			rf.MetadataSHA256 = meta.sha256
-		}
-		pf.Files = append(pf.Files, rf)
-	}
-	return pf, nil
-}
-
-// yankedField is PEP 691's "yanked": false, true, or the reason (which
-// yanks even when empty).
-type yankedField struct {
-	yanked bool
-	reason string
-}
-
-func (y *yankedField) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '"' {
-		y.yanked = true
-		return json.Unmarshal(b, &y.reason)
-	}
-	// Anything else but true (false, null, a number) is not yanked, as
-	// before: the page stays readable.
-	y.yanked = string(b) == "true"
-	return nil
-}
-
-// metadataField is PEP 691's "core-metadata" (PEP 714) or
-// "dist-info-metadata" (PEP 658): false or null for none, true, or a
-// dictionary of hashes.
-type metadataField struct {
-	present bool
-	sha256  string
-}
-
-func (m *metadataField) UnmarshalJSON(b []byte) error {
-	s := string(b)
-	m.present = s != "false" && s != "null"
-	if len(b) > 0 && b[0] == '{' {
-		var hs struct {
-			SHA256 string `json:"sha256"`
-		}
-		if json.Unmarshal(b, &hs) == nil {
-			m.sha256 = hs.SHA256
-		}
-	}
-	return nil
-}
-
 // Metadata reads a file's PEP 658 metadata, verifying its hash when given.
 // Without a metadata file, a wheel's METADATA is read with HTTP range
 // requests, or from the whole wheel when the server refuses ranges; an
@@ -355,62 +269,4 @@ func ParseMetadata(b []byte) (*resolve.Metadata, error) {
 		return nil, errors.New("fetch: core metadata lacks Name or Version")
 	}
 	return m, nil
-}
-
-// urlResolver resolves file URLs of one page against the page's URL. A
-// page's files usually share a directory (PyPI's are absolute URLs under
-// a few hash directories, others relative like ../../files/p/), so each
-// directory is resolved once and plain file names are appended, which
-// gives what url.ResolveReference would.
-type urlResolver struct {
-	base *url.URL
-	dirs map[string]string
-}
-
-func newURLResolver(pageURL string) (*urlResolver, error) {
-	base, err := url.Parse(pageURL)
-	if err != nil {
-		return nil, err
-	}
-	return &urlResolver{base: base, dirs: map[string]string{}}, nil
-}
-
-func (r *urlResolver) resolve(ref string) (string, error) {
-	i := strings.LastIndexByte(ref, '/')
-	if i < 0 || !plainSegment(ref[i+1:]) || strings.ContainsAny(ref[:i], "?#") {
-		return r.full(ref)
-	}
-	dir := ref[:i+1]
-	d, ok := r.dirs[dir]
-	if !ok {
-		var err error
-		if d, err = r.full(dir); err != nil {
-			return r.full(ref) // for its error
-		}
-		r.dirs[dir] = d
-	}
-	return d + ref[i+1:], nil
-}
-
-func (r *urlResolver) full(ref string) (string, error) {
-	u, err := url.Parse(ref)
-	if err != nil {
-		return "", err
-	}
-	return r.base.ResolveReference(u).String(), nil
-}
-
-// plainSegment reports whether a last path segment resolves and prints
-// as itself: no dot segment, nothing that a URL escapes or ends at.
-func plainSegment(s string) bool {
-	if s == "" || s == "." || s == ".." {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '+' || c == '~') {
-			return false
-		}
-	}
-	return true
 }

@@ -1,7 +1,9 @@
 package fetch
 
 import (
+	"encoding/json"
 	"net/url"
+	"reflect"
 	"testing"
 )
 
@@ -43,7 +45,7 @@ func TestURLResolverAgreesWithResolveReference(t *testing.T) {
 					t.Fatal(err)
 				}
 				want := base.ResolveReference(u).String()
-				got, err := r.resolve(ref)
+				got, err := r.resolve(ref, "")
 				if err != nil || got != want {
 					t.Errorf("%s + %s: got %q, %v; want %q", p, ref, got, err, want)
 				}
@@ -52,7 +54,7 @@ func TestURLResolverAgreesWithResolveReference(t *testing.T) {
 	}
 	r, _ := newURLResolver(pages[0])
 	for range 2 {
-		if _, err := r.resolve("a/b/%zz.whl"); err == nil {
+		if _, err := r.resolve("a/b/%zz.whl", ".x"); err == nil {
 			t.Error("bad escape accepted")
 		}
 	}
@@ -98,4 +100,78 @@ func TestJSONPageFieldForms(t *testing.T) {
 	if _, err := parseJSONPage([]byte(`{"files":[{"filename":1}]}`), "http://h/simple/foo/", "foo", ""); err == nil {
 		t.Error("a number as filename accepted")
 	}
+}
+
+// decodeBoth decodes a page with decodePageFast and with encoding/json;
+// the fast decoder may give up, but when it does not, it must agree.
+func decodeBoth(t *testing.T, body []byte) (fastOK bool) {
+	t.Helper()
+	var fast []pageFile
+	ok := decodePageFast(body, func(f *pageFile) bool { fast = append(fast, *f); return true })
+	var page struct {
+		Files []pageFile `json:"files"`
+	}
+	err := json.Unmarshal(body, &page)
+	if !ok {
+		return false
+	}
+	if err != nil {
+		t.Fatalf("%s: fast decoder accepted what encoding/json rejects: %v", body, err)
+	}
+	if !reflect.DeepEqual(fast, page.Files) && (len(fast) != 0 || len(page.Files) != 0) {
+		t.Fatalf("%s:\nfast %+v\njson %+v", body, fast, page.Files)
+	}
+	return true
+}
+
+var pageSeeds = []string{
+	`{"meta":{"api-version":"1.1"},"name":"foo","files":[{"filename":"a.whl","url":"a.whl","hashes":{"sha256":"aa","md5":"x"},"yanked":false,"core-metadata":{"sha256":"m1"},"size":12,"upload-time":"2020-01-01T00:00:00.000000Z","data-dist-info-metadata":{"sha256":"m1"}}],"versions":["1.0"]}`,
+	` { "files" : [ { "filename" : "b.whl" , "yanked" : "r\u00e9ason \"q\"" , "requires-python" : "\u003e=3.8" , "dist-info-metadata" : true } ] } `,
+	`{"files":[{"yanked":true,"core-metadata":false,"dist-info-metadata":{"sha256":"x","blake2b":null}},{"yanked":null,"core-metadata":null,"size":null,"hashes":null,"filename":null}]}`,
+	`{"files":null}`,
+	`{"files":[]}`,
+	`{"x":[1,-2.5e+3,0.0,true,false,null,{"a":[[]]}],"files":[{"size":-0}]}`,
+	`{"files":[{"yanked":1}]}`,
+	`{"files":[{"size":1.5}]}`,
+	`{"files":[{"size":"1"}]}`,
+	`{"files":[{"filename":1}]}`,
+	`{"files":[{"hashes":{"sha256":1}}]}`,
+	`{"files":[{"core-metadata":{"sha256":1}}]}`,
+	`{"files":[{"core-metadata":{"SHA256":"x"}}]}`,
+	`{"files":[{"Filename":"x"}]}`,
+	`{"Files":[{"filename":"x"}]}`,
+	`{"files":[{"filename":"x","filename":"y"}]}`,
+	`{"files":[{"yanked":"a","yanked":false}]}`,
+	`{"files":[{}],"files":[{"url":"u"}]}`,
+	`{"files":[null]}`,
+	`{"files":[{"filename":"a\tb"}]}`,
+	`{"files":[{"filename":"\ud83d\ude00 \ud800"}]}`,
+	"{\"files\":[{\"filename\":\"\xff\xfe\"}]}",
+	`{"files":[{"filename":"x"}]`,
+	`{"files":[{"filename":"x"}]} x`,
+	`{"files":[{"filename":"x",}]}`,
+	`{"files":[01]}`,
+	`[]`,
+	`null`,
+	``,
+	`{"fil\u0065s":[{"filename":"x"}]}`,
+}
+
+func TestFastPageDecoderAgreesWithEncodingJSON(t *testing.T) {
+	fast := 0
+	for _, s := range pageSeeds {
+		if decodeBoth(t, []byte(s)) {
+			fast++
+		}
+	}
+	if !decodeBoth(t, benchPage(50)) || fast < 6 {
+		t.Fatalf("the fast decoder gave up on the usual pages (%d taken)", fast)
+	}
+}
+
+func FuzzFastPageDecoder(f *testing.F) {
+	for _, s := range pageSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) { decodeBoth(t, body) })
 }
