@@ -282,19 +282,23 @@ func (s *source) load(name string) ([]candidate, error) {
 		}
 		return -1
 	}
-	type best struct {
-		c          candidate
-		prov, rank int
-		anyLive    bool
-	}
-	byVersion := map[string]*best{}
+	// out[byVersion[v]] is version v's best file so far, ranked by
+	// ranks[byVersion[v]] (provider, tag).
+	out := make([]candidate, 0, len(pf.Files))
+	ranks := make([][2]int, 0, len(pf.Files))
+	byVersion := make(map[string]int, len(pf.Files))
 	hashes, hashChecking := s.o.Hashes[name]
 	for _, f := range pf.Files {
 		if hashChecking && !containsFold(hashes, f.SHA256) {
 			continue
 		}
+		// Requires-Python first: it is memoised, and rules out many old
+		// files before their names are parsed.
+		if !s.o.Rules.PythonMatches(f.RequiresPython) {
+			continue
+		}
 		n, v, kind, rank, ok := s.o.Rules.ParseFilename(f.Filename)
-		if !ok || n != name || !s.o.Rules.PythonMatches(f.RequiresPython) {
+		if !ok || n != name {
 			continue
 		}
 		if (kind == ProviderWheel && !wheelOK) || (kind == ProviderSdist && !sdistOK) {
@@ -304,13 +308,20 @@ func (s *source) load(name string) ([]candidate, error) {
 		if pr < 0 {
 			continue
 		}
-		b := byVersion[v]
+		nc := candidate{version: v, yanked: f.Yanked, file: f, kind: kind}
+		i, seen := byVersion[v]
+		if !seen {
+			byVersion[v] = len(out)
+			out = append(out, nc)
+			ranks = append(ranks, [2]int{pr, rank})
+			continue
+		}
 		// A live file always beats a yanked one; then provider order, then
 		// tag rank, then filename for determinism.
-		better := b == nil || (b.c.yanked && !f.Yanked) ||
-			(b.c.yanked == f.Yanked && (pr < b.prov || (pr == b.prov && (rank < b.rank || (rank == b.rank && f.Filename < b.c.file.Filename)))))
-		if better {
-			byVersion[v] = &best{c: candidate{version: v, yanked: f.Yanked, file: f, kind: kind}, prov: pr, rank: rank}
+		b, r := &out[i], &ranks[i]
+		if (b.yanked && !f.Yanked) ||
+			(b.yanked == f.Yanked && (pr < r[0] || (pr == r[0] && (rank < r[1] || (rank == r[1] && f.Filename < b.file.Filename))))) {
+			*b, *r = nc, [2]int{pr, rank}
 		}
 	}
 	if pr := provRank(ProviderNixpkgs); pr >= 0 && s.o.Nixpkgs != nil && !hashChecking {
@@ -319,28 +330,18 @@ func (s *source) load(name string) ([]candidate, error) {
 			return nil, err
 		}
 		for _, np := range offers {
-			b := byVersion[np.Version]
-			if b == nil || b.c.yanked || pr < b.prov {
-				byVersion[np.Version] = &best{c: candidate{version: np.Version, kind: ProviderNixpkgs, nixAttr: np.Attr}, prov: pr}
+			nc := candidate{version: np.Version, kind: ProviderNixpkgs, nixAttr: np.Attr}
+			i, seen := byVersion[np.Version]
+			if !seen {
+				byVersion[np.Version] = len(out)
+				out = append(out, nc)
+				ranks = append(ranks, [2]int{pr, 0})
+			} else if out[i].yanked || pr < ranks[i][0] {
+				out[i], ranks[i] = nc, [2]int{pr, 0}
 			}
 		}
 	}
-	var out []candidate
-	for _, b := range byVersion {
-		out = append(out, b.c)
-	}
-	// Newest first; without --pre every final release comes before every
-	// pre-release, so a pre-release is chosen only when no final release
-	// of the package works (uv's order, which the packse scenarios test).
-	sort.Slice(out, func(i, j int) bool {
-		if !s.o.Pre {
-			pi, pj := s.o.Rules.IsPrerelease(out[i].version), s.o.Rules.IsPrerelease(out[j].version)
-			if pi != pj {
-				return pj
-			}
-		}
-		return s.o.Rules.Compare(out[i].version, out[j].version) > 0
-	})
+	s.sortNewestFirst(out)
 	if pv, ok := s.prefer[name]; ok {
 		for i, c := range out {
 			if c.version == pv && !c.yanked {
@@ -353,6 +354,57 @@ func (s *source) load(name string) ([]candidate, error) {
 	s.cands[name] = out
 	s.mu.Unlock()
 	return out, nil
+}
+
+// sortNewestFirst orders candidates newest first; without --pre every
+// final release comes before every pre-release, so a pre-release is
+// chosen only when no final release of the package works (uv's order,
+// which the packse scenarios test).
+func (s *source) sortNewestFirst(out []candidate) {
+	less := func(i, j int) bool {
+		if !s.o.Pre {
+			pi, pj := s.o.Rules.IsPrerelease(out[i].version), s.o.Rules.IsPrerelease(out[j].version)
+			if pi != pj {
+				return pj
+			}
+		}
+		return s.o.Rules.Compare(out[i].version, out[j].version) > 0
+	}
+	if r, ok := s.o.Rules.(*standardRules); ok {
+		// The same order from versions parsed once, instead of two cache
+		// lookups per comparison: large projects have hundreds.
+		keys := make([]versionEntry, len(out))
+		for i, c := range out {
+			keys[i].v, keys[i].ok = r.version(c.version)
+		}
+		less = func(i, j int) bool {
+			ki, kj := &keys[i], &keys[j]
+			if !s.o.Pre {
+				pi, pj := ki.ok && ki.v.IsPrerelease(), kj.ok && kj.v.IsPrerelease()
+				if pi != pj {
+					return pj
+				}
+			}
+			return compareParsed(*ki, *kj, out[i].version, out[j].version) > 0
+		}
+		sort.Sort(candidateSort{out, keys, less})
+		return
+	}
+	sort.Slice(out, less)
+}
+
+// candidateSort sorts candidates and their parsed versions together.
+type candidateSort struct {
+	c    []candidate
+	keys []versionEntry
+	less func(i, j int) bool
+}
+
+func (c candidateSort) Len() int           { return len(c.c) }
+func (c candidateSort) Less(i, j int) bool { return c.less(i, j) }
+func (c candidateSort) Swap(i, j int) {
+	c.c[i], c.c[j] = c.c[j], c.c[i]
+	c.keys[i], c.keys[j] = c.keys[j], c.keys[i]
 }
 
 // Candidates implements solver.Source; "pkg[extra]" shares pkg's versions.

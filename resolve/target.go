@@ -107,6 +107,9 @@ type standardRules struct {
 
 	versions sync.Map // string -> versionEntry
 	specs    sync.Map // string -> specEntry
+	// pythonOK memoises PythonMatches: a project's files repeat a few
+	// Requires-Python strings hundreds of times.
+	pythonOK sync.Map // string -> bool
 }
 
 type versionEntry struct {
@@ -185,12 +188,17 @@ func (r *standardRules) ParseRequirement(s string) (Requirement, error) {
 func (r *standardRules) Compare(a, b string) int {
 	va, oka := r.version(a)
 	vb, okb := r.version(b)
+	return compareParsed(versionEntry{va, oka}, versionEntry{vb, okb}, a, b)
+}
+
+// compareParsed is Compare on versions already parsed from a and b.
+func compareParsed(va, vb versionEntry, a, b string) int {
 	switch {
-	case oka && okb:
-		return va.Compare(vb)
-	case oka:
+	case va.ok && vb.ok:
+		return va.v.Compare(vb.v)
+	case va.ok:
 		return 1
-	case okb:
+	case vb.ok:
 		return -1
 	}
 	return strings.Compare(a, b)
@@ -260,6 +268,18 @@ func splitLeadingInt(s string) (int, string) {
 // version, pre-releases allowed as pip does. An invalid Requires-Python
 // is ignored (matches), also as pip does.
 func (r *standardRules) PythonMatches(requiresPython string) bool {
+	if requiresPython == "" {
+		return true
+	}
+	if ok, found := r.pythonOK.Load(requiresPython); found {
+		return ok.(bool)
+	}
+	ok := r.pythonMatches(requiresPython)
+	r.pythonOK.Store(requiresPython, ok)
+	return ok
+}
+
+func (r *standardRules) pythonMatches(requiresPython string) bool {
 	if strings.TrimSpace(requiresPython) == "" {
 		return true
 	}
