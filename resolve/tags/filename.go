@@ -27,8 +27,20 @@ func ParseWheelFilename(filename string) (name, version, build string, tags []Ta
 	if !ok {
 		return fail("the extension must be .whl")
 	}
-	parts := strings.Split(stem, "-")
-	if len(parts) != 5 && len(parts) != 6 {
+	// Split by hand: strings.Split and Join allocated more than the rest
+	// of parsing, for every file of every project page.
+	var ps [6]string
+	parts, rest := ps[:0], stem
+	for len(parts) < len(ps) {
+		part, after, more := strings.Cut(rest, "-")
+		parts = append(parts, part)
+		if !more {
+			rest = ""
+			break
+		}
+		rest = after
+	}
+	if rest != "" || (len(parts) != 5 && len(parts) != 6) {
 		return fail("want name-version[-build]-python-abi-platform")
 	}
 	if !validWheelName(parts[0]) {
@@ -44,7 +56,8 @@ func ParseWheelFilename(filename string) (name, version, build string, tags []Ta
 		}
 	}
 	n := len(parts)
-	tags, err = Parse(strings.Join(parts[n-3:], "-"))
+	tagSet := stem[len(stem)-len(parts[n-3])-len(parts[n-2])-len(parts[n-1])-2:]
+	tags, err = Parse(tagSet)
 	if err != nil {
 		return fail(err.Error())
 	}

@@ -3,8 +3,10 @@ package tags
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -26,12 +28,24 @@ func (t Tag) String() string { return t.Interpreter + "-" + t.ABI + "-" + t.Plat
 // then ABIs, then platforms). Components are lower-cased, as packaging
 // does, since tags compare case-insensitively.
 func Parse(s string) ([]Tag, error) {
-	parts := strings.Split(strings.ToLower(s), "-")
-	if len(parts) != 3 {
+	lower := strings.ToLower(s)
+	interp, rest, ok1 := strings.Cut(lower, "-")
+	abi, platform, ok2 := strings.Cut(rest, "-")
+	if !ok1 || !ok2 || strings.Contains(platform, "-") {
 		return nil, fmt.Errorf("%w: %q must have exactly three dash-separated parts", ErrInvalidTag, s)
 	}
+	if !strings.Contains(lower, ".") {
+		// One tag, the usual case: no sets to expand.
+		if interp == "" || abi == "" || platform == "" {
+			return nil, fmt.Errorf("%w: %q has an empty component", ErrInvalidTag, s)
+		}
+		if !isIdentifier(interp) {
+			return nil, fmt.Errorf("%w: %q has an invalid interpreter %q", ErrInvalidTag, s, interp)
+		}
+		return []Tag{{interp, abi, platform}}, nil
+	}
 	var sets [3][]string
-	for i, p := range parts {
+	for i, p := range [3]string{interp, abi, platform} {
 		sets[i] = strings.Split(p, ".")
 		for _, c := range sets[i] {
 			if c == "" {
@@ -153,7 +167,10 @@ func ForTarget(python, system, glibc string) ([]Tag, error) {
 		return nil, err
 	}
 	cp := fmt.Sprintf("cp3%d", minor)
-	var out []Tag
+	pys := pyRange(minor)
+	// cp3N's three ABIs, abi3 of older CPythons and each py on each
+	// platform, then the "any" tags.
+	out := make([]Tag, 0, len(platforms)*(3+max(minor-2, 0)+len(pys))+1+len(pys))
 	add := func(interp, abi string) {
 		for _, p := range platforms {
 			out = append(out, Tag{interp, abi, p})
@@ -170,7 +187,6 @@ func ForTarget(python, system, glibc string) ([]Tag, error) {
 			add(fmt.Sprintf("cp3%d", m), "abi3")
 		}
 	}
-	pys := pyRange(minor)
 	for _, py := range pys {
 		add(py, "none")
 	}
@@ -191,29 +207,35 @@ func pyRange(minor int) []string {
 }
 
 // Ranker orders wheels by their best tag in a target's compatible list.
+// It is safe for concurrent use.
 type Ranker struct {
-	index map[Tag]int
-	n     int
+	ordered []Tag
+	// pos memoises each tag's position, looked up when first asked: a
+	// resolution meets a few dozen distinct tags, while indexing the
+	// whole list (a thousand tags) up front cost more than every lookup.
+	mu  sync.Mutex
+	pos map[Tag]int // -1 for an incompatible tag
 }
 
 // NewRanker builds a ranker from an ordered compatible list (ForTarget's
 // result): the earlier a tag, the better.
 func NewRanker(ordered []Tag) *Ranker {
-	r := &Ranker{index: make(map[Tag]int, len(ordered)), n: len(ordered)}
-	for i, t := range ordered {
-		if _, dup := r.index[t]; !dup {
-			r.index[t] = i
-		}
-	}
-	return r
+	return &Ranker{ordered: ordered, pos: map[Tag]int{}}
 }
 
 // Rank returns the best (lowest) position of any of tags in the ordered
 // list; ok is false when none is compatible.
 func (r *Ranker) Rank(tags []Tag) (rank int, ok bool) {
-	rank = r.n
+	rank = len(r.ordered)
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, t := range tags {
-		if i, found := r.index[t]; found && i < rank {
+		i, known := r.pos[t]
+		if !known {
+			i = slices.Index(r.ordered, t)
+			r.pos[t] = i
+		}
+		if i >= 0 && i < rank {
 			rank, ok = i, true
 		}
 	}
@@ -221,4 +243,4 @@ func (r *Ranker) Rank(tags []Tag) (rank int, ok bool) {
 }
 
 // Len is the number of compatible tags.
-func (r *Ranker) Len() int { return r.n }
+func (r *Ranker) Len() int { return len(r.ordered) }
