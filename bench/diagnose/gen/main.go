@@ -15,27 +15,28 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
+
+	"github.com/machnix/machnix/testfixtures/native"
 )
 
 func main() {
 	sizeMiB := flag.Int64("size", 1100, "stop once the wheels' compressed total reaches this many MiB")
 	soMiB := flag.Int("so", 48, "size of each library's .rodata blob in MiB")
+	tailPct := flag.Int("tail", 0, "size of the unloaded section after .dynamic, in percent of the .rodata blob")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: gen [-size MiB] [-so MiB] DIR")
+		fmt.Fprintln(os.Stderr, "usage: gen [-size MiB] [-so MiB] [-tail PERCENT] DIR")
 		os.Exit(2)
 	}
-	if err := run(flag.Arg(0), *sizeMiB<<20, *soMiB<<20); err != nil {
+	if err := run(flag.Arg(0), *sizeMiB<<20, *soMiB<<20, (*soMiB<<20)*(*tailPct)/100); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir string, target int64, soSize int) error {
+func run(dir string, target int64, soSize, tailSize int) error {
 	src, err := os.MkdirTemp("", "machnix-bench-src-")
 	if err != nil {
 		return err
@@ -45,12 +46,16 @@ func run(dir string, target int64, soSize int) error {
 		return err
 	}
 	var total int64
-	rng := rand.New(rand.NewPCG(1, 2))
 	for i := 0; total < target; i++ {
-		so, err := buildLib(src, i, soSize, rng)
+		lib, err := native.LargeLib(src, fmt.Sprintf("bench%d", i), soSize, tailSize, uint64(i))
 		if err != nil {
 			return err
 		}
+		so, err := os.ReadFile(lib)
+		if err != nil {
+			return err
+		}
+		os.Remove(lib)
 		n, err := writeWheel(dir, i, so)
 		if err != nil {
 			return err
@@ -59,51 +64,6 @@ func run(dir string, target int64, soSize int) error {
 	}
 	fmt.Printf("wrote %.0f MiB of wheels to %s\n", float64(total)/(1<<20), dir)
 	return nil
-}
-
-// buildLib links a shared library needing zlib, libstdc++ and libm whose
-// .rodata holds soSize bytes: random runs mixed with repetitive ones, so it
-// compresses about as well as real machine code does.
-func buildLib(src string, i, soSize int, rng *rand.Rand) ([]byte, error) {
-	blob := make([]byte, soSize)
-	for off := 0; off < len(blob); off += 4096 {
-		end := min(off+4096, len(blob))
-		if rng.IntN(4) == 0 {
-			for j := off; j < end; j++ {
-				blob[j] = byte(j % 61)
-			}
-			continue
-		}
-		for j := off; j < end; j += 8 {
-			v := rng.Uint64()
-			for k := 0; k < 8 && j+k < end; k++ {
-				blob[j+k] = byte(v >> (8 * k))
-			}
-		}
-	}
-	if err := os.WriteFile(filepath.Join(src, "blob.bin"), blob, 0o644); err != nil {
-		return nil, err
-	}
-	asm := ".section .rodata\n.globl bench_blob\nbench_blob:\n.incbin \"blob.bin\"\n.section .note.GNU-stack,\"\",@progbits\n"
-	c := fmt.Sprintf(`#include <zlib.h>
-#include <math.h>
-extern const unsigned char bench_blob[];
-unsigned long bench_crc%d(unsigned n) { return crc32(0, bench_blob, n) + (unsigned long)sqrt(n); }
-void *PyInit_bench%d(void) { return 0; }
-`, i, i)
-	cpp := "#include <string>\nextern \"C\" unsigned long bench_len(const char *s) { return std::string(s).size(); }\n"
-	for name, text := range map[string]string{"blob.S": asm, "lib.c": c, "str.cpp": cpp} {
-		if err := os.WriteFile(filepath.Join(src, name), []byte(text), 0o644); err != nil {
-			return nil, err
-		}
-	}
-	out := fmt.Sprintf("bench%d.so", i)
-	cmd := exec.Command("gcc", "-shared", "-fPIC", "-O1", "-o", out, "lib.c", "str.cpp", "blob.S", "-lz", "-lm", "-lstdc++")
-	cmd.Dir = src
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("gcc: %v\n%s", err, msg)
-	}
-	return os.ReadFile(filepath.Join(src, out))
 }
 
 // writeWheel writes one wheel with a consistent RECORD and returns its size.
