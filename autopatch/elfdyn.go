@@ -397,3 +397,73 @@ func gnuHashCount(off uint64, class elf.Class, bo binary.ByteOrder, readAt func(
 	}
 	return 0, fmt.Errorf("%w: GNU hash chain does not end", ErrBadELF)
 }
+
+// isSectionOf reports whether the section header table, read from head
+// (the ELF header) and t (the decoded end of the file), is intact where the
+// header says it is and lists a section at exactly [off, off+size). It
+// confirms that t's bytes sit at the right offsets: misplaced by any amount,
+// the table would be read from the wrong bytes, its null first entry and
+// string table entry would not be where they must be, or no entry would
+// name this range.
+func isSectionOf(head []byte, t interface {
+	Bytes(off, n int64) ([]byte, bool)
+}, off, size int64) bool {
+	if len(head) < 64 || !isELF(head) {
+		return false
+	}
+	var bo binary.ByteOrder
+	switch elf.Data(head[elf.EI_DATA]) {
+	case elf.ELFDATA2LSB:
+		bo = binary.LittleEndian
+	case elf.ELFDATA2MSB:
+		bo = binary.BigEndian
+	default:
+		return false
+	}
+	var shoff int64
+	var entSize, num, strndx int
+	is64 := elf.Class(head[elf.EI_CLASS]) == elf.ELFCLASS64
+	if is64 {
+		shoff = int64(bo.Uint64(head[0x28:]))
+		entSize, num, strndx = int(bo.Uint16(head[0x3a:])), int(bo.Uint16(head[0x3c:])), int(bo.Uint16(head[0x3e:]))
+		if entSize != 64 {
+			return false
+		}
+	} else {
+		shoff = int64(bo.Uint32(head[0x20:]))
+		entSize, num, strndx = int(bo.Uint16(head[0x2e:])), int(bo.Uint16(head[0x30:])), int(bo.Uint16(head[0x32:]))
+		if entSize != 40 {
+			return false
+		}
+	}
+	if num == 0 || strndx >= num || shoff <= off {
+		return false
+	}
+	table, ok := t.Bytes(shoff, int64(num*entSize))
+	if !ok {
+		return false
+	}
+	type section struct{ typ, off, size uint64 }
+	sectionAt := func(i int) section {
+		e := table[i*entSize:]
+		if is64 {
+			return section{uint64(bo.Uint32(e[4:])), bo.Uint64(e[0x18:]), bo.Uint64(e[0x20:])}
+		}
+		return section{uint64(bo.Uint32(e[4:])), uint64(bo.Uint32(e[0x10:])), uint64(bo.Uint32(e[0x14:]))}
+	}
+	for _, b := range table[:entSize] {
+		if b != 0 {
+			return false
+		}
+	}
+	if elf.SectionType(sectionAt(strndx).typ) != elf.SHT_STRTAB {
+		return false
+	}
+	for i := 1; i < num; i++ {
+		s := sectionAt(i)
+		if elf.SectionType(s.typ) != elf.SHT_NOBITS && s.off == uint64(off) && s.size == uint64(size) {
+			return true
+		}
+	}
+	return false
+}

@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	kflate "github.com/klauspost/compress/flate"
+
+	"github.com/machnix/machnix/autopatch/internal/tailflate"
 )
 
 // Sentinel errors for bad wheels. Every error returned for a wheel wraps one
@@ -421,6 +423,17 @@ func inspectEntryOnce(f *zip.File, budget *unpackBudget, sparse bool) (elfInfo, 
 	}
 	defer rc.Close()
 	lr := &lazyReader{r: rc, budget: budget, sparse: sparse}
+	defer func() { lr.entered.Release() }()
+	if sparse && f.Method == zip.Deflate {
+		if raw, err := f.OpenRaw(); err == nil {
+			if ra, ok := raw.(io.ReaderAt); ok {
+				lr.enter = func(keep int64) (*tailflate.Tail, error) {
+					return tailflate.Read(ra, int64(f.CompressedSize64), int64(f.UncompressedSize64), keep)
+				}
+				lr.size = int64(f.UncompressedSize64)
+			}
+		}
+	}
 	var head [4]byte
 	if n, _ := lr.ReadAt(head[:], 0); !isELF(head[:n]) {
 		return elfInfo{}, false, lr.err
@@ -451,6 +464,52 @@ type lazyReader struct {
 	pos     int64  // stream position once skipping started
 	tail    []byte // bytes [tailOff, tailOff+len(tail))
 	tailOff int64
+
+	// enter, when set, decodes the stream's end from a block boundary
+	// instead of inflating up to it (see tailflate); size is the stream's
+	// inflated size.
+	enter   func(keep int64) (*tailflate.Tail, error)
+	size    int64
+	entered *tailflate.Tail
+}
+
+// Entering a stream mid-way decodes its end twice, so it pays only when the
+// skipped stretch is large and the rest of the stream is small beside it.
+const (
+	minEnterSkip   = 4 << 20
+	maxEnterTail   = 64 << 20
+	enterAdvantage = 2
+)
+
+// readEntered serves a read past the front by decoding the stream's end
+// from a block boundary near off. It reports false when that is not worth
+// it, not possible, or not confirmed, and the caller inflates up to off.
+// The bytes are used only when every one is known and the ELF's section
+// headers, decoded with them, name exactly this range as a section: a wrong
+// placement of the decoded bytes cannot pass that.
+func (l *lazyReader) readEntered(p []byte, off int64) (int, bool) {
+	skip, rest := off-l.pos, l.size-off
+	if l.enter == nil || skip < minEnterSkip || rest <= 0 || rest > maxEnterTail || rest*enterAdvantage > skip {
+		return 0, false
+	}
+	enter := l.enter
+	l.enter = nil // one attempt per entry
+	t, err := enter(off)
+	if err != nil {
+		return 0, false
+	}
+	l.budget.left -= t.Inflated
+	if l.budget.left < 0 {
+		l.err = ErrTooLarge
+		return 0, false
+	}
+	b, ok := t.Bytes(off, int64(len(p)))
+	if !ok || !isSectionOf(l.buf, t, off, int64(len(p))) {
+		t.Release()
+		return 0, false
+	}
+	l.entered = t
+	return copy(p, b), true
 }
 
 // keepFront says the reader may skip what lies past n bytes.
@@ -517,6 +576,13 @@ func (l *lazyReader) readSparse(p []byte, off int64) (int, error) {
 	if l.pos == 0 {
 		l.pos = int64(len(l.buf))
 	}
+	if l.entered != nil {
+		// The inflating stream was left behind: only the decoded end is here.
+		if b, ok := l.entered.Bytes(off, int64(len(p))); ok {
+			return copy(p, b), nil
+		}
+		return 0, errSkipped
+	}
 	end := off + int64(len(p))
 	if off >= l.tailOff && end <= l.tailOff+int64(len(l.tail)) && l.tail != nil {
 		return copy(p, l.tail[off-l.tailOff:]), nil
@@ -528,6 +594,12 @@ func (l *lazyReader) readSparse(p []byte, off int64) (int, error) {
 		return 0, errSkipped
 	}
 	if skip := off - l.pos; skip > 0 {
+		if n, ok := l.readEntered(p, off); ok {
+			return n, nil
+		}
+		if l.err != nil {
+			return 0, l.err
+		}
 		n, err := discard(l.r, skip)
 		l.pos += n
 		l.budget.left -= n
