@@ -541,7 +541,7 @@ func (l *lazyReader) ReadAt(p []byte, off int64) (int, error) {
 	if l.front > 0 && need > l.front && need > int64(len(l.buf)) {
 		return l.readSparse(p, off)
 	}
-	if l.pos > 0 && need > int64(len(l.buf)) {
+	if l.pos > int64(len(l.buf)) && need > int64(len(l.buf)) {
 		return 0, errSkipped // the stream has moved past the front
 	}
 	for int64(len(l.buf)) < need && !l.eof && l.err == nil {
@@ -556,6 +556,11 @@ func (l *lazyReader) ReadAt(p []byte, off int64) (int, error) {
 		l.buf = append(l.buf, make([]byte, grow)...)
 		n := l.fill(l.buf[start:])
 		l.buf = l.buf[:start+n]
+		if l.pos > 0 {
+			// Entering the stream near its end left it here, at the end of
+			// what is kept: reading on keeps the two in step.
+			l.pos = int64(len(l.buf))
+		}
 	}
 	if l.err != nil {
 		return 0, l.err

@@ -47,7 +47,7 @@ func run(dir string, target int64, soSize, tailSize int) error {
 	}
 	var total int64
 	for i := 0; total < target; i++ {
-		lib, err := native.LargeLib(src, fmt.Sprintf("bench%d", i), soSize, tailSize, uint64(i))
+		lib, err := native.LargeLib(src, fmt.Sprintf("bench%d", i), native.LargeLibOptions{Rodata: soSize, Tail: tailSize, Seed: uint64(i)})
 		if err != nil {
 			return err
 		}
