@@ -11,7 +11,7 @@ import (
 )
 
 func main() {
-	startingHeap(64 << 20)
+	startingHeap(12 << 20)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
