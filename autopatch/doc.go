@@ -28,7 +28,11 @@
 // By default every entry is hashed against RECORD and ELF files are parsed
 // with debug/elf. With WithVerifyRecord(false), for wheels whose own hash was
 // already checked, only ELF entries are inflated, and only as far as their
-// program headers reach (the dynamic section and what it points at).
+// program headers reach (the dynamic section and what it points at). When
+// the dynamic section lies far into a large library, behind .text and
+// .rodata, its bytes are decoded from a deflate block boundary near it
+// (internal/tailflate) and used only if the section headers decoded with
+// them confirm their place; otherwise the library is inflated up to it.
 //
 // Errors for bad wheels wrap ErrNotWheel, ErrUnsafePath, ErrTooLarge,
 // ErrRecordMismatch or ErrBadELF and name the file; a bad option wraps
