@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -9,7 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/mail"
+	"net/textproto"
 	"net/url"
 	"strings"
 	"sync"
@@ -258,15 +259,67 @@ func (c *Client) Metadata(ctx context.Context, file resolve.File) (*resolve.Meta
 
 // ParseMetadata reads the fields the solver needs from core metadata (RFC 822 style).
 func ParseMetadata(b []byte) (*resolve.Metadata, error) {
-	msg, err := mail.ReadMessage(io.MultiReader(bytes.NewReader(b), strings.NewReader("\n\n")))
-	if err != nil {
+	br := headerReaders.Get().(*bufio.Reader)
+	br.Reset(io.MultiReader(bytes.NewReader(b), strings.NewReader("\n\n")))
+	hdr, err := readHeader(textproto.NewReader(br))
+	br.Reset(nil)
+	headerReaders.Put(br)
+	if err != nil && (err != io.EOF || len(hdr) == 0) {
 		return nil, fmt.Errorf("fetch: unreadable core metadata: %w", err)
 	}
-	h := msg.Header
+	h := textproto.MIMEHeader(hdr)
 	m := &resolve.Metadata{Name: h.Get("Name"), Version: h.Get("Version"),
 		RequiresDist: h["Requires-Dist"], RequiresPython: h.Get("Requires-Python"), ProvidesExtra: h["Provides-Extra"]}
 	if m.Name == "" || m.Version == "" {
 		return nil, errors.New("fetch: core metadata lacks Name or Version")
 	}
 	return m, nil
+}
+
+// headerReaders recycles the buffers ParseMetadata reads through:
+// net/mail allocated a fresh 4 KB one for every file's metadata.
+var headerReaders = sync.Pool{New: func() any { return bufio.NewReader(nil) }}
+
+// readHeader is net/mail's, which ReadMessage does not let a caller give
+// its own buffer: RFC 5322 header lines up to the first empty one,
+// continuation lines joined, keys in canonical form.
+func readHeader(r *textproto.Reader) (map[string][]string, error) {
+	m := make(map[string][]string)
+
+	// The first line cannot start with a leading space.
+	if buf, err := r.R.Peek(1); err == nil && (buf[0] == ' ' || buf[0] == '\t') {
+		line, err := r.ReadLine()
+		if err != nil {
+			return m, err
+		}
+		return m, errors.New("malformed initial line: " + line)
+	}
+
+	for {
+		kv, err := r.ReadContinuedLine()
+		if kv == "" {
+			return m, err
+		}
+
+		// Key ends at first colon.
+		k, v, ok := strings.Cut(kv, ":")
+		if !ok {
+			return m, errors.New("malformed header line: " + kv)
+		}
+		key := textproto.CanonicalMIMEHeaderKey(k)
+
+		// Permit empty key, because that is what net/mail does.
+		if key == "" {
+			continue
+		}
+
+		// Skip initial spaces in value.
+		value := strings.TrimLeft(v, " \t")
+
+		m[key] = append(m[key], value)
+
+		if err != nil {
+			return m, err
+		}
+	}
 }

@@ -1,10 +1,18 @@
 package fetch
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
 	"net/url"
 	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/machnix/machnix/resolve"
 )
 
 func TestURLResolverAgreesWithResolveReference(t *testing.T) {
@@ -174,4 +182,39 @@ func FuzzFastPageDecoder(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) { decodeBoth(t, body) })
+}
+
+func TestParseMetadataAgreesWithNetMail(t *testing.T) {
+	for _, in := range []string{
+		"Metadata-Version: 2.1\nName: foo\nVersion: 1.0\nRequires-Dist: bar>=1\nRequires-Dist: baz; extra == \"x\"\nProvides-Extra: x\nRequires-Python: >=3.8\n\nlong description\nName: not-a-header\n",
+		"name: foo\r\nversion:   2\r\nrequires-dist: a\r\n  ; python_version < \"3\"\r\n",
+		"Name: foo\nVersion: 1\nSummary: one\n\tcontinued\nKeywords:\n",
+		" Name: foo\nVersion: 1\n",
+		"Name foo\nVersion: 1\n",
+		"Name: foo\nVersion: 1",
+		"",
+		"\n\nName: foo\n",
+		": empty key\nName: foo\nVersion: 1\n",
+	} {
+		got, gotErr := ParseMetadata([]byte(in))
+		want, wantErr := parseMetadataNetMail([]byte(in))
+		if (gotErr == nil) != (wantErr == nil) || (gotErr != nil && gotErr.Error() != wantErr.Error()) || !reflect.DeepEqual(got, want) {
+			t.Errorf("%q:\ngot  %+v, %v\nwant %+v, %v", in, got, gotErr, want, wantErr)
+		}
+	}
+}
+
+// parseMetadataNetMail is ParseMetadata as it was, with net/mail.
+func parseMetadataNetMail(b []byte) (*resolve.Metadata, error) {
+	msg, err := mail.ReadMessage(io.MultiReader(bytes.NewReader(b), strings.NewReader("\n\n")))
+	if err != nil {
+		return nil, fmt.Errorf("fetch: unreadable core metadata: %w", err)
+	}
+	h := msg.Header
+	m := &resolve.Metadata{Name: h.Get("Name"), Version: h.Get("Version"),
+		RequiresDist: h["Requires-Dist"], RequiresPython: h.Get("Requires-Python"), ProvidesExtra: h["Provides-Extra"]}
+	if m.Name == "" || m.Version == "" {
+		return nil, errors.New("fetch: core metadata lacks Name or Version")
+	}
+	return m, nil
 }
