@@ -138,6 +138,15 @@ func TestTable(t *testing.T) {
 			t.Errorf("%s: row without provider or source", so)
 		}
 	}
+	// nixpkgs' libjpeg is libjpeg-turbo with the jpeg62 ABI: mapping
+	// libjpeg.so.8 to it (as an unchecked row once did) makes autoPatchelf
+	// fail at build time, where "missing" says so at diagnose time.
+	if row, ok := table["libjpeg.so.8"]; ok {
+		t.Errorf("libjpeg.so.8 maps to %s, which does not provide it", row.Provider)
+	}
+	if row := table["libjpeg.so.62"]; row.Provider != "libjpeg" {
+		t.Errorf("libjpeg.so.62 maps to %q, want libjpeg", row.Provider)
+	}
 }
 
 func TestCompareVersions(t *testing.T) {
