@@ -9,10 +9,13 @@
 // match its complement. Decoding can start at such a boundary; what it cannot
 // know is the 32 KiB of history that back-references reach into.
 //
-// tailflate therefore decodes from the boundary twice, with two stand-in
-// histories that differ in every byte. A byte that copies from the unknown
-// history comes out different in the two decodes; every other byte comes out
-// the same, and is exactly the stream's. The stream's inflated size, which a
+// tailflate therefore decodes from the boundary twice in step, with two
+// stand-in histories that differ in every byte. A byte that copies from the
+// unknown history comes out different in the two decodes; every other byte
+// comes out the same, and is exactly the stream's. Once 32 KiB in a row
+// agree, no later byte can reach past them, so the second decode stops
+// there: in binaries that is usually within the first block. The stream's
+// inflated size, which a
 // zip directory records, places the decoded bytes: the last byte decoded is
 // the stream's last, so the first is usize minus the number decoded.
 //
@@ -105,8 +108,8 @@ func (t *Tail) Bytes(off, n int64) ([]byte, bool) {
 
 // Read inflates the raw deflate stream in src, csize compressed bytes that
 // inflate to usize, from a block boundary before inflated offset keep to the
-// end, and keeps the inflated bytes from keep on. Memory use is about twice
-// usize-keep.
+// end, and keeps the inflated bytes from keep on. It holds usize-keep bytes
+// and a bit for each; call Release when done.
 func Read(src io.ReaderAt, csize, usize, keep int64) (*Tail, error) {
 	if csize <= 0 || keep <= 0 || keep >= usize {
 		return nil, fmt.Errorf("%w: nothing to skip", ErrNoBoundary)
