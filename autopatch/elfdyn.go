@@ -28,13 +28,8 @@ func inspectELFDynamic(r io.ReaderAt, base string) (info elfInfo, err error) {
 	if !isELF(ident[:]) {
 		return info, fmt.Errorf("%w: no ELF magic", ErrBadELF)
 	}
-	var bo binary.ByteOrder
-	switch elf.Data(ident[elf.EI_DATA]) {
-	case elf.ELFDATA2LSB:
-		bo = binary.LittleEndian
-	case elf.ELFDATA2MSB:
-		bo = binary.BigEndian
-	default:
+	bo, ok := byteOrder(ident[:])
+	if !ok {
 		return info, fmt.Errorf("%w: unknown data encoding %d", ErrBadELF, ident[elf.EI_DATA])
 	}
 	class := elf.Class(ident[elf.EI_CLASS])
@@ -398,6 +393,17 @@ func gnuHashCount(off uint64, class elf.Class, bo binary.ByteOrder, readAt func(
 	return 0, fmt.Errorf("%w: GNU hash chain does not end", ErrBadELF)
 }
 
+// byteOrder is the byte order an ELF identification names.
+func byteOrder(ident []byte) (binary.ByteOrder, bool) {
+	switch elf.Data(ident[elf.EI_DATA]) {
+	case elf.ELFDATA2LSB:
+		return binary.LittleEndian, true
+	case elf.ELFDATA2MSB:
+		return binary.BigEndian, true
+	}
+	return nil, false
+}
+
 // isSectionOf reports whether the section header table, read from head
 // (the ELF header) and t (the decoded end of the file), is intact where the
 // header says it is and lists a section at exactly [off, off+size). It
@@ -411,13 +417,8 @@ func isSectionOf(head []byte, t interface {
 	if len(head) < 64 || !isELF(head) {
 		return false
 	}
-	var bo binary.ByteOrder
-	switch elf.Data(head[elf.EI_DATA]) {
-	case elf.ELFDATA2LSB:
-		bo = binary.LittleEndian
-	case elf.ELFDATA2MSB:
-		bo = binary.BigEndian
-	default:
+	bo, ok := byteOrder(head)
+	if !ok {
 		return false
 	}
 	var shoff int64
