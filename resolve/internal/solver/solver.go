@@ -207,19 +207,26 @@ func (s *state) decide(p *pkg, level int) (conflictSet, error) {
 	}
 	allowed := p.allowed()
 	var reasons []string
-	if pf, ok := s.src.(Prefetcher); ok && p.name != Root {
-		var vs []string
-		for i, v := range p.cands {
-			if allowed.has(i) && len(vs) < 2 {
-				vs = append(vs, v)
-			}
-		}
-		pf.Prefetch(p.name, vs)
-	}
+	pf, _ := s.src.(Prefetcher)
+	tried := false
 	for i, v := range p.cands {
 		if !allowed.has(i) {
 			continue
 		}
+		// Once the first choice has failed, warm the source for this
+		// candidate and the next while this one is checked. Before that,
+		// speculation mostly fetched what the first choice made needless.
+		if tried && pf != nil && p.name != Root {
+			vs := []string{v}
+			for j := i + 1; j < len(p.cands); j++ {
+				if allowed.has(j) {
+					vs = append(vs, p.cands[j])
+					break
+				}
+			}
+			pf.Prefetch(p.name, vs)
+		}
+		tried = true
 		deps, err := s.src.Dependencies(s.ctx, p.name, v)
 		if err != nil {
 			return nil, err

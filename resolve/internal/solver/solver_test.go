@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -150,8 +151,8 @@ func TestNewestWithoutConflict(t *testing.T) {
 	if fmt.Sprint(deps["a"]) != "[b]" {
 		t.Fatalf("deps %v", deps)
 	}
-	if len(m.prefetchd) == 0 {
-		t.Fatal("Prefetch never called")
+	if len(m.prefetchd) != 0 {
+		t.Fatalf("Prefetch called for %v although every first choice worked", m.prefetchd)
 	}
 }
 
@@ -168,6 +169,9 @@ func TestBacktracksToOlderVersion(t *testing.T) {
 	}
 	if pins["a"] != "1" || pins["c"] != "2" || pins["b"] != "1" {
 		t.Fatalf("pins %v", pins)
+	}
+	if !slices.Contains(m.prefetchd, "a") {
+		t.Fatalf("Prefetch not called for a, whose first choice failed: %v", m.prefetchd)
 	}
 }
 
