@@ -147,6 +147,29 @@ func TestTable(t *testing.T) {
 	if row := table["libjpeg.so.62"]; row.Provider != "libjpeg" {
 		t.Errorf("libjpeg.so.62 maps to %q, want libjpeg", row.Provider)
 	}
+	// Rows that once named an attribute shipping another soname version.
+	// libffi is 3.4 (libffi.so.8); libxml2 is 2.14, whose soname moved to
+	// libxml2.so.16; krb5 builds its own com_err as libcom_err.so.3, and the
+	// .so.2 one is e2fsprogs'.
+	for so, want := range map[string]string{
+		"libffi.so.8":     "libffi",
+		"libffi.so.7":     "libffi_3_3",
+		"libxml2.so.16":   "libxml2",
+		"libxml2.so.2":    "libxml2_13",
+		"libcom_err.so.2": "e2fsprogs",
+	} {
+		if row := table[so]; row.Provider != want {
+			t.Errorf("%s maps to %q, want %s", so, row.Provider, want)
+		}
+	}
+	// No nixpkgs attribute ships these: libxcrypt is built with the glibc
+	// compatibility API (libcrypt.so.1 only), and libtiff is 4.7
+	// (libtiff.so.6; .so.5 ended with 4.4).
+	for _, so := range []string{"libcrypt.so.2", "libtiff.so.5"} {
+		if row, ok := table[so]; ok {
+			t.Errorf("%s maps to %s, which does not provide it", so, row.Provider)
+		}
+	}
 }
 
 func TestCompareVersions(t *testing.T) {
