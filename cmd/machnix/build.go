@@ -105,7 +105,7 @@ func addGenFlags(cmd *cobra.Command, fl *genFlags) {
 	f := cmd.Flags()
 	f.StringVar(&fl.lock, "lock", "machnix.lock", "lock file")
 	f.BoolVar(&fl.offline, "offline", false, "use only files already in the cache")
-	f.StringArrayVar(&fl.ignoreMissing, "ignore-missing", nil, "soname allowed to stay unresolved (repeatable)")
+	stringArrayVar(f, &fl.ignoreMissing, "ignore-missing", nil, "soname allowed to stay unresolved (repeatable)")
 }
 
 // writeNixDir writes what gen and env leave behind: default.nix (the
@@ -248,12 +248,12 @@ func addBuildFlags(cmd *cobra.Command, fl *buildFlags) {
 	addResolveFlags(cmd, &fl.resolve)
 	f := cmd.Flags()
 	f.StringVarP(&fl.outLink, "out-link", "o", "result", "result symlink")
-	f.StringArrayVarP(&fl.nixPath, "include", "I", nil, "nix search path entry, e.g. nixpkgs=/path (repeatable)")
-	f.StringArrayVar(&fl.args, "arg", nil, "NAME=EXPR passed as --arg NAME EXPR (repeatable)")
+	stringArrayVarP(f, &fl.nixPath, "include", "I", nil, "nix search path entry, e.g. nixpkgs=/path (repeatable)")
+	stringArrayVar(f, &fl.args, "arg", nil, "NAME=EXPR passed as --arg NAME EXPR (repeatable)")
 	f.StringVar(&fl.maxJobs, "max-jobs", "", "nix-build --max-jobs")
 	f.StringVar(&fl.cores, "cores", "", "nix-build --cores")
 	f.StringVar(&fl.builders, "builders", "", "nix-build --builders (remote builders)")
-	f.StringArrayVar(&fl.options, "option", nil, "NAME=VALUE passed as --option NAME VALUE (repeatable)")
+	stringArrayVar(f, &fl.options, "option", nil, "NAME=VALUE passed as --option NAME VALUE (repeatable)")
 }
 
 // buildEnv builds the lock's environment and returns its store path. With

@@ -60,9 +60,9 @@ not for the target; 2 bad usage or an unreadable wheel.`,
 	}
 	f := cmd.Flags()
 	f.BoolVar(&fl.json, "json", false, "print the report as JSON")
-	f.StringArrayVar(&fl.libPath, "lib-path", nil, "directory searched for libraries before the soname table (repeatable)")
+	stringArrayVar(f, &fl.libPath, "lib-path", nil, "directory searched for libraries before the soname table (repeatable)")
 	f.StringVar(&fl.system, "system", autopatch.HostSystem(), "target Nix system: x86_64-linux or aarch64-linux")
-	f.StringArrayVar(&fl.sonames, "soname", nil, "extra soname=nixpkgs-attribute row, overriding the table (repeatable)")
+	stringArrayVar(f, &fl.sonames, "soname", nil, "extra soname=nixpkgs-attribute row, overriding the table (repeatable)")
 	f.BoolVar(&fl.noVerify, "no-verify", false, "do not hash entries against RECORD (for wheels whose own hash is already checked)")
 	f.BoolVar(&fl.nixLocate, "nix-locate", true, "look unknown sonames up with nix-locate when it is on PATH")
 	return cmd
