@@ -6,13 +6,18 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/machnix/machnix/resolve"
 )
 
+// Compiled when first needed: most indexes serve JSON, and compiling at
+// start-up slowed every run of machnix, whatever the command.
 var (
-	anchorRe = regexp.MustCompile(`(?is)<a\s([^>]*)>(.*?)</a>`)
-	attrRe   = regexp.MustCompile(`(?s)([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*(?:=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?`)
+	anchorRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?is)<a\s([^>]*)>(.*?)</a>`) })
+	attrRe   = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?s)([a-zA-Z_:][-a-zA-Z0-9_:.]*)\s*(?:=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?`)
+	})
 )
 
 // parseHTMLPage reads a PEP 503 page: anchors whose href may carry a
@@ -24,10 +29,10 @@ func parseHTMLPage(body []byte, pageURL, name, index string) (*resolve.ProjectFi
 		return nil, err
 	}
 	pf := &resolve.ProjectFiles{Name: name, Index: index}
-	for _, m := range anchorRe.FindAllStringSubmatch(string(body), -1) {
+	for _, m := range anchorRe().FindAllStringSubmatch(string(body), -1) {
 		attrs := map[string]string{}
 		present := map[string]bool{}
-		for _, a := range attrRe.FindAllStringSubmatch(m[1], -1) {
+		for _, a := range attrRe().FindAllStringSubmatch(m[1], -1) {
 			k := strings.ToLower(a[1])
 			present[k] = true
 			attrs[k] = html.UnescapeString(a[2] + a[3] + a[4])

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // ErrBuildFailed wraps a failed nix-build; the error text carries the failing
@@ -142,9 +143,12 @@ func UpToDate(outLink, stamp string) (string, bool) {
 	return target, true
 }
 
+// Compiled when a build fails, not as every run of machnix starts.
 var (
-	unsatisfied = regexp.MustCompile(`could not satisfy dependency (\S+) wanted by (\S+)`)
-	failedDrv   = regexp.MustCompile(`builder for '([^']+\.drv)' failed`)
+	unsatisfied = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`could not satisfy dependency (\S+) wanted by (\S+)`)
+	})
+	failedDrv = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`builder for '([^']+\.drv)' failed`) })
 )
 
 // diagnose turns nix-build's last lines into an error that says which
@@ -153,7 +157,7 @@ func diagnose(lines []string, runErr error) error {
 	var b strings.Builder
 	drv := ""
 	for _, l := range lines {
-		if m := failedDrv.FindStringSubmatch(l); m != nil && drv == "" {
+		if m := failedDrv().FindStringSubmatch(l); m != nil && drv == "" {
 			drv = m[1]
 		}
 	}
@@ -167,7 +171,7 @@ func diagnose(lines []string, runErr error) error {
 		b.WriteString("  " + l + "\n")
 	}
 	for _, l := range lines {
-		if m := unsatisfied.FindStringSubmatch(l); m != nil {
+		if m := unsatisfied().FindStringSubmatch(l); m != nil {
 			fmt.Fprintf(&b, "diagnosis: %s (wanted by %s) is not mapped to a nixpkgs input; add `\"%s\" = \"<nixpkgs attribute>\"` to [sonames] in machnix.toml, or pass --ignore-missing %s if it is loaded only at run time\n",
 				m[1], m[2], m[1], m[1])
 		}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Progress is what nix-build is doing, read from its structured log
@@ -41,7 +42,8 @@ type nixLogEvent struct {
 	Fields []json.RawMessage `json:"fields"`
 }
 
-var ansiEscape = regexp.MustCompile("\x1b\\[[0-9;]*[A-Za-z]")
+// Compiled when a build shows progress, not as every run of machnix starts.
+var ansiEscape = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("\x1b\\[[0-9;]*[A-Za-z]") })
 
 // jsonLog turns nix-build's structured log back into the text lines a
 // person would read (for the tail kept for diagnosis, and for Log), and
@@ -138,7 +140,7 @@ func (l *jsonLog) line(s string) {
 }
 
 func (l *jsonLog) say(s string) {
-	io.WriteString(l.text, ansiEscape.ReplaceAllString(s, "")+"\n")
+	io.WriteString(l.text, ansiEscape().ReplaceAllString(s, "")+"\n")
 }
 
 func (l *jsonLog) report() {
