@@ -373,19 +373,19 @@ func (s *source) sortNewestFirst(out []candidate) {
 	if r, ok := s.o.Rules.(*standardRules); ok {
 		// The same order from versions parsed once, instead of two cache
 		// lookups per comparison: large projects have hundreds.
-		keys := make([]versionEntry, len(out))
+		keys := make([]*versionEntry, len(out))
 		for i, c := range out {
-			keys[i].v, keys[i].ok = r.version(c.version)
+			keys[i] = r.versionEntry(c.version)
 		}
 		less = func(i, j int) bool {
-			ki, kj := &keys[i], &keys[j]
+			ki, kj := keys[i], keys[j]
 			if !s.o.Pre {
 				pi, pj := ki.ok && ki.v.IsPrerelease(), kj.ok && kj.v.IsPrerelease()
 				if pi != pj {
 					return pj
 				}
 			}
-			return compareParsed(*ki, *kj, out[i].version, out[j].version) > 0
+			return compareParsed(ki, kj, out[i].version, out[j].version) > 0
 		}
 		sort.Sort(candidateSort{out, keys, less})
 		return
@@ -396,7 +396,7 @@ func (s *source) sortNewestFirst(out []candidate) {
 // candidateSort sorts candidates and their parsed versions together.
 type candidateSort struct {
 	c    []candidate
-	keys []versionEntry
+	keys []*versionEntry
 	less func(i, j int) bool
 }
 

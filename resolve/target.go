@@ -105,8 +105,12 @@ type standardRules struct {
 	python pep440.Version
 	ranker *tags.Ranker
 
-	versions sync.Map // string -> versionEntry
-	specs    sync.Map // string -> specEntry
+	// Plain maps behind a lock: sync.Map boxed every entry and allocated
+	// trie nodes besides, for each of the thousands of versions a
+	// resolution parses once.
+	mu       sync.RWMutex
+	versions map[string]*versionEntry
+	specs    map[string]*specEntry
 	// pythonOK memoises PythonMatches: a project's files repeat a few
 	// Requires-Python strings hundreds of times.
 	pythonOK sync.Map // string -> bool
@@ -139,27 +143,42 @@ func NewRules(t Target) (Rules, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: python %q", ErrBadTarget, t.Python)
 	}
-	return &standardRules{env: env, python: py, ranker: tags.NewRanker(all)}, nil
+	return &standardRules{env: env, python: py, ranker: tags.NewRanker(all),
+		versions: map[string]*versionEntry{}, specs: map[string]*specEntry{}}, nil
 }
 
 func (r *standardRules) version(s string) (pep440.Version, bool) {
-	if e, ok := r.versions.Load(s); ok {
-		ve := e.(versionEntry)
-		return ve.v, ve.ok
+	e := r.versionEntry(s)
+	return e.v, e.ok
+}
+
+func (r *standardRules) versionEntry(s string) *versionEntry {
+	r.mu.RLock()
+	e := r.versions[s]
+	r.mu.RUnlock()
+	if e != nil {
+		return e
 	}
 	v, err := pep440.Parse(s)
-	r.versions.Store(s, versionEntry{v, err == nil})
-	return v, err == nil
+	e = &versionEntry{v, err == nil}
+	r.mu.Lock()
+	r.versions[s] = e
+	r.mu.Unlock()
+	return e
 }
 
 func (r *standardRules) specifiers(s string) (pep440.Specifiers, bool) {
-	if e, ok := r.specs.Load(s); ok {
-		se := e.(specEntry)
-		return se.ss, se.ok
+	r.mu.RLock()
+	e := r.specs[s]
+	r.mu.RUnlock()
+	if e == nil {
+		ss, err := pep440.ParseSpecifiers(s)
+		e = &specEntry{ss, err == nil}
+		r.mu.Lock()
+		r.specs[s] = e
+		r.mu.Unlock()
 	}
-	ss, err := pep440.ParseSpecifiers(s)
-	r.specs.Store(s, specEntry{ss, err == nil})
-	return ss, err == nil
+	return e.ss, e.ok
 }
 
 // ParseRequirement parses a PEP 508 string; the marker is evaluated on
@@ -188,11 +207,11 @@ func (r *standardRules) ParseRequirement(s string) (Requirement, error) {
 func (r *standardRules) Compare(a, b string) int {
 	va, oka := r.version(a)
 	vb, okb := r.version(b)
-	return compareParsed(versionEntry{va, oka}, versionEntry{vb, okb}, a, b)
+	return compareParsed(&versionEntry{va, oka}, &versionEntry{vb, okb}, a, b)
 }
 
 // compareParsed is Compare on versions already parsed from a and b.
-func compareParsed(va, vb versionEntry, a, b string) int {
+func compareParsed(va, vb *versionEntry, a, b string) int {
 	switch {
 	case va.ok && vb.ok:
 		return va.v.Compare(vb.v)
