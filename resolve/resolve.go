@@ -82,10 +82,19 @@ type Options struct {
 
 type candidate struct {
 	version string
-	yanked  bool // every usable file of this version is yanked
-	file    File
+	yanked  bool  // every usable file of this version is yanked
+	file    *File // on the project's page, which nothing changes; nil for nixpkgs
 	kind    Provider
 	nixAttr string
+}
+
+// fileOrZero is the candidate's file, or the zero File for a candidate
+// without one.
+func (c candidate) fileOrZero() File {
+	if c.file == nil {
+		return File{}
+	}
+	return *c.file
 }
 
 type source struct {
@@ -165,8 +174,9 @@ func Resolve(ctx context.Context, requirements []string, opts Options) (*Lock, e
 			continue
 		}
 		c := s.find(name, v)
-		p := Package{Name: name, Version: v, Provider: c.kind, Filename: c.file.Filename, URL: c.file.URL,
-			SHA256: c.file.SHA256, Size: c.file.Size, Index: c.file.Index, Extras: extras[name], NixAttr: c.nixAttr}
+		f := c.fileOrZero()
+		p := Package{Name: name, Version: v, Provider: c.kind, Filename: f.Filename, URL: f.URL,
+			SHA256: f.SHA256, Size: f.Size, Index: f.Index, Extras: extras[name], NixAttr: c.nixAttr}
 		seen := map[string]bool{}
 		collect := func(n string) {
 			for _, d := range deps[n] {
@@ -288,7 +298,8 @@ func (s *source) load(name string) ([]candidate, error) {
 	ranks := make([][2]int, 0, len(pf.Files))
 	byVersion := make(map[string]int, len(pf.Files))
 	hashes, hashChecking := s.o.Hashes[name]
-	for _, f := range pf.Files {
+	for i := range pf.Files {
+		f := &pf.Files[i]
 		if hashChecking && !containsFold(hashes, f.SHA256) {
 			continue
 		}
@@ -427,7 +438,7 @@ func (s *source) Prefetch(node string, versions []string) {
 	base, _, _ := splitExtra(node)
 	for _, v := range versions {
 		c := s.find(base, v)
-		if c.file.Filename == "" || c.kind == ProviderNixpkgs {
+		if c.file == nil || c.file.Filename == "" || c.kind == ProviderNixpkgs {
 			continue
 		}
 		select {
@@ -439,7 +450,7 @@ func (s *source) Prefetch(node string, versions []string) {
 		go func(f File) {
 			defer func() { <-s.sem; s.wg.Done() }()
 			_, _ = s.metadata(f)
-		}(c.file)
+		}(*c.file)
 	}
 }
 
@@ -588,7 +599,7 @@ func (s *source) Dependencies(ctx context.Context, node, version string) ([]solv
 	if c.kind == ProviderNixpkgs {
 		return out, nil
 	}
-	m, err := s.metadata(c.file)
+	m, err := s.metadata(c.fileOrZero())
 	if err != nil {
 		return nil, err
 	}
