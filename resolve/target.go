@@ -258,20 +258,27 @@ func (r *standardRules) ParseFilename(filename string) (name, version string, ki
 		if !compatible {
 			return "", "", "", 0, false
 		}
-		pv, _ := r.version(v)
 		b := buildSlots - 1 // no build tag sorts below every build
 		if build != "" {
 			num, _ := splitLeadingInt(build)
 			b = buildSlots - 2 - min(num, buildSlots-2)
 		}
-		return n, pv.String(), ProviderWheel, tagRank*buildSlots + b, true
+		return n, r.normalVersion(v), ProviderWheel, tagRank*buildSlots + b, true
 	}
 	n, v, err := tags.ParseSdistFilename(filename)
 	if err != nil {
 		return "", "", "", 0, false
 	}
+	return n, r.normalVersion(v), ProviderSdist, 0, true
+}
+
+// normalVersion is the PEP 440 normal form of a valid version.
+func (r *standardRules) normalVersion(v string) string {
+	if pep440.PlainRelease(v) {
+		return v
+	}
 	pv, _ := r.version(v)
-	return n, pv.String(), ProviderSdist, 0, true
+	return pv.String()
 }
 
 func splitLeadingInt(s string) (int, string) {

@@ -69,3 +69,29 @@ func FuzzSpecifiers(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPlainRelease checks that what PlainRelease accepts parses and is
+// its own normal form, so that callers may skip parsing it.
+func FuzzPlainRelease(f *testing.F) {
+	for _, s := range []string{"1.18.1", "0", "0.0.1", "01", "1..2", "1.", ".1", "123456789", "1234567890", "1.0a1", "", "1.00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !PlainRelease(s) {
+			return
+		}
+		v, err := Parse(s)
+		if err != nil || v.String() != s {
+			t.Fatalf("PlainRelease(%q) but Parse gives %q, %v", s, v.String(), err)
+		}
+	})
+}
+
+func TestPlainRelease(t *testing.T) {
+	for s, want := range map[string]bool{"1.18.1": true, "0": true, "0.0.1": true, "10.20": true, "123456789": true,
+		"01": false, "1.00": false, "1..2": false, "1.": false, ".1": false, "": false, "1234567890": false, "1.0a1": false, "v1": false, "1.0+local": false} {
+		if PlainRelease(s) != want {
+			t.Errorf("PlainRelease(%q) = %v", s, !want)
+		}
+	}
+}

@@ -586,3 +586,28 @@ func (v *Version) UnmarshalText(b []byte) error {
 	*v = w
 	return nil
 }
+
+// PlainRelease reports whether s is a release made of numbers of up to
+// nine digits, each "0" or without leading zeros, joined by single dots
+// ("1.18.1"): a valid PEP 440 version that is its own normal form.
+// Most distribution files have one, and need not be parsed to know it.
+func PlainRelease(s string) bool {
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '.':
+			if digits == 0 {
+				return false
+			}
+			digits = 0
+		case c >= '0' && c <= '9':
+			if digits == 9 || (digits == 1 && s[i-1] == '0') {
+				return false
+			}
+			digits++
+		default:
+			return false
+		}
+	}
+	return digits > 0
+}

@@ -46,7 +46,7 @@ func ParseWheelFilename(filename string) (name, version, build string, tags []Ta
 	if !validWheelName(parts[0]) {
 		return fail("invalid project name")
 	}
-	if _, err := pep440.Parse(parts[1]); err != nil {
+	if !validVersion(parts[1]) {
 		return fail("invalid version " + strconv.Quote(parts[1]))
 	}
 	if len(parts) == 6 {
@@ -94,10 +94,20 @@ func ParseSdistFilename(filename string) (name, version string, err error) {
 		return "", "", fmt.Errorf("%w: sdist %q: want name-version", ErrInvalidFilename, filename)
 	}
 	name, version = stem[:i], stem[i+1:]
-	if _, err := pep440.Parse(version); err != nil {
+	if !validVersion(version) {
 		return "", "", fmt.Errorf("%w: sdist %q: invalid version %q", ErrInvalidFilename, filename, version)
 	}
 	return pep508.NormalizeName(name), version, nil
+}
+
+// validVersion is whether pep440.Parse accepts s, without parsing the
+// usual plain release ("1.18.1"), which it always accepts.
+func validVersion(s string) bool {
+	if pep440.PlainRelease(s) {
+		return true
+	}
+	_, err := pep440.Parse(s)
+	return err == nil
 }
 
 // CompareBuild orders two wheel build tags as PEP 427 does: no tag first,
