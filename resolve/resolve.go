@@ -98,14 +98,18 @@ func (c candidate) fileOrZero() File {
 }
 
 type source struct {
-	o      Options
-	ctx    context.Context
-	mu     sync.Mutex
-	cands  map[string][]candidate // by base project name
-	meta   map[string]*metaCall   // by filename; one request per file
-	sem    chan struct{}          // bounds background prefetches
-	wg     sync.WaitGroup         // background prefetches, waited for before Resolve returns
-	prefer map[string]string      // pins from the previous lock
+	o     Options
+	ctx   context.Context
+	mu    sync.Mutex
+	cands map[string][]candidate // by base project name
+	// yanked holds the versions whose candidate is yanked, by project;
+	// none for most. The solver asks for every candidate of a package
+	// whether a requirement admits it.
+	yanked map[string]map[string]bool
+	meta   map[string]*metaCall // by filename; one request per file
+	sem    chan struct{}        // bounds background prefetches
+	wg     sync.WaitGroup       // background prefetches, waited for before Resolve returns
+	prefer map[string]string    // pins from the previous lock
 	// loading holds a channel per project whose page is being fetched,
 	// closed when it is done.
 	loading map[string]chan struct{}
@@ -123,7 +127,7 @@ func Resolve(ctx context.Context, requirements []string, opts Options) (*Lock, e
 	// Background fetches still running when the solver is done are
 	// speculation nobody needs: cancelled, then waited for.
 	ctx, cancel := context.WithCancel(ctx)
-	s := &source{o: opts, ctx: ctx, cands: map[string][]candidate{}, meta: map[string]*metaCall{}, prefer: map[string]string{},
+	s := &source{o: opts, ctx: ctx, cands: map[string][]candidate{}, yanked: map[string]map[string]bool{}, meta: map[string]*metaCall{}, prefer: map[string]string{},
 		loading: map[string]chan struct{}{}, sem: make(chan struct{}, 8)}
 	defer s.wg.Wait()
 	defer cancel()
@@ -219,6 +223,12 @@ func (s *source) find(name, version string) candidate {
 		}
 	}
 	return candidate{}
+}
+
+func (s *source) isYanked(name, version string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.yanked[name][version]
 }
 
 func (s *source) binaryAllowed(name string) (wheel, sdist bool) {
@@ -361,8 +371,18 @@ func (s *source) load(name string) ([]candidate, error) {
 			}
 		}
 	}
+	var yanked map[string]bool
+	for _, c := range out {
+		if c.yanked {
+			if yanked == nil {
+				yanked = map[string]bool{}
+			}
+			yanked[c.version] = true
+		}
+	}
 	s.mu.Lock()
 	s.cands[name] = out
+	s.yanked[name] = yanked
 	s.mu.Unlock()
 	return out, nil
 }
@@ -491,8 +511,7 @@ func (s *source) dep(r Requirement) []solver.Dep {
 	_, yankOK := exactPin(spec)
 	constraints := s.constraints[r.Name]
 	match := func(v string) bool {
-		c := s.find(r.Name, v)
-		if c.yanked && !yankOK && !s.rootPins(r.Name, v) {
+		if !yankOK && s.isYanked(r.Name, v) && !s.rootPins(r.Name, v) {
 			return false
 		}
 		// Pre-releases always match what their version satisfies; the
