@@ -353,9 +353,24 @@ func writeSdist(b *bytes.Buffer, p resolve.Package, requires []string, o Overrid
 func pkgList(attrs []string) string {
 	out := make([]string, len(attrs))
 	for i, a := range attrs {
-		out[i] = "pkgs." + attrPath(a)
+		out[i] = pkgExpr(a)
 	}
 	return strings.Join(out, " ")
+}
+
+// pkgExpr renders an attribute path of pkgs. "a or b" names alternatives,
+// the first this nixpkgs has wins (Nix's own select-or-default): one soname
+// row then serves nixpkgs from before and after an attribute was split off,
+// as libxml2_13 was from libxml2.
+func pkgExpr(attr string) string {
+	alts := strings.Split(attr, " or ")
+	for i, a := range alts {
+		alts[i] = "pkgs." + attrPath(strings.TrimSpace(a))
+	}
+	if len(alts) == 1 {
+		return alts[0]
+	}
+	return "(" + strings.Join(alts, " or ") + ")"
 }
 
 // writeShellAttr writes a multi-line string attribute of shell lines. In a
