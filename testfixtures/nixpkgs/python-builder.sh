@@ -1,7 +1,7 @@
 # Builds a self-contained CPython from the host's Debian python3.11: the
 # interpreter, its standard library and every shared library they load, all
 # under $out and patched so that nothing is loaded from outside /nix/store.
-# Debian's nix-bin has sandbox = false, which is what lets this builder read
+# It needs sandbox = false (scripts/install-deps configures Nix so) to read
 # /usr. Only the fixture does this; real nixpkgs builds python from source.
 set -eu
 hostPython=/usr/bin/python3.11
