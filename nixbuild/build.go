@@ -149,6 +149,11 @@ var (
 		return regexp.MustCompile(`could not satisfy dependency (\S+) wanted by (\S+)`)
 	})
 	failedDrv = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`builder for '([^']+\.drv)' failed`) })
+	// Debian's nix-bin comes without nix.conf or build users: run by
+	// root, Nix asks for a group that nothing created.
+	noBuildGroup = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`error: the group '([^']*)' specified in 'build-users-group' does not exist`)
+	})
 )
 
 // diagnose turns nix-build's last lines into an error that says which
@@ -174,6 +179,12 @@ func diagnose(lines []string, runErr error) error {
 		if m := unsatisfied().FindStringSubmatch(l); m != nil {
 			fmt.Fprintf(&b, "diagnosis: %s (wanted by %s) is not mapped to a nixpkgs input; add `\"%s\" = \"<nixpkgs attribute>\"` to [sonames] in machnix.toml, or pass --ignore-missing %s if it is loaded only at run time\n",
 				m[1], m[2], m[1], m[1])
+		}
+	}
+	for _, l := range lines {
+		if m := noBuildGroup().FindStringSubmatch(l); m != nil {
+			fmt.Fprintf(&b, "diagnosis: Nix is not set up to build as root: it builds as the members of group %q, which does not exist. Create that group and its build users (the Nix installer does; on Debian, the nix-setup-systemd package), or let root build as itself with `build-users-group =` in /etc/nix/nix.conf (scripts/install-deps writes this where no nix.conf exists)\n", m[1])
+			break
 		}
 	}
 	return fmt.Errorf("%w: %s", ErrBuildFailed, strings.TrimRight(b.String(), "\n"))

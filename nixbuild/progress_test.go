@@ -72,3 +72,34 @@ in mk "machnix-progress-b-%[1]s" [ a ]
 		t.Errorf("the text log has raw structured lines or colour codes:\n%s", log.String())
 	}
 }
+
+// A Nix that wants build users nobody created (Debian's nix-bin, run by
+// root, before any nix.conf exists) fails every build; the error says how
+// to set Nix up instead of leaving the user with Nix's own line.
+func TestBuildDiagnosesMissingBuildUsersGroup(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-build")
+	if os.Getuid() != 0 {
+		t.Skip("only root builds without a daemon; a daemon ignores a client's build-users-group")
+	}
+	group := fmt.Sprintf("machnix-no-such-group-%d", time.Now().UnixNano())
+	expr := fmt.Sprintf(`derivation {
+  name = "machnix-build-users-%s";
+  system = builtins.currentSystem;
+  builder = "/bin/sh";
+  args = [ "-c" "/bin/mkdir $out" ];
+}
+`, group)
+	path := filepath.Join(t.TempDir(), "default.nix")
+	if err := os.WriteFile(path, []byte(expr), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Build(context.Background(), path, BuildOptions{Options: [][2]string{{"build-users-group", group}, {"substituters", ""}}})
+	if err == nil {
+		t.Fatal("the build succeeded without its build users group")
+	}
+	for _, want := range []string{"diagnosis: Nix is not set up to build as root", fmt.Sprintf("%q", group), "build-users-group ="} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
