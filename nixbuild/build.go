@@ -180,11 +180,9 @@ func diagnose(lines []string, runErr error) error {
 			fmt.Fprintf(&b, "diagnosis: %s (wanted by %s) is not mapped to a nixpkgs input; add `\"%s\" = \"<nixpkgs attribute>\"` to [sonames] in machnix.toml, or pass --ignore-missing %s if it is loaded only at run time\n",
 				m[1], m[2], m[1], m[1])
 		}
-	}
-	for _, l := range lines {
+		// Nix repeats this as warnings; only its one error line matches.
 		if m := noBuildGroup().FindStringSubmatch(l); m != nil {
-			fmt.Fprintf(&b, "diagnosis: Nix is not set up to build as root: it builds as the members of group %q, which does not exist. Create that group and its build users (the Nix installer does; on Debian, the nix-setup-systemd package), or let root build as itself with `build-users-group =` in /etc/nix/nix.conf (scripts/install-deps writes this where no nix.conf exists)\n", m[1])
-			break
+			fmt.Fprintf(&b, "diagnosis: Nix is not set up to build as root: it builds as the members of group %q, which does not exist. Create that group and its build users (the Nix installer does; on Debian, the nix-setup-systemd package), or let root build as itself with `build-users-group =` in /etc/nix/nix.conf\n", m[1])
 		}
 	}
 	return fmt.Errorf("%w: %s", ErrBuildFailed, strings.TrimRight(b.String(), "\n"))
