@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -97,47 +98,13 @@ func ReadLock(path string) (*Lock, error) {
 	if err := dec.Decode(&l); err != nil {
 		return nil, fmt.Errorf("%s: %w: %v (delete it and run machnix resolve again)", path, ErrInvalidLock, err)
 	}
+	// A second value after the lock would be silently ignored; a lock is
+	// one JSON object and nothing else.
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%s: %w: data after the lock's closing brace (delete it and run machnix resolve again)", path, ErrInvalidLock)
+	}
 	if err := validateLock(&l); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &l, nil
-}
-
-func validateLock(l *Lock) error {
-	if l.Version != LockVersion {
-		return fmt.Errorf("%w: version %d, this machnix reads version %d", ErrInvalidLock, l.Version, LockVersion)
-	}
-	if l.Target.Python == "" || l.Target.System == "" {
-		return fmt.Errorf("%w: target needs python and system", ErrInvalidLock)
-	}
-	seen := map[string]bool{}
-	for i, p := range l.Packages {
-		if p.Name == "" || p.Version == "" {
-			return fmt.Errorf("%w: package #%d has no name or version", ErrInvalidLock, i+1)
-		}
-		if seen[p.Name] {
-			return fmt.Errorf("%w: package %s is pinned twice", ErrInvalidLock, p.Name)
-		}
-		seen[p.Name] = true
-		switch p.Provider {
-		case ProviderWheel, ProviderSdist:
-			if p.Filename == "" || p.URL == "" {
-				return fmt.Errorf("%w: package %s (%s) has no filename or url", ErrInvalidLock, p.Name, p.Provider)
-			}
-		case ProviderNixpkgs:
-			if p.NixAttr == "" {
-				return fmt.Errorf("%w: package %s (nixpkgs) has no nix_attr", ErrInvalidLock, p.Name)
-			}
-		default:
-			return fmt.Errorf("%w: package %s has unknown provider %q (want wheel, sdist or nixpkgs)", ErrInvalidLock, p.Name, p.Provider)
-		}
-	}
-	for _, p := range l.Packages {
-		for _, d := range p.Dependencies {
-			if !seen[d] {
-				return fmt.Errorf("%w: package %s depends on %s, which is not pinned", ErrInvalidLock, p.Name, d)
-			}
-		}
-	}
-	return nil
 }

@@ -16,8 +16,9 @@ func sampleLock() *Lock {
 		Indexes:      []string{"https://example.invalid/simple"},
 		Requirements: []string{"b", "a>=1"},
 		Packages: []Package{
-			{Name: "b", Version: "2.0", Provider: ProviderWheel, Filename: "b-2.0-py3-none-any.whl", URL: "u/b", Dependencies: []string{"c", "a"}},
-			{Name: "a", Version: "1.0", Provider: ProviderSdist, Filename: "a-1.0.tar.gz", URL: "u/a"},
+			{Name: "b", Version: "2.0", Provider: ProviderWheel, Filename: "b-2.0-py3-none-any.whl", URL: "https://example.invalid/b-2.0-py3-none-any.whl",
+				SHA256: strings.Repeat("b", 64), Dependencies: []string{"c", "a"}},
+			{Name: "a", Version: "1.0", Provider: ProviderSdist, Filename: "a-1.0.tar.gz", URL: "file:///srv/wheels/a-1.0.tar.gz", SHA256: strings.Repeat("a", 64)},
 			{Name: "c", Version: "3", Provider: ProviderNixpkgs, NixAttr: "c"},
 		},
 	}

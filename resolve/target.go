@@ -325,11 +325,13 @@ func (r *standardRules) pythonMatches(requiresPython string) bool {
 	return lower.Contains(r.python, true)
 }
 
-// PythonAttr is the nixpkgs attribute of the target's interpreter: 3.11 →
-// python311, and python3 when no version is set.
+// PythonAttr is the nixpkgs attribute of the target's interpreter: 3.11 and
+// 3.11.4 → python311 (nixpkgs has one attribute per minor version), and
+// python3 when no version is set.
 func (t Target) PythonAttr() string {
 	if t.Python == "" {
 		return "python3"
 	}
-	return "python" + strings.ReplaceAll(t.Python, ".", "")
+	parts := strings.SplitN(t.Python, ".", 3)
+	return "python" + strings.Join(parts[:min(len(parts), 2)], "")
 }

@@ -119,9 +119,13 @@ func writeNixDir(dir, lockPath string, lock *resolve.Lock, expr []byte) error {
 	if err != nil {
 		return err
 	}
+	shell, err := nixbuild.Shell(lock)
+	if err != nil {
+		return err
+	}
 	files := map[string][]byte{
 		"default.nix":  expr,
-		"shell.nix":    nixbuild.Shell(lock),
+		"shell.nix":    shell,
 		"nixpkgs.nix":  nixbuild.NixpkgsFile(lock),
 		"machnix.lock": lockData,
 	}

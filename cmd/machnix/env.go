@@ -39,10 +39,12 @@ failed; 2 bad usage, a bad lock or a bad requirements file.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := args[0]
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return err
-			}
 			if len(fl.resolve.requirements) > 0 {
+				// The lock is resolved into DIR; otherwise DIR is made
+				// only once everything it will hold has been checked.
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					return err
+				}
 				if !cmd.Flags().Changed("lock") {
 					fl.lock = filepath.Join(dir, "machnix.lock")
 				}

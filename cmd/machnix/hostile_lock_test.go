@@ -1,0 +1,44 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A lock from someone else whose target.python carries Nix code is
+// refused before anything is written or run: exit 2, naming the field.
+func TestCommandsRefuseLockWithNixInjection(t *testing.T) {
+	dir := t.TempDir()
+	sum := strings.Repeat("0", 64)
+	for name, python := range map[string]string{
+		"or":       "3.11 or (builtins.readFile /etc/hostname)",
+		"argument": "311, evil ? import /etc/passwd",
+	} {
+		lock := `{"version": 1, "target": {"python": "` + python + `", "system": "x86_64-linux", "glibc": "2.28"},
+ "indexes": [], "requirements": ["a"],
+ "packages": [{"name": "a", "version": "1", "provider": "wheel", "filename": "a-1-py3-none-any.whl",
+  "url": "http://127.0.0.1:9/a-1-py3-none-any.whl", "sha256": "` + sum + `"}]}`
+		path := filepath.Join(dir, name+".lock")
+		if err := os.WriteFile(path, []byte(lock), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{
+			{"gen", "--lock", path, "-o", filepath.Join(dir, name+"-gen")},
+			{"build", "--lock", path, "-o", filepath.Join(dir, name+"-result")},
+			{"env", filepath.Join(dir, name+"-env"), "--lock", path},
+			{"fetch", "--lock", path, "--offline"},
+		} {
+			code, _, stderr := runCLI(t, args...)
+			if code != exitBadInput || !strings.Contains(stderr, "target") || !strings.Contains(stderr, path) {
+				t.Errorf("%s: exit %d, stderr %q; want %d naming the file and target", args[0], code, stderr, exitBadInput)
+			}
+		}
+		for _, out := range []string{name + "-gen", name + "-result", name + "-env"} {
+			if _, err := os.Lstat(filepath.Join(dir, out)); err == nil {
+				t.Errorf("%s was written from a refused lock", out)
+			}
+		}
+	}
+}

@@ -1,0 +1,321 @@
+package resolve
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/machnix/machnix/resolve/pep440"
+	"github.com/machnix/machnix/resolve/pep508"
+	"github.com/machnix/machnix/resolve/tags"
+)
+
+// A lock may come from someone else: a pull request, a repository, an
+// artifact. Every field that reaches Nix, the file system or a URL is
+// checked here against its grammar, so that nothing in a lock is ever
+// pasted into an expression or a path unchecked. The generator escapes
+// on its side as well; neither check alone is trusted.
+
+var (
+	sha256Hex   = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	nixBase32   = regexp.MustCompile(`^[0-9abcdfghijklmnpqrsvwxyz]{52}$`)
+	nixVersion  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+~-]*$`)
+	nixAttrPart = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_'-]*$`)
+)
+
+// IsSHA256Hex reports whether s is a sha256 digest as locks and caches
+// hold it: exactly 64 lowercase hex digits, safe to use as a file name.
+func IsSHA256Hex(s string) bool { return sha256Hex.MatchString(s) }
+
+// fieldError names the offending field by its path in the lock's JSON.
+func fieldError(field, format string, args ...any) error {
+	return fmt.Errorf("%w: %s: %s", ErrInvalidLock, field, fmt.Sprintf(format, args...))
+}
+
+func validateLock(l *Lock) error {
+	if l.Version != LockVersion {
+		return fieldError("version", "%d, this machnix reads version %d", l.Version, LockVersion)
+	}
+	if l.Target.Python == "" || l.Target.System == "" {
+		return fieldError("target", "needs python and system")
+	}
+	if err := l.Target.checkForm(); err != nil {
+		return fieldError("target", "%v", err)
+	}
+	for i, ix := range l.Indexes {
+		if err := checkLockURL(ix); err != nil {
+			return fieldError(fmt.Sprintf("indexes[%d]", i), "%v", err)
+		}
+	}
+	for i, r := range l.Requirements {
+		if err := checkRequirement(r); err != nil {
+			return fieldError(fmt.Sprintf("requirements[%d]", i), "%v", err)
+		}
+	}
+	if l.Nixpkgs != nil {
+		if err := checkPin(l.Nixpkgs); err != nil {
+			return err
+		}
+	}
+	seen := map[string]bool{}
+	for i, p := range l.Packages {
+		field := fmt.Sprintf("packages[%d]", i)
+		if p.Name == "" || p.Version == "" {
+			return fieldError(field, "has no name or version")
+		}
+		if !isNormalizedName(p.Name) {
+			return fieldError(field+".name", "%q is not a normalised project name", p.Name)
+		}
+		field = fmt.Sprintf("packages[%d] (%s)", i, p.Name)
+		if seen[p.Name] {
+			return fieldError(field, "pinned twice")
+		}
+		seen[p.Name] = true
+		if err := checkPackage(p); err != nil {
+			return fmt.Errorf("%w: %s.%v", ErrInvalidLock, field, err)
+		}
+	}
+	for i, p := range l.Packages {
+		for _, d := range p.Dependencies {
+			if !seen[d] {
+				return fieldError(fmt.Sprintf("packages[%d] (%s).dependencies", i, p.Name), "%s is not pinned", quoteIfOdd(d))
+			}
+		}
+	}
+	return nil
+}
+
+// checkPackage returns an error starting with the field's name.
+func checkPackage(p Package) error {
+	switch p.Provider {
+	case ProviderWheel, ProviderSdist:
+		if _, err := pep440.Parse(p.Version); err != nil {
+			return fmt.Errorf("version: %s is not a PEP 440 version", quoteIfOdd(p.Version))
+		}
+		if p.Filename == "" || p.URL == "" {
+			return fmt.Errorf("filename: a %s needs a filename and a url", p.Provider)
+		}
+		if err := checkFilename(p); err != nil {
+			return fmt.Errorf("filename: %v", err)
+		}
+		if err := checkLockURL(p.URL); err != nil {
+			return fmt.Errorf("url: %v", err)
+		}
+		if !IsSHA256Hex(p.SHA256) {
+			return fmt.Errorf("sha256: %s is not 64 lowercase hex digits", quoteIfOdd(p.SHA256))
+		}
+		if p.NixAttr != "" {
+			return fmt.Errorf("nix_attr: only the nixpkgs provider names an attribute")
+		}
+	case ProviderNixpkgs:
+		if !nixVersion.MatchString(p.Version) {
+			return fmt.Errorf("version: %s is not a version", quoteIfOdd(p.Version))
+		}
+		if p.NixAttr == "" {
+			return fmt.Errorf("nix_attr: a nixpkgs package needs its attribute")
+		}
+		if !IsAttrPath(p.NixAttr) {
+			return fmt.Errorf("nix_attr: %s is not an attribute path", quoteIfOdd(p.NixAttr))
+		}
+		if p.URL != "" || p.Filename != "" || p.SHA256 != "" {
+			return fmt.Errorf("url: a nixpkgs package has no file")
+		}
+	default:
+		return fmt.Errorf("provider: %s is unknown (want wheel, sdist or nixpkgs)", quoteIfOdd(string(p.Provider)))
+	}
+	if p.Size < 0 {
+		return fmt.Errorf("size: %d is negative", p.Size)
+	}
+	if p.Index != "" {
+		if err := checkLockURL(p.Index); err != nil {
+			return fmt.Errorf("index: %v", err)
+		}
+	}
+	for _, d := range p.Dependencies {
+		if !isNormalizedName(d) {
+			return fmt.Errorf("dependencies: %s is not a normalised project name", quoteIfOdd(d))
+		}
+	}
+	for _, e := range p.Extras {
+		if !isNormalizedName(e) {
+			return fmt.Errorf("extras: %s is not a normalised extra name", quoteIfOdd(e))
+		}
+	}
+	return nil
+}
+
+// checkFilename accepts a wheel or sdist file name of the package's own
+// name and version: it names the file in the cache, in the store and in
+// messages.
+func checkFilename(p Package) error {
+	f := p.Filename
+	if strings.ContainsAny(f, `/\`) || f == "." || f == ".." || hasControl(f) {
+		return fmt.Errorf("%s is not a plain file name", quoteIfOdd(f))
+	}
+	var name, version string
+	if p.Provider == ProviderWheel {
+		n, v, _, _, err := tags.ParseWheelFilename(f)
+		if err != nil {
+			return fmt.Errorf("%s is not a wheel file name: %v", quoteIfOdd(f), err)
+		}
+		name, version = n, v
+	} else {
+		n, v, err := tags.ParseSdistFilename(f)
+		if err != nil {
+			return fmt.Errorf("%s is not an sdist file name: %v", quoteIfOdd(f), err)
+		}
+		name, version = n, v
+	}
+	if pep508.NormalizeName(name) != p.Name {
+		return fmt.Errorf("%s is a file of %s, not of %s", quoteIfOdd(f), quoteIfOdd(name), p.Name)
+	}
+	fv, err1 := pep440.Parse(version)
+	lv, err2 := pep440.Parse(p.Version)
+	if err1 != nil || err2 != nil || !fv.Equal(lv) {
+		return fmt.Errorf("%s is version %s, the lock pins %s", quoteIfOdd(f), quoteIfOdd(version), p.Version)
+	}
+	return nil
+}
+
+// checkLockURL accepts the URLs a lock may hold: http(s) with a host, or
+// file with an absolute path; never credentials, which come from netrc or
+// the keychain when the file is fetched.
+func checkLockURL(raw string) error {
+	if raw == "" || hasControl(raw) || strings.ContainsAny(raw, " \"\\") {
+		return fmt.Errorf("%s is not a URL", quoteIfOdd(raw))
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%s is not a URL", quoteIfOdd(redactUnparsed(raw)))
+	}
+	if u.User != nil {
+		return fmt.Errorf("%s holds credentials; a lock never does (put them in netrc)", quoteIfOdd(u.Redacted()))
+	}
+	switch u.Scheme {
+	case "https", "http":
+		if u.Host == "" {
+			return fmt.Errorf("%s has no host", quoteIfOdd(raw))
+		}
+	case "file":
+		if u.Host != "" && u.Host != "localhost" {
+			return fmt.Errorf("%s names a remote host", quoteIfOdd(raw))
+		}
+		if !path.IsAbs(u.Path) || slices.Contains(strings.Split(u.Path, "/"), "..") {
+			return fmt.Errorf("%s is not an absolute path without ..", quoteIfOdd(raw))
+		}
+	default:
+		return fmt.Errorf("%s: scheme %s is not http, https or file", quoteIfOdd(raw), quoteIfOdd(u.Scheme))
+	}
+	return nil
+}
+
+// redactUnparsed drops what could be credentials from a string url.Parse
+// refused: everything between the scheme and the last '@' before the path.
+func redactUnparsed(raw string) string {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return raw
+	}
+	authority, tail := rest, ""
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority, tail = rest[:i], rest[i:]
+	}
+	if at := strings.LastIndex(authority, "@"); at >= 0 {
+		authority = "xxxxx@" + authority[at+1:]
+	}
+	return scheme + "://" + authority + tail
+}
+
+func checkRequirement(r string) error {
+	if hasControl(r) {
+		return fmt.Errorf("%s is not a requirement", quoteIfOdd(r))
+	}
+	req, err := pep508.ParseRequirement(r)
+	if err != nil {
+		return fmt.Errorf("%s is not a PEP 508 requirement", quoteIfOdd(redactUnparsed(r)))
+	}
+	if req.URL != "" {
+		if u, err := url.Parse(req.URL); err != nil || u.User != nil {
+			return fmt.Errorf("the URL of %s holds credentials or is malformed; a lock never holds credentials", req.Name)
+		}
+	}
+	return nil
+}
+
+func checkPin(pin *NixpkgsPin) error {
+	switch {
+	case pin.Path != "" && pin.URL != "":
+		return fieldError("nixpkgs", "has both a path and a url")
+	case pin.Path != "":
+		if !path.IsAbs(pin.Path) || hasControl(pin.Path) {
+			return fieldError("nixpkgs.path", "%s is not an absolute path", quoteIfOdd(pin.Path))
+		}
+		if pin.Hash != "" {
+			return fieldError("nixpkgs.hash", "a path pin has no hash")
+		}
+	case pin.URL != "":
+		if err := checkLockURL(pin.URL); err != nil {
+			return fieldError("nixpkgs.url", "%v", err)
+		}
+		if !isNixHash(pin.Hash) {
+			return fieldError("nixpkgs.hash", "%s is not a sha256 hash (sha256-<base64>, 52 base32 or 64 hex digits)", quoteIfOdd(pin.Hash))
+		}
+	default:
+		return fieldError("nixpkgs", "needs a path or a url")
+	}
+	return nil
+}
+
+func isNixHash(h string) bool {
+	if sri, ok := strings.CutPrefix(h, "sha256-"); ok {
+		raw, err := base64.StdEncoding.DecodeString(sri)
+		return err == nil && len(raw) == 32
+	}
+	return sha256Hex.MatchString(h) || nixBase32.MatchString(h)
+}
+
+// IsAttrPath reports whether s is a dotted path of plain Nix identifiers,
+// as nixpkgs names its attributes (python.pkgs.foo, xorg.libX11).
+func IsAttrPath(s string) bool {
+	for _, part := range strings.Split(s, ".") {
+		if !nixAttrPart.MatchString(part) {
+			return false
+		}
+	}
+	return true
+}
+
+// isNormalizedName reports whether s is a PEP 503 normalised name of a
+// valid PEP 508 name: lowercase letters and digits in runs joined by
+// single dashes.
+func isNormalizedName(s string) bool {
+	if s == "" || s[0] == '-' || s[len(s)-1] == '-' || strings.Contains(s, "--") {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool {
+		return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == unicode.ReplacementChar
+	})
+}
+
+// quoteIfOdd quotes a value from the lock so that control characters in
+// it reach no terminal.
+func quoteIfOdd(s string) string {
+	if hasControl(s) || strings.ContainsAny(s, " \"'`") || s == "" {
+		return fmt.Sprintf("%q", s)
+	}
+	return s
+}

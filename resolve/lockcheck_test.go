@@ -1,0 +1,114 @@
+package resolve
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Every field of a lock that reaches Nix, the file system or a URL is
+// refused when it does not fit its grammar, and the error names the field
+// by its path in the lock and never echoes a credential.
+func TestReadLockRefusesHostileFields(t *testing.T) {
+	dir := t.TempDir()
+	traversal := "../../../../../../tmp/victim.txt"
+	traversal += strings.Repeat("/", 64-len(traversal))
+	cases := []struct {
+		name, field string
+		mutate      func(l *Lock)
+	}{
+		{"python or", "target", func(l *Lock) { l.Target.Python = "3.11 or (builtins.readFile /etc/hostname)" }},
+		{"python argument", "target", func(l *Lock) { l.Target.Python = "311, evil ? import /etc/passwd" }},
+		{"system", "target", func(l *Lock) { l.Target.System = `x86_64-linux"; evil = "` }},
+		{"glibc", "target", func(l *Lock) { l.Target.Glibc = "2.28; x" }},
+		{"name newline", "packages[0].name", func(l *Lock) { l.Packages[0].Name = "b\n} // import /etc/passwd" }},
+		{"name not normalised", "packages[0].name", func(l *Lock) { l.Packages[0].Name = "B_x" }},
+		{"version", "(b).version", func(l *Lock) { l.Packages[0].Version = `2.0"; ${builtins.readFile /etc/passwd}` }},
+		{"nixpkgs version", "(c).version", func(l *Lock) { l.Packages[2].Version = "5 ${x}" }},
+		{"sha256 path", "(b).sha256", func(l *Lock) { l.Packages[0].SHA256 = traversal }},
+		{"sha256 upper", "(b).sha256", func(l *Lock) { l.Packages[0].SHA256 = strings.Repeat("B", 64) }},
+		{"sha256 short", "(a).sha256", func(l *Lock) { l.Packages[1].SHA256 = "abc" }},
+		{"url credentials", "(b).url", func(l *Lock) { l.Packages[0].URL = "https://user:hunter2@example.invalid/b-2.0-py3-none-any.whl" }},
+		{"url bad escape", "(b).url", func(l *Lock) { l.Packages[0].URL = "https://user:hunter2@example.invalid/%zz" }},
+		{"url scheme", "(b).url", func(l *Lock) { l.Packages[0].URL = "ftp://example.invalid/b-2.0-py3-none-any.whl" }},
+		{"url quote", "(b).url", func(l *Lock) { l.Packages[0].URL = `https://example.invalid/b"; x = "` }},
+		{"url file dotdot", "(a).url", func(l *Lock) { l.Packages[1].URL = "file:///srv/../etc/a-1.0.tar.gz" }},
+		{"filename path", "(b).filename", func(l *Lock) { l.Packages[0].Filename = "../b-2.0-py3-none-any.whl" }},
+		{"filename other project", "(b).filename", func(l *Lock) { l.Packages[0].Filename = "evil-2.0-py3-none-any.whl" }},
+		{"filename other version", "(a).filename", func(l *Lock) { l.Packages[1].Filename = "a-9.tar.gz" }},
+		{"filename escape", "(b).filename", func(l *Lock) { l.Packages[0].Filename = "b-2.0-py3-none-any\x1b[2J.whl" }},
+		{"nix attr", "(c).nix_attr", func(l *Lock) { l.Packages[2].NixAttr = "c; evil = import /etc/passwd" }},
+		{"nix attr quoted", "(c).nix_attr", func(l *Lock) { l.Packages[2].NixAttr = `"c"` }},
+		{"dependency", "(b).dependencies", func(l *Lock) { l.Packages[0].Dependencies = []string{`a"; x`} }},
+		{"extra", "(b).extras", func(l *Lock) { l.Packages[0].Extras = []string{"x y"} }},
+		{"size", "(b).size", func(l *Lock) { l.Packages[0].Size = -1 }},
+		{"index credentials", "indexes[0]", func(l *Lock) { l.Indexes[0] = "https://user:hunter2@example.invalid/simple" }},
+		{"index bad host", "indexes[0]", func(l *Lock) { l.Indexes[0] = "https://user:hunter2@[::1" }},
+		{"requirement credentials", "requirements[0]", func(l *Lock) {
+			l.Requirements[0] = "b @ https://user:hunter2@example.invalid/b-2.0-py3-none-any.whl"
+		}},
+		{"requirement garbage", "requirements[1]", func(l *Lock) { l.Requirements[1] = "a >= 1 ; ${x}" }},
+		{"nixpkgs hash", "nixpkgs.hash", func(l *Lock) { l.Nixpkgs = &NixpkgsPin{URL: "https://example.invalid/n.tar.gz", Hash: `abc"; x`} }},
+		{"nixpkgs relative path", "nixpkgs.path", func(l *Lock) { l.Nixpkgs = &NixpkgsPin{Path: "nixpkgs"} }},
+		{"nixpkgs both", "nixpkgs", func(l *Lock) { l.Nixpkgs = &NixpkgsPin{Path: "/n", URL: "https://example.invalid/n.tar.gz"} }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l := sampleLock()
+			c.mutate(l)
+			data, err := json.Marshal(l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".lock")
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err = ReadLock(p)
+			if !errors.Is(err, ErrInvalidLock) {
+				t.Fatalf("accepted: %v", err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, c.field) || !strings.Contains(msg, p) {
+				t.Errorf("error does not name the file and %s: %s", c.field, msg)
+			}
+			if strings.Contains(msg, "hunter2") || strings.ContainsRune(msg, '\x1b') || strings.ContainsRune(msg, '\n') {
+				t.Errorf("error echoes a credential or a control character: %q", msg)
+			}
+			if err := WriteLock(filepath.Join(dir, "out.lock"), l); !errors.Is(err, ErrInvalidLock) {
+				t.Errorf("WriteLock wrote it: %v", err)
+			}
+		})
+	}
+	// The sample itself is valid, so each refusal above is its field's.
+	if err := WriteLock(filepath.Join(dir, "ok.lock"), sampleLock()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadLock(filepath.Join(dir, "ok.lock")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A lock is one JSON value; whatever follows it was never checked.
+func TestReadLockRefusesTrailingData(t *testing.T) {
+	data, err := MarshalLock(sampleLock())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for name, tail := range map[string]string{"object": "{}\n", "array": "[1]", "garbage": "x", "second lock": string(data)} {
+		p := filepath.Join(dir, "l.lock")
+		os.WriteFile(p, append(append([]byte(nil), data...), tail...), 0o644)
+		if _, err := ReadLock(p); !errors.Is(err, ErrInvalidLock) {
+			t.Errorf("lock followed by %s: %v, want ErrInvalidLock", name, err)
+		}
+	}
+	p := filepath.Join(dir, "l.lock")
+	os.WriteFile(p, append(append([]byte(nil), data...), " \n\t\n"...), 0o644)
+	if _, err := ReadLock(p); err != nil {
+		t.Errorf("trailing white space refused: %v", err)
+	}
+}
