@@ -1,0 +1,125 @@
+package nixbuild
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/machnix/machnix/testfixtures"
+)
+
+// hostileShellText holds every sequence that is special inside a Nix
+// indented string, alone and next to each other: quotes before and after
+// interpolations, escapes written by hand, dollar runs of both parities.
+var hostileShellText = []string{
+	`echo '${builtins.readFile /etc/hostname}'`,
+	`echo '${out}'`,
+	`echo ${out}`,
+	`''`, `'''`, `''''`, `'`, `a'`, `'a`, `'$`, `$'`, `$''`, `'${x}`, `''${x}`, `'''${x}`,
+	`$${x}`, `$$${x}`, `$$$${x}`, `${`, `$`, `$$`, `''$`, `''\n`, `''\'`, `''\\`, `\${x}`,
+	`${'x'}`, "line one'\nline two ${x}'\n  indented ''", "tab\there'", "x = ''${''${y}''}'';",
+}
+
+// evalAttr evaluates one attribute of the expression e (a function taking
+// stub packages) with nix-instantiate, returning the string Nix reads.
+func evalString(t *testing.T, expr string) (string, error) {
+	t.Helper()
+	out, err := exec.Command("nix-instantiate", "--eval", "--strict", "--json", "-E", expr).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("%v: %s", err, out)
+	}
+	var s string
+	if err := json.Unmarshal(bytes.TrimSpace(out), &s); err != nil {
+		return "", fmt.Errorf("nix printed %s", out)
+	}
+	return s, nil
+}
+
+// Shell text from machnix.toml reaches Nix as exactly that text: nothing
+// in it is evaluated, and the expression always parses. Before complete
+// escaping, '${...} ran Nix code and '${out} broke the file.
+func TestOverrideShellTextIsLiteral(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-instantiate")
+	lock, report, _ := fixtureLock(t)
+	dir := t.TempDir()
+	for i, text := range hostileShellText {
+		expr, err := Generate(lock, report, WithOverrides(map[string]Override{
+			"bundled": {PreFixup: text, PostFixup: "x\n" + text},
+		}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, fmt.Sprintf("case%d.nix", i))
+		if err := os.WriteFile(path, expr, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for attr, want := range map[string]string{"preFixup": text, "postFixup": "x\n" + text} {
+			got, err := evalString(t, fmt.Sprintf(`let f = import %s; e = f { pkgs = { fetchurl = x: x; autoPatchelfHook = null; zlib = null; "stdenv" = { cc.cc.lib = null; }; mkShell = x: x; }; python = { pkgs.buildPythonPackage = a: a; withPackages = g: g; sitePackages = "lib"; }; shell = false; }; in (builtins.head (builtins.filter (p: p.pname == "bundled") (e {}))).%s`, path, attr))
+			if err != nil {
+				t.Errorf("%s = %q: the expression does not evaluate: %v", attr, text, err)
+				continue
+			}
+			// Nix strips the indentation common to all lines; machnix's
+			// own prefix is all of it when a line of the text starts in
+			// its first column, which "x" does and the first line of
+			// every case does.
+			if want = strings.TrimRight(want, "\n") + "\n"; got != want {
+				t.Errorf("%s = %q: Nix reads %q", attr, text, got)
+			}
+		}
+	}
+}
+
+// The escaping on its own, for sdists' phases too, which are appended to
+// the recipe's: every case evaluates to itself.
+func TestEscapeIndentedRoundTrips(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-instantiate")
+	var b strings.Builder
+	b.WriteString("[\n")
+	for _, text := range hostileShellText {
+		b.WriteString("''\n" + escapeIndented(text) + "''\n")
+	}
+	b.WriteString("]")
+	out, err := exec.Command("nix-instantiate", "--eval", "--strict", "--json", "-E", b.String()).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s\n%s", err, out, b.String())
+	}
+	var got []string
+	if err := json.Unmarshal(bytes.TrimSpace(out), &got); err != nil || len(got) != len(hostileShellText) {
+		t.Fatalf("nix printed %s (%v)", out, err)
+	}
+	for i, text := range hostileShellText {
+		if got[i] != text {
+			t.Errorf("%q reads back as %q", text, got[i])
+		}
+	}
+}
+
+// A Lock value that never went through ReadLock still cannot put Nix code
+// into the expression: the generator checks the interpreter and the names
+// it pastes itself.
+func TestGenerateRefusesHostileLockValues(t *testing.T) {
+	lock, report, _ := fixtureLock(t)
+	for _, python := range []string{"3.11 or (builtins.readFile /etc/hostname)", "311, evil ? import /etc/passwd", "3", "2.7", "3.x"} {
+		l := *lock
+		l.Target.Python = python
+		if _, err := Generate(&l, report); !errors.Is(err, ErrCannotGenerate) {
+			t.Errorf("python %q: %v, want ErrCannotGenerate", python, err)
+		}
+		if _, err := Shell(&l); !errors.Is(err, ErrCannotGenerate) {
+			t.Errorf("shell.nix with python %q: %v, want ErrCannotGenerate", python, err)
+		}
+	}
+	l := *lock
+	l.Packages = append(l.Packages[:0:0], lock.Packages...)
+	l.Packages[0].Name = "x\n} // import /etc/passwd // {"
+	if _, err := Generate(&l, report); !errors.Is(err, ErrCannotGenerate) {
+		t.Errorf("a name with a newline: %v, want ErrCannotGenerate", err)
+	}
+}
