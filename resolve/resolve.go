@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -166,7 +167,10 @@ func Resolve(ctx context.Context, requirements []string, opts Options) (*Lock, e
 		}
 		return nil, err
 	}
-	lock := &Lock{Version: LockVersion, Target: opts.Target, Requirements: append([]string{}, requirements...)}
+	lock := &Lock{Version: LockVersion, Target: opts.Target, Requirements: make([]string, 0, len(requirements))}
+	for _, r := range requirements {
+		lock.Requirements = append(lock.Requirements, requirementWithoutCredentials(r))
+	}
 	extras := map[string][]string{}
 	for name := range pins {
 		if base, extra, ok := splitExtra(name); ok {
@@ -179,7 +183,7 @@ func Resolve(ctx context.Context, requirements []string, opts Options) (*Lock, e
 		}
 		c := s.find(name, v)
 		f := c.fileOrZero()
-		p := Package{Name: name, Version: v, Provider: c.kind, Filename: f.Filename, URL: f.URL,
+		p := Package{Name: name, Version: v, Provider: c.kind, Filename: f.Filename, URL: urlWithoutCredentials(f.URL),
 			SHA256: f.SHA256, Size: f.Size, Index: f.Index, Extras: extras[name], NixAttr: c.nixAttr}
 		seen := map[string]bool{}
 		collect := func(n string) {
@@ -526,7 +530,7 @@ func (s *source) dep(r Requirement) []solver.Dep {
 		}
 		return true
 	}
-	text := r.Text
+	text := textWithoutCredentials(r.Text)
 	if text == "" {
 		text = r.Name + spec
 	}
@@ -556,7 +560,8 @@ func (s *source) directURL(name string) string {
 func (s *source) directFile(name, raw string) (File, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return File{}, fmt.Errorf("%s @ %s: %w", name, raw, err)
+		// url.Parse's error quotes the URL, credentials and all.
+		return File{}, fmt.Errorf("%s @ %s: not a valid URL", name, textWithoutCredentials(raw))
 	}
 	var sum string
 	if q, err := url.ParseQuery(u.Fragment); err == nil {
@@ -567,12 +572,15 @@ func (s *source) directFile(name, raw string) (File, error) {
 	}
 	u.Fragment = ""
 	filename := path.Base(u.Path)
-	if len(sum) != 64 {
-		return File{}, fmt.Errorf("%s @ %s: a direct URL needs its sha256: append #sha256=<hex> to the URL or give --hash=sha256:<hex>", name, u.Redacted())
+	if sum == "" {
+		return File{}, fmt.Errorf("%s @ %s: a direct URL needs its sha256: append #sha256=<hex> to the URL or give --hash=sha256:<hex>", name, urlWithoutCredentials(u.String()))
+	}
+	if !IsSHA256Hex(sum) {
+		return File{}, fmt.Errorf("%s @ %s: sha256 %q is not 64 hex digits", name, urlWithoutCredentials(u.String()), sum)
 	}
 	n, _, _, _, ok := s.o.Rules.ParseFilename(filename)
 	if !ok || n != name {
-		return File{}, fmt.Errorf("%s @ %s: %q is not a wheel or sdist of %s for this target", name, u.Redacted(), filename, name)
+		return File{}, fmt.Errorf("%s @ %s: %q is not a wheel or sdist of %s for this target", name, urlWithoutCredentials(u.String()), filename, name)
 	}
 	return File{Filename: filename, URL: u.String(), SHA256: sum}, nil
 }
@@ -683,4 +691,34 @@ func containsFold(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// urlWithoutCredentials drops the userinfo of a URL: a lock is shared, so
+// the credentials of a direct URL are used while resolving and then come
+// from netrc when the file is fetched.
+func urlWithoutCredentials(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	u.User = nil
+	return u.String()
+}
+
+// requirementWithoutCredentials is a root requirement as the lock records
+// it: the same text, with the userinfo of its direct URL dropped.
+func requirementWithoutCredentials(r string) string {
+	req, err := pep508.ParseRequirement(r)
+	if err != nil || req.URL == "" {
+		return r
+	}
+	return strings.Replace(r, req.URL, urlWithoutCredentials(req.URL), 1)
+}
+
+var userinfoInText = regexp.MustCompile(`://[^/?#\s]*@`)
+
+// textWithoutCredentials drops the userinfo of every URL in a text meant
+// for messages, parseable or not.
+func textWithoutCredentials(s string) string {
+	return userinfoInText.ReplaceAllString(s, "://")
 }

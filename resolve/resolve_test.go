@@ -2,10 +2,13 @@ package resolve
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"github.com/machnix/machnix/resolve/pep508"
 	"strconv"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -131,7 +134,8 @@ func idx(spec map[string][]string) *memIndex {
 		if strings.Contains(fn, "py4") {
 			fn, rp = strings.Replace(fn, "py4", "py3", 1), ">=4"
 		}
-		m.files[n] = append(m.files[n], File{Filename: fn, URL: "http://x/" + fn, Yanked: yanked, RequiresPython: rp})
+		sum := sha256.Sum256([]byte(fn))
+		m.files[n] = append(m.files[n], File{Filename: fn, URL: "http://x/" + fn, SHA256: hex.EncodeToString(sum[:]), Yanked: yanked, RequiresPython: rp})
 		m.deps[fn] = deps
 	}
 	return m
@@ -316,5 +320,66 @@ func TestMetadataFetchedOncePerFile(t *testing.T) {
 	}
 	if len(ix.calls) < 2 {
 		t.Errorf("only %d metadata fetches", len(ix.calls))
+	}
+}
+
+// Credentials in a direct URL are used while resolving but never written:
+// a lock is shared, and its URLs are fetched with netrc's credentials.
+func TestResolveKeepsDirectURLCredentialsOutOfTheLock(t *testing.T) {
+	sum := strings.Repeat("ab", 32)
+	req := "a @ http://user:hunter2@x/a-1-py3-none-any.whl#sha256=" + sum
+	target := Target{Python: "3.11", System: "x86_64-linux", Glibc: "2.28"}
+	rules, err := NewRules(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := resolveT(t, []string{req}, idx(map[string][]string{"a-1-py3-none-any.whl": nil}), func(o *Options) { o.Rules = rules })
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := MarshalLock(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "hunter2") || strings.Contains(string(data), "user:") {
+		t.Fatalf("the lock holds the credentials:\n%s", data)
+	}
+	if got := l.Packages[0]; got.URL != "http://x/a-1-py3-none-any.whl" || got.SHA256 != sum {
+		t.Errorf("pinned %s %s, want the URL without credentials and the fragment's hash", got.URL, got.SHA256)
+	}
+	if want := "a @ http://x/a-1-py3-none-any.whl#sha256=" + sum; len(l.Requirements) != 1 || l.Requirements[0] != want {
+		t.Errorf("requirements %q, want %q", l.Requirements, want)
+	}
+	if err := WriteLock(filepath.Join(t.TempDir(), "machnix.lock"), l); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// No message of the resolver repeats a credential given in a direct URL,
+// whether the URL parses or not and whatever fails about it.
+func TestResolveErrorsHideDirectURLCredentials(t *testing.T) {
+	target := Target{Python: "3.11", System: "x86_64-linux", Glibc: "2.28"}
+	rules, err := NewRules(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withRules := func(o *Options) { o.Rules = rules }
+	ix := idx(map[string][]string{"a-1-py3-none-any.whl": {"b>=2"}, "b-1-py3-none-any.whl": nil})
+	for _, req := range []string{
+		"a @ http://user:hunter2@x/a-1-py3-none-any.whl#sha256=" + strings.Repeat("ab", 32), // b>=2 has no version
+		"a @ http://user:hunter2@x/a-1-py3-none-any.whl",                                    // no hash
+		"a @ http://user:hunter2@x/a-1-py3-none-any.whl#sha256=../../etc/passwd",            // a bad hash
+		"a @ http://user:hunter2@x/other-1-py3-none-any.whl#sha256=" + strings.Repeat("ab", 32),
+		"a @ http://user:hunter2@x:zz/a-1-py3-none-any.whl#sha256=" + strings.Repeat("ab", 32), // does not parse
+		"a @ http://us@er:hun@ter2@x/a-1-py3-none-any.whl#sha256=" + strings.Repeat("ab", 32),
+	} {
+		_, err := resolveT(t, []string{req}, ix, withRules)
+		if err == nil {
+			t.Errorf("%s: resolved", req)
+			continue
+		}
+		if msg := err.Error(); strings.Contains(msg, "hunter2") || strings.Contains(msg, "ter2") {
+			t.Errorf("%s: the message holds the password: %s", req, msg)
+		}
 	}
 }
