@@ -305,13 +305,13 @@ func writeEnv(b *bytes.Buffer, indent string, env map[string]string) {
 	}
 }
 
-// escapeIndented makes text literal inside a Nix indented string ('' ... '').
-// There, '' ends the string or starts an escape, ${ interpolates, and the
+// escapeIndented makes text literal inside a Nix indented string (” ... ”).
+// There, ” ends the string or starts an escape, ${ interpolates, and the
 // lexer reads $ and ' together with the character after them, so a lone
 // quote before an escape of ours would merge with it: '${ escaped as
-// '''${ reads as an escaped '' and then a live ${. So each ' that is
+// ”'${ reads as an escaped ” and then a live ${. So each ' that is
 // followed by another ', by an escape of ours, by a newline or by the end
-// is written as the escape ''\', and each $ before { as ''$. Every other
+// is written as the escape ”\', and each $ before { as ”$. Every other
 // sequence is literal in an indented string, so shell text stays readable.
 // Nix's lexer (src/libexpr/lexer.l, the IND_STRING rules) is the
 // reference; the tests evaluate the result with nix-instantiate.
