@@ -305,16 +305,18 @@ func writeEnv(b *bytes.Buffer, indent string, env map[string]string) {
 	}
 }
 
-// escapeIndented makes text literal inside a Nix indented string (” ... ”).
-// There, ” ends the string or starts an escape, ${ interpolates, and the
-// lexer reads $ and ' together with the character after them, so a lone
-// quote before an escape of ours would merge with it: '${ escaped as
-// ”'${ reads as an escaped ” and then a live ${. So each ' that is
-// followed by another ', by an escape of ours, by a newline or by the end
-// is written as the escape ”\', and each $ before { as ”$. Every other
-// sequence is literal in an indented string, so shell text stays readable.
-// Nix's lexer (src/libexpr/lexer.l, the IND_STRING rules) is the
-// reference; the tests evaluate the result with nix-instantiate.
+// escapeIndented makes text literal inside a Nix indented string. There,
+// two single quotes end the string or start an escape, a dollar and a
+// brace interpolate, and the lexer reads a dollar or a quote together with
+// the character after it, so a lone quote before an escape of ours would
+// merge with it (a quote, then a dollar and a brace, escaped naively,
+// reads as an escaped pair of quotes and a live interpolation). So each
+// quote followed by another quote, by an interpolation, by a newline or by
+// the end is written as the quote escape, and each dollar before a brace
+// as the dollar escape. Every other sequence is literal in an indented
+// string, so shell text stays readable. Nix's lexer (src/libexpr/lexer.l,
+// the IND_STRING rules) is the reference; the tests evaluate the result
+// with nix-instantiate.
 func escapeIndented(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {

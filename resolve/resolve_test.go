@@ -6,12 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/machnix/machnix/resolve/pep508"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/machnix/machnix/resolve/pep508"
 )
 
 // fakeRules is a minimal stand-in for pep440/pep508/tags: integer versions
