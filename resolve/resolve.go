@@ -135,9 +135,18 @@ func Resolve(ctx context.Context, requirements []string, opts Options) (*Lock, e
 	for _, r := range requirements {
 		req, err := opts.Rules.ParseRequirement(r)
 		if err != nil {
-			return nil, fmt.Errorf("requirement %q: %w", r, err)
+			return nil, fmt.Errorf("%w: %q: %w", ErrBadRequirement, textWithoutCredentials(r), err)
 		}
 		s.roots = append(s.roots, req)
+	}
+	// A direct URL is the user's own input: one without a usable hash or
+	// naming another project's file is refused before resolving starts.
+	for _, r := range s.roots {
+		if r.URL != "" && (r.Applies == nil || r.Applies("")) {
+			if _, err := s.directFile(r.Name, r.URL); err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrBadRequirement, err)
+			}
+		}
 	}
 	s.constraints = map[string][]Requirement{}
 	for _, c := range opts.Constraints {
@@ -209,6 +218,10 @@ func Resolve(ctx context.Context, requirements []string, opts Options) (*Lock, e
 
 // ErrNoSolution is wrapped when the requirements cannot all be met.
 var ErrNoSolution = errors.New("no solution")
+
+// ErrBadRequirement is wrapped when a root requirement itself is wrong: it
+// does not parse, or its direct URL has no usable hash.
+var ErrBadRequirement = errors.New("bad requirement")
 
 func splitExtra(node string) (base, extra string, ok bool) {
 	i := strings.IndexByte(node, '[')

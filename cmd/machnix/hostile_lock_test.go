@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,5 +42,50 @@ func TestCommandsRefuseLockWithNixInjection(t *testing.T) {
 				t.Errorf("%s was written from a refused lock", out)
 			}
 		}
+	}
+}
+
+// Requirements a user wrote wrongly are bad input (exit 2) with the file
+// and line where that can be known, never an empty lock or exit 1.
+func TestResolveRefusesBadRequirementsAsBadInput(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"marker":   "foo; python_version ~= \"abc\"\n",
+		"no hash":  "foo @ http://127.0.0.1:9/foo-1.0-py3-none-any.whl\n",
+		"bad hash": "foo @ http://127.0.0.1:9/foo-1.0-py3-none-any.whl#sha256=../../../../etc/passwd\n",
+	} {
+		req := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".txt")
+		if err := os.WriteFile(req, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := strings.TrimSuffix(req, ".txt") + ".lock"
+		code, _, stderr := runCLI(t, "resolve", "-r", req, "-o", out, "--index-url", "http://127.0.0.1:9/simple/")
+		where := "foo @"
+		if name == "marker" {
+			where = req + ":1"
+		}
+		if code != exitBadInput || !strings.Contains(stderr, where) {
+			t.Errorf("%s: exit %d, stderr %q; want %d naming %s", name, code, stderr, exitBadInput, where)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%s: a lock was written", name)
+		}
+	}
+}
+
+// A resolve whose context is cancelled (SIGTERM, Ctrl-C) stops while
+// still reading requirements files.
+func TestResolveStopsWhenCancelled(t *testing.T) {
+	dir := t.TempDir()
+	req := filepath.Join(dir, "requirements.txt")
+	if err := os.WriteFile(req, []byte("a==1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	code := run(ctx, []string{"resolve", "-r", req, "-o", filepath.Join(dir, "machnix.lock"), "--index-url", "http://127.0.0.1:9/simple/"}, &out, &errb)
+	if code == exitOK || !strings.Contains(errb.String(), "canceled") {
+		t.Fatalf("exit %d, stderr %q; want a failure saying it was cancelled", code, errb.String())
 	}
 }

@@ -116,7 +116,7 @@ func resolveLock(cmd *cobra.Command, fl resolveFlags) (*resolve.Lock, error) {
 	var onlyBinary, noBinary []string
 	var constraints []string
 	for _, path := range fl.constraints {
-		file, err := reqfile.Parse(path)
+		file, err := reqfile.Parse(path, reqfile.WithContext(cmd.Context()))
 		if err != nil {
 			return nil, err
 		}
@@ -134,7 +134,7 @@ func resolveLock(cmd *cobra.Command, fl resolveFlags) (*resolve.Lock, error) {
 				return reqfile.ParsePyproject(p, fl.extras)
 			}
 		}
-		file, err := parse(path)
+		file, err := parse(path, reqfile.WithContext(cmd.Context()))
 		if err != nil {
 			return nil, err
 		}
@@ -238,6 +238,9 @@ func resolveLock(cmd *cobra.Command, fl resolveFlags) (*resolve.Lock, error) {
 		opts.Nixpkgs = resolve.NewNixInstantiateCatalog(dir, target.PythonAttr())
 	}
 	lock, err := resolve.Resolve(cmd.Context(), reqs, opts)
+	if errors.Is(err, resolve.ErrBadRequirement) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, problem(err)
 	}

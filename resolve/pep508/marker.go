@@ -103,6 +103,51 @@ func ParseMarker(s string) (*Marker, error) {
 	return &Marker{root: e}, nil
 }
 
+// Check reports a comparison that no environment can evaluate, which
+// packaging raises as UndefinedComparison whenever the marker is evaluated:
+// ~= with a literal that is no version (on the left) or forms no ~=
+// specifier (on the right). Parsing accepts such markers, as packaging's
+// parser does; input a user wrote is checked with Check as well, so that
+// the requirement is an error rather than one that silently never applies.
+func (m *Marker) Check() error {
+	if m == nil || m.root == nil {
+		return nil
+	}
+	return m.root.check()
+}
+
+func (x *expr) check() error {
+	for _, a := range x.atoms {
+		var err error
+		if a.sub != nil {
+			err = a.sub.check()
+		} else {
+			err = a.cmp.check()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *comparison) check() error {
+	if c.op != "~=" {
+		return nil
+	}
+	if !c.rhs.isVar {
+		if _, err := pep440.ParseSpecifier(c.op + c.rhs.text); err != nil {
+			return fmt.Errorf("%w: ~= compares versions, and %q is not a version it accepts (at least two parts, such as \"3.8\")", ErrInvalidMarker, c.rhs.text)
+		}
+	}
+	if !c.lhs.isVar {
+		if _, err := pep440.Parse(c.lhs.text); err != nil {
+			return fmt.Errorf("%w: ~= compares versions, and %q is not a version", ErrInvalidMarker, c.lhs.text)
+		}
+	}
+	return nil
+}
+
 // MustParseMarker is ParseMarker that panics.
 func MustParseMarker(s string) *Marker {
 	m, err := ParseMarker(s)

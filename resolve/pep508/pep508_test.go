@@ -406,3 +406,26 @@ func TestInvalidRequirements(t *testing.T) {
 		t.Errorf("error for a missing comma: %v", err)
 	}
 }
+
+// Markers packaging parses but cannot evaluate, whatever the environment:
+// Check refuses them and accepts the valid uses of ~=.
+func TestMarkerCheckRefusesUndefinedComparisons(t *testing.T) {
+	for _, s := range []string{
+		`python_version ~= "abc"`, `"abc" ~= python_version`, `python_version ~= "3"`, `os_name ~= "posix"`,
+		`python_full_version ~= "3.*"`, `os_name == "posix" and (python_version ~= "x" or os_name == "nt")`,
+	} {
+		m, err := ParseMarker(s)
+		if err != nil {
+			t.Errorf("ParseMarker(%q): %v; packaging parses it", s, err)
+			continue
+		}
+		if err := m.Check(); !errors.Is(err, ErrInvalidMarker) {
+			t.Errorf("Check(%q) = %v, want ErrInvalidMarker", s, err)
+		}
+	}
+	for _, s := range []string{`python_version ~= "3.8"`, `"3.8" ~= python_version`, `python_full_version ~= "3.8.1"`, `os_name == "abc"`, `python_version < "abc"`} {
+		if err := MustParseMarker(s).Check(); err != nil {
+			t.Errorf("Check(%q) = %v", s, err)
+		}
+	}
+}

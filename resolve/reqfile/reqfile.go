@@ -1,6 +1,7 @@
 package reqfile
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/url"
@@ -111,10 +112,14 @@ type Option func(*config)
 
 type config struct {
 	getenv func(string) string
+	ctx    context.Context
 }
 
 // WithGetenv replaces os.Getenv for ${VAR} expansion.
 func WithGetenv(f func(string) string) Option { return func(c *config) { c.getenv = f } }
+
+// WithContext stops parsing once ctx is done, between files and lines.
+func WithContext(ctx context.Context) Option { return func(c *config) { c.ctx = ctx } }
 
 // Parse reads a pip requirements file and every file it includes with -r
 // or -c (paths relative to the including file). It follows pip's line
@@ -123,11 +128,11 @@ func WithGetenv(f func(string) string) Option { return func(c *config) { c.geten
 // is replaced by a set, non-empty environment variable, and options
 // start at the first word beginning with "-".
 func Parse(path string, opts ...Option) (*File, error) {
-	c := config{getenv: os.Getenv}
+	c := config{getenv: os.Getenv, ctx: context.Background()}
 	for _, o := range opts {
 		o(&c)
 	}
-	p := &fileParser{cfg: c, out: &File{Path: path}, fc: newFormatControl()}
+	p := &fileParser{cfg: c, out: &File{Path: path}, fc: newFormatControl(), done: map[includeKey]bool{}}
 	if err := p.parse(path, false, nil); err != nil {
 		return nil, err
 	}
@@ -142,6 +147,16 @@ type fileParser struct {
 	cfg config
 	out *File
 	fc  *formatControl
+	// done holds the files already read, so a file included from several
+	// places is read once: pip would repeat it, but its lines add nothing
+	// the second time, and files that each include the next twice would
+	// take exponential time.
+	done map[includeKey]bool
+}
+
+type includeKey struct {
+	file       string
+	constraint bool
 }
 
 type line struct {
@@ -208,12 +223,26 @@ func (p *fileParser) parse(path string, constraint bool, stack []string) error {
 	if slices.Contains(stack, abs) {
 		return &Error{File: path, Err: fmt.Errorf("%w: it includes itself (through %s)", ErrSyntax, strings.Join(stack, " -> "))}
 	}
+	if err := p.cfg.ctx.Err(); err != nil {
+		return &Error{File: path, Err: err}
+	}
+	key := includeKey{abs, constraint}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		key.file = real
+	}
+	if p.done[key] {
+		return nil
+	}
+	p.done[key] = true
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return &Error{File: path, Err: err}
 	}
 	stack = append(stack, abs)
 	for _, l := range p.logicalLines(string(data)) {
+		if err := p.cfg.ctx.Err(); err != nil {
+			return &Error{File: path, Line: l.n, Err: err}
+		}
 		if err := p.parseLine(path, l, constraint, stack); err != nil {
 			var e *Error
 			if errors.As(err, &e) {
@@ -421,6 +450,9 @@ func (p *fileParser) parseLine(path string, l line, constraint bool, stack []str
 	}
 	parsed, err := pep508.ParseRequirement(req)
 	if err != nil {
+		return err
+	}
+	if err := parsed.Marker.Check(); err != nil {
 		return err
 	}
 	if len(hashes) > 0 {

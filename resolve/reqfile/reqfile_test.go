@@ -1,8 +1,10 @@
 package reqfile
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -291,5 +293,58 @@ docs = ["sphinx"]
 		if _, err := ParsePyproject(p, nil); err == nil || !strings.Contains(err.Error(), c.msg) {
 			t.Errorf("%q: %v (want %q)", c.content, err, c.msg)
 		}
+	}
+}
+
+// Files that each include the next twice are read once each: a chain of
+// them used to be read 2^n times. Every requirement still appears once.
+func TestIncludesAreReadOnce(t *testing.T) {
+	dir := t.TempDir()
+	const n = 12
+	for i := range n {
+		content := fmt.Sprintf("pkg%d==1\n", i)
+		if i+1 < n {
+			next := fmt.Sprintf("f%d.txt", i+1)
+			content += "-r " + next + "\n-r " + next + "\n"
+		}
+		write(t, dir, fmt.Sprintf("f%d.txt", i), content)
+	}
+	f, err := Parse(filepath.Join(dir, "f0.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(f.Requirements); got != n {
+		t.Fatalf("%d requirements, want %d (one per file)", got, n)
+	}
+	for i, r := range f.Requirements {
+		if want := fmt.Sprintf("pkg%d==1", i); r.Requirement != want {
+			t.Errorf("requirement %d is %q, want %q", i, r.Requirement, want)
+		}
+	}
+}
+
+// A cancelled parse stops and says so, rather than reading on.
+func TestParseHonoursCancellation(t *testing.T) {
+	dir := t.TempDir()
+	p := write(t, dir, "r.txt", "a==1\nb==2\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Parse(p, WithContext(ctx)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want context.Canceled", err)
+	}
+	if _, err := Parse(p, WithContext(context.Background())); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An invalid marker comparison is an error with the file and line, not a
+// requirement that silently never applies.
+func TestInvalidMarkerComparisonNamesLine(t *testing.T) {
+	dir := t.TempDir()
+	p := write(t, dir, "r.txt", "a==1\nfoo; python_version ~= \"abc\"\n")
+	_, err := Parse(p)
+	var e *Error
+	if !errors.As(err, &e) || e.Line != 2 || filepath.Base(e.File) != "r.txt" {
+		t.Fatalf("got %v, want an error at r.txt:2", err)
 	}
 }
