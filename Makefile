@@ -1,7 +1,7 @@
 GO ?= go
 BIN := bin/machnix
 
-.PHONY: all build deps demo test vet fmt-check
+.PHONY: all build deps demo test vet fmt-check fuzz
 
 all: build
 
@@ -28,3 +28,7 @@ fmt-check:
 # the race detector, and the resolver conformance scenarios.
 test: deps vet fmt-check
 	$(GO) test -race -count=1 -timeout 60m ./...
+
+# fuzz runs every fuzz target for FUZZTIME (default 10s) each.
+fuzz:
+	./scripts/fuzz

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/machnix/machnix/testfixtures"
 )
@@ -122,4 +123,31 @@ func TestGenerateRefusesHostileLockValues(t *testing.T) {
 	if _, err := Generate(&l, report); !errors.Is(err, ErrCannotGenerate) {
 		t.Errorf("a name with a newline: %v, want ErrCannotGenerate", err)
 	}
+}
+
+// FuzzEscapeIndented checks escapeIndented against Nix itself: any text,
+// escaped and put in an indented string, evaluates to exactly that text.
+// Each input costs one nix-instantiate run.
+func FuzzEscapeIndented(f *testing.F) {
+	testfixtures.RequireTool(f, "nix-instantiate")
+	for _, s := range hostileShellText {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		// Nix strings are bytes without NUL. Indentation stripping and
+		// dropping a last line of blanks are the indented string's own
+		// rules, not escaping, so every line starts and the text ends
+		// with an x.
+		if strings.ContainsRune(text, 0) || !utf8.ValidString(text) {
+			t.Skip()
+		}
+		text = "x" + strings.ReplaceAll(strings.ReplaceAll(text, "\r", ""), "\n", "\nx") + "x"
+		got, err := evalString(t, "''"+escapeIndented(text)+"''")
+		if err != nil {
+			t.Fatalf("%q escaped as %q: %v", text, escapeIndented(text), err)
+		}
+		if got != text {
+			t.Fatalf("%q escaped as %q reads back as %q", text, escapeIndented(text), got)
+		}
+	})
 }
