@@ -121,8 +121,13 @@ func Fetch(ctx context.Context, lock *resolve.Lock, opts ...Option) ([]Artifact,
 }
 
 func fetchOne(ctx context.Context, o *options, p resolve.Package) (Artifact, error) {
-	if len(p.SHA256) != 64 {
+	// The digest becomes a path: it must be exactly what the cache
+	// writes, whoever wrote the lock and whatever checked it before.
+	if p.SHA256 == "" {
 		return Artifact{}, fmt.Errorf("fetch: %s %s: the lock has no sha256 for %s; re-run machnix resolve", p.Name, p.Version, p.Filename)
+	}
+	if !isCacheHash(p.SHA256) {
+		return Artifact{}, fmt.Errorf("fetch: %s %s: the lock's sha256 for %s is %w in lower case (got %q); re-run machnix resolve", p.Name, p.Version, p.Filename, ErrBadHash, p.SHA256)
 	}
 	dest := filepath.Join(o.cacheDir, "sha256", p.SHA256[:2], p.SHA256)
 	art := Artifact{Name: p.Name, Version: p.Version, Filename: p.Filename, Path: dest, SHA256: p.SHA256}

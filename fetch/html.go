@@ -54,7 +54,9 @@ func parseHTMLPage(body []byte, pageURL, name, index string) (*resolve.ProjectFi
 			f.Filename, _ = url.PathUnescape(seg)
 		}
 		if h, ok := strings.CutPrefix(frag, "sha256="); ok {
-			f.SHA256 = h
+			if f.SHA256, err = pageHash(h); err != nil {
+				return nil, fmt.Errorf("fetch: %s: file %q: %w; the index serves a broken page, so ask its operator", Redact(pageURL), f.Filename, err)
+			}
 		}
 		if present["data-yanked"] {
 			f.Yanked, f.YankedReason = true, attrs["data-yanked"]
@@ -66,7 +68,9 @@ func parseHTMLPage(body []byte, pageURL, name, index string) (*resolve.ProjectFi
 		if ok && meta != "false" {
 			f.MetadataURL = f.URL + ".metadata"
 			if h, ok := strings.CutPrefix(meta, "sha256="); ok {
-				f.MetadataSHA256 = h
+				if f.MetadataSHA256, err = pageHash(h); err != nil {
+					return nil, fmt.Errorf("fetch: %s: metadata of %q: %w; the index serves a broken page, so ask its operator", Redact(pageURL), f.Filename, err)
+				}
 			}
 		}
 		pf.Files = append(pf.Files, f)

@@ -43,7 +43,18 @@ func parseJSONPage(body []byte, pageURL, name, index string) (*resolve.ProjectFi
 			bad = fmt.Errorf("fetch: %s: bad file URL for %s: %w", Redact(pageURL), f.Filename, err)
 			return false
 		}
-		rf := resolve.File{Filename: f.Filename, URL: u[:len(u)-len(".metadata")], SHA256: f.Hashes.SHA256, Size: f.Size,
+		sum, err := pageHash(f.Hashes.SHA256)
+		if err == nil {
+			f.CoreMetadata.sha256, err = pageHash(f.CoreMetadata.sha256)
+		}
+		if err == nil {
+			f.DistInfo.sha256, err = pageHash(f.DistInfo.sha256)
+		}
+		if err != nil {
+			bad = fmt.Errorf("fetch: %s: file %q: %w; the index serves a broken page, so ask its operator", Redact(pageURL), f.Filename, err)
+			return false
+		}
+		rf := resolve.File{Filename: f.Filename, URL: u[:len(u)-len(".metadata")], SHA256: sum, Size: f.Size,
 			RequiresPython: f.RequiresPython, Index: pf.Index, Yanked: f.Yanked.yanked, YankedReason: f.Yanked.reason}
 		meta := f.CoreMetadata // PEP 714 name first, then the PEP 658 one
 		if !meta.present {

@@ -567,7 +567,8 @@ func (s *source) directFile(name, raw string) (File, error) {
 	}
 	u.Fragment = ""
 	filename := path.Base(u.Path)
-	if len(sum) != 64 {
+	// The digest later names a file in the cache: hex only.
+	if len(sum) != 64 || strings.Trim(sum, "0123456789abcdef") != "" {
 		return File{}, fmt.Errorf("%s @ %s: a direct URL needs its sha256: append #sha256=<hex> to the URL or give --hash=sha256:<hex>", name, u.Redacted())
 	}
 	n, _, _, _, ok := s.o.Rules.ParseFilename(filename)

@@ -46,6 +46,9 @@ func ParsePyproject(path string, extras []string) (*File, error) {
 		for _, r := range reqs {
 			n := lines.find(r)
 			parsed, err := pep508.ParseRequirement(r)
+			if err == nil {
+				err = checkURLHashes(parsed)
+			}
 			if err != nil {
 				return &Error{File: path, Line: n, Err: err}
 			}
