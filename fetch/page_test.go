@@ -71,11 +71,11 @@ func TestURLResolverAgreesWithResolveReference(t *testing.T) {
 func TestJSONPageFieldForms(t *testing.T) {
 	hex64 := func(c string) string { return strings.Repeat(c, 64) }
 	body := `{"meta":{"api-version":"1.1"},"name":"foo","files":[
-	{"filename":"a.whl","url":"a.whl","hashes":{"sha256":"`+hex64("a")+`","md5":"x"},"yanked":false,"core-metadata":{"sha256":"`+hex64("1")+`"}},
+	{"filename":"a.whl","url":"a.whl","hashes":{"sha256":"` + hex64("a") + `","md5":"x"},"yanked":false,"core-metadata":{"sha256":"` + hex64("1") + `"}},
 	{"filename":"b.whl","url":"b.whl","hashes":{},"yanked":true,"core-metadata":true},
-	{"filename":"c.whl","url":"c.whl","hashes":{"sha256":"`+hex64("c")+`"},"yanked":"","core-metadata":false,"dist-info-metadata":{"sha256":"`+hex64("3")+`"}},
-	{"filename":"d.whl","url":"d.whl","hashes":{"sha256":"`+hex64("d")+`"},"yanked":"bad \"build\"","dist-info-metadata":true,"size":12},
-	{"filename":"e.whl","url":"e.whl","hashes":{"sha256":"`+hex64("e")+`"},"yanked":null,"core-metadata":null,"requires-python":">=3.8"}]}`
+	{"filename":"c.whl","url":"c.whl","hashes":{"sha256":"` + hex64("c") + `"},"yanked":"","core-metadata":false,"dist-info-metadata":{"sha256":"` + hex64("3") + `"}},
+	{"filename":"d.whl","url":"d.whl","hashes":{"sha256":"` + hex64("d") + `"},"yanked":"bad \"build\"","dist-info-metadata":true,"size":12},
+	{"filename":"e.whl","url":"e.whl","hashes":{"sha256":"` + hex64("e") + `"},"yanked":null,"core-metadata":null,"requires-python":">=3.8"}]}`
 	pf, err := parseJSONPage([]byte(body), "http://h/simple/foo/", "foo", "http://h/simple/")
 	if err != nil {
 		t.Fatal(err)
