@@ -24,9 +24,9 @@ var ErrHashMismatch = errors.New("sha256 mismatch")
 // Client is a PEP 691 index client. It implements resolve.Index and is safe
 // for concurrent use; project pages are cached in memory.
 type Client struct {
-	base string // without credentials
-	host string
-	user *url.Userinfo
+	base   string // without credentials
+	origin string // where the credentials may go
+	user   *url.Userinfo
 	http *http.Client
 
 	mu    sync.Mutex
@@ -49,7 +49,7 @@ func WithMaxInFlight(n int) ClientOption {
 		// load, a TCP (and TLS) handshake each time.
 		tr := newTransport()
 		tr.MaxIdleConnsPerHost = n
-		c.http = &http.Client{Transport: &boundedTransport{next: tr, sem: make(chan struct{}, n)}}
+		c.http = newHTTPClient(&boundedTransport{next: tr, sem: make(chan struct{}, n)})
 	}
 }
 
@@ -73,11 +73,11 @@ func NewClient(indexURL string, opts ...ClientOption) *Client {
 	}
 	c := &Client{base: indexURL, pages: map[string]*resolve.ProjectFiles{}}
 	if u, err := url.Parse(indexURL); err == nil {
-		c.host, c.user = u.Host, u.User
+		c.origin, c.user = origin(u), u.User
 		u.User = nil
 		c.base = u.String()
 		if c.user == nil {
-			c.user = netrcUser(c.host)
+			c.user = netrcUser(u.Host)
 		}
 	}
 	WithMaxInFlight(8)(c)
@@ -122,9 +122,10 @@ func (r *releasingBody) Close() error {
 	return err
 }
 
-// authorize adds the index's credentials to requests for the index's host.
+// authorize adds the index's credentials to requests for the index's
+// origin (scheme, host and port).
 func (c *Client) authorize(req *http.Request) {
-	if c.user == nil || req.URL.Host != c.host {
+	if c.user == nil || origin(req.URL) != c.origin {
 		return
 	}
 	pw, _ := c.user.Password()
@@ -142,14 +143,22 @@ func Redact(raw string) string {
 }
 
 func (c *Client) get(ctx context.Context, u, accept string) ([]byte, int, error) {
-	b, code, _, err := c.getType(ctx, u, accept)
-	return b, code, err
+	r, err := c.getType(ctx, u, accept)
+	return r.body, r.code, err
 }
 
-func (c *Client) getType(ctx context.Context, u, accept string) ([]byte, int, string, error) {
+// response is what getType read.
+type response struct {
+	body  []byte
+	code  int
+	ctype string
+	final string // the URL after redirects, without credentials
+}
+
+func (c *Client) getType(ctx context.Context, u, accept string) (response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, 0, "", fmt.Errorf("fetch: bad URL %s: %w", Redact(u), err)
+		return response{}, fmt.Errorf("fetch: bad URL %s: %w", Redact(u), err)
 	}
 	if accept != "" {
 		req.Header.Set("Accept", accept)
@@ -157,14 +166,20 @@ func (c *Client) getType(ctx context.Context, u, accept string) ([]byte, int, st
 	c.authorize(req)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, 0, "", fmt.Errorf("fetch: GET %s: %w", Redact(u), err)
+		return response{}, fmt.Errorf("fetch: GET %s: %w", Redact(u), err)
 	}
 	defer resp.Body.Close()
-	b, err := readBody(resp)
-	if err != nil {
-		return nil, resp.StatusCode, "", fmt.Errorf("fetch: reading %s: %w", Redact(u), err)
+	r := response{code: resp.StatusCode, ctype: resp.Header.Get("Content-Type"), final: u}
+	if resp.Request != nil && resp.Request.URL != nil {
+		f := *resp.Request.URL
+		f.User = nil
+		r.final = f.String()
 	}
-	return b, resp.StatusCode, resp.Header.Get("Content-Type"), nil
+	r.body, err = readBody(resp)
+	if err != nil {
+		return response{code: resp.StatusCode}, fmt.Errorf("fetch: reading %s: %w", Redact(u), err)
+	}
+	return r, nil
 }
 
 // readBody reads a response into one buffer of the announced length:
@@ -201,21 +216,22 @@ func (c *Client) Project(ctx context.Context, name string) (*resolve.ProjectFile
 	}
 	c.mu.Unlock()
 	pageURL := c.base + name + "/"
-	body, code, ctype, err := c.getType(ctx, pageURL, "application/vnd.pypi.simple.v1+json, text/html;q=0.1")
+	r, err := c.getType(ctx, pageURL, "application/vnd.pypi.simple.v1+json, text/html;q=0.1")
 	if err != nil {
 		return nil, err
 	}
-	if code == http.StatusNotFound {
+	if r.code == http.StatusNotFound {
 		return nil, fmt.Errorf("fetch: %s on %s: %w", name, Redact(c.base), resolve.ErrProjectNotFound)
 	}
-	if code != http.StatusOK {
-		return nil, fmt.Errorf("fetch: GET %s: HTTP %d", Redact(pageURL), code)
+	if r.code != http.StatusOK {
+		return nil, fmt.Errorf("fetch: GET %s: HTTP %d", Redact(pageURL), r.code)
 	}
 	parse := parseJSONPage
-	if !strings.Contains(ctype, "json") {
+	if !strings.Contains(r.ctype, "json") {
 		parse = parseHTMLPage
 	}
-	pf, err := parse(body, pageURL, name, Redact(c.base))
+	// Links are relative to where the page is, after redirects.
+	pf, err := parse(r.body, r.final, name, Redact(c.base))
 	if err != nil {
 		return nil, err
 	}

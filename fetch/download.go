@@ -72,7 +72,7 @@ func DefaultCacheDir() (string, error) {
 // content-addressed cache (sha256/<aa>/<hash>), verifying each hash.
 // Packages without a file (nixpkgs-provided) are skipped.
 func Fetch(ctx context.Context, lock *resolve.Lock, opts ...Option) ([]Artifact, error) {
-	o := options{jobs: 4, client: &http.Client{Transport: newTransport()}}
+	o := options{jobs: 4, client: newHTTPClient(newTransport())}
 	for _, opt := range opts {
 		opt(&o)
 	}

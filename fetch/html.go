@@ -53,6 +53,9 @@ func parseHTMLPage(body []byte, pageURL, name, index string) (*resolve.ProjectFi
 		if seg := u.Path[strings.LastIndex(u.Path, "/")+1:]; seg != "" {
 			f.Filename, _ = url.PathUnescape(seg)
 		}
+		if err := checkLink(base, f.URL, f.Filename); err != nil {
+			return nil, err
+		}
 		if h, ok := strings.CutPrefix(frag, "sha256="); ok {
 			if f.SHA256, err = pageHash(h); err != nil {
 				return nil, fmt.Errorf("fetch: %s: file %q: %w; the index serves a broken page, so ask its operator", Redact(pageURL), f.Filename, err)

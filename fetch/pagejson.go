@@ -43,6 +43,10 @@ func parseJSONPage(body []byte, pageURL, name, index string) (*resolve.ProjectFi
 			bad = fmt.Errorf("fetch: %s: bad file URL for %s: %w", Redact(pageURL), f.Filename, err)
 			return false
 		}
+		if err := checkLink(urls.base, u, f.Filename); err != nil {
+			bad = err
+			return false
+		}
 		sum, err := pageHash(f.Hashes.SHA256)
 		if err == nil {
 			f.CoreMetadata.sha256, err = pageHash(f.CoreMetadata.sha256)
