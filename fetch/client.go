@@ -27,7 +27,7 @@ type Client struct {
 	base   string // without credentials
 	origin string // where the credentials may go
 	user   *url.Userinfo
-	http *http.Client
+	http   *http.Client
 
 	mu    sync.Mutex
 	pages map[string]*resolve.ProjectFiles

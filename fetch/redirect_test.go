@@ -64,7 +64,7 @@ func TestRemotePageLinkToFileIsRefused(t *testing.T) {
 	fileWheel := localFile(t, "a-1.0-py3-none-any.whl", "x")
 	pages := map[string]string{
 		"application/vnd.pypi.simple.v1+json": `{"files":[{"filename":"a-1.0-py3-none-any.whl","url":"` + fileWheel + `","hashes":{}}]}`,
-		"text/html": `<a href="` + fileWheel + `">a-1.0-py3-none-any.whl</a>`,
+		"text/html":                           `<a href="` + fileWheel + `">a-1.0-py3-none-any.whl</a>`,
 	}
 	for ctype, body := range pages {
 		t.Run(ctype, func(t *testing.T) {
