@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/machnix/machnix/resolve"
 )
@@ -28,6 +29,10 @@ type Client struct {
 	origin string // where the credentials may go
 	user   *url.Userinfo
 	http   *http.Client
+
+	maxInFlight int
+	timeout     time.Duration
+	maxPage     int64 // MaxPageSize, smaller in tests
 
 	mu    sync.Mutex
 	pages map[string]*resolve.ProjectFiles
@@ -44,14 +49,14 @@ func WithMaxInFlight(n int) ClientOption {
 		if n < 1 {
 			n = 1
 		}
-		// Keep as many idle connections as requests may be in flight: the
-		// default of two per host closes and reopens connections under
-		// load, a TCP (and TLS) handshake each time.
-		tr := newTransport()
-		tr.MaxIdleConnsPerHost = n
-		c.http = newHTTPClient(&boundedTransport{next: tr, sem: make(chan struct{}, n)})
+		c.maxInFlight = n
 	}
 }
+
+// WithClientTimeout fails a request that receives nothing for d, before
+// or after its headers (default DefaultTimeout; 0 waits for ever). A
+// request that timed out is tried once more.
+func WithClientTimeout(d time.Duration) ClientOption { return func(c *Client) { c.timeout = d } }
 
 // newTransport is the HTTP transport of every request fetch makes. It
 // also answers file:// URLs (--find-links pins, name @ file:///...) from
@@ -80,10 +85,17 @@ func NewClient(indexURL string, opts ...ClientOption) *Client {
 			c.user = netrcUser(u.Host)
 		}
 	}
-	WithMaxInFlight(8)(c)
+	c.maxInFlight, c.timeout, c.maxPage = 8, DefaultTimeout, MaxPageSize
 	for _, o := range opts {
 		o(c)
 	}
+	// Keep as many idle connections as requests may be in flight: the
+	// default of two per host closes and reopens connections under load,
+	// a TCP (and TLS) handshake each time. A request waiting for a slot
+	// is not idle, so the idle clock runs inside the bound.
+	tr := newTransport()
+	tr.MaxIdleConnsPerHost = c.maxInFlight
+	c.http = newHTTPClient(&boundedTransport{next: withIdleTimeout(tr, c.timeout), sem: make(chan struct{}, c.maxInFlight)})
 	return c
 }
 
@@ -143,7 +155,7 @@ func Redact(raw string) string {
 }
 
 func (c *Client) get(ctx context.Context, u, accept string) ([]byte, int, error) {
-	r, err := c.getType(ctx, u, accept)
+	r, err := c.getType(ctx, u, accept, 0)
 	return r.body, r.code, err
 }
 
@@ -155,7 +167,11 @@ type response struct {
 	final string // the URL after redirects, without credentials
 }
 
-func (c *Client) getType(ctx context.Context, u, accept string) (response, error) {
+func (c *Client) getType(ctx context.Context, u, accept string, limit int64) (response, error) {
+	return retryTimeout(ctx, func() (response, error) { return c.getOnce(ctx, u, accept, limit) })
+}
+
+func (c *Client) getOnce(ctx context.Context, u, accept string, limit int64) (response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return response{}, fmt.Errorf("fetch: bad URL %s: %w", Redact(u), err)
@@ -175,20 +191,33 @@ func (c *Client) getType(ctx context.Context, u, accept string) (response, error
 		f.User = nil
 		r.final = f.String()
 	}
-	r.body, err = readBody(resp)
+	r.body, err = readBody(resp, limit)
 	if err != nil {
 		return response{code: resp.StatusCode}, fmt.Errorf("fetch: reading %s: %w", Redact(u), err)
 	}
 	return r, nil
 }
 
-// readBody reads a response into one buffer of the announced length:
-// io.ReadAll would grow its buffer step by step through a large page,
-// copying and allocating several times its size.
-func readBody(resp *http.Response) ([]byte, error) {
+// readBody reads a response of at most limit bytes (none when 0) into
+// one buffer of the announced length: io.ReadAll would grow its buffer
+// step by step through a large page, copying and allocating several
+// times its size. A body over the limit is an error as soon as it is
+// known to be, by its announced length or by reading one byte more.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
 	n := resp.ContentLength
+	if limit > 0 && n > limit {
+		return nil, fmt.Errorf("%w: the server announces %d bytes, more than the %d allowed", ErrTooLarge, n, limit)
+	}
+	body := io.Reader(resp.Body)
+	if limit > 0 {
+		body = io.LimitReader(body, limit+1)
+	}
 	if n < 0 || n > 64<<20 {
-		return io.ReadAll(resp.Body)
+		b, err := io.ReadAll(body)
+		if err == nil && limit > 0 && int64(len(b)) > limit {
+			return nil, fmt.Errorf("%w: more than the %d bytes allowed", ErrTooLarge, limit)
+		}
+		return b, err
 	}
 	// The spare byte lets the last Read report EOF without a reallocation.
 	b := make([]byte, 0, n+1)
@@ -196,8 +225,11 @@ func readBody(resp *http.Response) ([]byte, error) {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
 		}
-		m, err := resp.Body.Read(b[len(b):cap(b)])
+		m, err := body.Read(b[len(b):cap(b)])
 		b = b[:len(b)+m]
+		if limit > 0 && int64(len(b)) > limit {
+			return nil, fmt.Errorf("%w: more than the %d bytes allowed", ErrTooLarge, limit)
+		}
 		if err == io.EOF {
 			return b, nil
 		}
@@ -216,7 +248,7 @@ func (c *Client) Project(ctx context.Context, name string) (*resolve.ProjectFile
 	}
 	c.mu.Unlock()
 	pageURL := c.base + name + "/"
-	r, err := c.getType(ctx, pageURL, "application/vnd.pypi.simple.v1+json, text/html;q=0.1")
+	r, err := c.getType(ctx, pageURL, "application/vnd.pypi.simple.v1+json, text/html;q=0.1", c.maxPage)
 	if err != nil {
 		return nil, err
 	}
@@ -256,10 +288,11 @@ func (c *Client) Metadata(ctx context.Context, file resolve.File) (*resolve.Meta
 		}
 		return m, err
 	}
-	body, code, err := c.get(ctx, file.MetadataURL, "")
+	r, err := c.getType(ctx, file.MetadataURL, "", MaxMetadataSize)
 	if err != nil {
 		return nil, err
 	}
+	body, code := r.body, r.code
 	if code != http.StatusOK {
 		return nil, fmt.Errorf("fetch: GET %s: HTTP %d", Redact(file.MetadataURL), code)
 	}

@@ -32,6 +32,7 @@ type Artifact struct {
 }
 
 type options struct {
+	timeout  time.Duration
 	cacheDir string
 	offline  bool
 	jobs     int
@@ -45,6 +46,11 @@ type Option func(*options)
 // WithCacheDir sets the cache root (default: $MACHNIX_CACHE_DIR, else the
 // user's cache dir + "/machnix").
 func WithCacheDir(dir string) Option { return func(o *options) { o.cacheDir = dir } }
+
+// WithTimeout fails a download attempt that receives nothing for d,
+// before or after its headers (default DefaultTimeout; 0 waits for ever);
+// it is retried like any other failed attempt.
+func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
 
 // WithOffline uses only the cache.
 func WithOffline(offline bool) Option { return func(o *options) { o.offline = offline } }
@@ -72,10 +78,11 @@ func DefaultCacheDir() (string, error) {
 // content-addressed cache (sha256/<aa>/<hash>), verifying each hash.
 // Packages without a file (nixpkgs-provided) are skipped.
 func Fetch(ctx context.Context, lock *resolve.Lock, opts ...Option) ([]Artifact, error) {
-	o := options{jobs: 4, client: newHTTPClient(newTransport())}
+	o := options{jobs: 4, timeout: DefaultTimeout}
 	for _, opt := range opts {
 		opt(&o)
 	}
+	o.client = newHTTPClient(withIdleTimeout(newTransport(), o.timeout))
 	if o.cacheDir == "" {
 		d, err := DefaultCacheDir()
 		if err != nil {

@@ -25,6 +25,10 @@ type httpReaderAt struct {
 }
 
 func (r *httpReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	return retryTimeout(r.ctx, func() (int, error) { return r.readAtOnce(p, off) })
+}
+
+func (r *httpReaderAt) readAtOnce(p []byte, off int64) (int, error) {
 	if off >= r.size {
 		return 0, io.EOF
 	}
@@ -55,6 +59,18 @@ func (r *httpReaderAt) ReadAt(p []byte, off int64) (int, error) {
 
 // remoteSize learns a file's size and whether the server takes ranges.
 func (c *Client) remoteSize(ctx context.Context, u string) (int64, bool, error) {
+	type result struct {
+		n  int64
+		ok bool
+	}
+	r, err := retryTimeout(ctx, func() (result, error) {
+		n, ok, err := c.remoteSizeOnce(ctx, u)
+		return result{n, ok}, err
+	})
+	return r.n, r.ok, err
+}
+
+func (c *Client) remoteSizeOnce(ctx context.Context, u string) (int64, bool, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u, nil)
 	if err != nil {
 		return 0, false, err

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/machnix/machnix/fetch"
 )
 
 // Exit codes shared by every subcommand.
@@ -43,6 +46,13 @@ builds it with nix-build, and can ship the result as a layered OCI image.`,
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().String("config", "", "project file with [sonames], [providers] and [overrides.<pkg>] tables (default: ./machnix.toml when present)")
+	root.PersistentFlags().Duration("timeout", fetch.DefaultTimeout, "fail a network request that receives nothing for this long (e.g. 90s, 2m); it is retried once or more first; 0 waits for ever")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if d := netTimeout(cmd); d < 0 {
+			return fmt.Errorf("--timeout %s: give a duration of 0 or more, such as 30s", d)
+		}
+		return nil
+	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(
@@ -56,6 +66,16 @@ builds it with nix-build, and can ship the result as a layered OCI image.`,
 		newDockerCmd(),
 	)
 	return root
+}
+
+// netTimeout is the global --timeout, for every subcommand that talks to
+// a server.
+func netTimeout(cmd *cobra.Command) time.Duration {
+	d, err := cmd.Flags().GetDuration("timeout")
+	if err != nil {
+		return fetch.DefaultTimeout
+	}
+	return d
 }
 
 // run executes machnix with args and returns the process exit code. It is
