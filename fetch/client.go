@@ -144,16 +144,6 @@ func (c *Client) authorize(req *http.Request) {
 	req.SetBasicAuth(c.user.Username(), pw)
 }
 
-// Redact removes the userinfo of a URL so credentials never reach a message.
-func Redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	u.User = nil
-	return u.String()
-}
-
 func (c *Client) get(ctx context.Context, u, accept string) ([]byte, int, error) {
 	r, err := c.getType(ctx, u, accept, 0)
 	return r.body, r.code, err
@@ -174,7 +164,7 @@ func (c *Client) getType(ctx context.Context, u, accept string, limit int64) (re
 func (c *Client) getOnce(ctx context.Context, u, accept string, limit int64) (response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return response{}, fmt.Errorf("fetch: bad URL %s: %w", Redact(u), err)
+		return response{}, fmt.Errorf("fetch: bad URL %s: %w", Redact(u), urlErr(err))
 	}
 	if accept != "" {
 		req.Header.Set("Accept", accept)
@@ -182,7 +172,7 @@ func (c *Client) getOnce(ctx context.Context, u, accept string, limit int64) (re
 	c.authorize(req)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return response{}, fmt.Errorf("fetch: GET %s: %w", Redact(u), err)
+		return response{}, fmt.Errorf("fetch: GET %s: %w", Redact(u), urlErr(err))
 	}
 	defer resp.Body.Close()
 	r := response{code: resp.StatusCode, ctype: resp.Header.Get("Content-Type"), final: u}

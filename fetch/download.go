@@ -280,7 +280,7 @@ func download(ctx context.Context, o *options, p resolve.Package, partial string
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL, nil)
 	if err != nil {
-		return false, false, fmt.Errorf("fetch: %s: bad URL %s: %w", p.Name, Redact(p.URL), err)
+		return false, false, fmt.Errorf("fetch: %s: bad URL %s: %w", p.Name, Redact(p.URL), urlErr(err))
 	}
 	u := req.URL.User
 	if u == nil {
@@ -296,7 +296,7 @@ func download(ctx context.Context, o *options, p resolve.Package, partial string
 	}
 	resp, err := o.client.Do(req)
 	if err != nil {
-		return false, true, fmt.Errorf("fetch: %s: GET %s: %w", p.Name, Redact(p.URL), err)
+		return false, true, fmt.Errorf("fetch: %s: GET %s: %w", p.Name, Redact(p.URL), urlErr(err))
 	}
 	defer resp.Body.Close()
 	switch {

@@ -26,7 +26,7 @@ var (
 func parseHTMLPage(body []byte, pageURL, name, index string) (*resolve.ProjectFiles, error) {
 	base, err := url.Parse(pageURL)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("fetch: bad page URL %s: %w", Redact(pageURL), urlErr(err))
 	}
 	pf := &resolve.ProjectFiles{Name: name, Index: index}
 	for _, m := range anchorRe().FindAllStringSubmatch(string(body), -1) {
@@ -43,7 +43,7 @@ func parseHTMLPage(body []byte, pageURL, name, index string) (*resolve.ProjectFi
 		}
 		ref, err := url.Parse(href)
 		if err != nil {
-			return nil, fmt.Errorf("fetch: %s: bad href %q: %w", Redact(pageURL), href, err)
+			return nil, fmt.Errorf("fetch: %s: bad href %q: %w", Redact(pageURL), Redact(href), urlErr(err))
 		}
 		u := base.ResolveReference(ref)
 		frag := u.Fragment

@@ -32,7 +32,7 @@ type pageFile struct {
 func parseJSONPage(body []byte, pageURL, name, index string) (*resolve.ProjectFiles, error) {
 	urls, err := newURLResolver(pageURL)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("fetch: bad page URL %s: %w", Redact(pageURL), urlErr(err))
 	}
 	// About 300 bytes of page per file; append grows it when more.
 	pf := &resolve.ProjectFiles{Name: name, Index: index, Files: make([]resolve.File, 0, len(body)/300+1)}
@@ -40,7 +40,7 @@ func parseJSONPage(body []byte, pageURL, name, index string) (*resolve.ProjectFi
 	add := func(f *pageFile) bool {
 		u, err := urls.resolve(f.URL, ".metadata")
 		if err != nil {
-			bad = fmt.Errorf("fetch: %s: bad file URL for %s: %w", Redact(pageURL), f.Filename, err)
+			bad = fmt.Errorf("fetch: %s: bad file URL for %q: %w", Redact(pageURL), f.Filename, urlErr(err))
 			return false
 		}
 		if err := checkLink(urls.base, u, f.Filename); err != nil {

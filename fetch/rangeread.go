@@ -38,13 +38,13 @@ func (r *httpReaderAt) readAtOnce(p []byte, off int64) (int, error) {
 	}
 	req, err := http.NewRequestWithContext(r.ctx, http.MethodGet, r.url, nil)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("fetch: bad URL %s: %w", Redact(r.url), urlErr(err))
 	}
 	req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", off, end))
 	r.c.authorize(req)
 	resp, err := r.c.http.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("fetch: range read of %s: %w", Redact(r.url), err)
+		return 0, fmt.Errorf("fetch: range read of %s: %w", Redact(r.url), urlErr(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusPartialContent {
@@ -73,12 +73,12 @@ func (c *Client) remoteSize(ctx context.Context, u string) (int64, bool, error) 
 func (c *Client) remoteSizeOnce(ctx context.Context, u string) (int64, bool, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u, nil)
 	if err != nil {
-		return 0, false, err
+		return 0, false, fmt.Errorf("fetch: bad URL %s: %w", Redact(u), urlErr(err))
 	}
 	c.authorize(req)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, false, fmt.Errorf("fetch: HEAD %s: %w", Redact(u), err)
+		return 0, false, fmt.Errorf("fetch: HEAD %s: %w", Redact(u), urlErr(err))
 	}
 	resp.Body.Close()
 	n, _ := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)

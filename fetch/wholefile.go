@@ -39,12 +39,12 @@ func (c *Client) downloadTemp(ctx context.Context, file resolve.File) (*os.File,
 func (c *Client) downloadTempOnce(ctx context.Context, file resolve.File) (*os.File, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, file.URL, nil)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("fetch: bad URL %s: %w", Redact(file.URL), urlErr(err))
 	}
 	c.authorize(req)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetch: GET %s: %w", Redact(file.URL), err)
+		return nil, fmt.Errorf("fetch: GET %s: %w", Redact(file.URL), urlErr(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

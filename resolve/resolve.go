@@ -556,7 +556,12 @@ func (s *source) directURL(name string) string {
 func (s *source) directFile(name, raw string) (File, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return File{}, fmt.Errorf("%s @ %s: %w", name, raw, err)
+		// url.Parse's error repeats the raw URL, credentials and all.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return File{}, fmt.Errorf("%s: its direct URL does not parse (%w); correct it", name, err)
 	}
 	var sum string
 	if q, err := url.ParseQuery(u.Fragment); err == nil {

@@ -72,3 +72,53 @@ func TestTimeoutFlagEndsStalls(t *testing.T) {
 		t.Fatalf("a negative --timeout: exit %d, stderr %s", code, stderr)
 	}
 }
+
+// Credentials in a URL that does not parse reach no message, nor does a
+// terminal control.
+func TestCredentialsOfBadURLsNeverPrinted(t *testing.T) {
+	dir := t.TempDir()
+	reqs := filepath.Join(dir, "requirements.txt")
+	if err := os.WriteFile(reqs, []byte("app\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	check := func(what string, code int, stderr string) {
+		t.Helper()
+		if code == exitOK {
+			t.Errorf("%s: exit 0", what)
+		}
+		for _, c := range []string{"secret", "user:", "\x1b"} {
+			if strings.Contains(stderr, c) {
+				t.Errorf("%s: stderr shows %q: %s", what, c, stderr)
+			}
+		}
+	}
+	for _, bad := range []string{"https://user:secret@127.0.0.1:1/%zz", "https://user:secret@[::1", "https://user:secret@127.0.0.1:1/\x1b[2J"} {
+		code, stderr := runCLIWithin(t, 20*time.Second, "resolve", "-r", reqs, "-o", filepath.Join(dir, "machnix.lock"), "--index-url", bad)
+		check("resolve --index-url "+bad, code, stderr)
+		inFile := filepath.Join(dir, "in-file.txt")
+		if err := os.WriteFile(inFile, []byte("--index-url "+bad+"\napp\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, stderr = runCLIWithin(t, 20*time.Second, "resolve", "-r", inFile, "-o", filepath.Join(dir, "machnix.lock"))
+		check("--index-url in a requirements file", code, stderr)
+		direct := filepath.Join(dir, "direct.txt")
+		if err := os.WriteFile(direct, []byte("app @ "+bad+"/app-1.0-py3-none-any.whl#sha256="+strings.Repeat("0", 64)+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, stderr = runCLIWithin(t, 20*time.Second, "resolve", "-r", direct, "-o", filepath.Join(dir, "machnix.lock"))
+		check("a direct URL", code, stderr)
+
+		lockPath := filepath.Join(dir, "machnix.lock")
+		lock := &resolve.Lock{Version: 1, Target: resolve.Target{Python: "3.11", System: "x86_64-linux", Glibc: "2.28"},
+			Requirements: []string{"a"}, Packages: []resolve.Package{{Name: "a", Version: "1.0", Provider: "wheel",
+				Filename: "a-1.0-py3-none-any.whl", URL: bad + "/a-1.0-py3-none-any.whl", SHA256: strings.Repeat("0", 64)}}}
+		if err := resolve.WriteLock(lockPath, lock); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("MACHNIX_CACHE_DIR", t.TempDir())
+		code, stderr = runCLIWithin(t, 20*time.Second, "fetch", "--lock", lockPath)
+		check("fetch of a lock URL", code, stderr)
+	}
+	code, stderr := runCLIWithin(t, 20*time.Second, "resolve", "-r", filepath.Join(dir, "\x1b]0;title\x07missing.txt"), "-o", filepath.Join(dir, "machnix.lock"))
+	check("a file name with terminal controls", code, stderr)
+}

@@ -5,7 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -90,10 +94,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(stderr, "machnix:", ee.err)
+			printError(stderr, ee.err)
 		}
 		return ee.code
 	}
-	fmt.Fprintln(stderr, "machnix:", err)
+	printError(stderr, err)
 	return exitBadInput
+}
+
+// printError writes err for a terminal. Errors quote file names, URLs and
+// servers' words, so their control characters are escaped: none may move
+// the cursor, retitle the window or clear the screen.
+func printError(w io.Writer, err error) {
+	msg := err.Error()
+	var b strings.Builder
+	for _, r := range msg {
+		if r != '\n' && r != '\t' && (unicode.IsControl(r) || r == utf8.RuneError) {
+			b.WriteString(strings.Trim(strconv.QuoteRune(r), "'"))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	fmt.Fprintln(w, "machnix:", b.String())
 }
