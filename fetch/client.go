@@ -268,6 +268,17 @@ func (c *Client) Project(ctx context.Context, name string) (*resolve.ProjectFile
 // requests, or from the whole wheel when the server refuses ranges; an
 // sdist is downloaded and its PKG-INFO read, if PEP 643 says it is final.
 func (c *Client) Metadata(ctx context.Context, file resolve.File) (*resolve.Metadata, error) {
+	m, err := c.metadata(ctx, file)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkMetadataFile(file.Filename, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (c *Client) metadata(ctx context.Context, file resolve.File) (*resolve.Metadata, error) {
 	if file.MetadataURL == "" {
 		if !strings.HasSuffix(file.Filename, ".whl") {
 			return c.sdistMetadata(ctx, file)

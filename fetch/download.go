@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -112,6 +113,9 @@ func Fetch(ctx context.Context, lock *resolve.Lock, opts ...Option) ([]Artifact,
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			out[i], errs[i] = fetchOne(ctx, &o, p)
+			if errs[i] == nil && strings.HasSuffix(p.Filename, ".whl") {
+				errs[i] = checkWheelAgainstLock(out[i].Path, lock.Target, p)
+			}
 			if o.progress != nil {
 				mu.Lock()
 				done++

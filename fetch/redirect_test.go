@@ -137,8 +137,9 @@ func TestCredentialsStayWithTheirOrigin(t *testing.T) {
 	if _, err := NewClient(withCreds+"/simple/").Project(context.Background(), "a"); err != nil {
 		t.Fatal(err)
 	}
-	lock := &resolve.Lock{Packages: []resolve.Package{{Name: "a", Version: "1.0", Provider: "wheel",
-		Filename: "a-1.0-py3-none-any.whl", URL: withCreds + "/files/a-1.0-py3-none-any.whl", SHA256: hex.EncodeToString(sum[:])}}}
+	// An sdist's name: the bytes are no wheel, which fetch would refuse.
+	lock := &resolve.Lock{Packages: []resolve.Package{{Name: "a", Version: "1.0", Provider: "sdist",
+		Filename: "a-1.0.tar.gz", URL: withCreds + "/files/a-1.0-py3-none-any.whl", SHA256: hex.EncodeToString(sum[:])}}}
 	if _, err := Fetch(context.Background(), lock, WithCacheDir(t.TempDir())); err != nil {
 		t.Fatal(err)
 	}

@@ -85,8 +85,9 @@ func TestStalledDownloadTimesOutAndRetries(t *testing.T) {
 	for _, afterHeaders := range []bool{false, true} {
 		t.Run(fmt.Sprint("afterHeaders=", afterHeaders), func(t *testing.T) {
 			srv, n := stallServer(t, 1, afterHeaders, wheel)
-			lock := &resolve.Lock{Packages: []resolve.Package{{Name: "a", Version: "1.0", Provider: "wheel",
-				Filename: "a-1.0-py3-none-any.whl", URL: srv.URL + "/a-1.0-py3-none-any.whl", SHA256: hex.EncodeToString(sum[:])}}}
+			// An sdist's name: the bytes are no wheel, which fetch would refuse.
+			lock := &resolve.Lock{Packages: []resolve.Package{{Name: "a", Version: "1.0", Provider: "sdist",
+				Filename: "a-1.0.tar.gz", URL: srv.URL + "/a-1.0-py3-none-any.whl", SHA256: hex.EncodeToString(sum[:])}}}
 			if _, err := Fetch(deadline(t), lock, WithCacheDir(t.TempDir()), WithTimeout(testIdle)); err != nil {
 				t.Fatal(err)
 			}
