@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/machnix/machnix/resolve"
 )
@@ -24,10 +25,14 @@ var ErrHashMismatch = errors.New("sha256 mismatch")
 // Client is a PEP 691 index client. It implements resolve.Index and is safe
 // for concurrent use; project pages are cached in memory.
 type Client struct {
-	base string // without credentials
-	host string
-	user *url.Userinfo
-	http *http.Client
+	base   string // without credentials
+	origin string // where the credentials may go
+	user   *url.Userinfo
+	http   *http.Client
+
+	maxInFlight int
+	timeout     time.Duration
+	maxPage     int64 // MaxPageSize, smaller in tests
 
 	mu    sync.Mutex
 	pages map[string]*resolve.ProjectFiles
@@ -44,14 +49,14 @@ func WithMaxInFlight(n int) ClientOption {
 		if n < 1 {
 			n = 1
 		}
-		// Keep as many idle connections as requests may be in flight: the
-		// default of two per host closes and reopens connections under
-		// load, a TCP (and TLS) handshake each time.
-		tr := newTransport()
-		tr.MaxIdleConnsPerHost = n
-		c.http = &http.Client{Transport: &boundedTransport{next: tr, sem: make(chan struct{}, n)}}
+		c.maxInFlight = n
 	}
 }
+
+// WithClientTimeout fails a request that receives nothing for d, before
+// or after its headers (default DefaultTimeout; 0 waits for ever). A
+// request that timed out is tried once more.
+func WithClientTimeout(d time.Duration) ClientOption { return func(c *Client) { c.timeout = d } }
 
 // newTransport is the HTTP transport of every request fetch makes. It
 // also answers file:// URLs (--find-links pins, name @ file:///...) from
@@ -73,17 +78,24 @@ func NewClient(indexURL string, opts ...ClientOption) *Client {
 	}
 	c := &Client{base: indexURL, pages: map[string]*resolve.ProjectFiles{}}
 	if u, err := url.Parse(indexURL); err == nil {
-		c.host, c.user = u.Host, u.User
+		c.origin, c.user = origin(u), u.User
 		u.User = nil
 		c.base = u.String()
 		if c.user == nil {
-			c.user = netrcUser(c.host)
+			c.user = netrcUser(u.Host)
 		}
 	}
-	WithMaxInFlight(8)(c)
+	c.maxInFlight, c.timeout, c.maxPage = 8, DefaultTimeout, MaxPageSize
 	for _, o := range opts {
 		o(c)
 	}
+	// Keep as many idle connections as requests may be in flight: the
+	// default of two per host closes and reopens connections under load,
+	// a TCP (and TLS) handshake each time. A request waiting for a slot
+	// is not idle, so the idle clock runs inside the bound.
+	tr := newTransport()
+	tr.MaxIdleConnsPerHost = c.maxInFlight
+	c.http = newHTTPClient(&boundedTransport{next: withIdleTimeout(tr, c.timeout), sem: make(chan struct{}, c.maxInFlight)})
 	return c
 }
 
@@ -122,34 +134,37 @@ func (r *releasingBody) Close() error {
 	return err
 }
 
-// authorize adds the index's credentials to requests for the index's host.
+// authorize adds the index's credentials to requests for the index's
+// origin (scheme, host and port).
 func (c *Client) authorize(req *http.Request) {
-	if c.user == nil || req.URL.Host != c.host {
+	if c.user == nil || origin(req.URL) != c.origin {
 		return
 	}
 	pw, _ := c.user.Password()
 	req.SetBasicAuth(c.user.Username(), pw)
 }
 
-// Redact removes the userinfo of a URL so credentials never reach a message.
-func Redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	u.User = nil
-	return u.String()
-}
-
 func (c *Client) get(ctx context.Context, u, accept string) ([]byte, int, error) {
-	b, code, _, err := c.getType(ctx, u, accept)
-	return b, code, err
+	r, err := c.getType(ctx, u, accept, 0)
+	return r.body, r.code, err
 }
 
-func (c *Client) getType(ctx context.Context, u, accept string) ([]byte, int, string, error) {
+// response is what getType read.
+type response struct {
+	body  []byte
+	code  int
+	ctype string
+	final string // the URL after redirects, without credentials
+}
+
+func (c *Client) getType(ctx context.Context, u, accept string, limit int64) (response, error) {
+	return retryTimeout(ctx, func() (response, error) { return c.getOnce(ctx, u, accept, limit) })
+}
+
+func (c *Client) getOnce(ctx context.Context, u, accept string, limit int64) (response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, 0, "", fmt.Errorf("fetch: bad URL %s: %w", Redact(u), err)
+		return response{}, fmt.Errorf("fetch: bad URL %s: %w", Redact(u), urlErr(err))
 	}
 	if accept != "" {
 		req.Header.Set("Accept", accept)
@@ -157,23 +172,42 @@ func (c *Client) getType(ctx context.Context, u, accept string) ([]byte, int, st
 	c.authorize(req)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, 0, "", fmt.Errorf("fetch: GET %s: %w", Redact(u), err)
+		return response{}, fmt.Errorf("fetch: GET %s: %w", Redact(u), urlErr(err))
 	}
 	defer resp.Body.Close()
-	b, err := readBody(resp)
-	if err != nil {
-		return nil, resp.StatusCode, "", fmt.Errorf("fetch: reading %s: %w", Redact(u), err)
+	r := response{code: resp.StatusCode, ctype: resp.Header.Get("Content-Type"), final: u}
+	if resp.Request != nil && resp.Request.URL != nil {
+		f := *resp.Request.URL
+		f.User = nil
+		r.final = f.String()
 	}
-	return b, resp.StatusCode, resp.Header.Get("Content-Type"), nil
+	r.body, err = readBody(resp, limit)
+	if err != nil {
+		return response{code: resp.StatusCode}, fmt.Errorf("fetch: reading %s: %w", Redact(u), err)
+	}
+	return r, nil
 }
 
-// readBody reads a response into one buffer of the announced length:
-// io.ReadAll would grow its buffer step by step through a large page,
-// copying and allocating several times its size.
-func readBody(resp *http.Response) ([]byte, error) {
+// readBody reads a response of at most limit bytes (none when 0) into
+// one buffer of the announced length: io.ReadAll would grow its buffer
+// step by step through a large page, copying and allocating several
+// times its size. A body over the limit is an error as soon as it is
+// known to be, by its announced length or by reading one byte more.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
 	n := resp.ContentLength
+	if limit > 0 && n > limit {
+		return nil, fmt.Errorf("%w: the server announces %d bytes, more than the %d allowed", ErrTooLarge, n, limit)
+	}
+	body := io.Reader(resp.Body)
+	if limit > 0 {
+		body = io.LimitReader(body, limit+1)
+	}
 	if n < 0 || n > 64<<20 {
-		return io.ReadAll(resp.Body)
+		b, err := io.ReadAll(body)
+		if err == nil && limit > 0 && int64(len(b)) > limit {
+			return nil, fmt.Errorf("%w: more than the %d bytes allowed", ErrTooLarge, limit)
+		}
+		return b, err
 	}
 	// The spare byte lets the last Read report EOF without a reallocation.
 	b := make([]byte, 0, n+1)
@@ -181,8 +215,11 @@ func readBody(resp *http.Response) ([]byte, error) {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
 		}
-		m, err := resp.Body.Read(b[len(b):cap(b)])
+		m, err := body.Read(b[len(b):cap(b)])
 		b = b[:len(b)+m]
+		if limit > 0 && int64(len(b)) > limit {
+			return nil, fmt.Errorf("%w: more than the %d bytes allowed", ErrTooLarge, limit)
+		}
 		if err == io.EOF {
 			return b, nil
 		}
@@ -201,21 +238,22 @@ func (c *Client) Project(ctx context.Context, name string) (*resolve.ProjectFile
 	}
 	c.mu.Unlock()
 	pageURL := c.base + name + "/"
-	body, code, ctype, err := c.getType(ctx, pageURL, "application/vnd.pypi.simple.v1+json, text/html;q=0.1")
+	r, err := c.getType(ctx, pageURL, "application/vnd.pypi.simple.v1+json, text/html;q=0.1", c.maxPage)
 	if err != nil {
 		return nil, err
 	}
-	if code == http.StatusNotFound {
+	if r.code == http.StatusNotFound {
 		return nil, fmt.Errorf("fetch: %s on %s: %w", name, Redact(c.base), resolve.ErrProjectNotFound)
 	}
-	if code != http.StatusOK {
-		return nil, fmt.Errorf("fetch: GET %s: HTTP %d", Redact(pageURL), code)
+	if r.code != http.StatusOK {
+		return nil, fmt.Errorf("fetch: GET %s: HTTP %d", Redact(pageURL), r.code)
 	}
 	parse := parseJSONPage
-	if !strings.Contains(ctype, "json") {
+	if !strings.Contains(r.ctype, "json") {
 		parse = parseHTMLPage
 	}
-	pf, err := parse(body, pageURL, name, Redact(c.base))
+	// Links are relative to where the page is, after redirects.
+	pf, err := parse(r.body, r.final, name, Redact(c.base))
 	if err != nil {
 		return nil, err
 	}
@@ -230,6 +268,17 @@ func (c *Client) Project(ctx context.Context, name string) (*resolve.ProjectFile
 // requests, or from the whole wheel when the server refuses ranges; an
 // sdist is downloaded and its PKG-INFO read, if PEP 643 says it is final.
 func (c *Client) Metadata(ctx context.Context, file resolve.File) (*resolve.Metadata, error) {
+	m, err := c.metadata(ctx, file)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkMetadataFile(file.Filename, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (c *Client) metadata(ctx context.Context, file resolve.File) (*resolve.Metadata, error) {
 	if file.MetadataURL == "" {
 		if !strings.HasSuffix(file.Filename, ".whl") {
 			return c.sdistMetadata(ctx, file)
@@ -240,10 +289,11 @@ func (c *Client) Metadata(ctx context.Context, file resolve.File) (*resolve.Meta
 		}
 		return m, err
 	}
-	body, code, err := c.get(ctx, file.MetadataURL, "")
+	r, err := c.getType(ctx, file.MetadataURL, "", MaxMetadataSize)
 	if err != nil {
 		return nil, err
 	}
+	body, code := r.body, r.code
 	if code != http.StatusOK {
 		return nil, fmt.Errorf("fetch: GET %s: HTTP %d", Redact(file.MetadataURL), code)
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,6 +33,7 @@ type Artifact struct {
 }
 
 type options struct {
+	timeout  time.Duration
 	cacheDir string
 	offline  bool
 	jobs     int
@@ -45,6 +47,11 @@ type Option func(*options)
 // WithCacheDir sets the cache root (default: $MACHNIX_CACHE_DIR, else the
 // user's cache dir + "/machnix").
 func WithCacheDir(dir string) Option { return func(o *options) { o.cacheDir = dir } }
+
+// WithTimeout fails a download attempt that receives nothing for d,
+// before or after its headers (default DefaultTimeout; 0 waits for ever);
+// it is retried like any other failed attempt.
+func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
 
 // WithOffline uses only the cache.
 func WithOffline(offline bool) Option { return func(o *options) { o.offline = offline } }
@@ -72,10 +79,11 @@ func DefaultCacheDir() (string, error) {
 // content-addressed cache (sha256/<aa>/<hash>), verifying each hash.
 // Packages without a file (nixpkgs-provided) are skipped.
 func Fetch(ctx context.Context, lock *resolve.Lock, opts ...Option) ([]Artifact, error) {
-	o := options{jobs: 4, client: &http.Client{Transport: newTransport()}}
+	o := options{jobs: 4, timeout: DefaultTimeout}
 	for _, opt := range opts {
 		opt(&o)
 	}
+	o.client = newHTTPClient(withIdleTimeout(newTransport(), o.timeout))
 	if o.cacheDir == "" {
 		d, err := DefaultCacheDir()
 		if err != nil {
@@ -105,6 +113,9 @@ func Fetch(ctx context.Context, lock *resolve.Lock, opts ...Option) ([]Artifact,
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			out[i], errs[i] = fetchOne(ctx, &o, p)
+			if errs[i] == nil && strings.HasSuffix(p.Filename, ".whl") {
+				errs[i] = checkWheelAgainstLock(out[i].Path, lock.Target, p)
+			}
 			if o.progress != nil {
 				mu.Lock()
 				done++
@@ -121,11 +132,22 @@ func Fetch(ctx context.Context, lock *resolve.Lock, opts ...Option) ([]Artifact,
 }
 
 func fetchOne(ctx context.Context, o *options, p resolve.Package) (Artifact, error) {
-	if len(p.SHA256) != 64 {
+	// The digest becomes a path: it must be exactly what the cache
+	// writes, whoever wrote the lock and whatever checked it before.
+	if p.SHA256 == "" {
 		return Artifact{}, fmt.Errorf("fetch: %s %s: the lock has no sha256 for %s; re-run machnix resolve", p.Name, p.Version, p.Filename)
+	}
+	if !isCacheHash(p.SHA256) {
+		return Artifact{}, fmt.Errorf("fetch: %s %s: the lock's sha256 for %s is %w in lower case (got %q); re-run machnix resolve", p.Name, p.Version, p.Filename, ErrBadHash, p.SHA256)
 	}
 	dest := filepath.Join(o.cacheDir, "sha256", p.SHA256[:2], p.SHA256)
 	art := Artifact{Name: p.Name, Version: p.Version, Filename: p.Filename, Path: dest, SHA256: p.SHA256}
+	// Nothing in the cache is read or written through a link: a blob
+	// behind one could change after it was checked, and a .partial or
+	// .lock behind one writes wherever it points.
+	if err := clearNonRegular(dest); err != nil {
+		return Artifact{}, err
+	}
 	// A cached blob is rehashed before use: a corrupt one (disk trouble, a
 	// hand edit) is removed and fetched again rather than trusted.
 	if got, n, err := hashFile(dest); err == nil {
@@ -142,52 +164,102 @@ func fetchOne(ctx context.Context, o *options, p resolve.Package) (Artifact, err
 		return Artifact{}, err
 	}
 	// One lock per blob, so parallel machnix processes download it once.
-	lk := flock.New(dest + ".lock")
+	if err := clearNonRegular(dest + ".lock"); err != nil {
+		return Artifact{}, err
+	}
+	lk := flock.New(dest+".lock", flock.SetFlag(os.O_CREATE|os.O_RDONLY|noFollow))
 	if err := lk.Lock(); err != nil {
 		return Artifact{}, fmt.Errorf("fetch: locking %s: %w", dest, err)
 	}
 	defer lk.Unlock()
-	if st, err := os.Stat(dest); err == nil {
+	if st, err := os.Lstat(dest); err == nil && st.Mode().IsRegular() {
 		art.Size = st.Size()
 		return art, nil
 	}
 	// The partial file survives failed attempts and runs, so a later
 	// attempt resumes it with a Range request; the blob lock guards it.
 	partial := dest + ".partial"
+	if err := clearNonRegular(partial); err != nil {
+		return Artifact{}, err
+	}
+	if st, err := os.Lstat(partial); err == nil && p.Size > 0 && st.Size() > p.Size {
+		os.Remove(partial) // longer than the file: not a prefix of it
+	}
+	for round := 0; ; round++ {
+		resumed, err := downloadRetrying(ctx, o, p, partial)
+		if err != nil {
+			return Artifact{}, err
+		}
+		got, n, err := hashFile(partial)
+		if err != nil {
+			return Artifact{}, err
+		}
+		if got == p.SHA256 {
+			if err := os.Rename(partial, dest); err != nil {
+				return Artifact{}, err
+			}
+			art.Size = n
+			return art, nil
+		}
+		os.Remove(partial)
+		// Bytes kept from before (another run, another server) may be
+		// what is wrong: only a download from the start can blame the
+		// source.
+		if resumed && round == 0 {
+			continue
+		}
+		return Artifact{}, fmt.Errorf("fetch: %s %s: %w: %s served a file with sha256 %s, but the lock says %s; the file was deleted. The file changed on the index after the lock was made, or the URL serves another one: check it, then re-run machnix resolve",
+			p.Name, p.Version, ErrHashMismatch, Redact(p.URL), got, p.SHA256)
+	}
+}
+
+// downloadRetrying runs download until it succeeds, with a bounded
+// number of retries and backoff. It says whether any attempt appended to
+// bytes already in partial.
+func downloadRetrying(ctx context.Context, o *options, p resolve.Package, partial string) (bool, error) {
 	const attempts = 5
+	resumedAny := false
 	for i := 0; ; i++ {
-		retry, err := download(ctx, o, p, partial)
+		resumed, retry, err := download(ctx, o, p, partial)
+		resumedAny = resumedAny || resumed
 		if err == nil {
-			break
+			return resumedAny, nil
 		}
 		if !retry || i == attempts-1 || ctx.Err() != nil {
-			return Artifact{}, err
+			return resumedAny, err
 		}
 		backoff := time.Duration(50<<i)*time.Millisecond + time.Duration(rand.Int64N(int64(25*time.Millisecond)))
 		select {
 		case <-time.After(backoff):
 		case <-ctx.Done():
-			return Artifact{}, ctx.Err()
+			return resumedAny, ctx.Err()
 		}
 	}
-	got, n, err := hashFile(partial)
-	if err != nil {
-		return Artifact{}, err
-	}
-	if got != p.SHA256 {
-		os.Remove(partial)
-		return Artifact{}, fmt.Errorf("fetch: %s %s from %s: %w: lock says %s, got %s; the file was deleted",
-			p.Name, p.Version, Redact(p.URL), ErrHashMismatch, p.SHA256, got)
-	}
-	if err := os.Rename(partial, dest); err != nil {
-		return Artifact{}, err
-	}
-	art.Size = n
-	return art, nil
 }
 
+// clearNonRegular removes path when it is a link or anything else but a
+// regular file, so the cache never reads or writes through one.
+func clearNonRegular(path string) error {
+	st, err := os.Lstat(path)
+	if err != nil || st.Mode().IsRegular() {
+		return nil
+	}
+	if err := os.Remove(path); err != nil {
+		return fmt.Errorf("fetch: %s in the cache is not a regular file and cannot be removed (%w); remove it by hand", path, err)
+	}
+	return nil
+}
+
+// hashFile hashes a regular file; it follows no link.
 func hashFile(path string) (string, int64, error) {
-	f, err := os.Open(path)
+	st, err := os.Lstat(path)
+	if err != nil {
+		return "", 0, err
+	}
+	if !st.Mode().IsRegular() {
+		return "", 0, fmt.Errorf("fetch: %s is not a regular file", path)
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|noFollow, 0)
 	if err != nil {
 		return "", 0, err
 	}
@@ -198,20 +270,21 @@ func hashFile(path string) (string, int64, error) {
 }
 
 // download appends the rest of p's file to partial, resuming with Range
-// when partial already has bytes. It says whether a failure is worth a retry.
-func download(ctx context.Context, o *options, p resolve.Package, partial string) (bool, error) {
-	f, err := os.OpenFile(partial, os.O_CREATE|os.O_WRONLY, 0o644)
+// when partial already has bytes. It says whether it kept bytes that were
+// there before, and whether a failure is worth a retry.
+func download(ctx context.Context, o *options, p resolve.Package, partial string) (resumed, retry bool, err error) {
+	f, err := os.OpenFile(partial, os.O_CREATE|os.O_WRONLY|noFollow, 0o644)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	defer f.Close()
 	off, err := f.Seek(0, io.SeekEnd)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL, nil)
 	if err != nil {
-		return false, fmt.Errorf("fetch: %s: bad URL %s: %w", p.Name, Redact(p.URL), err)
+		return false, false, fmt.Errorf("fetch: %s: bad URL %s: %w", p.Name, Redact(p.URL), urlErr(err))
 	}
 	u := req.URL.User
 	if u == nil {
@@ -227,27 +300,28 @@ func download(ctx context.Context, o *options, p resolve.Package, partial string
 	}
 	resp, err := o.client.Do(req)
 	if err != nil {
-		return true, fmt.Errorf("fetch: %s: GET %s: %w", p.Name, Redact(p.URL), err)
+		return false, true, fmt.Errorf("fetch: %s: GET %s: %w", p.Name, Redact(p.URL), urlErr(err))
 	}
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusPartialContent && off > 0:
+		resumed = true
 	case resp.StatusCode == http.StatusOK:
 		// The server ignored the range: start over.
 		if err := f.Truncate(0); err != nil {
-			return false, err
+			return false, false, err
 		}
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return false, err
+			return false, false, err
 		}
 	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable && off > 0:
-		return false, nil // already complete; the hash check decides
+		return true, false, nil // already complete, or longer; the hash check decides
 	default:
-		return resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests,
+		return false, resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests,
 			fmt.Errorf("fetch: %s: GET %s: HTTP %d", p.Name, Redact(p.URL), resp.StatusCode)
 	}
 	if _, err := io.Copy(f, resp.Body); err != nil {
-		return true, fmt.Errorf("fetch: %s: downloading %s: %w", p.Name, Redact(p.URL), err)
+		return resumed, true, fmt.Errorf("fetch: %s: downloading %s: %w", p.Name, Redact(p.URL), err)
 	}
-	return false, f.Close()
+	return resumed, false, f.Close()
 }

@@ -108,6 +108,17 @@ func (f *FindLinks) Project(_ context.Context, name string) (*resolve.ProjectFil
 // Metadata implements resolve.Index: a wheel's METADATA, or an sdist's
 // static PKG-INFO, read from the local file.
 func (f *FindLinks) Metadata(ctx context.Context, file resolve.File) (*resolve.Metadata, error) {
+	m, err := f.metadata(ctx, file)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkMetadataFile(file.Filename, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (f *FindLinks) metadata(ctx context.Context, file resolve.File) (*resolve.Metadata, error) {
 	p := filepath.Join(f.dir, filepath.Base(file.Filename))
 	fh, err := os.Open(p)
 	if err != nil {

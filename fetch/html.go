@@ -26,7 +26,7 @@ var (
 func parseHTMLPage(body []byte, pageURL, name, index string) (*resolve.ProjectFiles, error) {
 	base, err := url.Parse(pageURL)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("fetch: bad page URL %s: %w", Redact(pageURL), urlErr(err))
 	}
 	pf := &resolve.ProjectFiles{Name: name, Index: index}
 	for _, m := range anchorRe().FindAllStringSubmatch(string(body), -1) {
@@ -43,7 +43,7 @@ func parseHTMLPage(body []byte, pageURL, name, index string) (*resolve.ProjectFi
 		}
 		ref, err := url.Parse(href)
 		if err != nil {
-			return nil, fmt.Errorf("fetch: %s: bad href %q: %w", Redact(pageURL), href, err)
+			return nil, fmt.Errorf("fetch: %s: bad href %q: %w", Redact(pageURL), Redact(href), urlErr(err))
 		}
 		u := base.ResolveReference(ref)
 		frag := u.Fragment
@@ -53,8 +53,13 @@ func parseHTMLPage(body []byte, pageURL, name, index string) (*resolve.ProjectFi
 		if seg := u.Path[strings.LastIndex(u.Path, "/")+1:]; seg != "" {
 			f.Filename, _ = url.PathUnescape(seg)
 		}
+		if err := checkLink(base, f.URL, f.Filename); err != nil {
+			return nil, err
+		}
 		if h, ok := strings.CutPrefix(frag, "sha256="); ok {
-			f.SHA256 = h
+			if f.SHA256, err = pageHash(h); err != nil {
+				return nil, fmt.Errorf("fetch: %s: file %q: %w; the index serves a broken page, so ask its operator", Redact(pageURL), f.Filename, err)
+			}
 		}
 		if present["data-yanked"] {
 			f.Yanked, f.YankedReason = true, attrs["data-yanked"]
@@ -66,7 +71,9 @@ func parseHTMLPage(body []byte, pageURL, name, index string) (*resolve.ProjectFi
 		if ok && meta != "false" {
 			f.MetadataURL = f.URL + ".metadata"
 			if h, ok := strings.CutPrefix(meta, "sha256="); ok {
-				f.MetadataSHA256 = h
+				if f.MetadataSHA256, err = pageHash(h); err != nil {
+					return nil, fmt.Errorf("fetch: %s: metadata of %q: %w; the index serves a broken page, so ask its operator", Redact(pageURL), f.Filename, err)
+				}
 			}
 		}
 		pf.Files = append(pf.Files, f)

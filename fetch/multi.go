@@ -19,6 +19,9 @@ const FirstIndex Strategy = "first-index"
 type Indexes struct {
 	List     []resolve.Index
 	Strategy Strategy // only FirstIndex for now
+	// ClientOptions configure the client of a direct URL (name @ URL),
+	// which belongs to no index of List.
+	ClientOptions []ClientOption
 }
 
 var _ resolve.Index = (*Indexes)(nil)
@@ -52,5 +55,5 @@ func (m *Indexes) Metadata(ctx context.Context, file resolve.File) (*resolve.Met
 	// A direct URL (name @ URL, http or file) belongs to no index: its
 	// metadata comes from the file itself, with netrc credentials for its
 	// host.
-	return NewClient(file.URL).Metadata(ctx, file)
+	return NewClient(file.URL, m.ClientOptions...).Metadata(ctx, file)
 }

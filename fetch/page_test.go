@@ -69,12 +69,13 @@ func TestURLResolverAgreesWithResolveReference(t *testing.T) {
 }
 
 func TestJSONPageFieldForms(t *testing.T) {
+	hex64 := func(c string) string { return strings.Repeat(c, 64) }
 	body := `{"meta":{"api-version":"1.1"},"name":"foo","files":[
-	{"filename":"a.whl","url":"a.whl","hashes":{"sha256":"aa","md5":"x"},"yanked":false,"core-metadata":{"sha256":"m1"}},
+	{"filename":"a.whl","url":"a.whl","hashes":{"sha256":"` + hex64("a") + `","md5":"x"},"yanked":false,"core-metadata":{"sha256":"` + hex64("1") + `"}},
 	{"filename":"b.whl","url":"b.whl","hashes":{},"yanked":true,"core-metadata":true},
-	{"filename":"c.whl","url":"c.whl","hashes":{"sha256":"cc"},"yanked":"","core-metadata":false,"dist-info-metadata":{"sha256":"m3"}},
-	{"filename":"d.whl","url":"d.whl","hashes":{"sha256":"dd"},"yanked":"bad \"build\"","dist-info-metadata":true,"size":12},
-	{"filename":"e.whl","url":"e.whl","hashes":{"sha256":"ee"},"yanked":null,"core-metadata":null,"requires-python":">=3.8"}]}`
+	{"filename":"c.whl","url":"c.whl","hashes":{"sha256":"` + hex64("c") + `"},"yanked":"","core-metadata":false,"dist-info-metadata":{"sha256":"` + hex64("3") + `"}},
+	{"filename":"d.whl","url":"d.whl","hashes":{"sha256":"` + hex64("d") + `"},"yanked":"bad \"build\"","dist-info-metadata":true,"size":12},
+	{"filename":"e.whl","url":"e.whl","hashes":{"sha256":"` + hex64("e") + `"},"yanked":null,"core-metadata":null,"requires-python":">=3.8"}]}`
 	pf, err := parseJSONPage([]byte(body), "http://h/simple/foo/", "foo", "http://h/simple/")
 	if err != nil {
 		t.Fatal(err)
@@ -86,11 +87,11 @@ func TestJSONPageFieldForms(t *testing.T) {
 		metaSHA      string
 	}
 	want := []row{
-		{"aa", false, "", "http://h/simple/foo/a.whl.metadata", "m1"},
+		{hex64("a"), false, "", "http://h/simple/foo/a.whl.metadata", hex64("1")},
 		{"", true, "", "http://h/simple/foo/b.whl.metadata", ""},
-		{"cc", true, "", "http://h/simple/foo/c.whl.metadata", "m3"},
-		{"dd", true, `bad "build"`, "http://h/simple/foo/d.whl.metadata", ""},
-		{"ee", false, "", "", ""},
+		{hex64("c"), true, "", "http://h/simple/foo/c.whl.metadata", hex64("3")},
+		{hex64("d"), true, `bad "build"`, "http://h/simple/foo/d.whl.metadata", ""},
+		{hex64("e"), false, "", "", ""},
 	}
 	if len(pf.Files) != len(want) {
 		t.Fatalf("%d files", len(pf.Files))

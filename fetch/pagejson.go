@@ -32,7 +32,7 @@ type pageFile struct {
 func parseJSONPage(body []byte, pageURL, name, index string) (*resolve.ProjectFiles, error) {
 	urls, err := newURLResolver(pageURL)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("fetch: bad page URL %s: %w", Redact(pageURL), urlErr(err))
 	}
 	// About 300 bytes of page per file; append grows it when more.
 	pf := &resolve.ProjectFiles{Name: name, Index: index, Files: make([]resolve.File, 0, len(body)/300+1)}
@@ -40,10 +40,25 @@ func parseJSONPage(body []byte, pageURL, name, index string) (*resolve.ProjectFi
 	add := func(f *pageFile) bool {
 		u, err := urls.resolve(f.URL, ".metadata")
 		if err != nil {
-			bad = fmt.Errorf("fetch: %s: bad file URL for %s: %w", Redact(pageURL), f.Filename, err)
+			bad = fmt.Errorf("fetch: %s: bad file URL for %q: %w", Redact(pageURL), f.Filename, urlErr(err))
 			return false
 		}
-		rf := resolve.File{Filename: f.Filename, URL: u[:len(u)-len(".metadata")], SHA256: f.Hashes.SHA256, Size: f.Size,
+		if err := checkLink(urls.base, u, f.Filename); err != nil {
+			bad = err
+			return false
+		}
+		sum, err := pageHash(f.Hashes.SHA256)
+		if err == nil {
+			f.CoreMetadata.sha256, err = pageHash(f.CoreMetadata.sha256)
+		}
+		if err == nil {
+			f.DistInfo.sha256, err = pageHash(f.DistInfo.sha256)
+		}
+		if err != nil {
+			bad = fmt.Errorf("fetch: %s: file %q: %w; the index serves a broken page, so ask its operator", Redact(pageURL), f.Filename, err)
+			return false
+		}
+		rf := resolve.File{Filename: f.Filename, URL: u[:len(u)-len(".metadata")], SHA256: sum, Size: f.Size,
 			RequiresPython: f.RequiresPython, Index: pf.Index, Yanked: f.Yanked.yanked, YankedReason: f.Yanked.reason}
 		meta := f.CoreMetadata // PEP 714 name first, then the PEP 658 one
 		if !meta.present {

@@ -25,6 +25,10 @@ type httpReaderAt struct {
 }
 
 func (r *httpReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	return retryTimeout(r.ctx, func() (int, error) { return r.readAtOnce(p, off) })
+}
+
+func (r *httpReaderAt) readAtOnce(p []byte, off int64) (int, error) {
 	if off >= r.size {
 		return 0, io.EOF
 	}
@@ -34,13 +38,13 @@ func (r *httpReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	}
 	req, err := http.NewRequestWithContext(r.ctx, http.MethodGet, r.url, nil)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("fetch: bad URL %s: %w", Redact(r.url), urlErr(err))
 	}
 	req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", off, end))
 	r.c.authorize(req)
 	resp, err := r.c.http.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("fetch: range read of %s: %w", Redact(r.url), err)
+		return 0, fmt.Errorf("fetch: range read of %s: %w", Redact(r.url), urlErr(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusPartialContent {
@@ -55,14 +59,26 @@ func (r *httpReaderAt) ReadAt(p []byte, off int64) (int, error) {
 
 // remoteSize learns a file's size and whether the server takes ranges.
 func (c *Client) remoteSize(ctx context.Context, u string) (int64, bool, error) {
+	type result struct {
+		n  int64
+		ok bool
+	}
+	r, err := retryTimeout(ctx, func() (result, error) {
+		n, ok, err := c.remoteSizeOnce(ctx, u)
+		return result{n, ok}, err
+	})
+	return r.n, r.ok, err
+}
+
+func (c *Client) remoteSizeOnce(ctx context.Context, u string) (int64, bool, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u, nil)
 	if err != nil {
-		return 0, false, err
+		return 0, false, fmt.Errorf("fetch: bad URL %s: %w", Redact(u), urlErr(err))
 	}
 	c.authorize(req)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, false, fmt.Errorf("fetch: HEAD %s: %w", Redact(u), err)
+		return 0, false, fmt.Errorf("fetch: HEAD %s: %w", Redact(u), urlErr(err))
 	}
 	resp.Body.Close()
 	n, _ := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)

@@ -33,14 +33,18 @@ const maxWholeFile = 1 << 30
 // download fetches a whole file into a temporary file, checking its hash
 // when the index gave one. The caller removes it.
 func (c *Client) downloadTemp(ctx context.Context, file resolve.File) (*os.File, error) {
+	return retryTimeout(ctx, func() (*os.File, error) { return c.downloadTempOnce(ctx, file) })
+}
+
+func (c *Client) downloadTempOnce(ctx context.Context, file resolve.File) (*os.File, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, file.URL, nil)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("fetch: bad URL %s: %w", Redact(file.URL), urlErr(err))
 	}
 	c.authorize(req)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetch: GET %s: %w", Redact(file.URL), err)
+		return nil, fmt.Errorf("fetch: GET %s: %w", Redact(file.URL), urlErr(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -99,7 +103,7 @@ func wheelMetadataFromZip(zr *zip.Reader, filename string) (*resolve.Metadata, e
 				return nil, err
 			}
 			defer rc.Close()
-			b, err := io.ReadAll(io.LimitReader(rc, 16<<20))
+			b, err := readCapped(rc, MaxMetadataSize, "its METADATA")
 			if err != nil {
 				return nil, fmt.Errorf("fetch: reading METADATA of %s: %w", filename, err)
 			}
@@ -166,7 +170,7 @@ func sdistTopFile(ctx context.Context, filename string, r io.Reader, base string
 			return err
 		}
 		defer rc.Close()
-		if data, err = io.ReadAll(io.LimitReader(rc, 16<<20)); err != nil {
+		if data, err = readCapped(rc, MaxMetadataSize, f.NameInArchive); err != nil {
 			return err
 		}
 		return errFound

@@ -384,3 +384,35 @@ func TestResolveErrorsHideDirectURLCredentials(t *testing.T) {
 		}
 	}
 }
+
+// A direct URL's digest becomes the lock's, and later a path in the
+// cache: what is not hex is refused, from the fragment or from --hash.
+func TestDirectURLHashMustBeHex(t *testing.T) {
+	probe := "../" + strings.Repeat("./", 25) + "victim.txtx"
+	url := "http://h/a-1.0-py3-none-any.whl"
+	rules, err := NewRules(Target{Python: "3.11", System: "x86_64-linux", Glibc: "2.28"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		req    string
+		hashes map[string][]string
+	}{
+		{"a @ " + url + "#sha256=" + probe, nil},
+		{"a @ " + url + "#sha256=" + strings.Repeat("g", 64), nil},
+		{"a @ " + url, map[string][]string{"a": {probe}}},
+	} {
+		lock, err := resolveT(t, []string{tc.req}, idx(nil), func(o *Options) { o.Rules, o.Hashes = rules, tc.hashes })
+		if err == nil || !strings.Contains(err.Error(), "sha256") || !errors.Is(err, ErrBadRequirement) {
+			t.Errorf("%s %v: want an error about its sha256, got %v and %+v", tc.req, tc.hashes, err, lock)
+		}
+	}
+	upper := strings.Repeat("AB", 32)
+	lock, err := resolveT(t, []string{"a @ " + url + "#sha256=" + upper}, idx(nil), func(o *Options) { o.Rules = rules })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := lock.Packages[0].SHA256; got != strings.ToLower(upper) {
+		t.Errorf("sha256 %q, want %q", got, strings.ToLower(upper))
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -33,12 +34,12 @@ type lockInputs struct {
 
 // prepareLock reads the lock, fetches (or finds in the cache) its files and
 // inspects the wheels.
-func prepareLock(ctx context.Context, lockPath string, cfg *config, offline bool) (*lockInputs, error) {
+func prepareLock(ctx context.Context, lockPath string, cfg *config, offline bool, timeout time.Duration) (*lockInputs, error) {
 	lock, err := resolve.ReadLock(lockPath)
 	if err != nil {
 		return nil, err
 	}
-	arts, err := fetch.Fetch(ctx, lock, fetch.WithOffline(offline))
+	arts, err := fetch.Fetch(ctx, lock, fetch.WithOffline(offline), fetch.WithTimeout(timeout))
 	if err != nil {
 		return nil, problem(err)
 	}
@@ -144,7 +145,7 @@ func generate(cmd *cobra.Command, fl genFlags) (*lockInputs, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	in, err := prepareLock(cmd.Context(), fl.lock, cfg, fl.offline)
+	in, err := prepareLock(cmd.Context(), fl.lock, cfg, fl.offline, netTimeout(cmd))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -79,10 +79,29 @@ func TestBuildLockEndToEnd(t *testing.T) {
 	}
 }
 
+// consumerWithoutLibrary pins the consumer wheel without the provider
+// wheel that has its libprovider.so.1. The consumer's METADATA requires
+// provider, and fetch holds a wheel to the lock's dependencies, so a
+// nixpkgs package stands in for provider: it has no such library.
+func consumerWithoutLibrary(t *testing.T) string {
+	t.Helper()
+	path := servedLock(t, "consumer")
+	lock, err := resolve.ReadLock(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock.Packages[0].Dependencies = []string{"provider"}
+	lock.Packages = append(lock.Packages, resolve.Package{Name: "provider", Version: "1.0", Provider: resolve.ProviderNixpkgs, NixAttr: "wheel"})
+	if err := resolve.WriteLock(path, lock); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // The consumer needs libprovider.so.1; without the provider wheel in the
 // lock nothing provides it, and build stops before Nix with the fix.
 func TestBuildStopsBeforeNixOnMissingLibrary(t *testing.T) {
-	lock := servedLock(t, "consumer")
+	lock := consumerWithoutLibrary(t)
 	t.Setenv("PATH", t.TempDir()) // proves nix-build is never reached
 	code, _, stderr := runCLI(t, "build", "--lock", lock, "-o", filepath.Join(t.TempDir(), "result"))
 	if code != exitProblem {
@@ -111,7 +130,7 @@ func TestBuildRejectsBadLock(t *testing.T) {
 // shows the log and says what to change.
 func TestBuildReportsNixFailureWithDiagnosis(t *testing.T) {
 	testfixtures.RequireTool(t, "nix-build", "nix-store", "patchelf")
-	lock := servedLock(t, "consumer")
+	lock := consumerWithoutLibrary(t)
 	cfg := filepath.Join(t.TempDir(), "machnix.toml")
 	if err := os.WriteFile(cfg, []byte("[sonames]\n\"libprovider.so.1\" = \"zlib\"\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -135,7 +154,7 @@ func TestBuildReportsNixFailureWithDiagnosis(t *testing.T) {
 // generated expression says where the changes come from.
 func TestBuildAppliesOverrides(t *testing.T) {
 	testfixtures.RequireTool(t, "nix-build", "nix-store", "patchelf")
-	lock := servedLock(t, "consumer")
+	lock := consumerWithoutLibrary(t)
 	work := t.TempDir()
 	cfg := filepath.Join(work, "machnix.toml")
 	// A value unique to this run makes Nix build the package now, so its

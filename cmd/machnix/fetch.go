@@ -29,7 +29,7 @@ is missing offline, 2 bad usage or an unreadable lock.`,
 			if err != nil {
 				return err
 			}
-			opts := []fetch.Option{fetch.WithOffline(offline), fetch.WithJobs(jobs)}
+			opts := []fetch.Option{fetch.WithOffline(offline), fetch.WithJobs(jobs), fetch.WithTimeout(netTimeout(cmd))}
 			if bar := newProgress(cmd.ErrOrStderr(), len(lock.Packages), "fetching"); bar != nil {
 				opts = append(opts, fetch.WithProgress(func(done, total int) { bar.ChangeMax(total); _ = bar.Set(done) }))
 				defer bar.Finish()

@@ -185,7 +185,8 @@ func resolveLock(cmd *cobra.Command, fl resolveFlags) (*resolve.Lock, error) {
 		providers[k] = v
 	}
 	// Local directories come first, then the indexes in priority order.
-	indexes := &fetch.Indexes{Strategy: fetch.FirstIndex}
+	timeout := fetch.WithClientTimeout(netTimeout(cmd))
+	indexes := &fetch.Indexes{Strategy: fetch.FirstIndex, ClientOptions: []fetch.ClientOption{timeout}}
 	var urls, used []string
 	for _, dir := range findLinks {
 		if strings.Contains(dir, "://") && !strings.HasPrefix(dir, "file://") {
@@ -202,7 +203,7 @@ func resolveLock(cmd *cobra.Command, fl resolveFlags) (*resolve.Lock, error) {
 		urls = append([]string{indexURL}, extra...)
 	}
 	for _, u := range urls {
-		indexes.List = append(indexes.List, fetch.NewClient(u))
+		indexes.List = append(indexes.List, fetch.NewClient(u, timeout))
 	}
 	if len(indexes.List) == 0 {
 		return nil, errors.New("--no-index leaves nothing to resolve from; add --find-links DIR")

@@ -5,8 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
+
+	"github.com/machnix/machnix/fetch"
 )
 
 // Exit codes shared by every subcommand.
@@ -43,6 +50,13 @@ builds it with nix-build, and can ship the result as a layered OCI image.`,
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().String("config", "", "project file with [sonames], [providers] and [overrides.<pkg>] tables (default: ./machnix.toml when present)")
+	root.PersistentFlags().Duration("timeout", fetch.DefaultTimeout, "fail a network request that receives nothing for this long (e.g. 90s, 2m); it is retried once or more first; 0 waits for ever")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if d := netTimeout(cmd); d < 0 {
+			return fmt.Errorf("--timeout %s: give a duration of 0 or more, such as 30s", d)
+		}
+		return nil
+	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(
@@ -58,6 +72,16 @@ builds it with nix-build, and can ship the result as a layered OCI image.`,
 	return root
 }
 
+// netTimeout is the global --timeout, for every subcommand that talks to
+// a server.
+func netTimeout(cmd *cobra.Command) time.Duration {
+	d, err := cmd.Flags().GetDuration("timeout")
+	if err != nil {
+		return fetch.DefaultTimeout
+	}
+	return d
+}
+
 // run executes machnix with args and returns the process exit code. It is
 // what main calls, and what tests call.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -70,10 +94,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(stderr, "machnix:", ee.err)
+			printError(stderr, ee.err)
 		}
 		return ee.code
 	}
-	fmt.Fprintln(stderr, "machnix:", err)
+	printError(stderr, err)
 	return exitBadInput
+}
+
+// printError writes err for a terminal. Errors quote file names, URLs and
+// servers' words, so their control characters are escaped: none may move
+// the cursor, retitle the window or clear the screen.
+func printError(w io.Writer, err error) {
+	msg := err.Error()
+	var b strings.Builder
+	for _, r := range msg {
+		if r != '\n' && r != '\t' && (unicode.IsControl(r) || r == utf8.RuneError) {
+			b.WriteString(strings.Trim(strconv.QuoteRune(r), "'"))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	fmt.Fprintln(w, "machnix:", b.String())
 }

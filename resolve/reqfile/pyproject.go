@@ -49,6 +49,9 @@ func ParsePyproject(path string, extras []string) (*File, error) {
 			if err == nil {
 				err = parsed.Marker.Check()
 			}
+			if err == nil {
+				err = checkURLHashes(parsed)
+			}
 			if err != nil {
 				return &Error{File: path, Line: n, Err: err}
 			}

@@ -455,6 +455,9 @@ func (p *fileParser) parseLine(path string, l line, constraint bool, stack []str
 	if err := parsed.Marker.Check(); err != nil {
 		return err
 	}
+	if err := checkURLHashes(parsed); err != nil {
+		return err
+	}
 	if len(hashes) > 0 {
 		p.out.RequireHashes = true
 	}
@@ -541,6 +544,35 @@ func parseHash(s string) (string, error) {
 		return "", fmt.Errorf("%w: --hash=%s: a %s digest is %d hex digits", ErrHashes, s, algo, n)
 	}
 	return algo + ":" + hex, nil
+}
+
+// checkURLHashes checks the digests in a direct URL's fragment
+// (#sha256=...), which the lock takes as the file's hash, as strictly as
+// --hash: a digest later names a file in the cache.
+func checkURLHashes(r pep508.Requirement) error {
+	if r.URL == "" {
+		return nil
+	}
+	_, frag, ok := strings.Cut(r.URL, "#")
+	if !ok {
+		return nil
+	}
+	q, err := url.ParseQuery(frag)
+	if err != nil {
+		return fmt.Errorf("%w: %s: the URL's fragment is unreadable: %v", ErrSyntax, r.Name, err)
+	}
+	for algo, vs := range q {
+		n, known := hashLengths[strings.ToLower(algo)]
+		if !known {
+			continue
+		}
+		for _, v := range vs {
+			if len(v) != n || strings.Trim(strings.ToLower(v), "0123456789abcdef") != "" {
+				return fmt.Errorf("%w: %s: the URL's #%s= is not a digest of %d hex digits; copy it again from the index", ErrHashes, r.Name, algo, n)
+			}
+		}
+	}
+	return nil
 }
 
 // checkHashes enforces hash-checking mode on the requirements: every one

@@ -348,3 +348,41 @@ func TestInvalidMarkerComparisonNamesLine(t *testing.T) {
 		t.Fatalf("got %v, want an error at r.txt:2", err)
 	}
 }
+
+// A digest names a file in the cache, so only hex enters: a path padded
+// to 64 characters is refused wherever a requirement may carry a hash.
+func TestHashesAreHexWhereTheyEnter(t *testing.T) {
+	dir := t.TempDir()
+	path := "../" + strings.Repeat("./", 25) + "victim.txtx"
+	if len(path) != 64 {
+		t.Fatalf("probe of %d characters", len(path))
+	}
+	url := "https://h/pkg-1.0-py3-none-any.whl"
+	for _, content := range []string{
+		"pkg==1.0 --hash=sha256:" + path + "\n",
+		"pkg @ " + url + "#sha256=" + path + "\n",
+		"pkg @ " + url + "#sha256=" + hexA[:63] + "g\n",
+		"pkg @ " + url + "#sha256=" + hexA + "0\n",
+		"pkg @ " + url + "#egg=pkg&sha256=" + path + "\n",
+	} {
+		_, err := Parse(write(t, dir, "r.txt", content))
+		if !errors.Is(err, ErrHashes) {
+			t.Errorf("%q: want %v, got %v", content, ErrHashes, err)
+		}
+	}
+	pp := write(t, dir, "pyproject.toml", "[project]\nname = \"app\"\nversion = \"1\"\ndependencies = [\"pkg @ "+url+"#sha256="+path+"\"]\n")
+	if _, err := ParsePyproject(pp, nil); !errors.Is(err, ErrHashes) {
+		t.Errorf("pyproject.toml: want %v, got %v", ErrHashes, err)
+	}
+	// Upper-case hex is hex: it is taken, in the lower case the cache uses.
+	if _, err := Parse(write(t, dir, "r.txt", "pkg @ "+url+"#sha256="+hexB+"\n")); err != nil {
+		t.Errorf("an upper-case fragment: %v", err)
+	}
+	f, err := Parse(write(t, dir, "r.txt", "other==1 --hash=sha256:"+hexB+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Hashes()["other"]; !slices.Equal(got, []string{strings.ToLower(hexB)}) {
+		t.Errorf("--hash gave %v, want %s in lower case", got, hexB)
+	}
+}
