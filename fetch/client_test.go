@@ -206,3 +206,24 @@ func TestNetrcCredentials(t *testing.T) {
 		t.Fatalf("netrc default entry: %v", err)
 	}
 }
+
+// A lock holds no credentials, so a private file needs netrc's: without
+// them the download fails saying so, naming the host but no secret.
+func TestPrivateDownloadWithoutNetrcSaysWhere(t *testing.T) {
+	w := testfixtures.Wheel{Name: "foo", Version: "1.0"}
+	s := pyindex.StartAuth(t, "bob", "s3cret", []pyindex.Wheel{{Wheel: w}})
+	t.Setenv("NETRC", filepath.Join(t.TempDir(), "absent"))
+	t.Setenv("HOME", t.TempDir())
+	ctx := context.Background()
+	p, err := NewClient(strings.Replace(s.URL, "http://", "http://bob:s3cret@", 1)+"/simple/").Project(ctx, "foo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock := &resolve.Lock{Packages: []resolve.Package{{Name: "foo", Version: "1.0", Provider: resolve.ProviderWheel,
+		Filename: p.Files[0].Filename, URL: p.Files[0].URL, SHA256: p.Files[0].SHA256}}}
+	_, err = Fetch(ctx, lock, WithCacheDir(t.TempDir()))
+	host := strings.TrimPrefix(s.URL, "http://")
+	if err == nil || !strings.Contains(err.Error(), "netrc") || !strings.Contains(err.Error(), host) || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("got %v; want an error naming netrc and %s, without the password", err, host)
+	}
+}

@@ -316,6 +316,10 @@ func download(ctx context.Context, o *options, p resolve.Package, partial string
 		}
 	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable && off > 0:
 		return true, false, nil // already complete, or longer; the hash check decides
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		// A lock holds no credentials, so a private file needs netrc's.
+		return false, false, fmt.Errorf("fetch: %s: GET %s: HTTP %d; give the credentials for %s in netrc ($NETRC, else ~/.netrc): a lock never holds them",
+			p.Name, Redact(p.URL), resp.StatusCode, req.URL.Host)
 	default:
 		return false, resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests,
 			fmt.Errorf("fetch: %s: GET %s: HTTP %d", p.Name, Redact(p.URL), resp.StatusCode)
