@@ -96,7 +96,18 @@ type PushOptions struct {
 	// "" means $XDG_CONFIG_HOME/containers/registries.conf when it exists,
 	// else /etc/containers/registries.conf.
 	RegistriesConf string
+	// IdleTimeout is how long a request to the registry may send and
+	// receive nothing before it fails and is retried; zero means
+	// DefaultIdleTimeout.
+	IdleTimeout time.Duration
 }
+
+// DefaultIdleTimeout is PushOptions.IdleTimeout when none is given.
+const DefaultIdleTimeout = 30 * time.Second
+
+// ErrStalled is wrapped by errors about a registry that stopped sending or
+// accepting data.
+var ErrStalled = errors.New("oci: registry stalled")
 
 // ErrPlainHTTP is wrapped by errors about a request that would have gone to
 // a registry without TLS where nothing allows it.
@@ -116,6 +127,11 @@ func Push(ctx context.Context, img v1.Image, tags []string, o PushOptions) error
 	if base == nil {
 		base = remote.DefaultTransport
 	}
+	idle := o.IdleTimeout
+	if idle <= 0 {
+		idle = DefaultIdleTimeout
+	}
+	watched := &idleTransport{next: base, idle: idle}
 	policy := newPlainHTTPPolicy(o)
 	opts := []remote.Option{
 		remote.WithContext(ctx),
@@ -147,7 +163,7 @@ func Push(ctx context.Context, img v1.Image, tags []string, o PushOptions) error
 				return fmt.Errorf("%w: tag %q: %v", ErrBadConfig, t, err)
 			}
 		}
-		guard := &plainHTTPGuard{next: base, allow: func(host string) bool {
+		guard := &plainHTTPGuard{next: watched, allow: func(host string) bool {
 			return policy.allowsHost(host, reg, allowed)
 		}}
 		if err := remote.Write(ref, img, append(opts, remote.WithTransport(guard))...); err != nil {
@@ -156,6 +172,12 @@ func Push(ctx context.Context, img v1.Image, tags []string, o PushOptions) error
 				isRegistry := canonicalHost(refused.host) == canonicalHost(reg)
 				return fmt.Errorf("pushing %s: %w to %s: without TLS the image and the credentials would cross the network in cleartext; %s: %v",
 					ref, ErrPlainHTTP, refused.host, policy.hint(refused.host, isRegistry), err)
+			}
+			if errors.Is(err, ErrStalled) {
+				// The cause names the URL, which may carry an upload's
+				// session state; the registry's name is enough.
+				return fmt.Errorf("pushing %s: %w: %s sent and accepted nothing for %s, %d times, so machnix gave up; check the registry and the network, or wait longer with --timeout",
+					ref, ErrStalled, reg, idle, watched.stalls.Load())
 			}
 			return fmt.Errorf("pushing %s: %w", ref, err)
 		}

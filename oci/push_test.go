@@ -1,10 +1,13 @@
 package oci
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,10 +16,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 const (
@@ -359,4 +365,204 @@ func writeFile(t *testing.T, path, data string) {
 	if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// stallingRegistry is an in-memory registry behind a proxy that stalls
+// large blob uploads: it reads the first MiB of the PATCH and then neither
+// reads nor answers, as a registry whose storage hung would.
+type stallingRegistry struct {
+	next    http.Handler
+	stallN  int // how many uploads stall; negative: every one
+	release chan struct{}
+
+	mu              sync.Mutex
+	uploads, stalls int
+}
+
+func startStallingRegistry(t *testing.T, next http.Handler, stallN int) (*stallingRegistry, string) {
+	t.Helper()
+	s := &stallingRegistry{next: next, stallN: stallN, release: make(chan struct{})}
+	srv := httptest.NewServer(s)
+	// Cleanups run last first: the stalled handlers return, then the
+	// server closes.
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(s.release) })
+	return s, strings.TrimPrefix(srv.URL, "http://")
+}
+
+func (s *stallingRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPatch && r.ContentLength > 4<<20 {
+		s.mu.Lock()
+		s.uploads++
+		stall := s.stallN < 0 || s.stalls < s.stallN
+		if stall {
+			s.stalls++
+		}
+		s.mu.Unlock()
+		if stall {
+			_, _ = io.CopyN(io.Discard, r.Body, 1<<20)
+			<-s.release
+			return
+		}
+	}
+	s.next.ServeHTTP(w, r)
+}
+
+func (s *stallingRegistry) counts() (uploads, stalls int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.uploads, s.stalls
+}
+
+// largeImage has a layer of random bytes far larger than the socket
+// buffers, so a registry that stops reading stalls the upload midway.
+func largeImage(t *testing.T) v1.Image {
+	t.Helper()
+	img, err := random.Image(16<<20, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+// An upload that stalls once is abandoned after the idle timeout and
+// retried, and the push completes.
+func TestPushRetriesStalledUpload(t *testing.T) {
+	s, host := startStallingRegistry(t, registryHandler, 1)
+	img := largeImage(t)
+	// The deadline only keeps a broken build from hanging; the idle
+	// timeout is what must end the stalled request.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	o := noConfigs(t, PushOptions{Keychain: authn.NewMultiKeychain(), IdleTimeout: 500 * time.Millisecond})
+	tag := host + "/team/app:v1"
+	if err := Push(ctx, img, []string{tag}, o); err != nil {
+		t.Fatalf("push: %v", err)
+	}
+	uploads, stalls := s.counts()
+	if stalls != 1 || uploads < 2 {
+		t.Errorf("%d large uploads, %d stalled; want the stalled one retried", uploads, stalls)
+	}
+	ref, err := name.NewTag(tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pulled, err := remote.Image(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := digestOf(t, pulled), digestOf(t, img); got != want {
+		t.Errorf("pulled %s, pushed %s", got, want)
+	}
+}
+
+// A registry that stalls every upload fails the push once the retries are
+// spent, with an error that names the registry and the flag that waits
+// longer, and no credentials.
+func TestPushGivesUpOnStalledRegistry(t *testing.T) {
+	auth := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != testUser || p != testPassword {
+			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		registryHandler.ServeHTTP(w, r)
+	})
+	s, host := startStallingRegistry(t, auth, -1)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	o := noConfigs(t, PushOptions{Keychain: staticKeychain{}, IdleTimeout: 300 * time.Millisecond})
+	err := Push(ctx, largeImage(t), []string{host + "/team/app:v1"}, o)
+	if err == nil {
+		t.Fatal("push to a registry that stalls every upload succeeded")
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("the push ran into the test's deadline instead of the idle timeout: %v", err)
+	}
+	if !errors.Is(err, ErrStalled) {
+		t.Errorf("error %v does not wrap ErrStalled", err)
+	}
+	for _, want := range []string{host, "--timeout", "300ms"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	for _, secret := range []string{testPassword, base64.StdEncoding.EncodeToString([]byte(testUser + ":" + testPassword))} {
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("error %q carries credentials", err)
+		}
+	}
+	if _, stalls := s.counts(); stalls < 2 {
+		t.Errorf("%d stalled uploads; want the upload retried before giving up", stalls)
+	}
+}
+
+// The timeout is for silence, not for the whole request: an upload that
+// the registry reads slowly but steadily, for longer than the timeout in
+// all, completes in one try.
+func TestPushSlowUploadIsNotCut(t *testing.T) {
+	const idle = time.Second
+	var mu sync.Mutex
+	var uploads int
+	var took time.Duration
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch && r.ContentLength > 4<<20 {
+			start := time.Now()
+			var body bytes.Buffer
+			for {
+				// 1 MiB every tenth of the timeout: never silent for
+				// long, slower than the timeout overall.
+				n, err := io.CopyN(&body, r.Body, 1<<20)
+				if err != nil || n == 0 {
+					break
+				}
+				time.Sleep(idle / 10)
+			}
+			mu.Lock()
+			uploads++
+			took = time.Since(start)
+			mu.Unlock()
+			r.Body = io.NopCloser(&body)
+		}
+		registryHandler.ServeHTTP(w, r)
+	}))
+	// Bytes the kernels buffer count as sent, and loopback's buffers grow
+	// to tens of MiB where a real link's hold about a round trip: small
+	// buffers on both ends keep the registry's pace visible to the client.
+	srv.Listener = smallReadBuffer{srv.Listener}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		c, err := d.DialContext(ctx, network, addr)
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetWriteBuffer(64 << 10)
+		}
+		return c, err
+	}}
+	t.Cleanup(tr.CloseIdleConnections)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	o := noConfigs(t, PushOptions{Keychain: authn.NewMultiKeychain(), IdleTimeout: idle, Transport: tr})
+	if err := Push(ctx, largeImage(t), []string{strings.TrimPrefix(srv.URL, "http://") + "/team/app:v1"}, o); err != nil {
+		t.Fatalf("push: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if uploads != 1 {
+		t.Errorf("%d uploads of the large layer, want 1", uploads)
+	}
+	if took <= idle {
+		t.Errorf("the upload took %s, not longer than the timeout; the test proves nothing", took)
+	}
+}
+
+type smallReadBuffer struct{ net.Listener }
+
+func (l smallReadBuffer) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetReadBuffer(64 << 10)
+	}
+	return c, err
 }
