@@ -49,6 +49,10 @@ func (t *idleTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, t.cause(ctx, r, err)
 	}
 	w.progress()
+	if resp.Body == nil {
+		w.stop()
+		return resp, nil
+	}
 	resp.Body = &watchedResponse{ReadCloser: resp.Body, w: w, t: t, ctx: ctx, parent: r}
 	return resp, nil
 }

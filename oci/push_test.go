@@ -566,3 +566,27 @@ func (l smallReadBuffer) Accept() (net.Conn, error) {
 	}
 	return c, err
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A transport may answer without a body; the watch must pass that on, not
+// wrap nothing in something that fails when read or closed.
+func TestIdleTransportResponseWithoutBody(t *testing.T) {
+	next := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		return &http.Response{StatusCode: http.StatusNoContent, Request: r}, nil
+	})
+	tr := &idleTransport{next: next, idle: time.Minute}
+	req, err := http.NewRequest(http.MethodHead, "https://registry.invalid/v2/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Body != nil {
+		t.Errorf("response body %T, want none as the transport gave none", resp.Body)
+	}
+}
