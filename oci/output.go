@@ -2,11 +2,11 @@ package oci
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -69,8 +69,10 @@ func WriteDockerArchive(path string, img v1.Image, tags []string) error {
 
 // PushOptions configure Push.
 type PushOptions struct {
-	// Insecure allows plain HTTP to any registry; without it plain HTTP is
-	// used only for localhost and 127.0.0.1.
+	// Insecure allows plain HTTP to the registries of the tags. Without it,
+	// plain HTTP goes only to loopback (localhost, 127.0.0.0/8, ::1) and to
+	// registries the Docker daemon's or the containers' config lists as
+	// insecure; every other request needs TLS.
 	Insecure bool
 	// Jobs is the number of blobs uploaded at once.
 	Jobs int
@@ -84,7 +86,32 @@ type PushOptions struct {
 	// Progress receives an Update as each layer uploads, and one for each
 	// layer the registry already had. Calls never overlap.
 	Progress func(Update)
+	// DaemonConfig is the Docker daemon's config file, whose
+	// insecure-registries (names with their port, or CIDRs that match
+	// addresses) may use plain HTTP; "" means /etc/docker/daemon.json.
+	DaemonConfig string
+	// RegistriesConf is the containers registries.conf, whose [[registry]]
+	// entries with insecure = true (or v1 [registries.insecure]) may use
+	// plain HTTP; the drop-ins in registries.conf.d beside it are read too.
+	// "" means $XDG_CONFIG_HOME/containers/registries.conf when it exists,
+	// else /etc/containers/registries.conf.
+	RegistriesConf string
+	// IdleTimeout is how long a request to the registry may send and
+	// receive nothing before it fails and is retried; zero means
+	// DefaultIdleTimeout.
+	IdleTimeout time.Duration
 }
+
+// DefaultIdleTimeout is PushOptions.IdleTimeout when none is given.
+const DefaultIdleTimeout = 30 * time.Second
+
+// ErrStalled is wrapped by errors about a registry that stopped sending or
+// accepting data.
+var ErrStalled = errors.New("oci: registry stalled")
+
+// ErrPlainHTTP is wrapped by errors about a request that would have gone to
+// a registry without TLS where nothing allows it.
+var ErrPlainHTTP = errors.New("oci: plain HTTP refused")
 
 // Push uploads img to every tag. Blobs the registry already has are
 // skipped (go-containerregistry checks with HEAD, and mounts across
@@ -96,6 +123,16 @@ func Push(ctx context.Context, img v1.Image, tags []string, o PushOptions) error
 	if kc == nil {
 		kc = authn.DefaultKeychain
 	}
+	base := o.Transport
+	if base == nil {
+		base = remote.DefaultTransport
+	}
+	idle := o.IdleTimeout
+	if idle <= 0 {
+		idle = DefaultIdleTimeout
+	}
+	watched := &idleTransport{next: base, idle: idle}
+	policy := newPlainHTTPPolicy(o)
 	opts := []remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(kc),
@@ -103,9 +140,6 @@ func Push(ctx context.Context, img v1.Image, tags []string, o PushOptions) error
 	}
 	if o.Jobs > 0 {
 		opts = append(opts, remote.WithJobs(o.Jobs))
-	}
-	if o.Transport != nil {
-		opts = append(opts, remote.WithTransport(o.Transport))
 	}
 	var tracked *progressImage
 	if o.Progress != nil {
@@ -116,15 +150,35 @@ func Push(ctx context.Context, img v1.Image, tags []string, o PushOptions) error
 		img = tracked
 	}
 	for _, t := range tags {
-		var nameOpts []name.Option
-		if o.Insecure || isLocalhost(t) {
-			nameOpts = append(nameOpts, name.Insecure)
-		}
-		ref, err := name.NewTag(t, nameOpts...)
+		ref, err := name.NewTag(t)
 		if err != nil {
 			return fmt.Errorf("%w: tag %q: %v", ErrBadConfig, t, err)
 		}
-		if err := remote.Write(ref, img, opts...); err != nil {
+		reg := ref.Context().RegistryStr()
+		allowed := policy.allowsRef(ref)
+		if allowed {
+			// Only now may go-containerregistry fall back to plain HTTP
+			// when HTTPS fails.
+			if ref, err = name.NewTag(t, name.Insecure); err != nil {
+				return fmt.Errorf("%w: tag %q: %v", ErrBadConfig, t, err)
+			}
+		}
+		guard := &plainHTTPGuard{next: watched, allow: func(host string) bool {
+			return policy.allowsHost(host, reg, allowed)
+		}}
+		if err := remote.Write(ref, img, append(opts, remote.WithTransport(guard))...); err != nil {
+			var refused *plainHTTPError
+			if errors.As(err, &refused) {
+				isRegistry := canonicalHost(refused.host) == canonicalHost(reg)
+				return fmt.Errorf("pushing %s: %w to %s: without TLS the image and the credentials would cross the network in cleartext; %s: %v",
+					ref, ErrPlainHTTP, refused.host, policy.hint(refused.host, isRegistry), err)
+			}
+			if errors.Is(err, ErrStalled) {
+				// The cause names the URL, which may carry an upload's
+				// session state; the registry's name is enough.
+				return fmt.Errorf("pushing %s: %w: %s sent and accepted nothing for %s, %d times, so machnix gave up; check the registry and the network, or wait longer with --timeout",
+					ref, ErrStalled, reg, idle, watched.stalls.Load())
+			}
 			return fmt.Errorf("pushing %s: %w", ref, err)
 		}
 	}
@@ -132,12 +186,6 @@ func Push(ctx context.Context, img v1.Image, tags []string, o PushOptions) error
 		tracked.finish()
 	}
 	return nil
-}
-
-func isLocalhost(ref string) bool {
-	host, _, _ := strings.Cut(ref, "/")
-	host, _, _ = strings.Cut(host, ":")
-	return host == "localhost" || host == "127.0.0.1" || host == "[::1]"
 }
 
 type closeBoth struct {
