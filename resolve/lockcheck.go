@@ -186,30 +186,31 @@ func checkFilename(p Package) error {
 // file with an absolute path; never credentials, which come from netrc or
 // the keychain when the file is fetched.
 func checkLockURL(raw string) error {
+	shown := quoteIfOdd(redactUnparsed(raw))
 	if raw == "" || hasControl(raw) || strings.ContainsAny(raw, " \"\\") {
-		return fmt.Errorf("%s is not a URL", quoteIfOdd(raw))
+		return fmt.Errorf("%s is not a URL", shown)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return fmt.Errorf("%s is not a URL", quoteIfOdd(redactUnparsed(raw)))
 	}
 	if u.User != nil {
-		return fmt.Errorf("%s holds credentials; a lock never does (put them in netrc)", quoteIfOdd(u.Redacted()))
+		return fmt.Errorf("%s holds credentials; a lock never does (put them in netrc)", shown)
 	}
 	switch u.Scheme {
 	case "https", "http":
 		if u.Host == "" {
-			return fmt.Errorf("%s has no host", quoteIfOdd(raw))
+			return fmt.Errorf("%s has no host", shown)
 		}
 	case "file":
 		if u.Host != "" && u.Host != "localhost" {
-			return fmt.Errorf("%s names a remote host", quoteIfOdd(raw))
+			return fmt.Errorf("%s names a remote host", shown)
 		}
 		if !path.IsAbs(u.Path) || slices.Contains(strings.Split(u.Path, "/"), "..") {
-			return fmt.Errorf("%s is not an absolute path without ..", quoteIfOdd(raw))
+			return fmt.Errorf("%s is not an absolute path without ..", shown)
 		}
 	default:
-		return fmt.Errorf("%s: scheme %s is not http, https or file", quoteIfOdd(raw), quoteIfOdd(u.Scheme))
+		return fmt.Errorf("%s: scheme %s is not http, https or file", shown, quoteIfOdd(u.Scheme))
 	}
 	return nil
 }

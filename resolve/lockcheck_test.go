@@ -33,6 +33,7 @@ func TestReadLockRefusesHostileFields(t *testing.T) {
 		{"sha256 short", "(a).sha256", func(l *Lock) { l.Packages[1].SHA256 = "abc" }},
 		{"url credentials", "(b).url", func(l *Lock) { l.Packages[0].URL = "https://user:hunter2@example.invalid/b-2.0-py3-none-any.whl" }},
 		{"url bad escape", "(b).url", func(l *Lock) { l.Packages[0].URL = "https://user:hunter2@example.invalid/%zz" }},
+		{"url credentials and escape", "(b).url", func(l *Lock) { l.Packages[0].URL = "https://user:hunter2@example.invalid/\x1b[2J/b-2.0-py3-none-any.whl" }},
 		{"url scheme", "(b).url", func(l *Lock) { l.Packages[0].URL = "ftp://example.invalid/b-2.0-py3-none-any.whl" }},
 		{"url quote", "(b).url", func(l *Lock) { l.Packages[0].URL = `https://example.invalid/b"; x = "` }},
 		{"url file dotdot", "(a).url", func(l *Lock) { l.Packages[1].URL = "file:///srv/../etc/a-1.0.tar.gz" }},
@@ -75,7 +76,7 @@ func TestReadLockRefusesHostileFields(t *testing.T) {
 			if !strings.Contains(msg, c.field) || !strings.Contains(msg, p) {
 				t.Errorf("error does not name the file and %s: %s", c.field, msg)
 			}
-			if strings.Contains(msg, "hunter2") || strings.ContainsRune(msg, '\x1b') || strings.ContainsRune(msg, '\n') {
+			if strings.Contains(msg, "hunter2") || strings.Contains(msg, "user:") || strings.ContainsRune(msg, '\x1b') || strings.ContainsRune(msg, '\n') {
 				t.Errorf("error echoes a credential or a control character: %q", msg)
 			}
 			if err := WriteLock(filepath.Join(dir, "out.lock"), l); !errors.Is(err, ErrInvalidLock) {

@@ -168,7 +168,7 @@ func writeImage(cmd *cobra.Command, args []string, fl imageFlags) error {
 		}
 	}
 	if fl.push {
-		if err := oci.Push(cmd.Context(), img, fl.tags, oci.PushOptions{Insecure: fl.insecure, Jobs: fl.jobs, Progress: progress.update}); err != nil {
+		if err := oci.Push(cmd.Context(), img, fl.tags, oci.PushOptions{Insecure: fl.insecure, Jobs: fl.jobs, Progress: progress.update, IdleTimeout: netTimeout(cmd)}); err != nil {
 			return problem(err)
 		}
 	}
