@@ -24,6 +24,9 @@ type idleTransport struct {
 }
 
 func (t *idleTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if t.idle <= 0 {
+		return t.next.RoundTrip(r)
+	}
 	ctx, cancel := context.WithCancelCause(r.Context())
 	w := &watchdog{idle: t.idle, start: time.Now(), cancel: cancel, err: &stallError{host: r.URL.Host, idle: t.idle}}
 	w.mu.Lock()

@@ -98,7 +98,7 @@ type PushOptions struct {
 	RegistriesConf string
 	// IdleTimeout is how long a request to the registry may send and
 	// receive nothing before it fails and is retried; zero means
-	// DefaultIdleTimeout.
+	// DefaultIdleTimeout, and a negative value waits for ever.
 	IdleTimeout time.Duration
 }
 
@@ -128,9 +128,11 @@ func Push(ctx context.Context, img v1.Image, tags []string, o PushOptions) error
 		base = remote.DefaultTransport
 	}
 	idle := o.IdleTimeout
-	if idle <= 0 {
+	if idle == 0 {
 		idle = DefaultIdleTimeout
 	}
+	// A negative timeout leaves the watchdog in the chain, passing
+	// requests straight through.
 	watched := &idleTransport{next: base, idle: idle}
 	policy := newPlainHTTPPolicy(o)
 	opts := []remote.Option{

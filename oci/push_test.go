@@ -601,3 +601,27 @@ func TestIdleTransportResponseWithoutBody(t *testing.T) {
 		t.Errorf("response body %T, want none as the transport gave none", resp.Body)
 	}
 }
+
+// A negative timeout (the CLI's --timeout 0) never cancels a request, however
+// long the registry takes; a positive one does.
+func TestIdleTransportNegativeWaitsForEver(t *testing.T) {
+	slow := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		select {
+		case <-time.After(50 * time.Millisecond):
+			return &http.Response{StatusCode: http.StatusOK, Request: r}, nil
+		case <-r.Context().Done():
+			return nil, context.Cause(r.Context())
+		}
+	})
+	for idle, wantErr := range map[time.Duration]bool{-1: false, time.Millisecond: true} {
+		tr := &idleTransport{next: slow, idle: idle}
+		req, err := http.NewRequest(http.MethodGet, "https://registry.invalid/v2/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = tr.RoundTrip(req)
+		if (err != nil) != wantErr {
+			t.Errorf("idle %s: error %v, want an error: %v", idle, err, wantErr)
+		}
+	}
+}

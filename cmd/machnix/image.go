@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -168,7 +169,7 @@ func writeImage(cmd *cobra.Command, args []string, fl imageFlags) error {
 		}
 	}
 	if fl.push {
-		if err := oci.Push(cmd.Context(), img, fl.tags, oci.PushOptions{Insecure: fl.insecure, Jobs: fl.jobs, Progress: progress.update, IdleTimeout: netTimeout(cmd)}); err != nil {
+		if err := oci.Push(cmd.Context(), img, fl.tags, oci.PushOptions{Insecure: fl.insecure, Jobs: fl.jobs, Progress: progress.update, IdleTimeout: pushTimeout(cmd)}); err != nil {
 			return problem(err)
 		}
 	}
@@ -219,4 +220,13 @@ func imageConfig(top string, fl imageFlags) (oci.Config, error) {
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// pushTimeout is --timeout as oci.PushOptions takes it: 0 there means the
+// default, and --timeout 0 means no timeout.
+func pushTimeout(cmd *cobra.Command) time.Duration {
+	if d := netTimeout(cmd); d > 0 {
+		return d
+	}
+	return -1
 }
