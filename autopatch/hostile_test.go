@@ -13,6 +13,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/machnix/machnix/testfixtures"
 )
@@ -236,4 +238,102 @@ func TestLazyReaderGrowsWithWhatIsRead(t *testing.T) {
 	if alloc > lyingAllocBound {
 		t.Errorf("allocated %d MiB for a %d-byte wheel", alloc>>20, fileSize(t, p))
 	}
+}
+
+// terminalControl returns the first character of s a terminal may act on:
+// a control (C0, DEL, C1), a format character (bidi overrides among them),
+// or a byte that is not UTF-8. Newlines are allowed when lines is set.
+func terminalControl(s string, lines bool) (string, bool) {
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, n := utf8.DecodeRuneInString(s[i:]); n == 1 {
+				return s[i : i+1], true
+			}
+		}
+		if lines && r == '\n' {
+			continue
+		}
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return string(r), true
+		}
+	}
+	return "", false
+}
+
+// TestErrorsEscapeNames: entry, directory and file names reach error
+// messages, which are printed to a terminal; none may carry a control.
+func TestErrorsEscapeNames(t *testing.T) {
+	const esc = "\x1b[2J\x1b]0;owned\x07"
+	badELF := append([]byte("\x7fELF\x02\x01\x01"), make([]byte, 40)...)
+	named := func(name string, files ...testfixtures.File) func(t *testing.T) string {
+		return func(t *testing.T) string {
+			p, err := testfixtures.WriteWheel(filepath.Join(t.TempDir()), testfixtures.Wheel{Name: name, Version: "1.0", Files: files})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		file   func(t *testing.T) string
+		want   error
+		plain  string // printable part of the hostile name the error must still show
+		verify bool
+	}{
+		{"ELF entry", named("e", testfixtures.File{Path: "e/" + esc + "evil.so", Data: badELF}), ErrBadELF, "evil.so", true},
+		{"ELF entry, lazily", named("e", testfixtures.File{Path: "e/\u202eevil.so", Data: badELF}), ErrBadELF, "evil.so", false},
+		{"entry missing from RECORD", func(t *testing.T) string {
+			good := named("r", testfixtures.File{Path: "r/__init__.py", Data: []byte("x")})(t)
+			return addEntry(t, good, "r/"+esc+"unlisted.py", []byte("x"))
+		}, ErrRecordMismatch, "unlisted.py", true},
+		{"dist-info directory", func(t *testing.T) string {
+			return rawZip(t, map[string][]byte{"x" + esc + "-1.0.dist-info/WHEEL": []byte("not: [a header\n\x00")})
+		}, ErrNotWheel, "dist-info", true},
+		{"file name", func(t *testing.T) string {
+			p := filepath.Join(t.TempDir(), "w"+esc+"-1.0-py3-none-any.whl")
+			if err := os.WriteFile(p, []byte("not a zip"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}, ErrNotWheel, "-1.0-py3-none-any.whl", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := tc.file(t)
+			_, err := Inspect(context.Background(), []string{p}, WithNixLocate(false), WithVerifyRecord(tc.verify))
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("error %v, want %v", err, tc.want)
+			}
+			if c, ok := terminalControl(err.Error(), false); ok {
+				t.Errorf("error %q carries %q raw", err, c)
+			}
+			if !strings.Contains(err.Error(), tc.plain) {
+				t.Errorf("error %q no longer shows %q", err, tc.plain)
+			}
+		})
+	}
+}
+
+// addEntry copies the zip at file with one more entry, left out of RECORD.
+func addEntry(t *testing.T, file, name string, data []byte) string {
+	t.Helper()
+	zr, err := zip.OpenReader(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	entries := map[string][]byte{name: data}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		entries[f.Name] = b
+	}
+	return rawZip(t, entries)
 }

@@ -20,6 +20,7 @@ import (
 	kflate "github.com/klauspost/compress/flate"
 
 	"github.com/machnix/machnix/autopatch/internal/tailflate"
+	"github.com/machnix/machnix/internal/termsafe"
 )
 
 // Sentinel errors for bad wheels. Every error returned for a wheel wraps one
@@ -59,11 +60,30 @@ type wheelReader struct {
 	verify      bool
 }
 
-// readWheel reads a wheel in one pass over its entries: every entry is
+// readWheel reads the wheel at file. Its errors carry names and texts from
+// the wheel (entries, the .dist-info directory, header lines), and the
+// file's own name, which may hold terminal escapes: they are escaped once
+// here, for every error, and still unwrap to the sentinels.
+func (wr wheelReader) readWheel(file string) (*Wheel, error) {
+	w, err := wr.read(file)
+	if err != nil {
+		return nil, printableError{err}
+	}
+	return w, nil
+}
+
+// printableError shows err with every character a terminal would act on
+// escaped.
+type printableError struct{ err error }
+
+func (e printableError) Error() string { return termsafe.String(e.err.Error()) }
+func (e printableError) Unwrap() error { return e.err }
+
+// read reads a wheel in one pass over its entries: every entry is
 // decompressed once, hashed for RECORD, and parsed as ELF when it starts with
 // the ELF magic. Nothing is written to disk. Without verification, entries
 // that do not start with the ELF magic are not decompressed past it.
-func (wr wheelReader) readWheel(file string) (*Wheel, error) {
+func (wr wheelReader) read(file string) (*Wheel, error) {
 	zr, err := zip.OpenReader(file)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w: %v", file, ErrNotWheel, err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/machnix/machnix/internal/termsafe"
 	"github.com/spf13/cobra"
 )
 
@@ -70,10 +71,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(stderr, "machnix:", ee.err)
+			fmt.Fprintln(stderr, "machnix:", termsafe.Message(ee.err.Error()))
 		}
 		return ee.code
 	}
-	fmt.Fprintln(stderr, "machnix:", err)
+	// Errors name files, entries and packages from untrusted sources.
+	fmt.Fprintln(stderr, "machnix:", termsafe.Message(err.Error()))
 	return exitBadInput
 }
