@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -102,9 +103,16 @@ func inspectELFDynamic(r io.ReaderAt, base string) (info elfInfo, err error) {
 		if n > 64<<20 || off > 1<<40 {
 			return nil, fmt.Errorf("%w: %s of %d bytes at %d is implausible", ErrBadELF, what, n, off)
 		}
-		b := make([]byte, n)
-		if _, err := r.ReadAt(b, int64(off)); err != nil {
-			return nil, fmt.Errorf("%w: %s: %w", ErrBadELF, what, err)
+		// Sizes come from the file's own headers: the buffer grows with the
+		// bytes really there, so a lying size costs what the file holds.
+		b := make([]byte, 0, min(n, 64<<10))
+		for uint64(len(b)) < n {
+			k := min(n-uint64(len(b)), uint64(max(len(b), 64<<10)))
+			start := len(b)
+			b = slices.Grow(b, int(k))[:start+int(k)]
+			if _, err := r.ReadAt(b[start:], int64(off)+int64(start)); err != nil {
+				return nil, fmt.Errorf("%w: %s: %w", ErrBadELF, what, err)
+			}
 		}
 		return b, nil
 	}

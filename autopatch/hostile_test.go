@@ -337,3 +337,24 @@ func addEntry(t *testing.T, file, name string, data []byte) string {
 	}
 	return rawZip(t, entries)
 }
+
+// TestELFSizesFollowTheBytes: sizes in an ELF's own headers (here the
+// dynamic string table's) may lie too; reading them costs what the file
+// holds, in both modes.
+func TestELFSizesFollowTheBytes(t *testing.T) {
+	good := gccSharedObject(t)
+	data := append([]byte(nil), good...)
+	setDyn(t, data, layoutOf(t, data), elf.DT_STRSZ, 0, 60<<20)
+	for _, verify := range []bool{true, false} {
+		err, alloc := allocatedBy(func() error {
+			_, err := modeVerdict(t, data, verify)
+			return err
+		})
+		if !errors.Is(err, ErrBadELF) {
+			t.Errorf("verify=%v: error %v, want %v", verify, err, ErrBadELF)
+		}
+		if limit := uint64(16 << 20); alloc > limit {
+			t.Errorf("verify=%v: allocated %d MiB for a %d KiB object", verify, alloc>>20, len(data)>>10)
+		}
+	}
+}
