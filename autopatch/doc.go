@@ -25,10 +25,14 @@
 //		autopatch.WithLibPath("support"),
 //		autopatch.WithSonames(map[string]string{"libfoo.so.1": "foo"}))
 //
-// By default every entry is hashed against RECORD and ELF files are parsed
-// with debug/elf. With WithVerifyRecord(false), for wheels whose own hash was
+// By default every entry is hashed against RECORD and each ELF file is read
+// whole. With WithVerifyRecord(false), for wheels whose own hash was
 // already checked, only ELF entries are inflated, and only as far as their
-// program headers reach (the dynamic section and what it points at). When
+// program headers reach (the dynamic section and what it points at), then
+// on to the section headers at the end. Both modes parse with the same
+// reader, through the program headers as the dynamic loader does, and check
+// the section headers as patchelf needs them: the same bytes get the same
+// verdict. When
 // the dynamic section lies far into a large library, behind .text and
 // .rodata, its bytes are decoded from a deflate block boundary near it
 // (internal/tailflate) and used only if the section headers decoded with

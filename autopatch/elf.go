@@ -3,7 +3,6 @@ package autopatch
 import (
 	"bytes"
 	"debug/elf"
-	"fmt"
 	"io"
 	"sort"
 	"strconv"
@@ -53,187 +52,14 @@ func machineName(f *elf.File) string {
 	return strings.ToLower(strings.TrimPrefix(f.Machine.String(), "EM_"))
 }
 
-// inspectELF reads the dynamic linking facts of one ELF file. base is the
-// file's name, used to recognise Python 2 init functions (init<module>).
-// A panic inside debug/elf on hostile input is turned into ErrBadELF rather
-// than taking down a whole diagnosis.
-func inspectELF(r io.ReaderAt, base string) (info elfInfo, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("%w: debug/elf panicked: %v", ErrBadELF, p)
-		}
-	}()
-	f, err := elf.NewFile(r)
-	if err != nil {
-		return info, fmt.Errorf("%w: %v", ErrBadELF, err)
-	}
-	defer f.Close()
-	info.Class = strings.TrimPrefix(f.Class.String(), "ELFCLASS")
-	info.Machine = machineName(f)
-	info.versionNeeds = map[string][]string{}
-
-	for _, p := range f.Progs {
-		if p.Type != elf.PT_INTERP {
-			continue
-		}
-		b, err := io.ReadAll(io.LimitReader(p.Open(), 4096))
-		if err != nil {
-			return info, fmt.Errorf("%w: PT_INTERP: %v", ErrBadELF, err)
-		}
-		info.Interpreter = string(bytes.TrimRight(b, "\x00"))
-	}
-
-	if f.SectionByType(elf.SHT_DYNAMIC) == nil {
-		// A static executable or an object with no dynamic section needs
-		// nothing at run time.
-		return info, nil
-	}
-	if info.Needed, err = f.DynString(elf.DT_NEEDED); err != nil {
-		return info, fmt.Errorf("%w: DT_NEEDED: %v", ErrBadELF, err)
-	}
-	sonames, err := f.DynString(elf.DT_SONAME)
-	if err != nil {
-		return info, fmt.Errorf("%w: DT_SONAME: %v", ErrBadELF, err)
-	}
-	if len(sonames) > 0 {
-		info.Soname = sonames[0]
-	}
-	if info.RPath, err = dynPathList(f, elf.DT_RPATH); err != nil {
-		return info, err
-	}
-	if info.RunPath, err = dynPathList(f, elf.DT_RUNPATH); err != nil {
-		return info, err
-	}
-
-	if err := sectionVersionNeeds(f, info.versionNeeds); err != nil {
-		return info, err
-	}
-
-	info.PythonExtension, err = exportsPythonInit(f, base)
-	if err != nil {
-		return info, err
-	}
-	return info, nil
-}
-
-// dynPathList returns the colon-separated entries of DT_RPATH or DT_RUNPATH
-// exactly as written ($ORIGIN unexpanded).
-func dynPathList(f *elf.File, tag elf.DynTag) ([]string, error) {
-	vals, err := f.DynString(tag)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v: %v", ErrBadELF, tag, err)
-	}
-	out := []string{}
-	for _, v := range vals {
-		for _, p := range strings.Split(v, ":") {
-			if p != "" {
-				out = append(out, p)
-			}
-		}
-	}
-	return out, nil
-}
-
-// exportsPythonInit reports whether the file defines a module init function:
-// PyInit_<name> (CPython 3), init<module> (CPython 2), or
-// _cffi_pypyinit_<name> (PyPy's cffi modules). It reads .dynsym itself
-// rather than through File.DynamicSymbols, which also resolves symbol
-// versions and can take minutes on a hostile version table (found by
-// FuzzInspectELF).
-func exportsPythonInit(f *elf.File, base string) (bool, error) {
-	sec := f.SectionByType(elf.SHT_DYNSYM)
-	if sec == nil {
-		return false, nil
-	}
-	data, str, err := sectionWithStrings(f, sec, "dynamic symbols")
-	if err != nil {
-		return false, err
-	}
-	size := 24
-	if f.Class == elf.ELFCLASS32 {
-		size = 16
-	}
-	module, _, _ := strings.Cut(base, ".")
-	for off := size; off+size <= len(data); off += size { // entry 0 is the null symbol
-		nameOff := f.ByteOrder.Uint32(data[off:])
-		shndx := f.ByteOrder.Uint16(data[off+6:])
-		if f.Class == elf.ELFCLASS32 {
-			shndx = f.ByteOrder.Uint16(data[off+14:])
-		}
-		if shndx == uint16(elf.SHN_UNDEF) {
-			continue
-		}
-		name := cString(str, nameOff)
-		if strings.HasPrefix(name, "PyInit_") || strings.HasPrefix(name, "_cffi_pypyinit_") ||
-			(module != "" && name == "init"+module) {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
-// sectionVersionNeeds walks SHT_GNU_VERNEED with a bounded amount of work:
-// File.DynamicVersionNeeds follows every entry's full aux count, which a
-// crafted table turns into billions of steps.
-func sectionVersionNeeds(f *elf.File, into map[string][]string) error {
-	sec := f.SectionByType(elf.SHT_GNU_VERNEED)
-	if sec == nil {
-		return nil
-	}
-	d, str, err := sectionWithStrings(f, sec, "version needs")
-	if err != nil {
-		return err
-	}
-	steps := len(d)/16 + 1
-	bo := f.ByteOrder
-	for i, n := 0, 0; i+16 <= len(d) && n < int(sec.Info) && steps > 0; n++ {
-		cnt, aux, next := int(bo.Uint16(d[i+2:])), int(bo.Uint32(d[i+8:])), int(bo.Uint32(d[i+12:]))
-		for j, c := i+aux, 0; c < cnt && j >= 0 && j+16 <= len(d) && steps > 0; c++ {
-			steps--
-			if prefix, version, ok := splitVersionName(cString(str, bo.Uint32(d[j+8:]))); ok {
-				into[prefix] = append(into[prefix], version)
-			}
-			anext := int(bo.Uint32(d[j+12:]))
-			if anext == 0 {
-				break
-			}
-			j += anext
-		}
-		steps--
-		if next == 0 {
-			break
-		}
-		i += next
-	}
-	return nil
-}
-
-// sectionWithStrings returns a section's data and that of the string table
-// its sh_link names.
-func sectionWithStrings(f *elf.File, sec *elf.Section, what string) ([]byte, []byte, error) {
-	data, err := sec.Data()
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %s: %v", ErrBadELF, what, err)
-	}
-	if int(sec.Link) >= len(f.Sections) {
-		return nil, nil, fmt.Errorf("%w: %s: string table index %d out of range", ErrBadELF, what, sec.Link)
-	}
-	str, err := f.Sections[sec.Link].Data()
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %s strings: %v", ErrBadELF, what, err)
-	}
-	return data, str, nil
-}
-
-func cString(tab []byte, off uint32) string {
-	if int(off) >= len(tab) {
-		return ""
-	}
-	s := tab[off:]
-	if i := bytes.IndexByte(s, 0); i >= 0 {
-		s = s[:i]
-	}
-	return string(s)
+// inspectELF reads the dynamic linking facts of one ELF file held whole.
+// base is the file's name, used to recognise Python 2 init functions
+// (init<module>). It is the reader of --no-verify, given every byte at
+// once: the two modes must judge the same bytes the same way, and a
+// separate parser (debug/elf reads the section headers, the loader the
+// program headers) let crafted files pass in one and fail in the other.
+func inspectELF(r io.ReaderAt, base string) (elfInfo, error) {
+	return inspectELFDynamic(r, base)
 }
 
 // splitVersionName splits a symbol version such as GLIBC_2.14 or

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -36,6 +37,7 @@ func inspectELFDynamic(r io.ReaderAt, base string) (info elfInfo, err error) {
 	var machine elf.Machine
 	var phoff uint64
 	var phentsize, phnum int
+	var sh sectionTable
 	switch class {
 	case elf.ELFCLASS64:
 		var h elf.Header64
@@ -46,6 +48,10 @@ func inspectELFDynamic(r io.ReaderAt, base string) (info elfInfo, err error) {
 		if phnum > 0 && phentsize < 56 {
 			return info, fmt.Errorf("%w: program header size %d", ErrBadELF, phentsize)
 		}
+		if h.Ehsize != 64 {
+			return info, fmt.Errorf("%w: header size %d does not match the 64-bit class", ErrBadELF, h.Ehsize)
+		}
+		sh = sectionTable{off: h.Shoff, entSize: int(h.Shentsize), num: int(h.Shnum), strndx: int(h.Shstrndx), wantEntSize: 64}
 	case elf.ELFCLASS32:
 		var h elf.Header32
 		if err := binary.Read(io.NewSectionReader(r, 0, 52), bo, &h); err != nil {
@@ -55,8 +61,15 @@ func inspectELFDynamic(r io.ReaderAt, base string) (info elfInfo, err error) {
 		if phnum > 0 && phentsize < 32 {
 			return info, fmt.Errorf("%w: program header size %d", ErrBadELF, phentsize)
 		}
+		if h.Ehsize != 52 {
+			return info, fmt.Errorf("%w: header size %d does not match the 32-bit class", ErrBadELF, h.Ehsize)
+		}
+		sh = sectionTable{off: uint64(h.Shoff), entSize: int(h.Shentsize), num: int(h.Shnum), strndx: int(h.Shstrndx), wantEntSize: 40}
 	default:
 		return info, fmt.Errorf("%w: unknown class %d", ErrBadELF, ident[elf.EI_CLASS])
+	}
+	if err := sh.checkHeader(); err != nil {
+		return info, err
 	}
 	info.Class = strings.TrimPrefix(class.String(), "ELFCLASS")
 	info.Machine = machineName(&elf.File{FileHeader: elf.FileHeader{Machine: machine, Data: elf.Data(ident[elf.EI_DATA])}})
@@ -90,9 +103,16 @@ func inspectELFDynamic(r io.ReaderAt, base string) (info elfInfo, err error) {
 		if n > 64<<20 || off > 1<<40 {
 			return nil, fmt.Errorf("%w: %s of %d bytes at %d is implausible", ErrBadELF, what, n, off)
 		}
-		b := make([]byte, n)
-		if _, err := r.ReadAt(b, int64(off)); err != nil {
-			return nil, fmt.Errorf("%w: %s: %w", ErrBadELF, what, err)
+		// Sizes come from the file's own headers: the buffer grows with the
+		// bytes really there, so a lying size costs what the file holds.
+		b := make([]byte, 0, min(n, 64<<10))
+		for uint64(len(b)) < n {
+			k := min(n-uint64(len(b)), uint64(max(len(b), 64<<10)))
+			start := len(b)
+			b = slices.Grow(b, int(k))[:start+int(k)]
+			if _, err := r.ReadAt(b[start:], int64(off)+int64(start)); err != nil {
+				return nil, fmt.Errorf("%w: %s: %w", ErrBadELF, what, err)
+			}
 		}
 		return b, nil
 	}
@@ -275,8 +295,84 @@ func inspectELFDynamic(r io.ReaderAt, base string) (info elfInfo, err error) {
 		}
 	}
 
-	info.PythonExtension, err = dynsymPythonInit(r, bo, class, tags, addrToOff, readAt, str, base)
-	return info, err
+	if info.PythonExtension, err = dynsymPythonInit(r, bo, class, tags, addrToOff, readAt, str, base); err != nil {
+		return info, err
+	}
+	// Last: the section headers lie at the end of the file, past
+	// everything read above, so a lazy reader reaches them moving forward.
+	return info, sh.check(r, bo, class == elf.ELFCLASS64)
+}
+
+// sectionTable is where the ELF header says the section headers are. The
+// dynamic loader never reads them, but patchelf and autoPatchelf do, so a
+// file whose table is broken fails its Nix build: both modes refuse it the
+// same way, from the same bytes.
+type sectionTable struct {
+	off                  uint64
+	entSize, num, strndx int
+	wantEntSize          int
+}
+
+func (s sectionTable) checkHeader() error {
+	switch {
+	case s.off == 0 && s.num != 0:
+		return fmt.Errorf("%w: %d section headers at offset 0", ErrBadELF, s.num)
+	case s.off != 0 && s.num == 0:
+		// Extended numbering keeps the count in the first header; only
+		// objects with more than 65279 sections need it.
+		return fmt.Errorf("%w: extended section numbering is not supported", ErrBadELF)
+	case s.num > 0 && s.entSize != s.wantEntSize:
+		return fmt.Errorf("%w: section header size %d, want %d", ErrBadELF, s.entSize, s.wantEntSize)
+	case s.num > 0 && s.strndx >= s.num:
+		return fmt.Errorf("%w: section name table index %d, but only %d sections", ErrBadELF, s.strndx, s.num)
+	case s.off > 1<<40:
+		return fmt.Errorf("%w: section headers at %d is implausible", ErrBadELF, s.off)
+	}
+	return nil
+}
+
+// check reads the section headers and refuses a table whose sections do
+// not lie inside the file, or whose name table is not a string table.
+func (s sectionTable) check(r io.ReaderAt, bo binary.ByteOrder, is64 bool) error {
+	if s.num == 0 {
+		return nil
+	}
+	table := make([]byte, s.num*s.entSize)
+	if _, err := r.ReadAt(table, int64(s.off)); err != nil {
+		return fmt.Errorf("%w: section headers: %w", ErrBadELF, err)
+	}
+	tableEnd := s.off + uint64(len(table))
+	var furthest uint64
+	for i := 0; i < s.num; i++ {
+		e := table[i*s.entSize:]
+		typ := elf.SectionType(bo.Uint32(e[4:]))
+		var off, size uint64
+		if is64 {
+			off, size = bo.Uint64(e[0x18:]), bo.Uint64(e[0x20:])
+		} else {
+			off, size = uint64(bo.Uint32(e[0x10:])), uint64(bo.Uint32(e[0x14:]))
+		}
+		if i == s.strndx && s.strndx != 0 && typ != elf.SHT_STRTAB {
+			return fmt.Errorf("%w: section name table (section %d) has type %v", ErrBadELF, i, typ)
+		}
+		if typ == elf.SHT_NOBITS || typ == elf.SHT_NULL {
+			continue
+		}
+		end := off + size
+		if end < off || end > 1<<40 {
+			return fmt.Errorf("%w: section %d of %d bytes at %d is implausible", ErrBadELF, i, size, off)
+		}
+		furthest = max(furthest, end)
+	}
+	if furthest > tableEnd {
+		// The table was read, so the file reaches its end; a section
+		// reaching further must be checked by reading its last byte.
+		var b [1]byte
+		if _, err := r.ReadAt(b[:], int64(furthest-1)); err != nil {
+			return fmt.Errorf("%w: a section ends at %d, past the end of the file", ErrBadELF, furthest)
+		}
+	}
+	return nil
 }
 
 // dynsymPythonInit scans the dynamic symbols for a module init function.

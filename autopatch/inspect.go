@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/machnix/machnix/internal/termsafe"
 	"github.com/machnix/machnix/resolve/pep508"
 	"os"
 	"os/exec"
@@ -107,7 +108,7 @@ func Inspect(ctx context.Context, files []string, opts ...Option) (*NativeReport
 	}
 	for _, d := range in.libPath {
 		if st, err := os.Stat(d); err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("%w: lib path %s is not a directory", ErrBadOption, d)
+			return nil, fmt.Errorf("%w: lib path %s is not a directory", ErrBadOption, termsafe.String(d))
 		}
 	}
 

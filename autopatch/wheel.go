@@ -10,14 +10,17 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"math"
 	"net/mail"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
 	kflate "github.com/klauspost/compress/flate"
 
 	"github.com/machnix/machnix/autopatch/internal/tailflate"
+	"github.com/machnix/machnix/internal/termsafe"
 )
 
 // Sentinel errors for bad wheels. Every error returned for a wheel wraps one
@@ -57,11 +60,30 @@ type wheelReader struct {
 	verify      bool
 }
 
-// readWheel reads a wheel in one pass over its entries: every entry is
+// readWheel reads the wheel at file. Its errors carry names and texts from
+// the wheel (entries, the .dist-info directory, header lines), and the
+// file's own name, which may hold terminal escapes: they are escaped once
+// here, for every error, and still unwrap to the sentinels.
+func (wr wheelReader) readWheel(file string) (*Wheel, error) {
+	w, err := wr.read(file)
+	if err != nil {
+		return nil, printableError{err}
+	}
+	return w, nil
+}
+
+// printableError shows err with every character a terminal would act on
+// escaped.
+type printableError struct{ err error }
+
+func (e printableError) Error() string { return termsafe.String(e.err.Error()) }
+func (e printableError) Unwrap() error { return e.err }
+
+// read reads a wheel in one pass over its entries: every entry is
 // decompressed once, hashed for RECORD, and parsed as ELF when it starts with
 // the ELF magic. Nothing is written to disk. Without verification, entries
 // that do not start with the ELF magic are not decompressed past it.
-func (wr wheelReader) readWheel(file string) (*Wheel, error) {
+func (wr wheelReader) read(file string) (*Wheel, error) {
 	zr, err := zip.OpenReader(file)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w: %v", file, ErrNotWheel, err)
@@ -86,7 +108,10 @@ func (wr wheelReader) readWheel(file string) (*Wheel, error) {
 		}
 		byName[f.Name] = f
 		w.Entries = append(w.Entries, f.Name)
-		declared += f.UncompressedSize64
+		// Saturating: declared sizes near 2^64 must not wrap past the check.
+		if declared += f.UncompressedSize64; declared < f.UncompressedSize64 {
+			declared = math.MaxUint64
+		}
 	}
 	if declared > uint64(wr.maxUnpacked) {
 		return nil, fmt.Errorf("%s: %w: entries declare %d bytes, the limit is %d", file, ErrTooLarge, declared, wr.maxUnpacked)
@@ -103,7 +128,7 @@ func (wr wheelReader) readWheel(file string) (*Wheel, error) {
 		if !ok {
 			return nil, fmt.Errorf("%s: %w: %s is missing", file, ErrNotWheel, name)
 		}
-		data, _, err := readEntry(f, budget, false, false)
+		data, _, err := readEntry(f, budget, false, false, maxMetadataEntry)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", file, name, err)
 		}
@@ -166,7 +191,7 @@ func (wr wheelReader) readWheel(file string) (*Wheel, error) {
 		}
 		rec, listed := record[name]
 		wantHash := wr.verify && listed && rec.hash != nil
-		data, sum, err := readEntry(f, budget, wantHash, !wr.verify)
+		data, sum, err := readEntry(f, budget, wantHash, !wr.verify, 0)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", file, name, err)
 		}
@@ -219,16 +244,29 @@ func expandTags(tags []string) []string {
 // wheel, on the bytes really produced rather than the sizes the headers claim.
 type unpackBudget struct{ left int64 }
 
+// maxMetadataEntry caps WHEEL, METADATA and RECORD. The largest real RECORD
+// files (wheels of tens of thousands of files) are a few MiB; these are
+// parsed whole, so a larger one is refused rather than buffered.
+const maxMetadataEntry = 16 << 20
+
+// maxPresize bounds how much of an entry's declared size is allocated
+// before its bytes are read: a header may claim anything.
+const maxPresize = 1 << 20
+
 // readEntry decompresses one entry, counting it against budget and
 // optionally hashing it as it streams. With onlyELF, an entry that does not
-// start with the ELF magic is abandoned after its first bytes.
-func readEntry(f *zip.File, budget *unpackBudget, hashIt, onlyELF bool) ([]byte, []byte, error) {
+// start with the ELF magic is abandoned after its first bytes. A limit above
+// zero refuses an entry larger than that, declared or inflated.
+func readEntry(f *zip.File, budget *unpackBudget, hashIt, onlyELF bool, limit int64) ([]byte, []byte, error) {
+	if limit > 0 && f.UncompressedSize64 > uint64(limit) {
+		return nil, nil, fmt.Errorf("%w: declares %d bytes, more than the %d allowed for this file; real ones are far smaller, so the wheel is corrupt or crafted", ErrTooLarge, f.UncompressedSize64, limit)
+	}
 	rc, err := f.Open()
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrNotWheel, err)
 	}
 	defer rc.Close()
-	var buf bytes.Buffer
+	var buf []byte
 	if onlyELF {
 		head := make([]byte, len(elfMagic))
 		n, err := io.ReadFull(rc, head)
@@ -238,22 +276,25 @@ func readEntry(f *zip.File, budget *unpackBudget, hashIt, onlyELF bool) ([]byte,
 		if !isELF(head[:n]) {
 			return head[:n], nil, nil
 		}
-		buf.Write(head)
+		buf = head
 		budget.left -= int64(n)
 	}
-	if f.UncompressedSize64 < uint64(budget.left) {
-		buf.Grow(int(f.UncompressedSize64))
-	}
-	var dst io.Writer = &buf
 	var h hash.Hash
 	if hashIt {
 		h = sha256.New()
-		dst = io.MultiWriter(&buf, h)
+		h.Write(buf)
 	}
-	n, err := io.Copy(dst, io.LimitReader(rc, budget.left+1))
-	budget.left -= n
-	if budget.left < 0 {
-		return nil, nil, ErrTooLarge
+	allowed, overLimit := budget.left, error(ErrTooLarge)
+	if limit > 0 && limit-int64(len(buf)) < allowed {
+		allowed = limit - int64(len(buf))
+		overLimit = fmt.Errorf("%w: inflates past the %d bytes allowed for this file; real ones are far smaller, so the wheel is corrupt or crafted", ErrTooLarge, limit)
+	}
+	start := len(buf)
+	buf, err = readGrowing(io.LimitReader(rc, allowed+1), buf, f.UncompressedSize64, h)
+	read := int64(len(buf) - start)
+	budget.left -= read
+	if read > allowed {
+		return nil, nil, overLimit
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrNotWheel, err)
@@ -262,7 +303,38 @@ func readEntry(f *zip.File, budget *unpackBudget, hashIt, onlyELF bool) ([]byte,
 	if h != nil {
 		sum = h.Sum(nil)
 	}
-	return buf.Bytes(), sum, nil
+	return buf, sum, nil
+}
+
+// readGrowing appends all of r to buf, hashing what it reads into h when h
+// is set. The buffer grows with what was really read, doubling; the
+// declared size only decides where the last growth stops, once half of it
+// has arrived, so an honest header costs no oversized final buffer and a
+// lying one costs no more than the bytes behind it.
+func readGrowing(r io.Reader, buf []byte, declared uint64, h hash.Hash) ([]byte, error) {
+	if cap(buf)-len(buf) < 512 {
+		buf = slices.Grow(buf, int(max(512, min(declared, maxPresize-1)+1)))
+	}
+	for {
+		if len(buf) == cap(buf) {
+			next := uint64(2 * cap(buf))
+			if want := declared + 1; want > uint64(len(buf)) && want < next {
+				next = want // +1 leaves room to see the end of the stream
+			}
+			buf = slices.Grow(buf, int(next)-len(buf))
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		if h != nil {
+			h.Write(buf[len(buf) : len(buf)+n])
+		}
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // checkEntryPath rejects entries that would escape the install directory.
@@ -545,7 +617,9 @@ func (l *lazyReader) ReadAt(p []byte, off int64) (int, error) {
 		return 0, errSkipped // the stream has moved past the front
 	}
 	for int64(len(l.buf)) < need && !l.eof && l.err == nil {
-		grow := max(need-int64(len(l.buf)), 256<<10)
+		// Grow with what the stream has really given: an offset from the
+		// ELF's headers may lie far past its end.
+		grow := min(max(need-int64(len(l.buf)), 256<<10), max(int64(len(l.buf)), 256<<10))
 		if l.front > 0 {
 			grow = min(grow, l.front-int64(len(l.buf)))
 		}

@@ -33,7 +33,9 @@ func TestReadLockRefusesHostileFields(t *testing.T) {
 		{"sha256 short", "(a).sha256", func(l *Lock) { l.Packages[1].SHA256 = "abc" }},
 		{"url credentials", "(b).url", func(l *Lock) { l.Packages[0].URL = "https://user:hunter2@example.invalid/b-2.0-py3-none-any.whl" }},
 		{"url bad escape", "(b).url", func(l *Lock) { l.Packages[0].URL = "https://user:hunter2@example.invalid/%zz" }},
-		{"url credentials and escape", "(b).url", func(l *Lock) { l.Packages[0].URL = "https://user:hunter2@example.invalid/\x1b[2J/b-2.0-py3-none-any.whl" }},
+		{"url credentials and escape", "(b).url", func(l *Lock) {
+			l.Packages[0].URL = "https://user:hunter2@example.invalid/\x1b[2J/b-2.0-py3-none-any.whl"
+		}},
 		{"url scheme", "(b).url", func(l *Lock) { l.Packages[0].URL = "ftp://example.invalid/b-2.0-py3-none-any.whl" }},
 		{"url quote", "(b).url", func(l *Lock) { l.Packages[0].URL = `https://example.invalid/b"; x = "` }},
 		{"url file dotdot", "(a).url", func(l *Lock) { l.Packages[1].URL = "file:///srv/../etc/a-1.0.tar.gz" }},

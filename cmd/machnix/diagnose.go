@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/machnix/machnix/autopatch"
+	"github.com/machnix/machnix/internal/termsafe"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -146,14 +147,17 @@ func wheelArgs(args []string) ([]string, error) {
 	return files, nil
 }
 
+// printReport prints the report for a person. Names, versions, paths,
+// sonames and tags come from the wheels, so each goes through termsafe.
 func printReport(out io.Writer, rep *autopatch.NativeReport) {
+	q := termsafe.String
 	for i, w := range rep.Wheels {
 		if i > 0 {
 			fmt.Fprintln(out)
 		}
-		fmt.Fprintf(out, "%s (%s %s)\n", filepath.Base(w.File), w.Name, w.Version)
+		fmt.Fprintf(out, "%s (%s %s)\n", q(filepath.Base(w.File)), q(w.Name), q(w.Version))
 		if w.NotForTarget != "" {
-			fmt.Fprintf(out, "  NOT FOR THIS TARGET: %s; pick a wheel built for this system.\n", w.NotForTarget)
+			fmt.Fprintf(out, "  NOT FOR THIS TARGET: %s; pick a wheel built for this system.\n", q(w.NotForTarget))
 		}
 		if len(w.ELFs) == 0 {
 			fmt.Fprintln(out, "  no ELF files: nothing native to provide")
@@ -163,33 +167,33 @@ func printReport(out io.Writer, rep *autopatch.NativeReport) {
 		fmt.Fprintln(tw, "  ELF\tNEEDS\tSTATUS\tPROVIDER")
 		for _, e := range w.ELFs {
 			if len(e.Deps) == 0 {
-				fmt.Fprintf(tw, "  %s\t-\t-\t-\n", e.Path)
+				fmt.Fprintf(tw, "  %s\t-\t-\t-\n", q(e.Path))
 			}
 			for j, d := range e.Deps {
-				name := e.Path
+				name := q(e.Path)
 				if j > 0 {
 					name = ""
 				}
-				prov := d.Provider
+				prov := q(d.Provider)
 				if d.Guess {
 					prov += " (nix-locate guess)"
 				}
-				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", name, d.Soname, d.Status, prov)
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", name, q(d.Soname), q(string(d.Status)), prov)
 			}
 		}
 		_ = tw.Flush()
 		if len(w.NixInputs) > 0 {
-			fmt.Fprintf(out, "  nixpkgs inputs: %s\n", strings.Join(w.NixInputs, " "))
+			fmt.Fprintf(out, "  nixpkgs inputs: %s\n", q(strings.Join(w.NixInputs, " ")))
 		}
 		if w.Manylinux != "" {
-			fmt.Fprintf(out, "  symbol versions need: %s", w.Manylinux)
+			fmt.Fprintf(out, "  symbol versions need: %s", q(w.Manylinux))
 			if w.ManylinuxNeedsMore() {
-				fmt.Fprintf(out, " (the file name claims only %s)", w.ClaimedManylinux)
+				fmt.Fprintf(out, " (the file name claims only %s)", q(w.ClaimedManylinux))
 			}
 			fmt.Fprintln(out)
 		}
 		for _, m := range w.Missing {
-			fmt.Fprintf(out, "  MISSING %s: add a row to machnix.toml [sonames], e.g. %q = \"<nixpkgs attribute>\", pass --soname %s=ATTR, or --lib-path DIR holding it\n", m, m, m)
+			fmt.Fprintf(out, "  MISSING %s: add a row to machnix.toml [sonames], e.g. %q = \"<nixpkgs attribute>\", pass --soname %s=ATTR, or --lib-path DIR holding it\n", q(m), m, q(m))
 		}
 	}
 }

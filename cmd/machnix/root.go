@@ -5,15 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
 	"github.com/machnix/machnix/fetch"
+	"github.com/machnix/machnix/internal/termsafe"
 )
 
 // Exit codes shared by every subcommand.
@@ -106,14 +103,5 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // servers' words, so their control characters are escaped: none may move
 // the cursor, retitle the window or clear the screen.
 func printError(w io.Writer, err error) {
-	msg := err.Error()
-	var b strings.Builder
-	for _, r := range msg {
-		if r != '\n' && r != '\t' && (unicode.IsControl(r) || r == utf8.RuneError) {
-			b.WriteString(strings.Trim(strconv.QuoteRune(r), "'"))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	fmt.Fprintln(w, "machnix:", b.String())
+	fmt.Fprintln(w, "machnix:", termsafe.Message(err.Error()))
 }

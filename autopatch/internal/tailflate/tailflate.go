@@ -60,20 +60,34 @@ var (
 	bitmapPool sync.Pool // *[]uint64
 )
 
+// newTail returns a Tail for a window of the given size. The window comes
+// from sizes a zip header claims, so the ring starts small and grows with
+// the bytes decoded into it (see grow); a pooled ring is used whole.
 func newTail(window int64) *Tail {
 	t := &Tail{}
-	if p, ok := ringPool.Get().(*[]byte); ok && int64(cap(*p)) >= window {
-		t.ring = (*p)[:window]
+	first := min(window, 1<<20)
+	if p, ok := ringPool.Get().(*[]byte); ok && int64(cap(*p)) >= first {
+		t.ring = (*p)[:min(window, int64(cap(*p)))]
 	} else {
-		t.ring = make([]byte, window)
+		t.ring = make([]byte, first)
 	}
-	words := (window + 63) / 64
+	words := (int64(len(t.ring)) + 63) / 64
 	if p, ok := bitmapPool.Get().(*[]uint64); ok && int64(cap(*p)) >= words {
 		t.unknown = (*p)[:words]
 	} else {
 		t.unknown = make([]uint64, words)
 	}
 	return t
+}
+
+// grow makes the ring n bytes long, keeping what it holds. Only a ring that
+// has not wrapped yet grows, so its bytes keep their indexes.
+func (t *Tail) grow(n int64) {
+	ring := make([]byte, n)
+	copy(ring, t.ring)
+	bitmap := make([]uint64, (n+63)/64)
+	copy(bitmap, t.unknown)
+	t.ring, t.unknown = ring, bitmap
 }
 
 // Release lets later Reads reuse t's memory; t must not be used after.
@@ -247,6 +261,9 @@ func decode(open func() *stream, window, usize int64) (t *Tail, total, inflated 
 	healed := false
 	for {
 		at := total % window
+		if end := min(window, at+int64(len(other))); end > int64(len(tl.ring)) {
+			tl.grow(min(window, max(end, 2*int64(len(tl.ring)))))
+		}
 		dst := tl.ring[at:min(window, at+int64(len(other)))]
 		k, errA := fa.Read(dst)
 		if k > 0 {

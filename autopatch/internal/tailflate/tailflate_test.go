@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"runtime"
 	"testing"
 
 	kflate "github.com/klauspost/compress/flate"
@@ -220,4 +221,27 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestLyingSizeCostsOnlyWhatIsDecoded: the inflated size comes from a zip
+// header, which may claim far more than the stream holds. Memory must
+// follow the bytes decoded, not the claim.
+func TestLyingSizeCostsOnlyWhatIsDecoded(t *testing.T) {
+	data := corpus(t)["random"]
+	comp := goFlate(6)(t, data)
+	claimed := int64(len(data)) + 1<<30
+	keep := int64(len(data) / 2)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	tl, err := Read(bytes.NewReader(comp), int64(len(comp)), claimed, keep)
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		tl.Release()
+		t.Fatal("a stream shorter than its claimed size gave a tail")
+	}
+	// The stream is 512 KiB; the claim asks for a 1 GiB window.
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+		t.Errorf("allocated %d MiB decoding a %d KiB stream", alloc>>20, len(data)>>10)
+	}
 }

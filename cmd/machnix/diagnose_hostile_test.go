@@ -1,0 +1,245 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/machnix/machnix/autopatch"
+	"github.com/machnix/machnix/testfixtures"
+	"github.com/machnix/machnix/testfixtures/native"
+)
+
+// withClaimedSize rewrites a wheel so that entry declares size bytes in its
+// local header and the central directory; its bytes stay as they were.
+func withClaimedSize(t *testing.T, file, entry string, size uint64) string {
+	t.Helper()
+	zr, err := zip.OpenReader(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	found := false
+	for _, f := range zr.File {
+		fh := f.FileHeader
+		fh.Flags &^= 0x8
+		if f.Name == entry {
+			fh.UncompressedSize64, found = size, true
+		}
+		raw, err := f.OpenRaw()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := zw.CreateRaw(&fh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(w, raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !found {
+		t.Fatalf("%s has no entry %s", file, entry)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), filepath.Base(file))
+	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestDiagnoseLyingMetadataSize: a wheel of a few hundred bytes whose
+// METADATA claims 15 GiB is refused as bad input, without the memory.
+func TestDiagnoseLyingMetadataSize(t *testing.T) {
+	w := testfixtures.Wheel{Name: "liar", Version: "1.0", Files: []testfixtures.File{{Path: "liar/__init__.py", Data: []byte("x = 1\n")}}}
+	good, err := testfixtures.WriteWheel(t.TempDir(), w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := w.DistInfo() + "/METADATA"
+	p := withClaimedSize(t, good, meta, 15<<30)
+	for _, flags := range [][]string{{}, {"--no-verify"}, {"--json"}} {
+		args := append(append([]string{"diagnose", "--nix-locate=false"}, flags...), p)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		code, out, stderr := runCLI(t, args...)
+		runtime.ReadMemStats(&after)
+		if code != exitBadInput {
+			t.Errorf("%v: exit %d, want %d; stdout %q stderr %q", args, code, exitBadInput, out, stderr)
+		}
+		if !strings.Contains(stderr, p) || !strings.Contains(stderr, meta) {
+			t.Errorf("%v: stderr %q does not name the wheel and %s", args, stderr, meta)
+		}
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 64<<20 {
+			t.Errorf("%v: allocated %d MiB for a wheel of %d bytes", args, alloc>>20, len(mustRead(t, p)))
+		}
+	}
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// terminalControl returns the first character of s a terminal may act on:
+// a control (C0, DEL, C1), a format character (bidi overrides among them),
+// or a byte that is not UTF-8. Newlines are allowed.
+func terminalControl(s string) (string, bool) {
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, n := utf8.DecodeRuneInString(s[i:]); n == 1 {
+				return s[i : i+1], true
+			}
+		}
+		if r != '\n' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r)) {
+			return string(r), true
+		}
+	}
+	return "", false
+}
+
+// evilWheel builds, with gcc, a wheel holding an extension that needs a
+// library whose soname carries an escape sequence, at a path that carries
+// another and a bidi override.
+func evilWheel(t *testing.T, soname, entry string) string {
+	t.Helper()
+	testfixtures.RequireTool(t, "gcc")
+	dir := t.TempDir()
+	for name, src := range map[string]string{"evil.c": "int evil(void) { return 1; }\n", "mod.c": "int evil(void);\nint PyInit_mod(void) { return evil(); }\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{
+		{"-shared", "-fPIC", "-o", "libevil.so", "-Wl,-soname," + soname, "evil.c"},
+		{"-shared", "-fPIC", "-o", "mod.so", "mod.c", "./libevil.so"},
+	} {
+		cmd := exec.Command("gcc", args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("gcc %v: %v\n%s", args, err, out)
+		}
+	}
+	p, err := testfixtures.WriteWheel(dir, testfixtures.Wheel{Name: "evil", Version: "1.0",
+		Tags:  []string{"cp311-cp311-linux_" + native.Arch()},
+		Files: []testfixtures.File{{Path: entry, Data: mustRead(t, filepath.Join(dir, "mod.so"))}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestDiagnoseEscapesUntrustedText(t *testing.T) {
+	soname := "lib\x1b[31mevil.so"
+	entry := "evil/\x1b]0;owned\x07\u202emod.so"
+	p := evilWheel(t, soname, entry)
+
+	code, out, stderr := runCLI(t, "diagnose", "--nix-locate=false", p)
+	if code != exitProblem {
+		t.Fatalf("exit %d, want %d (the library is missing); stderr %q", code, exitProblem, stderr)
+	}
+	for what, text := range map[string]string{"report": out, "stderr": stderr} {
+		if c, ok := terminalControl(text); ok {
+			t.Errorf("%s carries %q raw:\n%s", what, c, text)
+		}
+	}
+	for _, plain := range []string{"evil.so", "mod.so", "MISSING lib"} {
+		if !strings.Contains(out, plain) {
+			t.Errorf("report no longer shows %q:\n%s", plain, out)
+		}
+	}
+
+	// JSON keeps the exact bytes, escaped by encoding/json.
+	code, out, _ = runCLI(t, "diagnose", "--json", "--nix-locate=false", p)
+	if code != exitProblem {
+		t.Fatalf("--json: exit %d", code)
+	}
+	if c, ok := terminalControl(out); ok && c != "\u202e" {
+		t.Errorf("JSON carries %q raw", c)
+	}
+	var rep autopatch.NativeReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if e := rep.Wheels[0].ELFs; len(e) != 1 || e[0].Path != entry || len(e[0].Needed) != 1 || e[0].Needed[0] != soname {
+		t.Errorf("JSON report %+v, want %q needing %q", e, entry, soname)
+	}
+
+	// Errors too: the same entry, now failing RECORD.
+	bad := filepath.Join(t.TempDir(), "evil-1.0-py3-none-any.whl")
+	writeWithExtra(t, p, bad, "evil/\x1b[2Junlisted\u202e.py")
+	code, _, stderr = runCLI(t, "diagnose", bad)
+	if code != exitBadInput {
+		t.Fatalf("unlisted entry: exit %d, want %d; stderr %q", code, exitBadInput, stderr)
+	}
+	if c, ok := terminalControl(stderr); ok {
+		t.Errorf("error carries %q raw: %s", c, stderr)
+	}
+	if !strings.Contains(stderr, "unlisted") || !strings.Contains(stderr, bad) {
+		t.Errorf("error %q does not name the entry and the wheel", stderr)
+	}
+}
+
+// writeWithExtra copies the wheel at from to to, adding one entry that
+// RECORD does not list.
+func writeWithExtra(t *testing.T, from, to, extra string) {
+	t.Helper()
+	zr, err := zip.OpenReader(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		if err := zw.Copy(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := zw.Create(extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("x = 1\n"))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDiagnoseErrorsEscaped: errors that name an argument are printed with
+// its controls escaped, like errors that name what is inside a wheel.
+func TestDiagnoseErrorsEscaped(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "gone\x1b[8m\u202e-1.0-py3-none-any.whl")
+	code, _, stderr := runCLI(t, "diagnose", missing)
+	if code != exitBadInput {
+		t.Fatalf("exit %d, want %d", code, exitBadInput)
+	}
+	if c, ok := terminalControl(stderr); ok {
+		t.Errorf("stderr carries %q raw: %s", c, stderr)
+	}
+	if !strings.Contains(stderr, "-1.0-py3-none-any.whl") {
+		t.Errorf("stderr %q does not name the argument", stderr)
+	}
+}
