@@ -14,69 +14,104 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+
+	"github.com/machnix/machnix/resolve"
 )
 
 // ErrBuildFailed wraps a failed nix-build; the error text carries the failing
 // derivation, the last log lines and a diagnosis.
 var ErrBuildFailed = errors.New("nix-build failed")
 
-// BuildOptions are passed through to nix-build.
-type BuildOptions struct {
-	// OutLink is the result symlink (nix-build -o); empty means no out-link.
-	OutLink string
-	// NixPath entries for -I, e.g. "nixpkgs=/path/to/nixpkgs".
-	NixPath []string
-	// Args are --arg NAME EXPR pairs.
-	Args [][2]string
-	// MaxJobs, Cores and Builders are nix-build's options of those names;
-	// remote builders are how a build scales beyond one machine.
-	MaxJobs, Cores, Builders string
-	// Options are --option NAME VALUE pairs, e.g. substituters.
-	Options [][2]string
-	// Log receives nix-build's log as it runs; nil discards it.
-	Log io.Writer
-	// Stamp identifies what is being built, for the no-op check; empty means
-	// the expression's bytes and the options.
-	Stamp string
-	// Progress, when set, is told how many derivations are built of how
-	// many, and which are building now.
-	Progress func(Progress)
+// BuildOption adjusts Build: most pass nix-build's own options through.
+type BuildOption func(*buildSettings)
+
+type buildSettings struct {
+	outLink        string
+	nixPath        []string
+	args           [][2]string
+	options        [][2]string
+	maxJobs, cores string
+	builders       string
+	log            io.Writer
+	stamp          string
+	progress       func(Progress)
 }
 
-func (o BuildOptions) args(expr string) []string {
+// WithOutLink keeps a result symlink (nix-build -o); without it there is
+// none.
+func WithOutLink(path string) BuildOption { return func(s *buildSettings) { s.outLink = path } }
+
+// WithNixPath adds -I entries, e.g. "nixpkgs=/path/to/nixpkgs".
+func WithNixPath(entries ...string) BuildOption {
+	return func(s *buildSettings) { s.nixPath = append(s.nixPath, entries...) }
+}
+
+// WithArg passes --arg NAME EXPR.
+func WithArg(name, expr string) BuildOption {
+	return func(s *buildSettings) { s.args = append(s.args, [2]string{name, expr}) }
+}
+
+// WithOption passes --option NAME VALUE, e.g. substituters.
+func WithOption(name, value string) BuildOption {
+	return func(s *buildSettings) { s.options = append(s.options, [2]string{name, value}) }
+}
+
+// WithMaxJobs, WithCores and WithBuilders pass nix-build's options of those
+// names; remote builders are how a build scales beyond one machine.
+func WithMaxJobs(n string) BuildOption     { return func(s *buildSettings) { s.maxJobs = n } }
+func WithCores(n string) BuildOption       { return func(s *buildSettings) { s.cores = n } }
+func WithBuilders(spec string) BuildOption { return func(s *buildSettings) { s.builders = spec } }
+
+// WithLog receives nix-build's log as it runs; without it the log is kept
+// only for the diagnosis of a failure.
+func WithLog(w io.Writer) BuildOption { return func(s *buildSettings) { s.log = w } }
+
+// WithStamp identifies what is being built, for the no-op check; without it
+// the expression's bytes and the options do.
+func WithStamp(stamp string) BuildOption { return func(s *buildSettings) { s.stamp = stamp } }
+
+// WithProgress is told how many derivations are built of how many, and
+// which are building now.
+func WithProgress(f func(Progress)) BuildOption { return func(s *buildSettings) { s.progress = f } }
+
+func (o *buildSettings) commandArgs(expr string) []string {
 	args := []string{expr}
-	if o.OutLink != "" {
-		args = append(args, "--out-link", o.OutLink)
+	if o.outLink != "" {
+		args = append(args, "--out-link", o.outLink)
 	} else {
 		args = append(args, "--no-out-link")
 	}
-	for _, p := range o.NixPath {
+	for _, p := range o.nixPath {
 		args = append(args, "-I", p)
 	}
-	for _, a := range o.Args {
+	for _, a := range o.args {
 		args = append(args, "--arg", a[0], a[1])
 	}
-	if o.MaxJobs != "" {
-		args = append(args, "--max-jobs", o.MaxJobs)
+	if o.maxJobs != "" {
+		args = append(args, "--max-jobs", o.maxJobs)
 	}
-	if o.Cores != "" {
-		args = append(args, "--cores", o.Cores)
+	if o.cores != "" {
+		args = append(args, "--cores", o.cores)
 	}
-	if o.Builders != "" {
-		args = append(args, "--builders", o.Builders)
+	if o.builders != "" {
+		args = append(args, "--builders", o.builders)
 	}
-	for _, opt := range o.Options {
+	for _, opt := range o.options {
 		args = append(args, "--option", opt[0], opt[1])
 	}
 	return args
 }
 
-// Build runs nix-build on expr and returns the store path. With an OutLink,
+// Build runs nix-build on expr and returns the store path. With an out-link,
 // an unchanged expression and options whose last result still exists is a
 // no-op: a stamp beside the out-link records what built it.
-func Build(ctx context.Context, expr string, o BuildOptions) (string, error) {
-	args := o.args(expr)
-	stamp := o.Stamp
+func Build(ctx context.Context, expr string, opts ...BuildOption) (string, error) {
+	var o buildSettings
+	for _, opt := range opts {
+		opt(&o)
+	}
+	args := o.commandArgs(expr)
+	stamp := o.stamp
 	if stamp == "" {
 		data, err := os.ReadFile(expr)
 		if err != nil {
@@ -84,18 +119,18 @@ func Build(ctx context.Context, expr string, o BuildOptions) (string, error) {
 		}
 		stamp = Stamp(data, args[1:])
 	}
-	if path, ok := UpToDate(o.OutLink, stamp); ok {
+	if path, ok := UpToDate(o.outLink, stamp); ok {
 		return path, nil
 	}
 	var stdout bytes.Buffer
 	tail := newLastLines(25)
 	logTo := io.Writer(tail)
-	if o.Log != nil {
-		logTo = io.MultiWriter(tail, o.Log)
+	if o.log != nil {
+		logTo = io.MultiWriter(tail, o.log)
 	}
 	// The structured log gives progress; it is turned back into text for
-	// the tail and Log, so nothing a person would read is lost.
-	structured := newJSONLog(logTo, o.Progress)
+	// the tail and the log, so nothing a person would read is lost.
+	structured := newJSONLog(logTo, o.progress)
 	cmd := exec.CommandContext(ctx, "nix-build", append(args, "--log-format", "internal-json")...)
 	cmd.Stdout, cmd.Stderr = &stdout, structured
 	err := cmd.Run()
@@ -108,8 +143,8 @@ func Build(ctx context.Context, expr string, o BuildOptions) (string, error) {
 		return "", fmt.Errorf("%w: nix-build printed no store path", ErrBuildFailed)
 	}
 	path := fields[len(fields)-1]
-	if o.OutLink != "" {
-		if err := os.WriteFile(o.OutLink+".machnix-stamp", []byte(stamp+"\n"), 0o644); err != nil {
+	if o.outLink != "" {
+		if err := os.WriteFile(o.outLink+".machnix-stamp", []byte(stamp+"\n"), 0o644); err != nil {
 			return "", err
 		}
 	}
@@ -212,26 +247,33 @@ func (l *lastLines) all() []string {
 	return l.kept
 }
 
-// AddToStore adds verified files to the store as fixed-output paths named
-// like the URLs they came from, so that the expression's fetchurl finds them
-// valid and Nix downloads nothing again. files maps a URL's base name to the
-// local file.
-func AddToStore(ctx context.Context, files map[string]string) error {
+// A Fetched file is a package's file on disk, verified against the lock's
+// sha256.
+type Fetched struct {
+	Package resolve.Package `json:"package"`
+	Path    string          `json:"path"`
+}
+
+// AddToStore adds verified files to the store as the fixed-output paths the
+// generated fetchurl names them (StoreName), so that Nix finds them valid
+// and downloads nothing again.
+func AddToStore(ctx context.Context, files []Fetched) error {
 	dir, err := os.MkdirTemp("", "machnix-add-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	for name, path := range files {
-		named := filepath.Join(dir, name)
-		if err := os.Link(path, named); err != nil {
-			if err := copyFile(path, named); err != nil {
+	for _, f := range files {
+		named := filepath.Join(dir, StoreName(f.Package))
+		if err := os.Link(f.Path, named); err != nil {
+			if err := copyFile(f.Path, named); err != nil {
 				return err
 			}
 		}
 		if _, err := nixStoreLines(ctx, "--add-fixed", "sha256", named); err != nil {
 			return err
 		}
+		os.Remove(named)
 	}
 	return nil
 }

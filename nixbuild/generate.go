@@ -53,6 +53,9 @@ func Generate(lock *resolve.Lock, report *autopatch.NativeReport, opts ...Genera
 	if err != nil {
 		return nil, err
 	}
+	if err := checkMissing(report, g.ignoreMissing, g.overrides); err != nil {
+		return nil, err
+	}
 	// Names also appear in comments, where only a plain name is harmless;
 	// ReadLock checks them as well, but a Lock may come from anywhere.
 	for _, p := range pkgs {
@@ -82,16 +85,11 @@ func Generate(lock *resolve.Lock, report *autopatch.NativeReport, opts ...Genera
 				return nil, fmt.Errorf("%w: no native report for the wheel of %s; run diagnose on the fetched wheels", ErrCannotGenerate, p.Name)
 			}
 			o := g.overrides[p.Name]
-			var missing, ignored []string
+			var ignored []string
 			for _, m := range w.Missing {
-				if g.ignoreMissing[m] || slices.Contains(o.IgnoreMissing, m) {
+				if ignoredFor(m, p.Name, g.ignoreMissing, g.overrides) {
 					ignored = append(ignored, m)
-				} else {
-					missing = append(missing, m)
 				}
-			}
-			if len(missing) > 0 {
-				return nil, fmt.Errorf("%w: %s needs %s, which nothing provides", ErrCannotGenerate, p.Name, strings.Join(missing, ", "))
 			}
 			if err := writeWheel(&b, p, w, ignored, o); err != nil {
 				return nil, err
@@ -247,7 +245,7 @@ func writeWheel(b *bytes.Buffer, p resolve.Package, w *autopatch.WheelReport, ig
 	}
 	fmt.Fprintf(b, "    %s = python.pkgs.buildPythonPackage {\n", nixString(p.Name))
 	fmt.Fprintf(b, "      pname = %s;\n      version = %s;\n      format = \"wheel\";\n", nixString(p.Name), nixString(p.Version))
-	fmt.Fprintf(b, "      src = pkgs.fetchurl { url = %s; hash = %s; };\n", nixString(p.URL), nixString(sri))
+	fmt.Fprintf(b, "      src = pkgs.fetchurl { name = %s; url = %s; hash = %s; };\n", nixString(StoreName(p)), nixString(p.URL), nixString(sri))
 	native := []string{"autoPatchelfHook"}
 	if len(w.Driver) > 0 {
 		native = append(native, "autoAddDriverRunpath")
@@ -372,7 +370,7 @@ func writeSdist(b *bytes.Buffer, p resolve.Package, requires []string, o Overrid
 	// that overrides add to nixpkgs' inputs instead of replacing them.
 	fmt.Fprintf(b, "    %s = let\n      attrs = old: {\n", name)
 	fmt.Fprintf(b, "        pname = %s;\n        version = %s;\n        pyproject = true;\n", name, nixString(p.Version))
-	fmt.Fprintf(b, "        src = pkgs.fetchurl { url = %s; hash = %s; };\n", nixString(p.URL), nixString(sri))
+	fmt.Fprintf(b, "        src = pkgs.fetchurl { name = %s; url = %s; hash = %s; };\n", nixString(StoreName(p)), nixString(p.URL), nixString(sri))
 	fmt.Fprintf(b, "        build-system = [ %s ];\n", strings.Join(buildSystem, " "))
 	fmt.Fprintf(b, "        dependencies = [ %s ];\n", selfList(p.Dependencies))
 	for _, l := range []struct {

@@ -36,8 +36,8 @@ in mk "machnix-progress-b-%[1]s" [ a ]
 	}
 	var log bytes.Buffer
 	var updates []Progress
-	out, err := Build(context.Background(), path, BuildOptions{Log: &log, Options: [][2]string{{"substituters", ""}},
-		Progress: func(p Progress) { updates = append(updates, p) }})
+	out, err := Build(context.Background(), path, WithLog(&log), WithOption("substituters", ""),
+		WithProgress(func(p Progress) { updates = append(updates, p) }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestBuildDiagnosesMissingBuildUsersGroup(t *testing.T) {
 	if err := os.WriteFile(path, []byte(expr), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Build(context.Background(), path, BuildOptions{Options: [][2]string{{"build-users-group", group}, {"substituters", ""}}})
+	_, err := Build(context.Background(), path, WithOption("build-users-group", group), WithOption("substituters", ""))
 	if err == nil {
 		t.Fatal("the build succeeded without its build users group")
 	}

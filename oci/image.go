@@ -53,37 +53,6 @@ type Config struct {
 // ErrBadConfig is wrapped by errors about the image configuration.
 var ErrBadConfig = errors.New("oci: bad image config")
 
-// Option adjusts how Build works, not what it builds.
-type Option func(*builder)
-
-// WithCacheDir keeps compressed layers in dir, keyed by their store paths and
-// the tar and compressor settings. Store paths are immutable, so a cached
-// layer stays valid; a rebuild re-tars only layers whose paths changed.
-func WithCacheDir(dir string) Option { return func(b *builder) { b.cacheDir = dir } }
-
-// WithMaxLayers sets the layer budget (default DefaultMaxLayers).
-func WithMaxLayers(n int) Option { return func(b *builder) { b.maxLayers = n } }
-
-// WithJobs sets how many layers are compressed at once. Layers are
-// independent streams, so building them in parallel keeps the output
-// byte-identical.
-func WithJobs(n int) Option { return func(b *builder) { b.jobs = n } }
-
-// WithCompression chooses the layer compressor (default Gzip).
-func WithCompression(c Compression) Option { return func(b *builder) { b.compression = c } }
-
-// WithProgress receives an Update as each layer is written or taken from
-// the cache. Calls never overlap.
-func WithProgress(f func(Update)) Option { return func(b *builder) { b.progress = f } }
-
-type builder struct {
-	cacheDir    string
-	maxLayers   int
-	jobs        int
-	compression Compression
-	progress    func(Update)
-}
-
 // tarFormat names the tar writer's conventions; with the compressor's key it
 // is part of every cache key, so a change of either never serves a stale
 // layer.
@@ -93,10 +62,7 @@ const tarFormat = "tar-pax-v1"
 // PlanLayers), each a deterministic tar, and a config from cfg. The same
 // closure and config give the same manifest digest on any machine.
 func Build(c Closure, cfg Config, opts ...Option) (v1.Image, error) {
-	b := builder{maxLayers: DefaultMaxLayers, jobs: runtime.GOMAXPROCS(0), compression: Gzip}
-	for _, o := range opts {
-		o(&b)
-	}
+	b := makeOptions(append([]Option{WithJobs(runtime.GOMAXPROCS(0))}, opts...))
 	arch, err := architecture(cfg.System)
 	if err != nil {
 		return nil, err
@@ -242,7 +208,7 @@ func sourceDateEpoch() (time.Time, error) {
 // cachedLayer returns the layer of paths from the cache, writing it first
 // when absent. Writes go to a temporary file that is renamed into place, so
 // a crash or a parallel build never leaves a half-written layer behind.
-func (b *builder) cachedLayer(dir string, paths []string, mtime time.Time, jobs int, onWrite func(int)) (*fileLayer, error) {
+func (b *options) cachedLayer(dir string, paths []string, mtime time.Time, jobs int, onWrite func(int)) (*fileLayer, error) {
 	sorted := append([]string(nil), paths...)
 	sort.Strings(sorted)
 	h := sha256.New()
@@ -270,7 +236,7 @@ func (b *builder) cachedLayer(dir string, paths []string, mtime time.Time, jobs 
 		return nil, err
 	}
 	defer os.Remove(tmp.Name())
-	d, err := WriteLayer(tmp, paths, LayerOptions{Mtime: mtime, Compression: b.compression, Jobs: jobs, OnWrite: onWrite})
+	d, err := WriteLayer(tmp, paths, WithMtime(mtime), WithCompression(b.compression), WithJobs(jobs), WithWriteProgress(onWrite))
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}

@@ -172,7 +172,7 @@ func TestOutputsRoundTrip(t *testing.T) {
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "http://")
 	tags := []string{host + "/team/app:v1", host + "/team/app:latest"}
-	if err := Push(context.Background(), img, tags, PushOptions{Keychain: authn.NewMultiKeychain(), Jobs: 2}); err != nil {
+	if err := Push(context.Background(), img, tags, WithKeychain(authn.NewMultiKeychain()), WithJobs(2)); err != nil {
 		t.Fatal(err)
 	}
 	for _, tag := range tags {
@@ -319,12 +319,12 @@ func TestPushUploadsOnlyChangedLayers(t *testing.T) {
 	cache := t.TempDir()
 	push := func(img v1.Image) []Update {
 		var finished []Update
-		opts := PushOptions{Keychain: authn.NewMultiKeychain(), Jobs: 2, Progress: func(u Update) {
+		progress := WithProgress(func(u Update) {
 			if u.Finished {
 				finished = append(finished, u)
 			}
-		}}
-		if err := Push(context.Background(), img, []string{tag}, opts); err != nil {
+		})
+		if err := Push(context.Background(), img, []string{tag}, WithKeychain(authn.NewMultiKeychain()), WithJobs(2), progress); err != nil {
 			t.Fatal(err)
 		}
 		return finished
@@ -431,7 +431,7 @@ func TestPushReadsRegistryAuthFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	tag := host + "/team/app:v1"
-	if err := Push(context.Background(), img, []string{tag}, PushOptions{}); err == nil {
+	if err := Push(context.Background(), img, []string{tag}); err == nil {
 		t.Fatal("push without credentials succeeded; the registry does not check them")
 	}
 	authFile := filepath.Join(t.TempDir(), "auth.json")
@@ -440,7 +440,7 @@ func TestPushReadsRegistryAuthFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("REGISTRY_AUTH_FILE", authFile)
-	if err := Push(context.Background(), img, []string{tag}, PushOptions{}); err != nil {
+	if err := Push(context.Background(), img, []string{tag}); err != nil {
 		t.Fatalf("push with $REGISTRY_AUTH_FILE: %v", err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"time"
 
@@ -67,42 +66,7 @@ func WriteDockerArchive(path string, img v1.Image, tags []string) error {
 	return os.Rename(tmp, path)
 }
 
-// PushOptions configure Push.
-type PushOptions struct {
-	// Insecure allows plain HTTP to the registries of the tags. Without it,
-	// plain HTTP goes only to loopback (localhost, 127.0.0.0/8, ::1) and to
-	// registries the Docker daemon's or the containers' config lists as
-	// insecure; every other request needs TLS.
-	Insecure bool
-	// Jobs is the number of blobs uploaded at once.
-	Jobs int
-	// Keychain resolves credentials; nil means the Docker config keychain
-	// (~/.docker/config.json or $DOCKER_CONFIG, credential helpers, and
-	// $REGISTRY_AUTH_FILE when no Docker config exists, as go-containerregistry
-	// reads them).
-	Keychain authn.Keychain
-	// Transport is the HTTP transport; nil means the default.
-	Transport http.RoundTripper
-	// Progress receives an Update as each layer uploads, and one for each
-	// layer the registry already had. Calls never overlap.
-	Progress func(Update)
-	// DaemonConfig is the Docker daemon's config file, whose
-	// insecure-registries (names with their port, or CIDRs that match
-	// addresses) may use plain HTTP; "" means /etc/docker/daemon.json.
-	DaemonConfig string
-	// RegistriesConf is the containers registries.conf, whose [[registry]]
-	// entries with insecure = true (or v1 [registries.insecure]) may use
-	// plain HTTP; the drop-ins in registries.conf.d beside it are read too.
-	// "" means $XDG_CONFIG_HOME/containers/registries.conf when it exists,
-	// else /etc/containers/registries.conf.
-	RegistriesConf string
-	// IdleTimeout is how long a request to the registry may send and
-	// receive nothing before it fails and is retried; zero means
-	// DefaultIdleTimeout, and a negative value waits for ever.
-	IdleTimeout time.Duration
-}
-
-// DefaultIdleTimeout is PushOptions.IdleTimeout when none is given.
+// DefaultIdleTimeout is the idle timeout of Push when none is given.
 const DefaultIdleTimeout = 30 * time.Second
 
 // ErrStalled is wrapped by errors about a registry that stopped sending or
@@ -118,35 +82,36 @@ var ErrPlainHTTP = errors.New("oci: plain HTTP refused")
 // repositories of one registry), and transient errors are retried with
 // backoff. Errors never carry credentials: go-containerregistry keeps them
 // in headers.
-func Push(ctx context.Context, img v1.Image, tags []string, o PushOptions) error {
-	kc := o.Keychain
+func Push(ctx context.Context, img v1.Image, tags []string, opts ...Option) error {
+	o := makeOptions(opts)
+	kc := o.keychain
 	if kc == nil {
 		kc = authn.DefaultKeychain
 	}
-	base := o.Transport
+	base := o.transport
 	if base == nil {
 		base = remote.DefaultTransport
 	}
-	idle := o.IdleTimeout
+	idle := o.idleTimeout
 	if idle == 0 {
 		idle = DefaultIdleTimeout
 	}
 	// A negative timeout leaves the watchdog in the chain, passing
 	// requests straight through.
 	watched := &idleTransport{next: base, idle: idle}
-	policy := newPlainHTTPPolicy(o)
-	opts := []remote.Option{
+	policy := newPlainHTTPPolicy(&o)
+	ropts := []remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(kc),
 		remote.WithRetryBackoff(remote.Backoff{Duration: 200 * time.Millisecond, Factor: 2, Jitter: 0.2, Steps: 5}),
 	}
-	if o.Jobs > 0 {
-		opts = append(opts, remote.WithJobs(o.Jobs))
+	if o.jobs > 0 {
+		ropts = append(ropts, remote.WithJobs(o.jobs))
 	}
 	var tracked *progressImage
-	if o.Progress != nil {
+	if o.progress != nil {
 		var err error
-		if tracked, err = newProgressImage(img, serialize(o.Progress)); err != nil {
+		if tracked, err = newProgressImage(img, serialize(o.progress)); err != nil {
 			return err
 		}
 		img = tracked
@@ -168,7 +133,7 @@ func Push(ctx context.Context, img v1.Image, tags []string, o PushOptions) error
 		guard := &plainHTTPGuard{next: watched, allow: func(host string) bool {
 			return policy.allowsHost(host, reg, allowed)
 		}}
-		if err := remote.Write(ref, img, append(opts, remote.WithTransport(guard))...); err != nil {
+		if err := remote.Write(ref, img, append(ropts, remote.WithTransport(guard))...); err != nil {
 			var refused *plainHTTPError
 			if errors.As(err, &refused) {
 				isRegistry := canonicalHost(refused.host) == canonicalHost(reg)

@@ -54,11 +54,11 @@ type regconfEntry struct {
 	insecure         bool
 }
 
-func newPlainHTTPPolicy(o PushOptions) *plainHTTPPolicy {
+func newPlainHTTPPolicy(o *options) *plainHTTPPolicy {
 	p := &plainHTTPPolicy{
-		insecureFlag: o.Insecure,
-		daemonPath:   o.DaemonConfig,
-		regconfPath:  o.RegistriesConf,
+		insecureFlag: o.insecure,
+		daemonPath:   o.daemonConfig,
+		regconfPath:  o.registriesConf,
 		daemonNames:  map[string]bool{},
 		regV1:        map[string]bool{},
 	}

@@ -139,7 +139,7 @@ func redirectingTransport(t *testing.T, srv *httptest.Server) *wire {
 
 // noConfigs points both config files at paths that do not exist, so the
 // machine's own configs never decide a test.
-func noConfigs(t *testing.T, o PushOptions) PushOptions {
+func noConfigs(t *testing.T, o pushOpts) pushOpts {
 	dir := t.TempDir()
 	if o.DaemonConfig == "" {
 		o.DaemonConfig = filepath.Join(dir, "no-daemon.json")
@@ -171,8 +171,8 @@ func TestPushRefusesPlainHTTPToPrivateAddresses(t *testing.T) {
 			srv := httptest.NewServer(rr)
 			defer srv.Close()
 			w := redirectingTransport(t, srv)
-			o := noConfigs(t, PushOptions{Keychain: staticKeychain{}, Transport: w})
-			err := Push(context.Background(), smallImage(t), []string{host + "/team/app:v1"}, o)
+			o := noConfigs(t, pushOpts{Keychain: staticKeychain{}, Transport: w})
+			err := Push(context.Background(), smallImage(t), []string{host + "/team/app:v1"}, o.options()...)
 			if err == nil {
 				t.Fatal("push over plain HTTP to a private address succeeded")
 			}
@@ -225,7 +225,7 @@ func TestPushPlainHTTPWhereAllowed(t *testing.T) {
 			srv := httptest.NewServer(rr)
 			defer srv.Close()
 			dir := t.TempDir()
-			o := PushOptions{Keychain: staticKeychain{}, Insecure: c.insecure, Transport: redirectingTransport(t, srv)}
+			o := pushOpts{Keychain: staticKeychain{}, Insecure: c.insecure, Transport: redirectingTransport(t, srv)}
 			if c.daemon != "" {
 				o.DaemonConfig = filepath.Join(dir, "daemon.json")
 				writeFile(t, o.DaemonConfig, c.daemon)
@@ -242,7 +242,7 @@ func TestPushPlainHTTPWhereAllowed(t *testing.T) {
 			}
 			o = noConfigs(t, o)
 			img := smallImage(t)
-			if err := Push(context.Background(), img, []string{c.host + "/team/app:v1"}, o); err != nil {
+			if err := Push(context.Background(), img, []string{c.host + "/team/app:v1"}, o.options()...); err != nil {
 				t.Fatalf("push: %v", err)
 			}
 			authed := 0
@@ -278,7 +278,7 @@ func TestPushConfigsThatDoNotAllowPlainHTTP(t *testing.T) {
 			defer srv.Close()
 			w := redirectingTransport(t, srv)
 			dir := t.TempDir()
-			o := PushOptions{Keychain: staticKeychain{}, Transport: w}
+			o := pushOpts{Keychain: staticKeychain{}, Transport: w}
 			if c.daemon != "" {
 				o.DaemonConfig = filepath.Join(dir, "daemon.json")
 				writeFile(t, o.DaemonConfig, c.daemon)
@@ -288,7 +288,7 @@ func TestPushConfigsThatDoNotAllowPlainHTTP(t *testing.T) {
 				writeFile(t, o.RegistriesConf, c.regconf)
 			}
 			o = noConfigs(t, o)
-			err := Push(context.Background(), smallImage(t), []string{"10.1.2.3:5000/team/app:v1"}, o)
+			err := Push(context.Background(), smallImage(t), []string{"10.1.2.3:5000/team/app:v1"}, o.options()...)
 			if !errors.Is(err, ErrPlainHTTP) {
 				t.Fatalf("push: %v, want ErrPlainHTTP", err)
 			}
@@ -311,8 +311,8 @@ func TestPushTLSToPrivateAddress(t *testing.T) {
 	srv := httptest.NewTLSServer(rr)
 	defer srv.Close()
 	w := redirectingTransport(t, srv)
-	o := noConfigs(t, PushOptions{Keychain: staticKeychain{}, Transport: w})
-	if err := Push(context.Background(), smallImage(t), []string{"10.1.2.3:5000/team/app:v1"}, o); err != nil {
+	o := noConfigs(t, pushOpts{Keychain: staticKeychain{}, Transport: w})
+	if err := Push(context.Background(), smallImage(t), []string{"10.1.2.3:5000/team/app:v1"}, o.options()...); err != nil {
 		t.Fatalf("push over TLS: %v", err)
 	}
 	seen := rr.requests()
@@ -347,8 +347,8 @@ func TestPushRefusesDowngradeByLocation(t *testing.T) {
 	}))
 	defer srv.Close()
 	w := redirectingTransport(t, srv)
-	o := noConfigs(t, PushOptions{Keychain: staticKeychain{}, Transport: w})
-	err := Push(context.Background(), smallImage(t), []string{"registry.internal.test:5000/team/app:v1"}, o)
+	o := noConfigs(t, pushOpts{Keychain: staticKeychain{}, Transport: w})
+	err := Push(context.Background(), smallImage(t), []string{"registry.internal.test:5000/team/app:v1"}, o.options()...)
 	if !errors.Is(err, ErrPlainHTTP) {
 		t.Fatalf("push: %v, want ErrPlainHTTP", err)
 	}
@@ -445,9 +445,9 @@ func TestPushRetriesStalledUpload(t *testing.T) {
 	// timeout is what must end the stalled request.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	o := noConfigs(t, PushOptions{Keychain: authn.NewMultiKeychain(), IdleTimeout: 500 * time.Millisecond})
+	o := noConfigs(t, pushOpts{Keychain: authn.NewMultiKeychain(), IdleTimeout: 500 * time.Millisecond})
 	tag := host + "/team/app:v1"
-	if err := Push(ctx, img, []string{tag}, o); err != nil {
+	if err := Push(ctx, img, []string{tag}, o.options()...); err != nil {
 		t.Fatalf("push: %v", err)
 	}
 	uploads, stalls := s.counts()
@@ -482,8 +482,8 @@ func TestPushGivesUpOnStalledRegistry(t *testing.T) {
 	s, host := startStallingRegistry(t, auth, -1)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	o := noConfigs(t, PushOptions{Keychain: staticKeychain{}, IdleTimeout: 300 * time.Millisecond})
-	err := Push(ctx, largeImage(t), []string{host + "/team/app:v1"}, o)
+	o := noConfigs(t, pushOpts{Keychain: staticKeychain{}, IdleTimeout: 300 * time.Millisecond})
+	err := Push(ctx, largeImage(t), []string{host + "/team/app:v1"}, o.options()...)
 	if err == nil {
 		t.Fatal("push to a registry that stalls every upload succeeded")
 	}
@@ -554,8 +554,8 @@ func TestPushSlowUploadIsNotCut(t *testing.T) {
 	t.Cleanup(tr.CloseIdleConnections)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	o := noConfigs(t, PushOptions{Keychain: authn.NewMultiKeychain(), IdleTimeout: idle, Transport: tr})
-	if err := Push(ctx, largeImage(t), []string{strings.TrimPrefix(srv.URL, "http://") + "/team/app:v1"}, o); err != nil {
+	o := noConfigs(t, pushOpts{Keychain: authn.NewMultiKeychain(), IdleTimeout: idle, Transport: tr})
+	if err := Push(ctx, largeImage(t), []string{strings.TrimPrefix(srv.URL, "http://") + "/team/app:v1"}, o.options()...); err != nil {
 		t.Fatalf("push: %v", err)
 	}
 	mu.Lock()
@@ -624,4 +624,26 @@ func TestIdleTransportNegativeWaitsForEver(t *testing.T) {
 			t.Errorf("idle %s: error %v, want an error: %v", idle, err, wantErr)
 		}
 	}
+}
+
+// pushOpts names the push options a test sets, as fields, so that cases
+// can add a config file after the fact.
+type pushOpts struct {
+	Keychain       authn.Keychain
+	Transport      http.RoundTripper
+	Insecure       bool
+	DaemonConfig   string
+	RegistriesConf string
+	IdleTimeout    time.Duration
+}
+
+func (p pushOpts) options() []Option {
+	opts := []Option{WithInsecure(p.Insecure), WithDaemonConfig(p.DaemonConfig), WithRegistriesConf(p.RegistriesConf), WithIdleTimeout(p.IdleTimeout)}
+	if p.Keychain != nil {
+		opts = append(opts, WithKeychain(p.Keychain))
+	}
+	if p.Transport != nil {
+		opts = append(opts, WithTransport(p.Transport))
+	}
+	return opts
 }

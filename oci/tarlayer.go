@@ -25,39 +25,28 @@ type LayerDigests struct {
 	Size   int64  `json:"size"`
 }
 
-// LayerOptions decide a layer's bytes (Mtime, Compression) and how it is
-// written (Jobs, OnWrite).
-type LayerOptions struct {
-	// Mtime is every entry's modification time.
-	Mtime time.Time
-	// Compression is gzip when empty.
-	Compression Compression
-	// Jobs is how many goroutines compress this one layer; the bytes do
-	// not depend on it.
-	Jobs int
-	// OnWrite, when set, is told the size of each piece of the tar stream
-	// as it is written, for progress.
-	OnWrite func(n int)
-}
-
 // WriteLayer writes a deterministic, compressed tar of the given store paths
 // to w in one pass, hashing the tar stream (diffID) and the compressed stream
 // (digest) as they go by. Hardlinks are written as regular files every time:
 // simpler, and no entry depends on which path came first.
-func WriteLayer(w io.Writer, storePaths []string, o LayerOptions) (LayerDigests, error) {
-	if err := o.Compression.check(""); err != nil {
+//
+// Its bytes depend on WithMtime and WithCompression; WithJobs and
+// WithWriteProgress change only how it is written.
+func WriteLayer(w io.Writer, storePaths []string, opts ...Option) (LayerDigests, error) {
+	o := makeOptions(opts)
+	if err := o.compression.check(""); err != nil {
 		return LayerDigests{}, err
 	}
-	mtime := o.Mtime
+	mtime := o.mtime
 	diff, comp := sha256.New(), sha256.New()
 	cw := &countWriter{w: io.MultiWriter(w, comp)}
-	zw, err := o.Compression.newWriter(cw, o.Jobs)
+	zw, err := o.compression.newWriter(cw, o.jobs)
 	if err != nil {
 		return LayerDigests{}, err
 	}
 	var tarStream io.Writer = io.MultiWriter(zw, diff)
-	if o.OnWrite != nil {
-		tarStream = &notifyWriter{w: tarStream, notify: o.OnWrite}
+	if o.onWrite != nil {
+		tarStream = &notifyWriter{w: tarStream, notify: o.onWrite}
 	}
 	if err := writeTar(tarStream, storePaths, mtime); err != nil {
 		zw.Close()

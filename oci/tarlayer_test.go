@@ -26,11 +26,11 @@ func TestWriteLayerDeterministicAndDigests(t *testing.T) {
 	os.WriteFile(filepath.Join(sp, "bin", "x"), []byte("hello"), 0o755)
 	os.Symlink("x", filepath.Join(sp, "bin", "y"))
 	var a, b bytes.Buffer
-	da, err := WriteLayer(&a, []string{sp}, LayerOptions{Mtime: Epoch})
+	da, err := WriteLayer(&a, []string{sp}, WithMtime(Epoch))
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := WriteLayer(&b, []string{sp}, LayerOptions{Mtime: Epoch})
+	db, err := WriteLayer(&b, []string{sp}, WithMtime(Epoch))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestWriteLayerBytesDoNotDependOnJobs(t *testing.T) {
 			for _, jobs := range []int{1, 2, 5} {
 				var buf bytes.Buffer
 				written := 0
-				d, err := WriteLayer(&buf, []string{sp}, LayerOptions{Mtime: Epoch, Compression: c, Jobs: jobs, OnWrite: func(n int) { written += n }})
+				d, err := WriteLayer(&buf, []string{sp}, WithMtime(Epoch), WithCompression(c), WithJobs(jobs), WithWriteProgress(func(n int) { written += n }))
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -38,7 +38,7 @@ func BenchmarkLoadLargeProject(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		s := &source{o: Options{Rules: rules, Index: pageIndex{pf}}, ctx: context.Background(),
+		s := &source{o: settings{Rules: rules, Index: pageIndex{pf}}, ctx: context.Background(),
 			cands: map[string][]candidate{}, loading: map[string]chan struct{}{}}
 		cs, err := s.load("hypothesis")
 		if err != nil || len(cs) != 480 {

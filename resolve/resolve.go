@@ -54,32 +54,69 @@ type Requirement struct {
 	URL string
 }
 
-// Options configure Resolve.
-type Options struct {
+// Option adjusts Resolve. WithRules and WithIndex are required.
+type Option func(*settings)
+
+type settings struct {
 	Rules     Rules
 	Index     Index
 	Providers ProviderPrefs
-	// Pre allows pre-releases for every package (pip's --pre).
-	Pre bool
-	// Previous is an existing lock whose pins are preferred while still
-	// valid, except for the names in Upgrade.
-	Previous *Lock
-	Upgrade  []string
+	Pre       bool
+	Previous  *Lock
+	Upgrade   []string
 	// OnlyBinary and NoBinary hold normalised names, or ":all:".
 	OnlyBinary, NoBinary []string
 	Target               Target
-	// Hashes turns on hash-checking: for a package named here only files
-	// whose SHA256 (hex, optionally "sha256:"-prefixed) is listed may be
-	// chosen (pip's --hash).
-	Hashes map[string][]string
-	// Constraints are PEP 508 requirements (pip's -c) that restrict a
-	// package's versions when something requires it, and never add it.
-	Constraints []string
-	// Nixpkgs, when set, offers the nixpkgs provider's versions. A nixpkgs
-	// candidate brings its dependencies from nixpkgs, so the solver sees it
-	// with none.
-	Nixpkgs NixpkgsCatalog
+	Hashes               map[string][]string
+	Constraints          []string
+	Nixpkgs              NixpkgsCatalog
 }
+
+// WithRules gives the version, marker and tag rules of the target
+// (NewRules).
+func WithRules(r Rules) Option { return func(s *settings) { s.Rules = r } }
+
+// WithIndex gives where candidates come from.
+func WithIndex(ix Index) Option { return func(s *settings) { s.Index = ix } }
+
+// WithTarget records the target in the lock; the rules decide what fits it.
+func WithTarget(t Target) Option { return func(s *settings) { s.Target = t } }
+
+// WithProviders orders the providers per package.
+func WithProviders(p ProviderPrefs) Option { return func(s *settings) { s.Providers = p } }
+
+// WithPre allows pre-releases for every package (pip's --pre).
+func WithPre(on bool) Option { return func(s *settings) { s.Pre = on } }
+
+// WithPrevious gives an existing lock whose pins are preferred while still
+// valid, except for the names given to WithUpgrade.
+func WithPrevious(l *Lock) Option { return func(s *settings) { s.Previous = l } }
+
+// WithUpgrade lets these packages' pins move.
+func WithUpgrade(names ...string) Option {
+	return func(s *settings) { s.Upgrade = append(s.Upgrade, names...) }
+}
+
+// WithBinaryRules gives pip's --only-binary and --no-binary: normalised
+// names, or ":all:".
+func WithBinaryRules(onlyBinary, noBinary []string) Option {
+	return func(s *settings) { s.OnlyBinary, s.NoBinary = onlyBinary, noBinary }
+}
+
+// WithHashes turns on hash-checking: for a package named here only files
+// whose SHA256 (hex, optionally "sha256:"-prefixed) is listed may be
+// chosen (pip's --hash).
+func WithHashes(h map[string][]string) Option { return func(s *settings) { s.Hashes = h } }
+
+// WithConstraints gives PEP 508 requirements (pip's -c) that restrict a
+// package's versions when something requires it, and never add it.
+func WithConstraints(c ...string) Option {
+	return func(s *settings) { s.Constraints = append(s.Constraints, c...) }
+}
+
+// WithNixpkgs offers the nixpkgs provider's versions. A nixpkgs candidate
+// brings its dependencies from nixpkgs, so the solver sees it with none.
+func WithNixpkgs(c NixpkgsCatalog) Option { return func(s *settings) { s.Nixpkgs = c } }
 
 type candidate struct {
 	version string
@@ -99,7 +136,7 @@ func (c candidate) fileOrZero() File {
 }
 
 type source struct {
-	o     Options
+	o     settings
 	ctx   context.Context
 	mu    sync.Mutex
 	cands map[string][]candidate // by base project name
@@ -121,9 +158,13 @@ type source struct {
 
 // Resolve pins the requirements for opts.Target. An unsatisfiable set
 // gives an error wrapping ErrNoSolution whose message explains why.
-func Resolve(ctx context.Context, requirements []string, opts Options) (*Lock, error) {
+func Resolve(ctx context.Context, requirements []string, options ...Option) (*Lock, error) {
+	var opts settings
+	for _, o := range options {
+		o(&opts)
+	}
 	if opts.Rules == nil || opts.Index == nil {
-		return nil, errors.New("resolve: Options.Rules and Options.Index are required")
+		return nil, errors.New("resolve needs WithRules and WithIndex")
 	}
 	// Background fetches still running when the solver is done are
 	// speculation nobody needs: cancelled, then waited for.

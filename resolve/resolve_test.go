@@ -150,13 +150,13 @@ func pinsOf(l *Lock) string {
 	return strings.Join(s, " ")
 }
 
-func resolveT(t *testing.T, reqs []string, ix *memIndex, mod func(*Options)) (*Lock, error) {
+func resolveT(t *testing.T, reqs []string, ix *memIndex, mod Option) (*Lock, error) {
 	t.Helper()
-	o := Options{Rules: fakeRules{}, Index: ix, Target: Target{Python: "3.11", System: "x86_64-linux", Glibc: "2.28"}}
+	opts := []Option{WithRules(fakeRules{}), WithIndex(ix), WithTarget(Target{Python: "3.11", System: "x86_64-linux", Glibc: "2.28"})}
 	if mod != nil {
-		mod(&o)
+		opts = append(opts, mod)
 	}
-	return Resolve(context.Background(), reqs, o)
+	return Resolve(context.Background(), reqs, opts...)
 }
 
 func TestResolveScenarios(t *testing.T) {
@@ -164,7 +164,7 @@ func TestResolveScenarios(t *testing.T) {
 		name  string
 		reqs  []string
 		index map[string][]string
-		mod   func(*Options)
+		mod   Option
 		want  string // "" when unsatisfiable
 	}{
 		{"best wheel tag wins", []string{"a"}, map[string][]string{
@@ -173,11 +173,11 @@ func TestResolveScenarios(t *testing.T) {
 		{"incompatible wheel falls back to sdist", []string{"a"}, map[string][]string{
 			"a-2-cp27-cp27-any.whl": nil, "a-2.tar.gz": nil}, nil, "a==2(a-2.tar.gz)"},
 		{"only-binary drops sdist-only version", []string{"a"}, map[string][]string{
-			"a-2.tar.gz": nil, "a-1-py3-none-any.whl": nil}, func(o *Options) { o.OnlyBinary = []string{":all:"} }, "a==1(a-1-py3-none-any.whl)"},
+			"a-2.tar.gz": nil, "a-1-py3-none-any.whl": nil}, func(o *settings) { o.OnlyBinary = []string{":all:"} }, "a==1(a-1-py3-none-any.whl)"},
 		{"no-binary picks sdist", []string{"a"}, map[string][]string{
-			"a-1.tar.gz": nil, "a-1-py3-none-any.whl": nil}, func(o *Options) { o.NoBinary = []string{"a"} }, "a==1(a-1.tar.gz)"},
+			"a-1.tar.gz": nil, "a-1-py3-none-any.whl": nil}, func(o *settings) { o.NoBinary = []string{"a"} }, "a==1(a-1.tar.gz)"},
 		{"provider order prefers sdist", []string{"a"}, map[string][]string{
-			"a-1.tar.gz": nil, "a-1-py3-none-any.whl": nil}, func(o *Options) { o.Providers = ProviderPrefs{"a": {ProviderSdist, ProviderWheel}} }, "a==1(a-1.tar.gz)"},
+			"a-1.tar.gz": nil, "a-1-py3-none-any.whl": nil}, func(o *settings) { o.Providers = ProviderPrefs{"a": {ProviderSdist, ProviderWheel}} }, "a==1(a-1.tar.gz)"},
 		{"requires-python excludes file", []string{"a"}, map[string][]string{
 			"a-2-py4-none-any.whl": nil, "a-1-py3-none-any.whl": nil}, nil, "a==1(a-1-py3-none-any.whl)"},
 		{"yanked skipped", []string{"a"}, map[string][]string{
@@ -189,7 +189,7 @@ func TestResolveScenarios(t *testing.T) {
 		{"pre-release skipped", []string{"a"}, map[string][]string{
 			"a-2rc1-py3-none-any.whl": nil, "a-1-py3-none-any.whl": nil}, nil, "a==1(a-1-py3-none-any.whl)"},
 		{"--pre takes pre-release", []string{"a"}, map[string][]string{
-			"a-2rc1-py3-none-any.whl": nil, "a-1-py3-none-any.whl": nil}, func(o *Options) { o.Pre = true }, "a==2rc1(a-2rc1-py3-none-any.whl)"},
+			"a-2rc1-py3-none-any.whl": nil, "a-1-py3-none-any.whl": nil}, func(o *settings) { o.Pre = true }, "a==2rc1(a-2rc1-py3-none-any.whl)"},
 		{"only pre-releases exist", []string{"a"}, map[string][]string{
 			"a-2rc1-py3-none-any.whl": nil}, nil, "a==2rc1(a-2rc1-py3-none-any.whl)"},
 		{"extras pull extra deps at same version", []string{"a[x]"}, map[string][]string{
@@ -205,10 +205,10 @@ func TestResolveScenarios(t *testing.T) {
 			"a-1-py3-none-any.whl": {"b>=2"}, "b-1-py3-none-any.whl": nil}, nil, ""},
 		{"previous lock pin kept", []string{"a"}, map[string][]string{
 			"a-1-py3-none-any.whl": nil, "a-2-py3-none-any.whl": nil},
-			func(o *Options) { o.Previous = &Lock{Packages: []Package{{Name: "a", Version: "1"}}} }, "a==1(a-1-py3-none-any.whl)"},
+			func(o *settings) { o.Previous = &Lock{Packages: []Package{{Name: "a", Version: "1"}}} }, "a==1(a-1-py3-none-any.whl)"},
 		{"upgrade-package moves pin", []string{"a"}, map[string][]string{
 			"a-1-py3-none-any.whl": nil, "a-2-py3-none-any.whl": nil},
-			func(o *Options) {
+			func(o *settings) {
 				o.Previous = &Lock{Packages: []Package{{Name: "a", Version: "1"}}}
 				o.Upgrade = []string{"A"}
 			}, "a==2(a-2-py3-none-any.whl)"},
@@ -264,7 +264,7 @@ func TestResolveNixpkgsAndHashes(t *testing.T) {
 	cat := fakeCatalog{"b": {{Attr: "b_py", Name: "b", Version: "5"}}, "a": {{Attr: "a", Name: "a", Version: "3"}}}
 	// a's nixpkgs 3 is the newest version and provider order only ranks
 	// files of one version, so it wins; it brings no solver-visible deps.
-	l, err := resolveT(t, []string{"a"}, ix, func(o *Options) { o.Nixpkgs = cat })
+	l, err := resolveT(t, []string{"a"}, ix, func(o *settings) { o.Nixpkgs = cat })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func TestResolveNixpkgsAndHashes(t *testing.T) {
 	}
 	// Without nixpkgs in the order for a, a==2 (sdist) wins and its
 	// dependency b exists only in nixpkgs.
-	l, err = resolveT(t, []string{"a"}, ix, func(o *Options) {
+	l, err = resolveT(t, []string{"a"}, ix, func(o *settings) {
 		o.Nixpkgs = cat
 		o.Providers = ProviderPrefs{"a": {ProviderWheel, ProviderSdist}}
 	})
@@ -287,7 +287,7 @@ func TestResolveNixpkgsAndHashes(t *testing.T) {
 			wheelHash = f.SHA256
 		}
 	}
-	l, err = resolveT(t, []string{"a"}, ix, func(o *Options) {
+	l, err = resolveT(t, []string{"a"}, ix, func(o *settings) {
 		o.Nixpkgs = cat
 		o.Hashes = map[string][]string{"a": {"sha256:" + wheelHash}}
 	})
@@ -295,7 +295,7 @@ func TestResolveNixpkgsAndHashes(t *testing.T) {
 		t.Fatalf("got %v %v", l, err)
 	}
 	// A hash matching nothing leaves no candidate.
-	_, err = resolveT(t, []string{"a"}, ix, func(o *Options) { o.Hashes = map[string][]string{"a": {"00"}} })
+	_, err = resolveT(t, []string{"a"}, ix, func(o *settings) { o.Hashes = map[string][]string{"a": {"00"}} })
 	if !errors.Is(err, ErrNoSolution) {
 		t.Fatalf("got %v", err)
 	}
@@ -334,7 +334,7 @@ func TestResolveKeepsDirectURLCredentialsOutOfTheLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := resolveT(t, []string{req}, idx(map[string][]string{"a-1-py3-none-any.whl": nil}), func(o *Options) { o.Rules = rules })
+	l, err := resolveT(t, []string{req}, idx(map[string][]string{"a-1-py3-none-any.whl": nil}), func(o *settings) { o.Rules = rules })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,7 +364,7 @@ func TestResolveErrorsHideDirectURLCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	withRules := func(o *Options) { o.Rules = rules }
+	withRules := func(o *settings) { o.Rules = rules }
 	ix := idx(map[string][]string{"a-1-py3-none-any.whl": {"b>=2"}, "b-1-py3-none-any.whl": nil})
 	for _, req := range []string{
 		"a @ http://user:hunter2@x/a-1-py3-none-any.whl#sha256=" + strings.Repeat("ab", 32), // b>=2 has no version
@@ -402,13 +402,13 @@ func TestDirectURLHashMustBeHex(t *testing.T) {
 		{"a @ " + url + "#sha256=" + strings.Repeat("g", 64), nil},
 		{"a @ " + url, map[string][]string{"a": {probe}}},
 	} {
-		lock, err := resolveT(t, []string{tc.req}, idx(nil), func(o *Options) { o.Rules, o.Hashes = rules, tc.hashes })
+		lock, err := resolveT(t, []string{tc.req}, idx(nil), func(o *settings) { o.Rules, o.Hashes = rules, tc.hashes })
 		if err == nil || !strings.Contains(err.Error(), "sha256") || !errors.Is(err, ErrBadRequirement) {
 			t.Errorf("%s %v: want an error about its sha256, got %v and %+v", tc.req, tc.hashes, err, lock)
 		}
 	}
 	upper := strings.Repeat("AB", 32)
-	lock, err := resolveT(t, []string{"a @ " + url + "#sha256=" + upper}, idx(nil), func(o *Options) { o.Rules = rules })
+	lock, err := resolveT(t, []string{"a @ " + url + "#sha256=" + upper}, idx(nil), func(o *settings) { o.Rules = rules })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -145,7 +145,7 @@ func TestResolveWithStandardRules(t *testing.T) {
 	add("native", "native-2.0-cp311-cp311-manylinux_2_34_x86_64.whl")
 	add("native", "native-2.1-cp312-cp312-manylinux_2_28_x86_64.whl")
 	add("beta", "beta-1.0b1-py3-none-any.whl")
-	lock, err := Resolve(context.Background(), []string{"App"}, Options{Rules: rules, Index: ix, Target: Target{Python: "3.11", System: "x86_64-linux", Glibc: "2.28"}})
+	lock, err := Resolve(context.Background(), []string{"App"}, WithRules(rules), WithIndex(ix), WithTarget(Target{Python: "3.11", System: "x86_64-linux", Glibc: "2.28"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,9 +185,8 @@ func TestResolveConstraints(t *testing.T) {
 	add("lib", "lib-1.5-py3-none-any.whl")
 	add("lib", "lib-2.0-py3-none-any.whl")
 	add("unused", "unused-1.0-py3-none-any.whl")
-	opts := Options{Rules: rules, Index: ix, Target: target,
-		Constraints: []string{"lib<2", "unused==1.0", `lib<1.5; sys_platform == "win32"`}}
-	lock, err := Resolve(context.Background(), []string{"app"}, opts)
+	lock, err := Resolve(context.Background(), []string{"app"}, WithRules(rules), WithIndex(ix), WithTarget(target),
+		WithConstraints("lib<2", "unused==1.0", `lib<1.5; sys_platform == "win32"`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,8 +197,7 @@ func TestResolveConstraints(t *testing.T) {
 	if len(got) != 2 || got["app"] != "1.0" || got["lib"] != "1.5" {
 		t.Errorf("pins %v, want app 1.0 and lib 1.5 (lib<2, and nothing for the unused constraint)", got)
 	}
-	opts.Constraints = []string{"lib>=3"}
-	_, err = Resolve(context.Background(), []string{"app"}, opts)
+	_, err = Resolve(context.Background(), []string{"app"}, WithRules(rules), WithIndex(ix), WithTarget(target), WithConstraints("lib>=3"))
 	if !errors.Is(err, ErrNoSolution) || !strings.Contains(err.Error(), "constrained to lib>=3") {
 		t.Errorf("err %v, want no solution naming the constraint", err)
 	}

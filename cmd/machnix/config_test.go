@@ -75,10 +75,3 @@ func TestConfigRejectsUnknownKeys(t *testing.T) {
 		t.Errorf("error should name the file and the key: %s", stderr)
 	}
 }
-
-func TestConfigExplicitFileMustExist(t *testing.T) {
-	missing := filepath.Join(t.TempDir(), "nope.toml")
-	if _, err := loadConfig(missing); err == nil || !strings.Contains(err.Error(), missing) {
-		t.Fatalf("err %v, want one naming %s", err, missing)
-	}
-}

@@ -3,12 +3,12 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/machnix/machnix/resolve"
+	"github.com/machnix/machnix/internal/options"
 )
 
-func newDockerCmd() *cobra.Command {
+func newDockerCmd(g *options.Global) *cobra.Command {
 	var bf buildFlags
-	var imf imageFlags
+	var im options.Image
 	cmd := &cobra.Command{
 		Use:   "docker (-r requirements.txt | --lock machnix.lock) --tag REF [--push | --oci-layout DIR | --docker-archive FILE]",
 		Short: "Build a lock's environment with Nix, then a layered OCI image of it",
@@ -23,22 +23,18 @@ or the push failed; 2 bad usage or a bad lock.`,
   machnix docker --lock machnix.lock --tag app:v1 --docker-archive app.tar && docker load < app.tar`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkImageOutputs(imf); err != nil {
+			if err := im.Outputs(g).Check(); err != nil {
 				return err
 			}
-			env, err := buildEnv(cmd, bf)
+			env, lock, err := buildEnv(cmd, g, &bf)
 			if err != nil {
 				return err
 			}
-			lock, err := resolve.ReadLock(bf.lock)
-			if err != nil {
-				return err
-			}
-			imf.system = lock.Target.System
-			return writeImage(cmd, []string{env}, imf)
+			im.System = lock.Target.System
+			return writeImage(cmd, g, []string{env}, &im)
 		},
 	}
 	addBuildFlags(cmd, &bf)
-	addImageFlags(cmd, &imf)
+	options.AddImageFlags(cmd, &im)
 	return cmd
 }

@@ -7,15 +7,14 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/machnix/machnix/internal/options"
+	"github.com/machnix/machnix/pipeline"
 )
 
-type envFlags struct {
-	genFlags
-	resolve resolveFlags
-}
-
-func newEnvCmd() *cobra.Command {
-	var fl envFlags
+func newEnvCmd(g *options.Global) *cobra.Command {
+	var fl options.Lock
+	var r options.Resolve
 	cmd := &cobra.Command{
 		Use:   "env DIR (-r requirements.txt | --lock machnix.lock)",
 		Short: "Write a folder that nix-shell turns into the environment",
@@ -39,30 +38,30 @@ failed; 2 bad usage, a bad lock or a bad requirements file.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := args[0]
-			if len(fl.resolve.requirements) > 0 {
+			if len(r.Requirements) > 0 {
 				// The lock is resolved into DIR; otherwise DIR is made
 				// only once everything it will hold has been checked.
 				if err := os.MkdirAll(dir, 0o755); err != nil {
 					return err
 				}
 				if !cmd.Flags().Changed("lock") {
-					fl.lock = filepath.Join(dir, "machnix.lock")
-				}
-				fl.resolve.out = fl.lock
-				if _, err := resolveLock(cmd, fl.resolve); err != nil {
-					return err
+					fl.Lock = filepath.Join(dir, "machnix.lock")
 				}
 			} else if cmd.Flags().Changed("nixpkgs") {
 				return errors.New("--nixpkgs is recorded when resolving: use it with -r, or with machnix resolve")
 			}
-			in, expr, err := generate(cmd, fl.genFlags)
+			p, err := prepare(cmd, g, &r, &fl)
 			if err != nil {
 				return err
 			}
-			if err := writeNixDir(dir, fl.lock, in.lock, expr); err != nil {
+			expr, err := pipeline.Generate(p)
+			if err != nil {
 				return err
 			}
-			if err := addArtifactsToStore(cmd.Context(), in); err != nil {
+			if err := expr.WriteDir(dir); err != nil {
+				return err
+			}
+			if err := pipeline.AddToStore(cmd.Context(), p); err != nil {
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), dir)
@@ -70,7 +69,7 @@ failed; 2 bad usage, a bad lock or a bad requirements file.`,
 			return nil
 		},
 	}
-	addGenFlags(cmd, &fl.genFlags)
-	addResolveFlags(cmd, &fl.resolve)
+	options.AddLockFlags(cmd, &fl)
+	options.AddResolveFlags(cmd, &r)
 	return cmd
 }

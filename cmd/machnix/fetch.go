@@ -4,12 +4,15 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/machnix/machnix/fetch"
-	"github.com/machnix/machnix/resolve"
 	"github.com/spf13/cobra"
+
+	"github.com/machnix/machnix/internal/options"
+	"github.com/machnix/machnix/internal/progress"
+	"github.com/machnix/machnix/pipeline"
+	"github.com/machnix/machnix/resolve"
 )
 
-func newFetchCmd() *cobra.Command {
+func newFetchCmd(g *options.Global) *cobra.Command {
 	var lockPath string
 	var offline, asJSON bool
 	var jobs int
@@ -29,19 +32,17 @@ is missing offline, 2 bad usage or an unreadable lock.`,
 			if err != nil {
 				return err
 			}
-			opts := []fetch.Option{fetch.WithOffline(offline), fetch.WithJobs(jobs), fetch.WithTimeout(netTimeout(cmd))}
-			if bar := newProgress(cmd.ErrOrStderr(), len(lock.Packages), "fetching"); bar != nil {
-				opts = append(opts, fetch.WithProgress(func(done, total int) { bar.ChangeMax(total); _ = bar.Set(done) }))
+			var opts []pipeline.Option
+			if bar := progress.Bar(cmd.ErrOrStderr(), len(lock.Packages), "fetching"); bar != nil {
+				opts = append(opts, pipeline.WithFetchProgress(func(done, total int) { bar.ChangeMax(total); _ = bar.Set(done) }))
 				defer bar.Finish()
 			}
-			arts, err := fetch.Fetch(cmd.Context(), lock, opts...)
+			s := pipeline.Settings{Offline: offline, Jobs: jobs, Timeout: g.NetTimeout()}
+			arts, err := pipeline.Fetch(cmd.Context(), lock, s, opts...)
 			if err != nil {
-				return problem(err)
+				return err
 			}
 			if asJSON {
-				if arts == nil {
-					arts = []fetch.Artifact{}
-				}
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
 				return enc.Encode(arts)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"net/http/httptest"
 	"path/filepath"
@@ -15,7 +14,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/machnix/machnix/oci"
 	"github.com/machnix/machnix/testfixtures"
 )
 
@@ -148,22 +146,4 @@ func layoutImage(dir, digest string) (v1.Image, error) {
 		return nil, err
 	}
 	return p.Image(h)
-}
-
-// On a terminal each finished layer gets its own line above the total bar.
-func TestLayerProgressOnTerminal(t *testing.T) {
-	var buf bytes.Buffer
-	p := &layerProgress{w: &buf, tty: true}
-	for i := range 2 {
-		p.update(oci.Update{Stage: oci.StagePush, Layer: i, Layers: 2, Total: 3 << 20, Digest: fmt.Sprintf("sha256:%064d", i)})
-	}
-	p.update(oci.Update{Stage: oci.StagePush, Layer: 0, Layers: 2, Done: 3 << 20, Total: 3 << 20, Finished: true, Digest: fmt.Sprintf("sha256:%064d", 0)})
-	p.update(oci.Update{Stage: oci.StagePush, Layer: 1, Layers: 2, Done: 3 << 20, Total: 3 << 20, Finished: true, Reused: true, Digest: fmt.Sprintf("sha256:%064d", 1)})
-	p.end()
-	out := buf.String()
-	for _, want := range []string{"layer 1/2 sha256:000000000000 pushed (3.0 MiB)", "layer 2/2 sha256:000000000000 already in the registry"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("terminal output lacks %q:\n%s", want, out)
-		}
-	}
 }

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
+	"os"
 
 	"github.com/spf13/cobra"
 
-	"github.com/machnix/machnix/fetch"
+	"github.com/machnix/machnix/internal/options"
 	"github.com/machnix/machnix/internal/termsafe"
+	"github.com/machnix/machnix/pipeline"
+	"github.com/machnix/machnix/resolve"
 )
 
 // Exit codes shared by every subcommand.
@@ -20,21 +22,8 @@ const (
 	exitBadInput = 2 // bad usage or unreadable input
 )
 
-// exitError carries an exit code out of a subcommand. Errors without one are
-// treated as bad input, since that is what cobra's own errors are.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-// problem marks err as a failure of the work itself (exit 1).
-func problem(err error) error { return &exitError{code: exitProblem, err: err} }
-
-// silentProblem exits 1 without printing: the command already reported.
-var errSilentProblem = &exitError{code: exitProblem}
+// errSilentProblem exits 1 without printing: the command already reported.
+var errSilentProblem = errors.New("reported")
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
@@ -46,37 +35,14 @@ builds it with nix-build, and can ship the result as a layered OCI image.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().String("config", "", "project file with [sonames], [providers] and [overrides.<pkg>] tables (default: ./machnix.toml when present)")
-	root.PersistentFlags().Duration("timeout", fetch.DefaultTimeout, "fail a network request that receives nothing for this long (e.g. 90s, 2m); it is retried once or more first; 0 waits for ever")
-	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		if d := netTimeout(cmd); d < 0 {
-			return fmt.Errorf("--timeout %s: give a duration of 0 or more, such as 30s", d)
-		}
-		return nil
-	}
+	g := &options.Global{}
+	options.AddGlobalFlags(root, g)
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { return g.Check() }
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(
-		newDiagnoseCmd(),
-		newResolveCmd(),
-		newFetchCmd(),
-		newImageCmd(),
-		newGenCmd(),
-		newBuildCmd(),
-		newEnvCmd(),
-		newDockerCmd(),
-	)
+	root.AddCommand(newDiagnoseCmd(g), newResolveCmd(g), newFetchCmd(g), newImageCmd(g), newGenCmd(g),
+		newBuildCmd(g), newEnvCmd(g), newDockerCmd(g))
 	return root
-}
-
-// netTimeout is the global --timeout, for every subcommand that talks to
-// a server.
-func netTimeout(cmd *cobra.Command) time.Duration {
-	d, err := cmd.Flags().GetDuration("timeout")
-	if err != nil {
-		return fetch.DefaultTimeout
-	}
-	return d
 }
 
 // run executes machnix with args and returns the process exit code. It is
@@ -85,23 +51,49 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdout, stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	if err == nil {
+	switch {
+	case err == nil:
 		return exitOK
+	case errors.Is(err, errSilentProblem):
+		return exitProblem
 	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err != nil {
-			printError(stderr, ee.err)
-		}
-		return ee.code
+	// Errors quote file names, URLs and servers' words, so their control
+	// characters are escaped: none may move the cursor, retitle the
+	// window or clear the screen.
+	fmt.Fprintln(stderr, "machnix:", termsafe.Message(err.Error()))
+	if errors.Is(err, pipeline.ErrFailed) {
+		return exitProblem
 	}
-	printError(stderr, err)
 	return exitBadInput
 }
 
-// printError writes err for a terminal. Errors quote file names, URLs and
-// servers' words, so their control characters are escaped: none may move
-// the cursor, retitle the window or clear the screen.
-func printError(w io.Writer, err error) {
-	fmt.Fprintln(w, "machnix:", termsafe.Message(err.Error()))
+// readLockOrResolve returns the lock a command works from: resolved from
+// -r into the lock file (keeping the pins that still fit), or read from it.
+func readLockOrResolve(cmd *cobra.Command, g *options.Global, r *options.Resolve, path string) (*resolve.Lock, *pipeline.Config, error) {
+	cfg, err := g.LoadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(r.Requirements) == 0 {
+		lock, err := resolve.ReadLock(path)
+		return lock, cfg, err
+	}
+	lock, err := resolveInto(cmd, g, r, cfg, path)
+	return lock, cfg, err
+}
+
+// resolveInto resolves and writes the lock to path; an existing lock there
+// is the previous one, whose pins are kept while they fit.
+func resolveInto(cmd *cobra.Command, g *options.Global, r *options.Resolve, cfg *pipeline.Config, path string) (*resolve.Lock, error) {
+	var previous *resolve.Lock
+	if _, err := os.Stat(path); err == nil {
+		if previous, err = resolve.ReadLock(path); err != nil {
+			return nil, err
+		}
+	}
+	lock, err := pipeline.Resolve(cmd.Context(), r.Inputs(g, previous), cfg)
+	if err != nil {
+		return nil, err
+	}
+	return lock, resolve.WriteLock(path, lock)
 }

@@ -94,7 +94,7 @@ func (f *File) RequirementStrings() []string {
 }
 
 // Hashes maps each normalised name to its allowed sha256 digests (hex),
-// the form resolve.Options.Hashes takes.
+// the form resolve.WithHashes takes.
 func (f *File) Hashes() map[string][]string {
 	out := map[string][]string{}
 	for _, e := range slices.Concat(f.Requirements, f.Constraints) {

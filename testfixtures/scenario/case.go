@@ -164,10 +164,9 @@ func resolveCase(ctx context.Context, c *Case) (*resolve.Lock, error) {
 		return nil, err
 	}
 	idx := &fetch.Indexes{Strategy: fetch.FirstIndex, List: []resolve.Index{fetch.NewClient(srv.URL + "/simple")}}
-	return resolve.Resolve(ctx, c.Requires, resolve.Options{
-		Rules: rules, Index: idx, Pre: c.Pre, OnlyBinary: c.OnlyBinary, NoBinary: c.NoBinary, Target: c.Target,
-		Providers: resolve.ProviderPrefs{resolve.DefaultKey: {resolve.ProviderWheel, resolve.ProviderSdist}},
-	})
+	return resolve.Resolve(ctx, c.Requires, resolve.WithRules(rules), resolve.WithIndex(idx), resolve.WithPre(c.Pre),
+		resolve.WithBinaryRules(c.OnlyBinary, c.NoBinary), resolve.WithTarget(c.Target),
+		resolve.WithProviders(resolve.ProviderPrefs{resolve.DefaultKey: {resolve.ProviderWheel, resolve.ProviderSdist}}))
 }
 
 // samePins compares two pin sets by normalised name and PEP 440 equality

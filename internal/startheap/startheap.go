@@ -1,4 +1,5 @@
-package main
+// Package startheap tunes the garbage collector for a short-lived command.
+package startheap
 
 import (
 	"math"
@@ -7,7 +8,7 @@ import (
 	"runtime/debug"
 )
 
-// startingHeap lets the process grow to about limit bytes before the
+// Set lets the process grow to about limit bytes before the
 // first collection, then collects as GOGC says. A resolution allocates a
 // few MB and exits; collecting on the way, from the default 4 MB heap
 // goal, costs more than it saves: the collector's CPU, and fresh pages
@@ -17,7 +18,7 @@ import (
 // twice the pages and took longer. The Go compiler starts its heap large
 // for the same reason. GOGC or GOMEMLIMIT in the environment leave the
 // collector as they say.
-func startingHeap(limit int64) {
+func Set(limit int64) {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}

@@ -1,4 +1,6 @@
-package main
+// Package progress shows the pipeline's progress to a person: bars on a
+// terminal, and in logs a line per stage or per derivation, never a bar.
+package progress
 
 import (
 	"fmt"
@@ -13,11 +15,11 @@ import (
 	"github.com/machnix/machnix/oci"
 )
 
-// layerProgress renders oci.Updates. On a terminal each layer gets a line
+// Layers renders oci.Updates. On a terminal each layer gets a line
 // when it finishes, above a bar of the stage's total bytes; elsewhere (logs,
 // pipes, tests) each stage ends with one summary line, so a CI log says how
 // many layers were rebuilt and uploaded without a line per layer.
-type layerProgress struct {
+type Layers struct {
 	w   io.Writer
 	tty bool
 
@@ -26,14 +28,18 @@ type layerProgress struct {
 	layers map[int]oci.Update
 }
 
-func newLayerProgress(w io.Writer) *layerProgress {
+// NewLayers renders to w.
+func NewLayers(w io.Writer) *Layers { return &Layers{w: w, tty: isTerminal(w)} }
+
+func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	return &layerProgress{w: w, tty: ok && term.IsTerminal(int(f.Fd()))}
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func (p *layerProgress) update(u oci.Update) {
+// Update takes one update; calls must not overlap.
+func (p *Layers) Update(u oci.Update) {
 	if u.Stage != p.stage {
-		p.end()
+		p.End()
 		p.stage, p.layers = u.Stage, map[int]oci.Update{}
 	}
 	prev, seen := p.layers[u.Layer]
@@ -56,9 +62,9 @@ func (p *layerProgress) update(u oci.Update) {
 	}
 }
 
-// end closes the current stage: the bar goes, and off a terminal the
+// End closes the current stage: the bar goes, and off a terminal the
 // summary line is written.
-func (p *layerProgress) end() {
+func (p *Layers) End() {
 	if p.bar != nil {
 		_ = p.bar.Finish()
 		p.bar = nil
@@ -129,22 +135,21 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
-// nixProgress renders nix-build's progress: on a terminal a bar of the
+// Nix renders nix-build's progress: on a terminal a bar of the
 // derivations built with what is building now; elsewhere a line as each
 // derivation starts, so a CI log shows where time went.
-type nixProgress struct {
+type Nix struct {
 	w       io.Writer
 	tty     bool
 	bar     *progressbar.ProgressBar
 	started map[string]bool
 }
 
-func newNixProgress(w io.Writer) *nixProgress {
-	f, ok := w.(*os.File)
-	return &nixProgress{w: w, tty: ok && term.IsTerminal(int(f.Fd())), started: map[string]bool{}}
-}
+// NewNix renders to w.
+func NewNix(w io.Writer) *Nix { return &Nix{w: w, tty: isTerminal(w), started: map[string]bool{}} }
 
-func (p *nixProgress) update(u nixbuild.Progress) {
+// Update takes one update.
+func (p *Nix) Update(u nixbuild.Progress) {
 	if !p.tty {
 		for _, name := range u.Building {
 			if !p.started[name] {
@@ -170,9 +175,20 @@ func (p *nixProgress) update(u nixbuild.Progress) {
 	_ = p.bar.Set(u.Done)
 }
 
-func (p *nixProgress) end() {
+// End removes the bar.
+func (p *Nix) End() {
 	if p.bar != nil {
 		_ = p.bar.Finish()
 		p.bar = nil
 	}
+}
+
+// Bar returns a bar of total steps on w when w is a terminal, else nil:
+// progress is for people watching, never for logs or pipes.
+func Bar(w io.Writer, total int, what string) *progressbar.ProgressBar {
+	if !isTerminal(w) {
+		return nil
+	}
+	return progressbar.NewOptions(total, progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(what), progressbar.OptionClearOnFinish())
 }

@@ -1,4 +1,4 @@
-package main
+package startheap
 
 import (
 	"math"
@@ -17,9 +17,9 @@ func TestStartingHeapHandsOverAfterFirstCollection(t *testing.T) {
 	defer debug.SetGCPercent(gogc)
 	s := []metrics.Sample{{Name: "/gc/gogc:percent"}, {Name: "/gc/gomemlimit:bytes"}}
 	read := func() (uint64, uint64) { metrics.Read(s); return s[0].Value.Uint64(), s[1].Value.Uint64() }
-	startingHeap(16 << 20)
+	Set(16 << 20)
 	if pct, limit := read(); pct != math.MaxUint64 || limit != 16<<20 { // off, and the limit
-		t.Fatalf("after startingHeap: GOGC %d, limit %d", pct, limit)
+		t.Fatalf("after Set: GOGC %d, limit %d", pct, limit)
 	}
 	var keep [][]byte
 	deadline := time.Now().Add(10 * time.Second)

@@ -1,0 +1,92 @@
+package autopatch
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/machnix/machnix/internal/termsafe"
+)
+
+// WheelFiles expands directories to the *.whl files in them, sorted;
+// other arguments are taken as wheel files.
+func WheelFiles(args ...string) ([]string, error) {
+	var files []string
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", a, errors.Unwrap(err))
+		}
+		if !st.IsDir() {
+			files = append(files, a)
+			continue
+		}
+		found, err := filepath.Glob(filepath.Join(a, "*.whl"))
+		if err != nil {
+			return nil, err
+		}
+		if len(found) == 0 {
+			return nil, fmt.Errorf("%s: no *.whl files in this directory", a)
+		}
+		sort.Strings(found)
+		files = append(files, found...)
+	}
+	return files, nil
+}
+
+// WriteText writes the report for a person. Names, versions, paths, sonames
+// and tags come from the wheels, so each is escaped for a terminal.
+func (rep *NativeReport) WriteText(out io.Writer) error {
+	q := termsafe.String
+	for i, w := range rep.Wheels {
+		if i > 0 {
+			fmt.Fprintln(out)
+		}
+		fmt.Fprintf(out, "%s (%s %s)\n", q(filepath.Base(w.File)), q(w.Name), q(w.Version))
+		if w.NotForTarget != "" {
+			fmt.Fprintf(out, "  NOT FOR THIS TARGET: %s; pick a wheel built for this system.\n", q(w.NotForTarget))
+		}
+		if len(w.ELFs) == 0 {
+			fmt.Fprintln(out, "  no ELF files: nothing native to provide")
+			continue
+		}
+		tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "  ELF\tNEEDS\tSTATUS\tPROVIDER")
+		for _, e := range w.ELFs {
+			if len(e.Deps) == 0 {
+				fmt.Fprintf(tw, "  %s\t-\t-\t-\n", q(e.Path))
+			}
+			for j, d := range e.Deps {
+				name := q(e.Path)
+				if j > 0 {
+					name = ""
+				}
+				prov := q(d.Provider)
+				if d.Guess {
+					prov += " (nix-locate guess)"
+				}
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", name, q(d.Soname), q(string(d.Status)), prov)
+			}
+		}
+		_ = tw.Flush()
+		if len(w.NixInputs) > 0 {
+			fmt.Fprintf(out, "  nixpkgs inputs: %s\n", q(strings.Join(w.NixInputs, " ")))
+		}
+		if w.Manylinux != "" {
+			fmt.Fprintf(out, "  symbol versions need: %s", q(w.Manylinux))
+			if w.ManylinuxNeedsMore() {
+				fmt.Fprintf(out, " (the file name claims only %s)", q(w.ClaimedManylinux))
+			}
+			fmt.Fprintln(out)
+		}
+		for _, m := range w.Missing {
+			fmt.Fprintf(out, "  MISSING %s: add a row to machnix.toml [sonames], e.g. %q = \"<nixpkgs attribute>\", pass --soname %s=ATTR, or --lib-path DIR holding it\n", q(m), m, q(m))
+		}
+	}
+	return nil
+}

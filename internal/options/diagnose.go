@@ -1,0 +1,55 @@
+package options
+
+import (
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/machnix/machnix/autopatch"
+	"github.com/machnix/machnix/pipeline"
+)
+
+// Diagnose are diagnose's flags.
+type Diagnose struct {
+	JSON      bool
+	LibPath   []string
+	System    string
+	Sonames   []string
+	NoVerify  bool
+	NixLocate bool
+}
+
+// AddDiagnoseFlags adds them to cmd.
+func AddDiagnoseFlags(cmd *cobra.Command, d *Diagnose) {
+	f := cmd.Flags()
+	f.BoolVar(&d.JSON, "json", false, "print the report as JSON")
+	stringArrayVar(f, &d.LibPath, "lib-path", nil, "directory searched for libraries before the soname table (repeatable)")
+	f.StringVar(&d.System, "system", autopatch.HostSystem(), "target Nix system: x86_64-linux or aarch64-linux")
+	stringArrayVar(f, &d.Sonames, "soname", nil, "extra soname=nixpkgs-attribute row, overriding the table (repeatable)")
+	f.BoolVar(&d.NoVerify, "no-verify", false, "do not hash entries against RECORD (for wheels whose own hash is already checked)")
+	f.BoolVar(&d.NixLocate, "nix-locate", true, "look unknown sonames up with nix-locate when it is on PATH")
+}
+
+// InspectOptions are the flags as autopatch.Inspect takes them. Rows from
+// the config come first, so a --soname flag can override one for a single
+// run.
+func (d *Diagnose) InspectOptions(cfg *pipeline.Config) ([]autopatch.Option, error) {
+	rows := map[string]string{}
+	if cfg != nil {
+		maps.Copy(rows, cfg.Sonames)
+	}
+	for _, s := range d.Sonames {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok || k == "" || v == "" {
+			return nil, fmt.Errorf("--soname %q: want SONAME=ATTR, e.g. libfoo.so.1=foo", s)
+		}
+		rows[k] = v
+	}
+	return []autopatch.Option{
+		autopatch.WithSystem(d.System), autopatch.WithLibPath(d.LibPath...),
+		autopatch.WithSonames(rows), autopatch.WithVerifyRecord(!d.NoVerify),
+		autopatch.WithNixLocate(d.NixLocate),
+	}, nil
+}

@@ -1,0 +1,70 @@
+package options
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/machnix/machnix/oci"
+	"github.com/machnix/machnix/pipeline"
+)
+
+// Image are the flags that say what image to make and where it goes.
+type Image struct {
+	Tags          []string
+	Push          bool
+	OCILayout     string
+	DockerArchive string
+	MaxLayers     int
+	Format        string
+	Entrypoint    string
+	Cmd           []string
+	Env           []string
+	User          string
+	Workdir       string
+	Labels        []string
+	Expose        []string
+	System        string
+	Insecure      bool
+	Jobs          int
+	CacheDir      string
+	Compression   string
+}
+
+// AddImageFlags adds them to cmd, except --system, which image takes as a
+// flag and docker from the lock.
+func AddImageFlags(cmd *cobra.Command, im *Image) {
+	f := cmd.Flags()
+	stringArrayVarP(f, &im.Tags, "tag", "t", nil, "image reference, e.g. registry.example.org/app:v1 (repeatable)")
+	f.BoolVar(&im.Push, "push", false, "push to the registry of every --tag")
+	f.StringVar(&im.OCILayout, "oci-layout", "", "write the image into this OCI layout directory")
+	f.StringVar(&im.DockerArchive, "docker-archive", "", "write a tarball that docker load accepts")
+	f.IntVar(&im.MaxLayers, "max-layers", oci.DefaultMaxLayers, fmt.Sprintf("layer budget (at most %d)", oci.HardMaxLayers))
+	f.StringVar(&im.Format, "format", string(oci.FormatOCI), "media types: oci or docker (schema 2)")
+	f.StringVar(&im.Entrypoint, "entrypoint", "", "entrypoint program (default: the top-level path's bin/python)")
+	stringArrayVar(f, &im.Cmd, "cmd", nil, "argument of the default command (repeatable, in order)")
+	stringArrayVar(f, &im.Env, "env", nil, "environment variable K=V (repeatable)")
+	f.StringVar(&im.User, "user", "", "user (and group) the image runs as, e.g. 1000:1000")
+	f.StringVar(&im.Workdir, "workdir", "", "working directory")
+	stringArrayVar(f, &im.Labels, "label", nil, "label K=V (repeatable)")
+	stringArrayVar(f, &im.Expose, "expose", nil, "exposed port, e.g. 8080 or 53/udp (repeatable)")
+	f.BoolVar(&im.Insecure, "insecure", false, "allow plain HTTP to the registries of the tags")
+	f.IntVar(&im.Jobs, "jobs", 4, "layers compressed and uploaded at once")
+	f.StringVar(&im.Compression, "compression", string(oci.Gzip), "layer compression: gzip, or zstd (smaller, faster to unpack; OCI format only)")
+	f.StringVar(&im.CacheDir, "cache-dir", "", "layer cache (default: the user cache dir's machnix/layers)")
+}
+
+// Spec is the image of roots as pipeline.Image takes it.
+func (im *Image) Spec(roots []string) pipeline.ImageSpec {
+	return pipeline.ImageSpec{
+		Roots: roots, System: im.System, Entrypoint: im.Entrypoint, Cmd: im.Cmd, Env: im.Env, Labels: im.Labels,
+		Expose: im.Expose, User: im.User, Workdir: im.Workdir, Format: oci.Format(im.Format),
+		Compression: oci.Compression(im.Compression), MaxLayers: im.MaxLayers, Jobs: im.Jobs, CacheDir: im.CacheDir,
+	}
+}
+
+// Outputs are where the image goes, as pipeline.Publish takes them.
+func (im *Image) Outputs(g *Global) pipeline.Outputs {
+	return pipeline.Outputs{Tags: im.Tags, Push: im.Push, OCILayout: im.OCILayout, DockerArchive: im.DockerArchive,
+		Insecure: im.Insecure, Jobs: im.Jobs, Timeout: g.NetTimeout()}
+}

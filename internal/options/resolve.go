@@ -1,0 +1,59 @@
+package options
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/machnix/machnix/pipeline"
+	"github.com/machnix/machnix/resolve"
+)
+
+// Resolve are the flags that say what to resolve and for which target;
+// build, env and docker take them too, to resolve before building.
+type Resolve struct {
+	Requirements []string
+	Constraints  []string
+	Extras       []string
+	Python       string
+	System       string
+	Glibc        string
+	IndexURL     string
+	ExtraIndex   []string
+	FindLinks    []string
+	NoIndex      bool
+	Providers    []string
+	Pre          bool
+	Upgrade      []string
+	Nixpkgs      string
+	NixpkgsHash  string
+}
+
+// AddResolveFlags adds them to cmd.
+func AddResolveFlags(cmd *cobra.Command, r *Resolve) {
+	f := cmd.Flags()
+	stringArrayVarP(f, &r.Requirements, "requirement", "r", nil, "requirements file, or a pyproject.toml (repeatable)")
+	stringArrayVarP(f, &r.Constraints, "constraint", "c", nil, "constraints file: limits versions of packages something requires (repeatable)")
+	stringArrayVar(f, &r.Extras, "extra", nil, "optional-dependencies group of a -r pyproject.toml to include (repeatable)")
+	f.StringVar(&r.Python, "python", resolve.DefaultPython, "target Python version")
+	f.StringVar(&r.System, "system", resolve.DefaultSystem, "target Nix system: x86_64-linux or aarch64-linux")
+	f.StringVar(&r.Glibc, "glibc", resolve.DefaultGlibc, "target glibc: the newest manylinux_x_y accepted")
+	f.StringVar(&r.IndexURL, "index-url", "", "primary index (default: the requirements file's, else PyPI)")
+	stringArrayVar(f, &r.ExtraIndex, "extra-index-url", nil, "further index, asked only for projects earlier ones lack (repeatable)")
+	stringArrayVarP(f, &r.FindLinks, "find-links", "f", nil, "local directory of wheels and sdists, asked before the indexes (repeatable)")
+	f.BoolVar(&r.NoIndex, "no-index", false, "ask no index: only --find-links directories")
+	stringArrayVar(f, &r.Providers, "provider", nil, "provider order per package, e.g. numpy=sdist,nixpkgs or _default=wheel,nixpkgs (repeatable)")
+	f.BoolVar(&r.Pre, "pre", false, "allow pre-releases for every package")
+	stringArrayVar(f, &r.Upgrade, "upgrade-package", nil, "let this package's pin move (repeatable)")
+	f.StringVar(&r.Nixpkgs, "nixpkgs", "", "pin nixpkgs, recorded in the lock: a local checkout, or a tarball URL (its hash is prefetched unless --nixpkgs-hash gives it); the nixpkgs provider offers its Python packages")
+	f.StringVar(&r.NixpkgsHash, "nixpkgs-hash", "", "SRI sha256 of the unpacked --nixpkgs tarball")
+}
+
+// Inputs are the flags as pipeline.Resolve takes them.
+func (r *Resolve) Inputs(g *Global, previous *resolve.Lock) pipeline.Inputs {
+	return pipeline.Inputs{
+		Requirements: r.Requirements, Constraints: r.Constraints, Extras: r.Extras,
+		Target:   resolve.Target{Python: r.Python, System: r.System, Glibc: r.Glibc},
+		IndexURL: r.IndexURL, ExtraIndexURLs: r.ExtraIndex, FindLinks: r.FindLinks, NoIndex: r.NoIndex,
+		Providers: r.Providers, Pre: r.Pre, Previous: previous, Upgrade: r.Upgrade,
+		Nixpkgs: r.Nixpkgs, NixpkgsHash: r.NixpkgsHash, Timeout: g.NetTimeout(),
+	}
+}

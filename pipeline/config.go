@@ -1,0 +1,122 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"reflect"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/machnix/machnix/nixbuild"
+	"github.com/machnix/machnix/resolve"
+)
+
+// DefaultConfigFile is read from the working directory when no config file
+// is named; it is optional.
+const DefaultConfigFile = "machnix.toml"
+
+// Config is the project file machnix.toml. Each table feeds one stage:
+//
+//	[sonames]            soname → nixpkgs attribute, extends autopatch's table
+//	[providers]          package (or _default) → "wheel,sdist,nixpkgs" order
+//	[overrides.<pkg>]    per-package changes to the generated Nix expression
+type Config struct {
+	// Path is the file the config was read from, "" when there was none.
+	Path      string                   `toml:"-" json:"path,omitempty"`
+	Sonames   map[string]string        `toml:"sonames" json:"sonames,omitempty"`
+	Providers map[string]string        `toml:"providers" json:"providers,omitempty"`
+	Overrides map[string]OverrideTable `toml:"overrides" json:"overrides,omitempty"`
+}
+
+// OverrideTable is one [overrides.<package>] table: the changes to the
+// package's derivation, and optionally its provider order (the same as a
+// [providers] row, kept beside the package's other settings).
+type OverrideTable struct {
+	nixbuild.Override
+	Provider string `toml:"provider" json:"provider,omitempty"`
+}
+
+// LoadConfig reads path, or machnix.toml when path is "" and that file
+// exists. Unknown keys are errors: a misspelt table would otherwise be
+// ignored silently and the build would differ from what the user wrote.
+func LoadConfig(path string) (*Config, error) {
+	explicit := path != ""
+	if !explicit {
+		path = DefaultConfigFile
+	}
+	cfg := &Config{Path: path}
+	md, err := toml.DecodeFile(path, cfg)
+	if err != nil {
+		if !explicit && errors.Is(err, fs.ErrNotExist) {
+			return &Config{}, nil
+		}
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var unknown []string
+	for _, key := range md.Undecoded() {
+		unknown = append(unknown, key.String())
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("%s: unknown keys %s (known tables: [sonames], [providers], [overrides.<package>])", path, strings.Join(unknown, ", "))
+	}
+	return cfg, nil
+}
+
+// overrides are the overrides that change derivations.
+func (c *Config) overrides() map[string]nixbuild.Override {
+	out := map[string]nixbuild.Override{}
+	if c == nil {
+		return out
+	}
+	for name, o := range c.Overrides {
+		if !reflect.DeepEqual(o.Override, nixbuild.Override{}) {
+			out[name] = o.Override
+		}
+	}
+	return out
+}
+
+// providers merges [providers] with the provider rows of [overrides.*]
+// and then with rows given on the command line, which win; naming a
+// package in both tables is an error rather than a silent choice.
+func (c *Config) providers(flagRows []string) (resolve.ProviderPrefs, error) {
+	table := map[string]string{}
+	if c != nil {
+		maps.Copy(table, c.Providers)
+		for name, o := range c.Overrides {
+			if o.Provider == "" {
+				continue
+			}
+			if _, dup := table[name]; dup {
+				return nil, fmt.Errorf("%s: %s has a provider in both [providers] and [overrides.%s]; keep one", c.Path, name, name)
+			}
+			table[name] = o.Provider
+		}
+	}
+	prefs, err := resolve.ProvidersFromMap(table)
+	if err != nil {
+		return nil, fmt.Errorf("%s [providers]: %w", c.Path, err)
+	}
+	fromFlags, err := resolve.ParseProviderFlags(flagRows)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range fromFlags {
+		if prefs == nil {
+			prefs = resolve.ProviderPrefs{}
+		}
+		prefs[k] = v
+	}
+	return prefs, nil
+}
+
+// sonames are the [sonames] rows, or none.
+func (c *Config) sonames() map[string]string {
+	if c == nil {
+		return nil
+	}
+	return c.Sonames
+}

@@ -1,0 +1,63 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/machnix/machnix/internal/atomicfile"
+	"github.com/machnix/machnix/nixbuild"
+	"github.com/machnix/machnix/resolve"
+)
+
+// Expression is the Nix side of a prepared lock: what `machnix gen` writes.
+type Expression struct {
+	// Default is default.nix: the environment, or its shell under
+	// nix-shell.
+	Default string `json:"default.nix"`
+	// Shell is shell.nix, and Nixpkgs nixpkgs.nix (the pinned package set).
+	Shell   string `json:"shell.nix"`
+	Nixpkgs string `json:"nixpkgs.nix"`
+	// Lock is machnix.lock as written beside them.
+	Lock string `json:"machnix.lock"`
+}
+
+// Generate checks what must hold before Nix runs (the overrides fit the
+// lock, every native library has a provider) and writes the expressions.
+// The checks are nixbuild.Generate's own, run once.
+func Generate(p *Prepared) (*Expression, error) {
+	cfg := p.Settings.Config
+	expr, err := nixbuild.Generate(p.Lock, p.Report, nixbuild.WithIgnoreMissing(p.Settings.IgnoreMissing...),
+		nixbuild.WithOverrides(cfg.overrides()), nixbuild.WithBuildSystems(p.BuildSystems))
+	if errors.Is(err, nixbuild.ErrBadOverride) {
+		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
+	}
+	if err != nil {
+		return nil, failed(err)
+	}
+	shell, err := nixbuild.Shell(p.Lock)
+	if err != nil {
+		return nil, err
+	}
+	lock, err := resolve.MarshalLock(p.Lock)
+	if err != nil {
+		return nil, err
+	}
+	return &Expression{Default: string(expr), Shell: string(shell), Nixpkgs: string(nixbuild.NixpkgsFile(p.Lock)), Lock: string(lock)}, nil
+}
+
+// WriteDir writes the expression's files into dir, each atomically.
+func (e *Expression) WriteDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for name, data := range map[string]string{
+		"default.nix": e.Default, "shell.nix": e.Shell, "nixpkgs.nix": e.Nixpkgs, "machnix.lock": e.Lock,
+	} {
+		if err := atomicfile.Write(filepath.Join(dir, name), []byte(data)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,111 @@
+package pipeline
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/machnix/machnix/autopatch"
+	"github.com/machnix/machnix/fetch"
+	"github.com/machnix/machnix/nixbuild"
+	"github.com/machnix/machnix/resolve"
+)
+
+// Settings are the user's choices that Prepare and the stages after it
+// need besides the lock.
+type Settings struct {
+	Config *Config `json:"config,omitempty"`
+	// IgnoreMissing are sonames allowed to stay unresolved in every wheel,
+	// for libraries that come at run time.
+	IgnoreMissing []string `json:"ignore_missing,omitempty"`
+	// Offline uses only files already in the cache.
+	Offline bool `json:"offline,omitempty"`
+	// CacheDir is fetch's cache; "" means fetch.DefaultCacheDir.
+	CacheDir string `json:"cache_dir,omitempty"`
+	// Timeout ends a download that receives nothing for so long; zero
+	// means fetch.DefaultTimeout, negative waits for ever.
+	Timeout time.Duration `json:"timeout,omitempty"`
+	// Jobs bounds the downloads in flight; zero means fetch's default.
+	Jobs int `json:"jobs,omitempty"`
+	// NixLocate lets sonames the table does not know be looked up with
+	// nix-locate, marked as guesses.
+	NixLocate bool `json:"nix_locate,omitempty"`
+}
+
+// Prepared is a lock with its files fetched and verified, each wheel's
+// native libraries inspected and each sdist's build system read: all that
+// generating the expression needs.
+type Prepared struct {
+	Lock      *resolve.Lock           `json:"lock"`
+	Settings  Settings                `json:"settings"`
+	Artifacts []fetch.Artifact        `json:"artifacts"`
+	Report    *autopatch.NativeReport `json:"report"`
+	// BuildSystems are each sdist's [build-system] requires, by name.
+	BuildSystems map[string][]string `json:"build_systems,omitempty"`
+}
+
+// Prepare fetches (or finds in the cache) every file of the lock, checking
+// each against the lock, and inspects the wheels' native libraries.
+func Prepare(ctx context.Context, lock *resolve.Lock, s Settings, opts ...Option) (*Prepared, error) {
+	arts, err := Fetch(ctx, lock, s, opts...)
+	if err != nil {
+		return nil, err
+	}
+	var wheels []string
+	buildSystems := map[string][]string{}
+	for _, a := range arts {
+		if strings.HasSuffix(a.Filename, ".whl") {
+			// The cache names blobs by hash; autopatch takes name,
+			// version and tags from the wheel's own metadata.
+			wheels = append(wheels, a.Path)
+			continue
+		}
+		requires, err := fetch.SdistBuildRequires(ctx, a.Path, a.Filename)
+		if err != nil {
+			return nil, failed(err)
+		}
+		buildSystems[a.Name] = requires
+	}
+	report, err := autopatch.Inspect(ctx, wheels, autopatch.WithSystem(lock.Target.System),
+		autopatch.WithSonames(s.Config.sonames()), autopatch.WithNixLocate(s.NixLocate))
+	if err != nil {
+		return nil, err
+	}
+	return &Prepared{Lock: lock, Settings: s, Artifacts: arts, Report: report, BuildSystems: buildSystems}, nil
+}
+
+// Fetch downloads every file of the lock into the cache (or finds it
+// there), checking each against the lock's hash and metadata.
+func Fetch(ctx context.Context, lock *resolve.Lock, s Settings, opts ...Option) ([]fetch.Artifact, error) {
+	h := makeHooks(opts)
+	fetchOpts := []fetch.Option{fetch.WithOffline(s.Offline), fetch.WithTimeout(timeoutOrDefault(s.Timeout))}
+	if s.CacheDir != "" {
+		fetchOpts = append(fetchOpts, fetch.WithCacheDir(s.CacheDir))
+	}
+	if s.Jobs > 0 {
+		fetchOpts = append(fetchOpts, fetch.WithJobs(s.Jobs))
+	}
+	if h.fetchProgress != nil {
+		fetchOpts = append(fetchOpts, fetch.WithProgress(h.fetchProgress))
+	}
+	arts, err := fetch.Fetch(ctx, lock, fetchOpts...)
+	if arts == nil {
+		arts = []fetch.Artifact{}
+	}
+	return arts, failed(err)
+}
+
+// fetched pairs each artifact with its package, for the store.
+func (p *Prepared) fetched() []nixbuild.Fetched {
+	byName := map[string]resolve.Package{}
+	for _, pkg := range p.Lock.Packages {
+		byName[pkg.Name] = pkg
+	}
+	var out []nixbuild.Fetched
+	for _, a := range p.Artifacts {
+		if pkg, ok := byName[a.Name]; ok && pkg.URL != "" {
+			out = append(out, nixbuild.Fetched{Package: pkg, Path: a.Path})
+		}
+	}
+	return out
+}

@@ -1,0 +1,215 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/machnix/machnix/fetch"
+	"github.com/machnix/machnix/nixbuild"
+	"github.com/machnix/machnix/resolve"
+	"github.com/machnix/machnix/resolve/reqfile"
+)
+
+// DefaultIndex is PyPI's simple index, used when neither the inputs nor the
+// requirements files name one.
+const DefaultIndex = "https://pypi.org/simple"
+
+// Inputs are what Resolve pins: requirements files and where to look.
+type Inputs struct {
+	// Requirements are requirements files, or pyproject.toml files whose
+	// [project] dependencies (and the optional-dependencies groups in
+	// Extras) are read.
+	Requirements []string `json:"requirements"`
+	// Constraints are constraints files (pip's -c).
+	Constraints []string       `json:"constraints,omitempty"`
+	Extras      []string       `json:"extras,omitempty"`
+	Target      resolve.Target `json:"target"`
+	// IndexURL is the primary index; "" means the requirements files',
+	// else DefaultIndex. ExtraIndexURLs are asked only for projects the
+	// earlier ones lack.
+	IndexURL       string   `json:"index_url,omitempty"`
+	ExtraIndexURLs []string `json:"extra_index_urls,omitempty"`
+	// FindLinks are local directories of wheels and sdists, asked before
+	// the indexes; NoIndex asks them alone.
+	FindLinks []string `json:"find_links,omitempty"`
+	NoIndex   bool     `json:"no_index,omitempty"`
+	// Providers are NAME=ORDER rows (numpy=sdist,nixpkgs), over the
+	// config's.
+	Providers []string `json:"providers,omitempty"`
+	Pre       bool     `json:"pre,omitempty"`
+	// Previous is the lock being refreshed: its pins are kept while they
+	// fit, except for the packages in Upgrade; its nixpkgs pin is kept
+	// unless Nixpkgs names another.
+	Previous *resolve.Lock `json:"previous,omitempty"`
+	Upgrade  []string      `json:"upgrade,omitempty"`
+	// Nixpkgs pins nixpkgs: a local checkout, or a tarball URL with its
+	// NixpkgsHash (prefetched when empty).
+	Nixpkgs     string `json:"nixpkgs,omitempty"`
+	NixpkgsHash string `json:"nixpkgs_hash,omitempty"`
+	// Timeout ends a network request that receives nothing for so long;
+	// zero means fetch.DefaultTimeout, negative waits for ever.
+	Timeout time.Duration `json:"timeout,omitempty"`
+}
+
+// requirementsRead is what the requirements files say, merged.
+type requirementsRead struct {
+	requirements, constraints []string
+	hashes                    map[string][]string
+	indexURL                  string
+	extraIndex, findLinks     []string
+	noIndex, pre              bool
+	onlyBinary, noBinary      []string
+}
+
+func readRequirements(ctx context.Context, in Inputs) (*requirementsRead, error) {
+	if len(in.Requirements) == 0 {
+		return nil, errors.New("give at least one requirements file with -r")
+	}
+	if len(in.Extras) > 0 && !slices.ContainsFunc(in.Requirements, isPyproject) {
+		return nil, errors.New("--extra selects optional-dependencies of a pyproject.toml; give one with -r")
+	}
+	r := &requirementsRead{
+		hashes: map[string][]string{}, indexURL: in.IndexURL, extraIndex: slices.Clone(in.ExtraIndexURLs),
+		findLinks: slices.Clone(in.FindLinks), noIndex: in.NoIndex, pre: in.Pre,
+	}
+	for _, path := range in.Constraints {
+		file, err := reqfile.Parse(path, reqfile.WithContext(ctx))
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range append(file.Requirements, file.Constraints...) {
+			r.constraints = append(r.constraints, e.Requirement)
+		}
+	}
+	for _, path := range in.Requirements {
+		var file *reqfile.File
+		var err error
+		if isPyproject(path) {
+			file, err = reqfile.ParsePyproject(path, in.Extras)
+		} else {
+			file, err = reqfile.Parse(path, reqfile.WithContext(ctx))
+		}
+		if err != nil {
+			return nil, err
+		}
+		r.requirements = append(r.requirements, file.RequirementStrings()...)
+		for _, e := range file.Constraints {
+			r.constraints = append(r.constraints, e.Requirement)
+		}
+		for name, hs := range file.Hashes() {
+			r.hashes[name] = append(r.hashes[name], hs...)
+		}
+		if r.indexURL == "" {
+			r.indexURL = file.IndexURL
+		}
+		r.extraIndex = append(r.extraIndex, file.ExtraIndexURLs...)
+		r.findLinks = append(r.findLinks, file.FindLinks...)
+		r.noIndex = r.noIndex || file.NoIndex
+		r.pre = r.pre || file.Pre
+		r.onlyBinary = append(r.onlyBinary, file.OnlyBinary...)
+		r.noBinary = append(r.noBinary, file.NoBinary...)
+	}
+	if r.indexURL == "" {
+		r.indexURL = DefaultIndex
+	}
+	return r, nil
+}
+
+func isPyproject(path string) bool { return filepath.Base(path) == "pyproject.toml" }
+
+// Resolve pins the requirements for the target into a lock. The lock is
+// returned, not written: WriteLock is the caller's.
+func Resolve(ctx context.Context, in Inputs, cfg *Config) (*resolve.Lock, error) {
+	r, err := readRequirements(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if err := in.Target.Validate(); err != nil {
+		return nil, err
+	}
+	rules, err := resolve.NewRules(in.Target)
+	if err != nil {
+		return nil, err
+	}
+	providers, err := cfg.providers(in.Providers)
+	if err != nil {
+		return nil, err
+	}
+	// Local directories come first, then the indexes in priority order.
+	timeout := fetch.WithClientTimeout(timeoutOrDefault(in.Timeout))
+	indexes := &fetch.Indexes{Strategy: fetch.FirstIndex, ClientOptions: []fetch.ClientOption{timeout}}
+	var urls, used []string
+	for _, dir := range r.findLinks {
+		if strings.Contains(dir, "://") && !strings.HasPrefix(dir, "file://") {
+			return nil, fmt.Errorf("--find-links %s: only local directories are supported; use --extra-index-url for an index", dir)
+		}
+		local, err := fetch.NewFindLinks(strings.TrimPrefix(dir, "file://"))
+		if err != nil {
+			return nil, err
+		}
+		indexes.List = append(indexes.List, local)
+		used = append(used, local.URL())
+	}
+	if !r.noIndex {
+		urls = append([]string{r.indexURL}, r.extraIndex...)
+	}
+	for _, u := range urls {
+		indexes.List = append(indexes.List, fetch.NewClient(u, timeout))
+	}
+	if len(indexes.List) == 0 {
+		return nil, errors.New("--no-index leaves nothing to resolve from; add --find-links DIR")
+	}
+	opts := []resolve.Option{
+		resolve.WithRules(rules), resolve.WithIndex(indexes), resolve.WithTarget(in.Target),
+		resolve.WithProviders(providers), resolve.WithPre(r.pre), resolve.WithUpgrade(in.Upgrade...),
+		resolve.WithBinaryRules(r.onlyBinary, r.noBinary), resolve.WithConstraints(r.constraints...),
+		resolve.WithPrevious(in.Previous),
+	}
+	if len(r.hashes) > 0 {
+		opts = append(opts, resolve.WithHashes(r.hashes))
+	}
+	// The pin is the inputs', else the previous lock's: refreshing a lock
+	// keeps the nixpkgs it was made with.
+	pin, err := nixbuild.ParsePin(ctx, in.Nixpkgs, in.NixpkgsHash)
+	if err != nil {
+		return nil, err
+	}
+	if pin == nil && in.Previous != nil {
+		pin = in.Previous.Nixpkgs
+	}
+	if pin != nil {
+		dir, err := nixbuild.RealisePin(ctx, pin)
+		if err != nil {
+			return nil, failed(err)
+		}
+		opts = append(opts, resolve.WithNixpkgs(resolve.NewNixInstantiateCatalog(dir, in.Target.PythonAttr())))
+	}
+	lock, err := resolve.Resolve(ctx, r.requirements, opts...)
+	if errors.Is(err, resolve.ErrBadRequirement) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, failed(err)
+	}
+	lock.Nixpkgs = pin
+	lock.Indexes = used
+	for _, u := range urls {
+		lock.Indexes = append(lock.Indexes, fetch.Redact(u))
+	}
+	return lock, nil
+}
+
+func timeoutOrDefault(d time.Duration) time.Duration {
+	if d == 0 {
+		return fetch.DefaultTimeout
+	}
+	if d < 0 {
+		return 0
+	}
+	return d
+}
