@@ -2,8 +2,12 @@
 // runs Nix on them.
 //
 // It owns the generated default.nix and shell.nix (the mkPython
-// equivalent), running nix-build and nix-store, reading their structured log
-// (--log-format internal-json) for progress, store paths and closures, and
+// equivalent) and the checks that must hold before Nix runs (the overrides
+// fit the lock, every needed native library has a provider: one rule,
+// inside Generate); the name a fetched file has in the store (StoreName,
+// both fetchurl's name and AddToStore's); running nix-build (Build, with
+// functional options) and nix-store; reading their structured log
+// (--log-format internal-json) for progress; store paths and closures; and
 // turning build failures into diagnoses a user can act on.
 //
 // It knows nothing of OCI images.

@@ -6,5 +6,10 @@
 // and settings, the image config, and the outputs: a registry push, an OCI
 // layout directory, and a docker archive.
 //
+// Build, WriteLayer and Push share one functional Option type, as
+// go-containerregistry's remote does; each reads the options that concern
+// it. Push sends nothing without TLS except to loopback or registries the
+// user allowed, and gives up on a registry that stalls.
+//
 // It never calls Nix: it takes store paths and their reference graph.
 package oci

@@ -51,7 +51,7 @@ type Config struct {
 }
 
 // ErrBadConfig is wrapped by errors about the image configuration.
-var ErrBadConfig = errors.New("oci: bad image config")
+var ErrBadConfig = errors.New("bad image config")
 
 // tarFormat names the tar writer's conventions; with the compressor's key it
 // is part of every cache key, so a change of either never serves a stale

@@ -14,7 +14,7 @@ const (
 )
 
 // ErrBadClosure reports an inconsistent closure (unknown reference, bad limit).
-var ErrBadClosure = errors.New("oci: bad closure")
+var ErrBadClosure = errors.New("bad closure")
 
 // StorePath is one member of a closure: its path, direct references and NAR size.
 type StorePath struct {

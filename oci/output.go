@@ -71,11 +71,11 @@ const DefaultIdleTimeout = 30 * time.Second
 
 // ErrStalled is wrapped by errors about a registry that stopped sending or
 // accepting data.
-var ErrStalled = errors.New("oci: registry stalled")
+var ErrStalled = errors.New("registry stalled")
 
 // ErrPlainHTTP is wrapped by errors about a request that would have gone to
 // a registry without TLS where nothing allows it.
-var ErrPlainHTTP = errors.New("oci: plain HTTP refused")
+var ErrPlainHTTP = errors.New("plain HTTP refused")
 
 // Push uploads img to every tag. Blobs the registry already has are
 // skipped (go-containerregistry checks with HEAD, and mounts across

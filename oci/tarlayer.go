@@ -83,7 +83,7 @@ func writeTar(w io.Writer, storePaths []string, mtime time.Time) error {
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("oci: reading store path %s: %w", sp, err)
+			return fmt.Errorf("reading store path %s: %w", sp, err)
 		}
 		sort.Strings(names)
 		for _, p := range names {
@@ -111,7 +111,7 @@ func writeTar(w io.Writer, storePaths []string, mtime time.Time) error {
 					err = copyFile(tw, p)
 				}
 			default:
-				err = fmt.Errorf("oci: %s is not a file, directory or symlink", p)
+				err = fmt.Errorf("%s is not a file, directory or symlink", p)
 			}
 			if err != nil {
 				return err

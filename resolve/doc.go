@@ -11,8 +11,9 @@
 // interface, which package fetch implements.
 package resolve
 
-// Entry points: Resolve(ctx, requirements, Options) returns a *Lock;
-// WriteLock/ReadLock store it; ParseProviderFlags/ProvidersFromMap build
+// Entry points: Resolve(ctx, requirements, opts...) returns a *Lock;
+// WriteLock/ReadLock store it, ReadLock checking every field against its
+// grammar since a lock may come from anyone; ParseProviderFlags/ProvidersFromMap build
 // the per-package provider order; NixInstantiateCatalog lists what a
 // nixpkgs offers. The standards (versions, markers, tags) reach Resolve
 // through the Rules interface so the search itself, in internal/solver,
