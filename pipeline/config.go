@@ -98,7 +98,7 @@ func (c *Config) providers(flagRows []string) (resolve.ProviderPrefs, error) {
 	}
 	prefs, err := resolve.ProvidersFromMap(table)
 	if err != nil {
-		return nil, fmt.Errorf("%s [providers]: %w", c.Path, err)
+		return nil, fmt.Errorf("%s [providers]: %w", c.Path, err) // only a config has rows
 	}
 	fromFlags, err := resolve.ParseProviderFlags(flagRows)
 	if err != nil {
