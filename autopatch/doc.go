@@ -4,7 +4,9 @@
 //
 // It owns:
 //   - reading wheels straight from the zip (WHEEL, METADATA, RECORD with
-//     sha256 verification), without extracting them to disk;
+//     sha256 verification), without extracting them to disk; which
+//     .dist-info directory counts is internal/distinfo's rule, shared
+//     with the index client;
 //   - ELF inspection: class, machine, PT_INTERP, SONAME, DT_NEEDED,
 //     DT_RPATH/DT_RUNPATH as written, version needs and Python extension
 //     init symbols;

@@ -56,7 +56,7 @@ func FuzzReadWheel(f *testing.F) {
 	f.Add(seed)
 	f.Add([]byte("PK\x05\x06" + strings.Repeat("\x00", 18)))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p := filepath.Join(t.TempDir(), "f-1.0-py3-none-any.whl")
+		p := filepath.Join(t.TempDir(), "m-1.0-py3-none-any.whl") // the seed's project
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}

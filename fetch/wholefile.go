@@ -19,6 +19,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/mholt/archives"
 
+	"github.com/machnix/machnix/internal/distinfo"
 	"github.com/machnix/machnix/resolve"
 )
 
@@ -93,24 +94,23 @@ func (c *Client) wheelMetadataWhole(ctx context.Context, file resolve.File) (*re
 	return wheelMetadataFromZip(zr, file.Filename)
 }
 
-// wheelMetadataFromZip reads a wheel's .dist-info/METADATA.
+// wheelMetadataFromZip reads a wheel's .dist-info/METADATA, found by the
+// rule every reader of wheels in machnix follows (internal/distinfo). The
+// range reader has only the central directory's names when the rule is
+// applied: nothing but METADATA is fetched.
 func wheelMetadataFromZip(zr *zip.Reader, filename string) (*resolve.Metadata, error) {
-	for _, f := range zr.File {
-		dir, base, found := strings.Cut(f.Name, "/")
-		if found && base == "METADATA" && strings.HasSuffix(dir, ".dist-info") {
-			rc, err := f.Open()
-			if err != nil {
-				return nil, err
-			}
-			defer rc.Close()
-			b, err := readCapped(rc, MaxMetadataSize, "its METADATA")
-			if err != nil {
-				return nil, fmt.Errorf("fetch: reading METADATA of %s: %w", filename, err)
-			}
-			return ParseMetadata(b)
-		}
+	di, err := distinfo.Open(zr.File, filename)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filename, err)
 	}
-	return nil, fmt.Errorf("fetch: wheel %s has no .dist-info/METADATA", filename)
+	b, err := di.Read(distinfo.METADATA)
+	if errors.Is(err, distinfo.ErrTooLarge) {
+		err = fmt.Errorf("%w: %w", ErrTooLarge, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filename, err)
+	}
+	return ParseMetadata(b)
 }
 
 // errFound stops an archive walk once PKG-INFO is read.
