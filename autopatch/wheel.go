@@ -560,6 +560,8 @@ func (l *lazyReader) readEntered(p []byte, off int64) (int, bool) {
 	return copy(p, b), true
 }
 
+var _ sparseReaderAt = (*lazyReader)(nil)
+
 // keepFront says the reader may skip what lies past n bytes.
 func (l *lazyReader) keepFront(n int64) {
 	if l.sparse && l.front == 0 && n > 0 {
