@@ -13,6 +13,7 @@ import (
 	"math"
 	"net/mail"
 	"path"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -62,6 +63,21 @@ type Wheel struct {
 type wheelReader struct {
 	maxUnpacked int64
 	verify      bool
+	// fileNames are the real file names of wheels kept under other names.
+	fileNames map[string]string
+}
+
+// fileName is the wheel file name the .dist-info directory is checked
+// against: the one given with WithFileNames, else the file's own name when
+// it is a wheel's, else none.
+func (wr wheelReader) fileName(file string) string {
+	if name, ok := wr.fileNames[file]; ok {
+		return name
+	}
+	if base := filepath.Base(file); strings.HasSuffix(base, ".whl") {
+		return base
+	}
+	return ""
 }
 
 // readWheel reads the wheel at file. Its errors carry names and texts from
@@ -122,7 +138,7 @@ func (wr wheelReader) read(file string) (*Wheel, error) {
 	}
 	sort.Strings(w.Entries)
 
-	di, err := distinfo.Open(zr.File, file)
+	di, err := distinfo.Open(zr.File, wr.fileName(file))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}

@@ -42,7 +42,9 @@ var required = []string{WHEEL, METADATA}
 // Find returns the wheel's .dist-info directory from the archive's entry
 // names (directory entries included or not). filename is the wheel's file
 // name (a path is fine): its project part, before the first "-", is what
-// the directory must be for.
+// the directory must be for. An empty filename skips that comparison, for
+// a file kept under another name (a cache blob named by its hash) whose
+// real name was checked where it was fetched.
 func Find(names []string, filename string) (string, error) {
 	seen := map[string]bool{}
 	var dirs []string
@@ -69,8 +71,7 @@ func Find(names []string, filename string) (string, error) {
 	if i := strings.LastIndexByte(stem, '-'); i >= 0 {
 		stem = stem[:i]
 	}
-	want, _, _ := strings.Cut(path.Base(filename), "-")
-	if pep508.NormalizeName(stem) != pep508.NormalizeName(want) {
+	if want := Project(filename); filename != "" && pep508.NormalizeName(stem) != want {
 		return "", fmt.Errorf("%w: %q is for %q, the file name for %q", ErrOtherProject, dir, stem, want)
 	}
 	present := map[string]bool{}
@@ -85,6 +86,13 @@ func Find(names []string, filename string) (string, error) {
 		}
 	}
 	return dir, nil
+}
+
+// Project is the normalised project part of a wheel's file name (a path
+// is fine): what comes before the first "-".
+func Project(filename string) string {
+	name, _, _ := strings.Cut(path.Base(filename), "-")
+	return pep508.NormalizeName(name)
 }
 
 // Files is the .dist-info directory of an opened wheel.

@@ -22,6 +22,7 @@ func TestFind(t *testing.T) {
 		{"nested is not top-level", "a-1.0-py3-none-any.whl", []string{"a/a-1.0.dist-info/WHEEL", "a/a-1.0.dist-info/METADATA"}, "", ErrNoDistInfo},
 		{"two", "a-1.0-py3-none-any.whl", []string{"a-1.0.dist-info/WHEEL", "a-1.0.dist-info/METADATA", "b-1.0.dist-info/METADATA"}, "", ErrMultipleDistInfo},
 		{"two of the same project", "a-1.0-py3-none-any.whl", []string{"a-1.0.dist-info/WHEEL", "a-1.0.dist-info/METADATA", "a-2.0.dist-info/WHEEL", "a-2.0.dist-info/METADATA"}, "", ErrMultipleDistInfo},
+		{"unknown file name", "", []string{"b-1.0.dist-info/WHEEL", "b-1.0.dist-info/METADATA"}, "b-1.0.dist-info", nil},
 		{"another project", "a-1.0-py3-none-any.whl", []string{"b-1.0.dist-info/WHEEL", "b-1.0.dist-info/METADATA"}, "", ErrOtherProject},
 		{"a prefix is not the project", "a-1.0-py3-none-any.whl", []string{"ab-1.0.dist-info/WHEEL", "ab-1.0.dist-info/METADATA"}, "", ErrOtherProject},
 		{"no METADATA", "a-1.0-py3-none-any.whl", []string{"a-1.0.dist-info/WHEEL"}, "", ErrMissingFile},
