@@ -22,8 +22,15 @@ func writeWheel(t *testing.T, w testfixtures.Wheel) string {
 	return p
 }
 
-// rawZip writes a zip with the given entries and no RECORD bookkeeping.
+// rawZip writes a zip with the given entries and no RECORD bookkeeping,
+// named as a wheel of project x.
 func rawZip(t *testing.T, entries map[string][]byte) string {
+	t.Helper()
+	return rawZipNamed(t, "x-1.0-py3-none-any.whl", entries)
+}
+
+// rawZipNamed is rawZip under the file name filename.
+func rawZipNamed(t *testing.T, filename string, entries map[string][]byte) string {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -35,7 +42,7 @@ func rawZip(t *testing.T, entries map[string][]byte) string {
 		f.Write(data)
 	}
 	zw.Close()
-	p := filepath.Join(t.TempDir(), "x-1.0-py3-none-any.whl")
+	p := filepath.Join(t.TempDir(), filename)
 	os.WriteFile(p, buf.Bytes(), 0o644)
 	return p
 }
@@ -90,14 +97,14 @@ func TestBadInput(t *testing.T) {
 			entries[f.Name] = b.Bytes()
 		}
 		entries["good/__init__.py"] = []byte("x = 2\n")
-		p := rawZip(t, entries)
+		p := rawZipNamed(t, filepath.Base(good), entries)
 		expectErr(t, p, ErrRecordMismatch)
 		if _, err := Inspect(context.Background(), []string{p}, WithVerifyRecord(false)); err != nil {
 			t.Errorf("without verification: %v", err)
 		}
 		delete(entries, "good/__init__.py")
 		entries["good/extra.py"] = []byte("unlisted")
-		expectErr(t, rawZip(t, entries), ErrRecordMismatch)
+		expectErr(t, rawZipNamed(t, filepath.Base(good), entries), ErrRecordMismatch)
 	})
 	t.Run("malformed ELF", func(t *testing.T) {
 		elf := append([]byte("\x7fELF\x02\x01\x01"), make([]byte, 40)...)

@@ -4,7 +4,9 @@
 //
 // It owns:
 //   - reading wheels straight from the zip (WHEEL, METADATA, RECORD with
-//     sha256 verification), without extracting them to disk;
+//     sha256 verification), without extracting them to disk; which
+//     .dist-info directory counts is internal/distinfo's rule, shared
+//     with the index client;
 //   - ELF inspection: class, machine, PT_INTERP, SONAME, DT_NEEDED,
 //     DT_RPATH/DT_RUNPATH as written, version needs and Python extension
 //     init symbols;
@@ -37,6 +39,15 @@
 // .rodata, its bytes are decoded from a deflate block boundary near it
 // (internal/tailflate) and used only if the section headers decoded with
 // them confirm their place; otherwise the library is inflated up to it.
+//
+// A caller that has checked each wheel's sha256 (machnix build, against
+// the lock) vouches for it with [WithDigests]: those wheels take the fast
+// path above, and with [WithFactsCache] what was read from each (entries,
+// tags, metadata, ELF facts) is kept by its digest, so an unchanged wheel
+// is read once. The soname table, the configuration and nix-locate are
+// applied on every call, never cached. [WithFileNames] gives the real
+// names of wheels kept under other names (fetch's cache names them by
+// hash), against which the .dist-info directory is checked.
 //
 // Errors for bad wheels wrap ErrNotWheel, ErrUnsafePath, ErrTooLarge,
 // ErrRecordMismatch or ErrBadELF and name the file; a bad option wraps

@@ -288,7 +288,7 @@ func TestErrorsEscapeNames(t *testing.T) {
 			return addEntry(t, good, "r/"+esc+"unlisted.py", []byte("x"))
 		}, ErrRecordMismatch, "unlisted.py", true},
 		{"dist-info directory", func(t *testing.T) string {
-			return rawZip(t, map[string][]byte{"x" + esc + "-1.0.dist-info/WHEEL": []byte("not: [a header\n\x00")})
+			return rawZip(t, map[string][]byte{"x-1.0" + esc + ".dist-info/WHEEL": []byte("not: [a header\n\x00"), "x-1.0" + esc + ".dist-info/METADATA": []byte("Name: x\nVersion: 1.0\n")})
 		}, ErrNotWheel, "dist-info", true},
 		{"file name", func(t *testing.T) string {
 			p := filepath.Join(t.TempDir(), "w"+esc+"-1.0-py3-none-any.whl")
@@ -335,7 +335,7 @@ func addEntry(t *testing.T, file, name string, data []byte) string {
 		}
 		entries[f.Name] = b
 	}
-	return rawZip(t, entries)
+	return rawZipNamed(t, filepath.Base(file), entries)
 }
 
 // TestELFSizesFollowTheBytes: sizes in an ELF's own headers (here the

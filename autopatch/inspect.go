@@ -38,6 +38,9 @@ type inspector struct {
 	maxUnpacked int64
 	jobs        int
 	progress    func(done, total int)
+	digests     map[string]string // wheel file → sha256 the caller vouches for
+	fileNames   map[string]string // wheel file → its real file name
+	cache       FactsCache
 }
 
 // WithSystem sets the target Nix system (x86_64-linux, aarch64-linux). The
@@ -69,6 +72,19 @@ func WithNixLocate(on bool) Option { return func(i *inspector) { i.nixLocate = o
 // decompressed in full: for wheels whose own hash was already checked.
 func WithVerifyRecord(on bool) Option { return func(i *inspector) { i.verify = on } }
 
+// WithFileNames gives the real file names of wheels kept under other names
+// (fetch's cache names them by hash), keyed by the paths passed to Inspect.
+// A wheel's .dist-info directory must be for the project its file name
+// says; a path without a wheel's file name (not *.whl) and not in the map
+// skips that comparison, which is then the business of whoever named it.
+func WithFileNames(names map[string]string) Option {
+	return func(i *inspector) {
+		for file, name := range names {
+			i.fileNames[file] = name
+		}
+	}
+}
+
 // WithMaxUnpacked caps the bytes one wheel may decompress to.
 func WithMaxUnpacked(n int64) Option { return func(i *inspector) { i.maxUnpacked = n } }
 
@@ -98,7 +114,8 @@ var ErrBadOption = errors.New("bad option")
 // names it.
 func Inspect(ctx context.Context, files []string, opts ...Option) (*NativeReport, error) {
 	in := &inspector{system: HostSystem(), extra: map[string]string{}, nixLocate: true,
-		verify: true, maxUnpacked: DefaultMaxUnpacked, jobs: runtime.GOMAXPROCS(0)}
+		verify: true, maxUnpacked: DefaultMaxUnpacked, jobs: runtime.GOMAXPROCS(0),
+		digests: map[string]string{}, fileNames: map[string]string{}}
 	for _, o := range opts {
 		o(in)
 	}
@@ -111,6 +128,12 @@ func Inspect(ctx context.Context, files []string, opts ...Option) (*NativeReport
 			return nil, fmt.Errorf("%w: lib path %s is not a directory", ErrBadOption, termsafe.String(d))
 		}
 	}
+	for file, sum := range in.digests {
+		if !isSHA256(sum) {
+			return nil, fmt.Errorf("%w: the digest of %s is %q, not a sha256 (64 hex digits)", ErrBadOption, termsafe.String(file), termsafe.String(sum))
+		}
+	}
+	src := in.source()
 
 	wheels := make([]*Wheel, len(files))
 	errs := make([]error, len(files))
@@ -118,7 +141,6 @@ func Inspect(ctx context.Context, files []string, opts ...Option) (*NativeReport
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	done := 0
-	rd := wheelReader{maxUnpacked: in.maxUnpacked, verify: in.verify}
 	for range max(1, in.jobs) {
 		wg.Add(1)
 		go func() {
@@ -128,7 +150,7 @@ func Inspect(ctx context.Context, files []string, opts ...Option) (*NativeReport
 					errs[idx] = err
 					continue
 				}
-				wheels[idx], errs[idx] = rd.readWheel(files[idx])
+				wheels[idx], errs[idx] = src.wheel(files[idx])
 				mu.Lock()
 				done++
 				if in.progress != nil {
@@ -147,6 +169,22 @@ func Inspect(ctx context.Context, files []string, opts ...Option) (*NativeReport
 		return nil, err
 	}
 	return in.resolve(wheels, arch), nil
+}
+
+// source is how wheels are read: as the options say, except that wheels
+// with a vouched-for digest skip RECORD and may come from the facts cache.
+func (in *inspector) source() wheelSource {
+	rd := wheelReader{maxUnpacked: in.maxUnpacked, verify: in.verify, fileNames: in.fileNames}
+	if len(in.digests) == 0 {
+		return rd
+	}
+	fast := rd
+	fast.verify = false
+	var src wheelSource = vouchedSource{digests: in.digests, fast: fast, rest: rd}
+	if in.cache != nil {
+		src = cachedSource{inner: src, cache: in.cache, digests: in.digests, fileName: rd.fileName}
+	}
+	return src
 }
 
 var libpythonRE = regexp.MustCompile(`^libpython\d+(\.\d+)?[a-z]*\.so(\.[0-9.]+)?$`)

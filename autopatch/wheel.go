@@ -13,6 +13,7 @@ import (
 	"math"
 	"net/mail"
 	"path"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -20,16 +21,20 @@ import (
 	kflate "github.com/klauspost/compress/flate"
 
 	"github.com/machnix/machnix/autopatch/internal/tailflate"
+	"github.com/machnix/machnix/internal/distinfo"
 	"github.com/machnix/machnix/internal/termsafe"
 )
 
 // Sentinel errors for bad wheels. Every error returned for a wheel wraps one
 // of these and names the wheel file, so callers can tell bad input (exit 2)
 // from a failure of the tool.
+//
+// ErrNotWheel and ErrTooLarge are those of internal/distinfo, which reads
+// the .dist-info directory for every part of machnix alike.
 var (
-	ErrNotWheel       = errors.New("not a valid wheel")
+	ErrNotWheel       = distinfo.ErrNotWheel
 	ErrUnsafePath     = errors.New("unsafe entry path")
-	ErrTooLarge       = errors.New("decompressed size over the limit")
+	ErrTooLarge       = distinfo.ErrTooLarge
 	ErrRecordMismatch = errors.New("RECORD does not match the wheel's contents")
 	ErrBadELF         = errors.New("malformed ELF file")
 )
@@ -58,6 +63,21 @@ type Wheel struct {
 type wheelReader struct {
 	maxUnpacked int64
 	verify      bool
+	// fileNames are the real file names of wheels kept under other names.
+	fileNames map[string]string
+}
+
+// fileName is the wheel file name the .dist-info directory is checked
+// against: the one given with WithFileNames, else the file's own name when
+// it is a wheel's, else none.
+func (wr wheelReader) fileName(file string) string {
+	if name, ok := wr.fileNames[file]; ok {
+		return name
+	}
+	if base := filepath.Base(file); strings.HasSuffix(base, ".whl") {
+		return base
+	}
+	return ""
 }
 
 // readWheel reads the wheel at file. Its errors carry names and texts from
@@ -118,24 +138,24 @@ func (wr wheelReader) read(file string) (*Wheel, error) {
 	}
 	sort.Strings(w.Entries)
 
-	distInfo, err := findDistInfo(w.Entries)
+	di, err := distinfo.Open(zr.File, wr.fileName(file))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
+	distInfo := di.Dir
 	budget := &unpackBudget{left: wr.maxUnpacked}
 	readSmall := func(name string) ([]byte, error) {
-		f, ok := byName[name]
-		if !ok {
-			return nil, fmt.Errorf("%s: %w: %s is missing", file, ErrNotWheel, name)
-		}
-		data, _, err := readEntry(f, budget, false, false, maxMetadataEntry)
+		data, err := di.Read(name)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s: %w", file, name, err)
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		if budget.left -= int64(len(data)); budget.left < 0 {
+			return nil, fmt.Errorf("%s: %w", file, ErrTooLarge)
 		}
 		return data, nil
 	}
 
-	wheelMeta, err := readSmall(distInfo + "/WHEEL")
+	wheelMeta, err := readSmall(distinfo.WHEEL)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +166,7 @@ func (wr wheelReader) read(file string) (*Wheel, error) {
 	w.Tags = expandTags(hdr["Tag"])
 	w.RootIsPurelib = strings.EqualFold(first(hdr["Root-Is-Purelib"]), "true")
 
-	meta, err := readSmall(distInfo + "/METADATA")
+	meta, err := readSmall(distinfo.METADATA)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +183,7 @@ func (wr wheelReader) read(file string) (*Wheel, error) {
 
 	var record map[string]recordEntry
 	if wr.verify {
-		raw, err := readSmall(distInfo + "/RECORD")
+		raw, err := readSmall(distinfo.RECORD)
 		if err != nil {
 			return nil, err
 		}
@@ -191,7 +211,7 @@ func (wr wheelReader) read(file string) (*Wheel, error) {
 		}
 		rec, listed := record[name]
 		wantHash := wr.verify && listed && rec.hash != nil
-		data, sum, err := readEntry(f, budget, wantHash, !wr.verify, 0)
+		data, sum, err := readEntry(f, budget, wantHash, !wr.verify)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", file, name, err)
 		}
@@ -244,23 +264,14 @@ func expandTags(tags []string) []string {
 // wheel, on the bytes really produced rather than the sizes the headers claim.
 type unpackBudget struct{ left int64 }
 
-// maxMetadataEntry caps WHEEL, METADATA and RECORD. The largest real RECORD
-// files (wheels of tens of thousands of files) are a few MiB; these are
-// parsed whole, so a larger one is refused rather than buffered.
-const maxMetadataEntry = 16 << 20
-
 // maxPresize bounds how much of an entry's declared size is allocated
 // before its bytes are read: a header may claim anything.
 const maxPresize = 1 << 20
 
 // readEntry decompresses one entry, counting it against budget and
 // optionally hashing it as it streams. With onlyELF, an entry that does not
-// start with the ELF magic is abandoned after its first bytes. A limit above
-// zero refuses an entry larger than that, declared or inflated.
-func readEntry(f *zip.File, budget *unpackBudget, hashIt, onlyELF bool, limit int64) ([]byte, []byte, error) {
-	if limit > 0 && f.UncompressedSize64 > uint64(limit) {
-		return nil, nil, fmt.Errorf("%w: declares %d bytes, more than the %d allowed for this file; real ones are far smaller, so the wheel is corrupt or crafted", ErrTooLarge, f.UncompressedSize64, limit)
-	}
+// start with the ELF magic is abandoned after its first bytes.
+func readEntry(f *zip.File, budget *unpackBudget, hashIt, onlyELF bool) ([]byte, []byte, error) {
 	rc, err := f.Open()
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrNotWheel, err)
@@ -284,17 +295,13 @@ func readEntry(f *zip.File, budget *unpackBudget, hashIt, onlyELF bool, limit in
 		h = sha256.New()
 		h.Write(buf)
 	}
-	allowed, overLimit := budget.left, error(ErrTooLarge)
-	if limit > 0 && limit-int64(len(buf)) < allowed {
-		allowed = limit - int64(len(buf))
-		overLimit = fmt.Errorf("%w: inflates past the %d bytes allowed for this file; real ones are far smaller, so the wheel is corrupt or crafted", ErrTooLarge, limit)
-	}
+	allowed := budget.left
 	start := len(buf)
 	buf, err = readGrowing(io.LimitReader(rc, allowed+1), buf, f.UncompressedSize64, h)
 	read := int64(len(buf) - start)
 	budget.left -= read
 	if read > allowed {
-		return nil, nil, overLimit
+		return nil, nil, ErrTooLarge
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrNotWheel, err)
@@ -349,21 +356,6 @@ func checkEntryPath(name string) error {
 		}
 	}
 	return nil
-}
-
-// findDistInfo returns the one top-level *.dist-info directory.
-func findDistInfo(entries []string) (string, error) {
-	var found []string
-	for _, e := range entries {
-		top, rest, ok := strings.Cut(e, "/")
-		if ok && strings.HasSuffix(top, ".dist-info") && rest == "WHEEL" {
-			found = append(found, top)
-		}
-	}
-	if len(found) != 1 {
-		return "", fmt.Errorf("%w: want exactly one .dist-info directory with a WHEEL file, found %d", ErrNotWheel, len(found))
-	}
-	return found[0], nil
 }
 
 // parseHeaders reads an email-header style file (WHEEL, METADATA). Repeated
@@ -583,6 +575,8 @@ func (l *lazyReader) readEntered(p []byte, off int64) (int, bool) {
 	l.entered = t
 	return copy(p, b), true
 }
+
+var _ sparseReaderAt = (*lazyReader)(nil)
 
 // keepFront says the reader may skip what lies past n bytes.
 func (l *lazyReader) keepFront(n int64) {

@@ -164,7 +164,7 @@ func (c *Client) getType(ctx context.Context, u, accept string, limit int64) (re
 func (c *Client) getOnce(ctx context.Context, u, accept string, limit int64) (response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return response{}, fmt.Errorf("fetch: bad URL %s: %w", Redact(u), urlErr(err))
+		return response{}, fmt.Errorf("%s: bad URL: %w", Redact(u), urlErr(err))
 	}
 	if accept != "" {
 		req.Header.Set("Accept", accept)
@@ -172,7 +172,7 @@ func (c *Client) getOnce(ctx context.Context, u, accept string, limit int64) (re
 	c.authorize(req)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return response{}, fmt.Errorf("fetch: GET %s: %w", Redact(u), urlErr(err))
+		return response{}, fmt.Errorf("%s: %w", Redact(u), urlErr(err))
 	}
 	defer resp.Body.Close()
 	r := response{code: resp.StatusCode, ctype: resp.Header.Get("Content-Type"), final: u}
@@ -183,7 +183,7 @@ func (c *Client) getOnce(ctx context.Context, u, accept string, limit int64) (re
 	}
 	r.body, err = readBody(resp, limit)
 	if err != nil {
-		return response{code: resp.StatusCode}, fmt.Errorf("fetch: reading %s: %w", Redact(u), err)
+		return response{code: resp.StatusCode}, fmt.Errorf("%s: reading the response: %w", Redact(u), err)
 	}
 	return r, nil
 }
@@ -243,10 +243,10 @@ func (c *Client) Project(ctx context.Context, name string) (*resolve.ProjectFile
 		return nil, err
 	}
 	if r.code == http.StatusNotFound {
-		return nil, fmt.Errorf("fetch: %s on %s: %w", name, Redact(c.base), resolve.ErrProjectNotFound)
+		return nil, fmt.Errorf("%s on %s: %w", name, Redact(c.base), resolve.ErrProjectNotFound)
 	}
 	if r.code != http.StatusOK {
-		return nil, fmt.Errorf("fetch: GET %s: HTTP %d", Redact(pageURL), r.code)
+		return nil, fmt.Errorf("%s: the index answered HTTP %d; check the index URL, or try again later", Redact(pageURL), r.code)
 	}
 	parse := parseJSONPage
 	if !strings.Contains(r.ctype, "json") {
@@ -295,16 +295,20 @@ func (c *Client) metadata(ctx context.Context, file resolve.File) (*resolve.Meta
 	}
 	body, code := r.body, r.code
 	if code != http.StatusOK {
-		return nil, fmt.Errorf("fetch: GET %s: HTTP %d", Redact(file.MetadataURL), code)
+		return nil, fmt.Errorf("%s: the index answered HTTP %d for the metadata of %s; try again later, or ask the index's operator", Redact(file.MetadataURL), code, file.Filename)
 	}
 	if file.MetadataSHA256 != "" {
 		sum := sha256.Sum256(body)
 		if got := hex.EncodeToString(sum[:]); got != file.MetadataSHA256 {
-			return nil, fmt.Errorf("fetch: metadata of %s from %s: %w: index says %s, got %s",
+			return nil, fmt.Errorf("%s: metadata from %s: %w: index says %s, got %s",
 				file.Filename, Redact(file.MetadataURL), ErrHashMismatch, file.MetadataSHA256, got)
 		}
 	}
-	return ParseMetadata(body)
+	m, err := ParseMetadata(body)
+	if err != nil {
+		return nil, fmt.Errorf("%s: metadata from %s: %w; the index serves a broken file, so ask its operator", file.Filename, Redact(file.MetadataURL), err)
+	}
+	return m, nil
 }
 
 // ParseMetadata reads the fields the solver needs from core metadata (RFC 822 style).
@@ -315,13 +319,13 @@ func ParseMetadata(b []byte) (*resolve.Metadata, error) {
 	br.Reset(nil)
 	headerReaders.Put(br)
 	if err != nil && (err != io.EOF || len(hdr) == 0) {
-		return nil, fmt.Errorf("fetch: unreadable core metadata: %w", err)
+		return nil, fmt.Errorf("unreadable core metadata: %w", err)
 	}
 	h := textproto.MIMEHeader(hdr)
 	m := &resolve.Metadata{Name: h.Get("Name"), Version: h.Get("Version"),
 		RequiresDist: h["Requires-Dist"], RequiresPython: h.Get("Requires-Python"), ProvidesExtra: h["Provides-Extra"]}
 	if m.Name == "" || m.Version == "" {
-		return nil, errors.New("fetch: core metadata lacks Name or Version")
+		return nil, errors.New("core metadata lacks Name or Version")
 	}
 	return m, nil
 }

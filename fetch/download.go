@@ -70,7 +70,7 @@ func DefaultCacheDir() (string, error) {
 	}
 	d, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("fetch: no cache directory; set MACHNIX_CACHE_DIR: %w", err)
+		return "", fmt.Errorf("no cache directory; set MACHNIX_CACHE_DIR: %w", err)
 	}
 	return filepath.Join(d, "machnix"), nil
 }
@@ -135,10 +135,10 @@ func fetchOne(ctx context.Context, o *options, p resolve.Package) (Artifact, err
 	// The digest becomes a path: it must be exactly what the cache
 	// writes, whoever wrote the lock and whatever checked it before.
 	if p.SHA256 == "" {
-		return Artifact{}, fmt.Errorf("fetch: %s %s: the lock has no sha256 for %s; re-run machnix resolve", p.Name, p.Version, p.Filename)
+		return Artifact{}, fmt.Errorf("%s %s: the lock has no sha256 for %s; re-run machnix resolve", p.Name, p.Version, p.Filename)
 	}
 	if !isCacheHash(p.SHA256) {
-		return Artifact{}, fmt.Errorf("fetch: %s %s: the lock's sha256 for %s is %w in lower case (got %q); re-run machnix resolve", p.Name, p.Version, p.Filename, ErrBadHash, p.SHA256)
+		return Artifact{}, fmt.Errorf("%s %s: the lock's sha256 for %s is %w in lower case (got %q); re-run machnix resolve", p.Name, p.Version, p.Filename, ErrBadHash, p.SHA256)
 	}
 	dest := filepath.Join(o.cacheDir, "sha256", p.SHA256[:2], p.SHA256)
 	art := Artifact{Name: p.Name, Version: p.Version, Filename: p.Filename, Path: dest, SHA256: p.SHA256}
@@ -158,7 +158,7 @@ func fetchOne(ctx context.Context, o *options, p resolve.Package) (Artifact, err
 		os.Remove(dest)
 	}
 	if o.offline {
-		return Artifact{}, fmt.Errorf("fetch: %s %s (%s, sha256 %s): %w; run without --offline once", p.Name, p.Version, p.Filename, p.SHA256, ErrNotCached)
+		return Artifact{}, fmt.Errorf("%s %s (%s, sha256 %s): %w; run without --offline once", p.Name, p.Version, p.Filename, p.SHA256, ErrNotCached)
 	}
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 		return Artifact{}, err
@@ -169,7 +169,7 @@ func fetchOne(ctx context.Context, o *options, p resolve.Package) (Artifact, err
 	}
 	lk := flock.New(dest+".lock", flock.SetFlag(os.O_CREATE|os.O_RDONLY|noFollow))
 	if err := lk.Lock(); err != nil {
-		return Artifact{}, fmt.Errorf("fetch: locking %s: %w", dest, err)
+		return Artifact{}, fmt.Errorf("%s: cannot lock it in the cache: %w", dest, err)
 	}
 	defer lk.Unlock()
 	if st, err := os.Lstat(dest); err == nil && st.Mode().IsRegular() {
@@ -208,7 +208,7 @@ func fetchOne(ctx context.Context, o *options, p resolve.Package) (Artifact, err
 		if resumed && round == 0 {
 			continue
 		}
-		return Artifact{}, fmt.Errorf("fetch: %s %s: %w: %s served a file with sha256 %s, but the lock says %s; the file was deleted. The file changed on the index after the lock was made, or the URL serves another one: check it, then re-run machnix resolve",
+		return Artifact{}, fmt.Errorf("%s %s: %w: %s served a file with sha256 %s, but the lock says %s; the file was deleted. The file changed on the index after the lock was made, or the URL serves another one: check it, then re-run machnix resolve",
 			p.Name, p.Version, ErrHashMismatch, Redact(p.URL), got, p.SHA256)
 	}
 }
@@ -245,7 +245,7 @@ func clearNonRegular(path string) error {
 		return nil
 	}
 	if err := os.Remove(path); err != nil {
-		return fmt.Errorf("fetch: %s in the cache is not a regular file and cannot be removed (%w); remove it by hand", path, err)
+		return fmt.Errorf("%s in the cache is not a regular file and cannot be removed (%w); remove it by hand", path, err)
 	}
 	return nil
 }
@@ -257,7 +257,7 @@ func hashFile(path string) (string, int64, error) {
 		return "", 0, err
 	}
 	if !st.Mode().IsRegular() {
-		return "", 0, fmt.Errorf("fetch: %s is not a regular file", path)
+		return "", 0, fmt.Errorf("%s is not a regular file", path)
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|noFollow, 0)
 	if err != nil {
@@ -284,7 +284,7 @@ func download(ctx context.Context, o *options, p resolve.Package, partial string
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.URL, nil)
 	if err != nil {
-		return false, false, fmt.Errorf("fetch: %s: bad URL %s: %w", p.Name, Redact(p.URL), urlErr(err))
+		return false, false, fmt.Errorf("%s: bad URL %s: %w; fix the lock or re-run machnix resolve", p.Name, Redact(p.URL), urlErr(err))
 	}
 	u := req.URL.User
 	if u == nil {
@@ -300,7 +300,7 @@ func download(ctx context.Context, o *options, p resolve.Package, partial string
 	}
 	resp, err := o.client.Do(req)
 	if err != nil {
-		return false, true, fmt.Errorf("fetch: %s: GET %s: %w", p.Name, Redact(p.URL), urlErr(err))
+		return false, true, fmt.Errorf("%s: GET %s: %w", p.Name, Redact(p.URL), urlErr(err))
 	}
 	defer resp.Body.Close()
 	switch {
@@ -318,14 +318,14 @@ func download(ctx context.Context, o *options, p resolve.Package, partial string
 		return true, false, nil // already complete, or longer; the hash check decides
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		// A lock holds no credentials, so a private file needs netrc's.
-		return false, false, fmt.Errorf("fetch: %s: GET %s: HTTP %d; give the credentials for %s in netrc ($NETRC, else ~/.netrc): a lock never holds them",
+		return false, false, fmt.Errorf("%s: GET %s: HTTP %d; give the credentials for %s in netrc ($NETRC, else ~/.netrc): a lock never holds them",
 			p.Name, Redact(p.URL), resp.StatusCode, req.URL.Host)
 	default:
 		return false, resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests,
-			fmt.Errorf("fetch: %s: GET %s: HTTP %d", p.Name, Redact(p.URL), resp.StatusCode)
+			fmt.Errorf("%s: GET %s: HTTP %d", p.Name, Redact(p.URL), resp.StatusCode)
 	}
 	if _, err := io.Copy(f, resp.Body); err != nil {
-		return resumed, true, fmt.Errorf("fetch: %s: downloading %s: %w", p.Name, Redact(p.URL), err)
+		return resumed, true, fmt.Errorf("%s: downloading %s: %w", p.Name, Redact(p.URL), err)
 	}
 	return resumed, false, f.Close()
 }

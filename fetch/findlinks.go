@@ -134,7 +134,7 @@ func (f *FindLinks) metadata(ctx context.Context, file resolve.File) (*resolve.M
 	}
 	zr, err := zip.NewReader(fh, st.Size())
 	if err != nil {
-		return nil, fmt.Errorf("fetch: %s is not a readable wheel: %w", p, err)
+		return nil, fmt.Errorf("%s is not a readable wheel: %w", p, err)
 	}
 	return wheelMetadataFromZip(zr, file.Filename)
 }

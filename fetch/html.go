@@ -26,7 +26,7 @@ var (
 func parseHTMLPage(body []byte, pageURL, name, index string) (*resolve.ProjectFiles, error) {
 	base, err := url.Parse(pageURL)
 	if err != nil {
-		return nil, fmt.Errorf("fetch: bad page URL %s: %w", Redact(pageURL), urlErr(err))
+		return nil, fmt.Errorf("%s: bad page URL: %w", Redact(pageURL), urlErr(err))
 	}
 	pf := &resolve.ProjectFiles{Name: name, Index: index}
 	for _, m := range anchorRe().FindAllStringSubmatch(string(body), -1) {
@@ -43,7 +43,7 @@ func parseHTMLPage(body []byte, pageURL, name, index string) (*resolve.ProjectFi
 		}
 		ref, err := url.Parse(href)
 		if err != nil {
-			return nil, fmt.Errorf("fetch: %s: bad href %q: %w", Redact(pageURL), Redact(href), urlErr(err))
+			return nil, fmt.Errorf("%s: bad href %q: %w", Redact(pageURL), Redact(href), urlErr(err))
 		}
 		u := base.ResolveReference(ref)
 		frag := u.Fragment
@@ -58,7 +58,7 @@ func parseHTMLPage(body []byte, pageURL, name, index string) (*resolve.ProjectFi
 		}
 		if h, ok := strings.CutPrefix(frag, "sha256="); ok {
 			if f.SHA256, err = pageHash(h); err != nil {
-				return nil, fmt.Errorf("fetch: %s: file %q: %w; the index serves a broken page, so ask its operator", Redact(pageURL), f.Filename, err)
+				return nil, fmt.Errorf("%s: file %q: %w; the index serves a broken page, so ask its operator", Redact(pageURL), f.Filename, err)
 			}
 		}
 		if present["data-yanked"] {
@@ -72,7 +72,7 @@ func parseHTMLPage(body []byte, pageURL, name, index string) (*resolve.ProjectFi
 			f.MetadataURL = f.URL + ".metadata"
 			if h, ok := strings.CutPrefix(meta, "sha256="); ok {
 				if f.MetadataSHA256, err = pageHash(h); err != nil {
-					return nil, fmt.Errorf("fetch: %s: metadata of %q: %w; the index serves a broken page, so ask its operator", Redact(pageURL), f.Filename, err)
+					return nil, fmt.Errorf("%s: metadata of %q: %w; the index serves a broken page, so ask its operator", Redact(pageURL), f.Filename, err)
 				}
 			}
 		}

@@ -64,5 +64,5 @@ func checkLink(page *url.URL, link, filename string) error {
 	if strings.HasPrefix(link, "http://") || strings.HasPrefix(link, "https://") {
 		return nil
 	}
-	return fmt.Errorf("fetch: %s: file %q links to %s: %w; ask the index's operator", Redact(page.String()), filename, Redact(link), ErrUnsafeLink)
+	return fmt.Errorf("%s: file %q links to %s: %w; ask the index's operator", Redact(page.String()), filename, Redact(link), ErrUnsafeLink)
 }

@@ -29,19 +29,19 @@ func checkMetadataFile(filename string, m *resolve.Metadata) error {
 		name, version, err = tags.ParseSdistFilename(filename)
 	}
 	if err != nil {
-		return fmt.Errorf("fetch: %q: %w: it is not a wheel or sdist file name (%v)", filename, ErrMetadataMismatch, err)
+		return fmt.Errorf("%q: %w: it is not a wheel or sdist file name (%v)", filename, ErrMetadataMismatch, err)
 	}
 	return checkNameVersion(filename, m, name, version, "its file name")
 }
 
 func checkNameVersion(filename string, m *resolve.Metadata, name, version, against string) error {
 	if pep508.NormalizeName(m.Name) != pep508.NormalizeName(name) {
-		return fmt.Errorf("fetch: %q: %w: its metadata names project %q, %s %q; the index serves a broken file", filename, ErrMetadataMismatch, m.Name, against, name)
+		return fmt.Errorf("%q: %w: its metadata names project %q, %s %q; the index serves a broken file", filename, ErrMetadataMismatch, m.Name, against, name)
 	}
 	mv, err1 := pep440.Parse(m.Version)
 	fv, err2 := pep440.Parse(version)
 	if err1 != nil || err2 != nil || !mv.Equal(fv) {
-		return fmt.Errorf("fetch: %q: %w: its metadata says version %q, %s %q; the index serves a broken file", filename, ErrMetadataMismatch, m.Version, against, version)
+		return fmt.Errorf("%q: %w: its metadata says version %q, %s %q; the index serves a broken file", filename, ErrMetadataMismatch, m.Version, against, version)
 	}
 	return nil
 }
@@ -52,7 +52,7 @@ func checkNameVersion(filename string, m *resolve.Metadata, name, version, again
 func checkWheelAgainstLock(path string, target resolve.Target, p resolve.Package) error {
 	zr, err := zip.OpenReader(path)
 	if err != nil {
-		return fmt.Errorf("fetch: %s %s: %s is not a readable wheel: %w", p.Name, p.Version, p.Filename, err)
+		return fmt.Errorf("%s %s: %s is not a readable wheel: %w", p.Name, p.Version, p.Filename, err)
 	}
 	defer zr.Close()
 	m, err := wheelMetadataFromZip(&zr.Reader, p.Filename)
@@ -67,7 +67,7 @@ func checkWheelAgainstLock(path string, target resolve.Target, p resolve.Package
 	for _, s := range m.RequiresDist {
 		r, err := pep508.ParseRequirement(s)
 		if err != nil {
-			return fmt.Errorf("fetch: %q: %w: its METADATA has an unreadable Requires-Dist %q: %v", p.Filename, ErrMetadataMismatch, s, err)
+			return fmt.Errorf("%q: %w: its METADATA has an unreadable Requires-Dist %q: %v", p.Filename, ErrMetadataMismatch, s, err)
 		}
 		needed := r.Marker.Evaluate(env, "")
 		for _, e := range p.Extras {
@@ -79,7 +79,7 @@ func checkWheelAgainstLock(path string, target resolve.Target, p resolve.Package
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("fetch: %s %s: %q: %w: the wheel requires %s, which the lock does not list among its dependencies; re-run machnix resolve, and if this stays, the index's metadata for it is wrong",
+		return fmt.Errorf("%s %s: %q: %w: the wheel requires %s, which the lock does not list among its dependencies; re-run machnix resolve, and if this stays, the index's metadata for it is wrong",
 			p.Name, p.Version, p.Filename, ErrMetadataMismatch, strings.Join(missing, ", "))
 	}
 	return nil

@@ -42,7 +42,8 @@ func TestMetadataMustMatchItsFile(t *testing.T) {
 		}
 		// The same METADATA inside a wheel of a --find-links directory.
 		dir := t.TempDir()
-		zip := zipOf(t, map[string]string{"a_pkg-1.0.dist-info/METADATA": meta})
+		zip := zipOf(t, map[string]string{"a_pkg-1.0.dist-info/METADATA": meta,
+			"a_pkg-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\nTag: py3-none-any\n"})
 		if err := os.WriteFile(filepath.Join(dir, filename), zip, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -41,7 +41,7 @@ func (m *Indexes) Project(ctx context.Context, name string) (*resolve.ProjectFil
 type notFound struct{ name string }
 
 func (e *notFound) Error() string {
-	return "fetch: no index has a project named " + e.name + "; check the name or add --extra-index-url"
+	return e.name + ": no index has a project of this name; check the name or add --extra-index-url"
 }
 func (e *notFound) Unwrap() error { return resolve.ErrProjectNotFound }
 

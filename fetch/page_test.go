@@ -209,13 +209,13 @@ func TestParseMetadataAgreesWithNetMail(t *testing.T) {
 func parseMetadataNetMail(b []byte) (*resolve.Metadata, error) {
 	msg, err := mail.ReadMessage(io.MultiReader(bytes.NewReader(b), strings.NewReader("\n\n")))
 	if err != nil {
-		return nil, fmt.Errorf("fetch: unreadable core metadata: %w", err)
+		return nil, fmt.Errorf("unreadable core metadata: %w", err)
 	}
 	h := msg.Header
 	m := &resolve.Metadata{Name: h.Get("Name"), Version: h.Get("Version"),
 		RequiresDist: h["Requires-Dist"], RequiresPython: h.Get("Requires-Python"), ProvidesExtra: h["Provides-Extra"]}
 	if m.Name == "" || m.Version == "" {
-		return nil, errors.New("fetch: core metadata lacks Name or Version")
+		return nil, errors.New("core metadata lacks Name or Version")
 	}
 	return m, nil
 }

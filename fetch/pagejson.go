@@ -32,7 +32,7 @@ type pageFile struct {
 func parseJSONPage(body []byte, pageURL, name, index string) (*resolve.ProjectFiles, error) {
 	urls, err := newURLResolver(pageURL)
 	if err != nil {
-		return nil, fmt.Errorf("fetch: bad page URL %s: %w", Redact(pageURL), urlErr(err))
+		return nil, fmt.Errorf("%s: bad page URL: %w", Redact(pageURL), urlErr(err))
 	}
 	// About 300 bytes of page per file; append grows it when more.
 	pf := &resolve.ProjectFiles{Name: name, Index: index, Files: make([]resolve.File, 0, len(body)/300+1)}
@@ -40,7 +40,7 @@ func parseJSONPage(body []byte, pageURL, name, index string) (*resolve.ProjectFi
 	add := func(f *pageFile) bool {
 		u, err := urls.resolve(f.URL, ".metadata")
 		if err != nil {
-			bad = fmt.Errorf("fetch: %s: bad file URL for %q: %w", Redact(pageURL), f.Filename, urlErr(err))
+			bad = fmt.Errorf("%s: bad file URL for %q: %w", Redact(pageURL), f.Filename, urlErr(err))
 			return false
 		}
 		if err := checkLink(urls.base, u, f.Filename); err != nil {
@@ -55,7 +55,7 @@ func parseJSONPage(body []byte, pageURL, name, index string) (*resolve.ProjectFi
 			f.DistInfo.sha256, err = pageHash(f.DistInfo.sha256)
 		}
 		if err != nil {
-			bad = fmt.Errorf("fetch: %s: file %q: %w; the index serves a broken page, so ask its operator", Redact(pageURL), f.Filename, err)
+			bad = fmt.Errorf("%s: file %q: %w; the index serves a broken page, so ask its operator", Redact(pageURL), f.Filename, err)
 			return false
 		}
 		rf := resolve.File{Filename: f.Filename, URL: u[:len(u)-len(".metadata")], SHA256: sum, Size: f.Size,
@@ -78,7 +78,7 @@ func parseJSONPage(body []byte, pageURL, name, index string) (*resolve.ProjectFi
 			Files []pageFile `json:"files"`
 		}
 		if err := json.Unmarshal(body, &page); err != nil {
-			return nil, fmt.Errorf("fetch: %s is not a PEP 691 page: %w", Redact(pageURL), err)
+			return nil, fmt.Errorf("%s is not a PEP 691 page: %w", Redact(pageURL), err)
 		}
 		for i := range page.Files {
 			if !add(&page.Files[i]) {

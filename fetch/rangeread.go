@@ -38,17 +38,17 @@ func (r *httpReaderAt) readAtOnce(p []byte, off int64) (int, error) {
 	}
 	req, err := http.NewRequestWithContext(r.ctx, http.MethodGet, r.url, nil)
 	if err != nil {
-		return 0, fmt.Errorf("fetch: bad URL %s: %w", Redact(r.url), urlErr(err))
+		return 0, fmt.Errorf("%s: bad URL: %w", Redact(r.url), urlErr(err))
 	}
 	req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", off, end))
 	r.c.authorize(req)
 	resp, err := r.c.http.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("fetch: range read of %s: %w", Redact(r.url), urlErr(err))
+		return 0, fmt.Errorf("%s: range read: %w", Redact(r.url), urlErr(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusPartialContent {
-		return 0, fmt.Errorf("fetch: %s: server answered a range request with HTTP %d", Redact(r.url), resp.StatusCode)
+		return 0, fmt.Errorf("%s: server answered a range request with HTTP %d", Redact(r.url), resp.StatusCode)
 	}
 	n, err := io.ReadFull(resp.Body, p[:end-off+1])
 	if err == nil && n < len(p) {
@@ -73,12 +73,12 @@ func (c *Client) remoteSize(ctx context.Context, u string) (int64, bool, error) 
 func (c *Client) remoteSizeOnce(ctx context.Context, u string) (int64, bool, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u, nil)
 	if err != nil {
-		return 0, false, fmt.Errorf("fetch: bad URL %s: %w", Redact(u), urlErr(err))
+		return 0, false, fmt.Errorf("%s: bad URL: %w", Redact(u), urlErr(err))
 	}
 	c.authorize(req)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, false, fmt.Errorf("fetch: HEAD %s: %w", Redact(u), urlErr(err))
+		return 0, false, fmt.Errorf("%s: %w", Redact(u), urlErr(err))
 	}
 	resp.Body.Close()
 	n, _ := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)
@@ -92,11 +92,11 @@ func (c *Client) wheelMetadataByRange(ctx context.Context, file resolve.File) (*
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("fetch: %s: %w", Redact(file.URL), errNoRanges)
+		return nil, fmt.Errorf("%s: %w", Redact(file.URL), errNoRanges)
 	}
 	zr, err := zip.NewReader(&httpReaderAt{ctx: ctx, c: c, url: file.URL, size: size}, size)
 	if err != nil {
-		return nil, fmt.Errorf("fetch: %s from %s is not a readable wheel: %w", file.Filename, Redact(file.URL), err)
+		return nil, fmt.Errorf("%s from %s is not a readable wheel: %w", file.Filename, Redact(file.URL), err)
 	}
 	return wheelMetadataFromZip(zr, file.Filename)
 }

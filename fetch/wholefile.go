@@ -19,6 +19,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/mholt/archives"
 
+	"github.com/machnix/machnix/internal/distinfo"
 	"github.com/machnix/machnix/resolve"
 )
 
@@ -39,16 +40,16 @@ func (c *Client) downloadTemp(ctx context.Context, file resolve.File) (*os.File,
 func (c *Client) downloadTempOnce(ctx context.Context, file resolve.File) (*os.File, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, file.URL, nil)
 	if err != nil {
-		return nil, fmt.Errorf("fetch: bad URL %s: %w", Redact(file.URL), urlErr(err))
+		return nil, fmt.Errorf("%s: bad URL: %w", Redact(file.URL), urlErr(err))
 	}
 	c.authorize(req)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetch: GET %s: %w", Redact(file.URL), urlErr(err))
+		return nil, fmt.Errorf("%s: %w", Redact(file.URL), urlErr(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetch: GET %s: HTTP %d", Redact(file.URL), resp.StatusCode)
+		return nil, fmt.Errorf("%s: the server answered HTTP %d for %s; try again later, or ask the index's operator", Redact(file.URL), resp.StatusCode, file.Filename)
 	}
 	tmp, err := os.CreateTemp("", "machnix-meta-*")
 	if err != nil {
@@ -57,10 +58,10 @@ func (c *Client) downloadTempOnce(ctx context.Context, file resolve.File) (*os.F
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(resp.Body, maxWholeFile+1))
 	if err == nil && n > maxWholeFile {
-		err = fmt.Errorf("fetch: %s is larger than %d bytes", file.Filename, maxWholeFile)
+		err = fmt.Errorf("%s is larger than %d bytes, too large to read its metadata from: %w", file.Filename, maxWholeFile, ErrTooLarge)
 	}
 	if err == nil && file.SHA256 != "" && !strings.EqualFold(hex.EncodeToString(h.Sum(nil)), file.SHA256) {
-		err = fmt.Errorf("fetch: %s from %s: %w", file.Filename, Redact(file.URL), ErrHashMismatch)
+		err = fmt.Errorf("%s from %s: %w", file.Filename, Redact(file.URL), ErrHashMismatch)
 	}
 	if err == nil {
 		_, err = tmp.Seek(0, io.SeekStart)
@@ -88,29 +89,32 @@ func (c *Client) wheelMetadataWhole(ctx context.Context, file resolve.File) (*re
 	}
 	zr, err := zip.NewReader(tmp, st.Size())
 	if err != nil {
-		return nil, fmt.Errorf("fetch: %s is not a readable wheel: %w", file.Filename, err)
+		return nil, fmt.Errorf("%s is not a readable wheel: %w", file.Filename, err)
 	}
 	return wheelMetadataFromZip(zr, file.Filename)
 }
 
-// wheelMetadataFromZip reads a wheel's .dist-info/METADATA.
+// wheelMetadataFromZip reads a wheel's .dist-info/METADATA, found by the
+// rule every reader of wheels in machnix follows (internal/distinfo). The
+// range reader has only the central directory's names when the rule is
+// applied: nothing but METADATA is fetched.
 func wheelMetadataFromZip(zr *zip.Reader, filename string) (*resolve.Metadata, error) {
-	for _, f := range zr.File {
-		dir, base, found := strings.Cut(f.Name, "/")
-		if found && base == "METADATA" && strings.HasSuffix(dir, ".dist-info") {
-			rc, err := f.Open()
-			if err != nil {
-				return nil, err
-			}
-			defer rc.Close()
-			b, err := readCapped(rc, MaxMetadataSize, "its METADATA")
-			if err != nil {
-				return nil, fmt.Errorf("fetch: reading METADATA of %s: %w", filename, err)
-			}
-			return ParseMetadata(b)
-		}
+	di, err := distinfo.Open(zr.File, filename)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filename, err)
 	}
-	return nil, fmt.Errorf("fetch: wheel %s has no .dist-info/METADATA", filename)
+	b, err := di.Read(distinfo.METADATA)
+	if errors.Is(err, distinfo.ErrTooLarge) {
+		err = fmt.Errorf("%w: %w", ErrTooLarge, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filename, err)
+	}
+	m, err := ParseMetadata(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s/METADATA: %w", filename, di.Dir, err)
+	}
+	return m, nil
 }
 
 // errFound stops an archive walk once PKG-INFO is read.
@@ -138,12 +142,16 @@ func sdistMetadataFrom(ctx context.Context, filename string, r io.Reader) (*reso
 		return nil, err
 	}
 	if pkgInfo == nil {
-		return nil, fmt.Errorf("fetch: sdist %s has no PKG-INFO", filename)
+		return nil, fmt.Errorf("sdist %s has no PKG-INFO", filename)
 	}
 	if err := staticMetadata(pkgInfo); err != nil {
-		return nil, fmt.Errorf("fetch: sdist %s: %w", filename, err)
+		return nil, fmt.Errorf("sdist %s: %w", filename, err)
 	}
-	return ParseMetadata(pkgInfo)
+	m, err := ParseMetadata(pkgInfo)
+	if err != nil {
+		return nil, fmt.Errorf("sdist %s: PKG-INFO: %w", filename, err)
+	}
+	return m, nil
 }
 
 // sdistTopFile returns the file named base in the sdist's top directory
@@ -152,11 +160,11 @@ func sdistMetadataFrom(ctx context.Context, filename string, r io.Reader) (*reso
 func sdistTopFile(ctx context.Context, filename string, r io.Reader, base string) ([]byte, error) {
 	format, stream, err := archives.Identify(ctx, filename, r)
 	if err != nil {
-		return nil, fmt.Errorf("fetch: sdist %s: unknown archive format: %w", filename, err)
+		return nil, fmt.Errorf("sdist %s: unknown archive format: %w", filename, err)
 	}
 	ex, ok := format.(archives.Extractor)
 	if !ok {
-		return nil, fmt.Errorf("fetch: sdist %s: %s archives cannot be read", filename, format.Extension())
+		return nil, fmt.Errorf("sdist %s: %s archives cannot be read", filename, format.Extension())
 	}
 	var data []byte
 	err = ex.Extract(ctx, stream, func(ctx context.Context, f archives.FileInfo) error {
@@ -176,7 +184,7 @@ func sdistTopFile(ctx context.Context, filename string, r io.Reader, base string
 		return errFound
 	})
 	if err != nil && !errors.Is(err, errFound) && !errors.Is(err, fs.SkipAll) {
-		return nil, fmt.Errorf("fetch: reading sdist %s: %w", filename, err)
+		return nil, fmt.Errorf("sdist %s: %w", filename, err)
 	}
 	return data, nil
 }
@@ -226,7 +234,7 @@ func SdistBuildRequires(ctx context.Context, file, filename string) ([]string, e
 		} `toml:"build-system"`
 	}
 	if _, err := toml.Decode(string(pyproject), &cfg); err != nil {
-		return nil, fmt.Errorf("fetch: sdist %s: pyproject.toml: %w", filename, err)
+		return nil, fmt.Errorf("sdist %s: pyproject.toml: %w", filename, err)
 	}
 	if cfg.BuildSystem == nil || cfg.BuildSystem.Requires == nil {
 		return legacy, nil
