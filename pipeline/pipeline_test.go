@@ -194,3 +194,50 @@ func TestErrorsSayWhetherTheWorkFailed(t *testing.T) {
 		t.Errorf("a file that cannot be fetched: %v, want ErrFailed", err)
 	}
 }
+
+// Prepare inspects a wheel once: the second time its facts come from the
+// cache, keyed by the sha256 fetch verified. A fact planted in the cached
+// entry shows up in the second report, which it could not if the wheel
+// were read again.
+func TestPrepareInspectsAnUnchangedWheelOnce(t *testing.T) {
+	ctx := context.Background()
+	w := native.BuildT(t)
+	cache := t.TempDir()
+	lock, err := native.Lock(w.Dir, "file://"+w.Dir, "zcrc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := Settings{CacheDir: cache}
+	first, err := Prepare(ctx, lock, settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry := filepath.Join(cache, "inspect", "v1", lock.Packages[0].SHA256+".json")
+	data, err := os.ReadFile(entry)
+	if err != nil {
+		t.Fatalf("no cached facts for the wheel: %v", err)
+	}
+	var facts map[string]any
+	if err := json.Unmarshal(data, &facts); err != nil {
+		t.Fatal(err)
+	}
+	elfs := facts["elfs"].([]any)
+	elf := elfs[0].(map[string]any)
+	elf["needed"] = append(elf["needed"].([]any), "libplanted.so.7")
+	if data, err = json.Marshal(facts); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(entry, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second, err := Prepare(ctx, lock, settings)
+	if err != nil && !errors.Is(err, ErrFailed) {
+		t.Fatal(err)
+	}
+	if second == nil || !slices.Contains(second.Report.Wheels[0].Missing, "libplanted.so.7") {
+		t.Fatalf("the second report does not come from the cache: %+v", second)
+	}
+	if slices.Contains(first.Report.Wheels[0].Missing, "libplanted.so.7") {
+		t.Fatal("the first report already had the planted soname")
+	}
+}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -52,12 +53,17 @@ func Prepare(ctx context.Context, lock *resolve.Lock, s Settings, opts ...Option
 		return nil, err
 	}
 	var wheels []string
+	// fetch checked every file against the lock's sha256, so the wheels'
+	// RECORDs need no second hashing, and an unchanged wheel's facts come
+	// from the cache under that same hash.
+	digests, names := map[string]string{}, map[string]string{}
 	buildSystems := map[string][]string{}
 	for _, a := range arts {
 		if strings.HasSuffix(a.Filename, ".whl") {
 			// The cache names blobs by hash; autopatch takes name,
 			// version and tags from the wheel's own metadata.
 			wheels = append(wheels, a.Path)
+			digests[a.Path], names[a.Path] = a.SHA256, a.Filename
 			continue
 		}
 		requires, err := fetch.SdistBuildRequires(ctx, a.Path, a.Filename)
@@ -66,8 +72,16 @@ func Prepare(ctx context.Context, lock *resolve.Lock, s Settings, opts ...Option
 		}
 		buildSystems[a.Name] = requires
 	}
+	cacheDir := s.CacheDir
+	if cacheDir == "" {
+		if cacheDir, err = fetch.DefaultCacheDir(); err != nil {
+			return nil, err
+		}
+	}
 	report, err := autopatch.Inspect(ctx, wheels, autopatch.WithSystem(lock.Target.System),
-		autopatch.WithSonames(s.Config.sonames()), autopatch.WithNixLocate(s.NixLocate))
+		autopatch.WithSonames(s.Config.sonames()), autopatch.WithNixLocate(s.NixLocate),
+		autopatch.WithDigests(digests), autopatch.WithFileNames(names),
+		autopatch.WithFactsCache(autopatch.DirFactsCache(filepath.Join(cacheDir, "inspect"))))
 	if err != nil {
 		return nil, err
 	}
