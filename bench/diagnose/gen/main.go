@@ -25,18 +25,19 @@ func main() {
 	sizeMiB := flag.Int64("size", 1100, "stop once the wheels' compressed total reaches this many MiB")
 	soMiB := flag.Int("so", 48, "size of each library's .rodata blob in MiB")
 	tailPct := flag.Int("tail", 0, "size of the unloaded section after .dynamic, in percent of the .rodata blob")
+	variants := flag.Int("variants", 0, "also write this many further versions of bench0 (1.1, 1.2, ...), each with other bytes, for benchmarks that change one pin")
 	flag.Parse()
 	if flag.NArg() != 1 {
 		fmt.Fprintln(os.Stderr, "usage: gen [-size MiB] [-so MiB] [-tail PERCENT] DIR")
 		os.Exit(2)
 	}
-	if err := run(flag.Arg(0), *sizeMiB<<20, *soMiB<<20, (*soMiB<<20)*(*tailPct)/100); err != nil {
+	if err := run(flag.Arg(0), *sizeMiB<<20, *soMiB<<20, (*soMiB<<20)*(*tailPct)/100, *variants); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir string, target int64, soSize, tailSize int) error {
+func run(dir string, target int64, soSize, tailSize, variants int) error {
 	src, err := os.MkdirTemp("", "machnix-bench-src-")
 	if err != nil {
 		return err
@@ -56,27 +57,41 @@ func run(dir string, target int64, soSize, tailSize int) error {
 			return err
 		}
 		os.Remove(lib)
-		n, err := writeWheel(dir, i, so)
+		n, err := writeWheel(dir, i, "1.0", so)
 		if err != nil {
 			return err
 		}
 		total += n
+	}
+	for v := 1; v <= variants; v++ {
+		lib, err := native.LargeLib(src, "bench0", native.LargeLibOptions{Rodata: soSize, Tail: tailSize, Seed: uint64(1000 + v)})
+		if err != nil {
+			return err
+		}
+		so, err := os.ReadFile(lib)
+		if err != nil {
+			return err
+		}
+		os.Remove(lib)
+		if _, err := writeWheel(dir, 0, fmt.Sprintf("1.%d", v), so); err != nil {
+			return err
+		}
 	}
 	fmt.Printf("wrote %.0f MiB of wheels to %s\n", float64(total)/(1<<20), dir)
 	return nil
 }
 
 // writeWheel writes one wheel with a consistent RECORD and returns its size.
-func writeWheel(dir string, i int, so []byte) (int64, error) {
+func writeWheel(dir string, i int, version string, so []byte) (int64, error) {
 	name := fmt.Sprintf("bench%d", i)
-	distInfo := name + "-1.0.dist-info"
+	distInfo := name + "-" + version + ".dist-info"
 	files := []struct {
 		path string
 		data []byte
 	}{
-		{name + "/__init__.py", []byte("from ._native import *\n")},
+		{name + "/__init__.py", []byte("# _native is a large library with no module init: it is loaded only by the benchmarks.\n")},
 		{name + "/_native.cpython-311-x86_64-linux-gnu.so", so},
-		{distInfo + "/METADATA", []byte("Metadata-Version: 2.1\nName: " + name + "\nVersion: 1.0\n")},
+		{distInfo + "/METADATA", []byte("Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n")},
 		{distInfo + "/WHEEL", []byte("Wheel-Version: 1.0\nGenerator: machnix-bench\nRoot-Is-Purelib: false\nTag: cp311-cp311-linux_x86_64\n")},
 	}
 	var record bytes.Buffer
@@ -90,7 +105,7 @@ func writeWheel(dir string, i int, so []byte) (int64, error) {
 		data []byte
 	}{distInfo + "/RECORD", record.Bytes()})
 
-	path := filepath.Join(dir, name+"-1.0-cp311-cp311-linux_x86_64.whl")
+	path := filepath.Join(dir, name+"-"+version+"-cp311-cp311-linux_x86_64.whl")
 	tmp, err := os.CreateTemp(dir, ".gen-")
 	if err != nil {
 		return 0, err
