@@ -229,6 +229,8 @@ let
         if disabled then throw "${pname} not supported for interpreter python3.11"
         else drv // {
           inherit pname version;
+          # The derivation's attribute, as mkDerivation keeps it.
+          propagatedBuildInputs = propagated;
           pythonModule = python;
           requiredPythonModules = requiredPythonModules propagated;
           # python-packages-base.nix makeOverridablePythonPackage: the same
@@ -280,6 +282,17 @@ let
         src = ./recipes/nixhelper;
         build-system = [ pythonPackages.setuptools pythonPackages.wheel ];
         pythonImportsCheck = [ "nixhelper" ];
+      };
+      # A recipe with a Python dependency, for a nixpkgs-provided package
+      # whose dependency the lock pins too.
+      nixtool = pythonPackages.buildPythonPackage {
+        pname = "nixtool";
+        version = "0.9";
+        pyproject = true;
+        src = ./recipes/nixtool;
+        build-system = [ pythonPackages.setuptools pythonPackages.wheel ];
+        dependencies = [ pythonPackages.nixhelper ];
+        pythonImportsCheck = [ "nixtool" ];
       };
       # A Python module made outside buildPythonPackage (as nixpkgs does
       # for bindings built with their library): toPythonModule, no
