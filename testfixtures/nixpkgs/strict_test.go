@@ -184,3 +184,37 @@ func quoteAttrPath(a string) string {
 	}
 	return strings.Join(parts, ".")
 }
+
+// The soname table's X11 rows name the by-name package first and the old
+// xorg.* name as the fallback, so they evaluate in a nixpkgs that has only
+// the new names and in one that has only the old ones.
+func TestSonameTableXorgRowsHaveBothNames(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(testfixtures.RepoRoot(t), "autopatch", "sonames.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exprs []string
+	for _, line := range strings.Split(string(data), "\n") {
+		cols := strings.Split(line, "\t")
+		if strings.HasPrefix(line, "#") || len(cols) < 3 || !strings.Contains(cols[2], "xorg.") {
+			continue
+		}
+		alts := strings.Split(cols[2], " or ")
+		for i := range alts {
+			alts[i] = "pkgs." + quoteAttrPath(strings.TrimSpace(alts[i]))
+		}
+		exprs = append(exprs, "("+strings.Join(alts, " or ")+").drvPath")
+	}
+	if len(exprs) < 20 {
+		t.Fatalf("only %d X11 rows", len(exprs))
+	}
+	list := "[ " + strings.Join(exprs, " ") + " ]"
+	// Only the new names: the xorg set is gone.
+	if out, ok := nixRun(t, "eval", "{ }", "let pkgs = removeAttrs (import "+Dir()+" { }) [ \"xorg\" ]; in "+list); !ok {
+		t.Errorf("with only the by-name packages: %s", out)
+	}
+	// Only the old names.
+	if out, ok := nixRun(t, "eval", "{ }", "let all = import "+Dir()+" { }; pkgs = { inherit (all) xorg; }; in "+list); !ok {
+		t.Errorf("with only the xorg set: %s", out)
+	}
+}
