@@ -174,7 +174,7 @@ func TestGenerateOverrides(t *testing.T) {
 			NativeBuildInputs:  ListEdit{Remove: []string{"autoPatchelfHook"}},
 			PythonImportsCheck: &none,
 			PostFixup:          "echo ${out##*/} ''quoted''",
-			Env:                map[string]string{"NIX_DEBUG": "1"},
+			Env:                map[string]any{"NIX_DEBUG": "1"},
 		},
 	}))
 	if err != nil {
@@ -189,7 +189,7 @@ func TestGenerateOverrides(t *testing.T) {
 	}
 	// The postFixup string, as Nix reads it, is the shell text given.
 	got, err := exec.Command("nix-instantiate", "--eval", "--strict", "--json", "-E",
-		fmt.Sprintf(`let f = import %s; e = f { pkgs = { fetchurl = x: x; autoPatchelfHook = null; zlib = null; "stdenv" = { cc.cc.lib = null; }; xorg.libX11 = "x11"; mkShell = x: x; }; python = { pkgs.buildPythonPackage = a: a; withPackages = g: g; sitePackages = "lib"; }; shell = false; }; in (builtins.head (builtins.filter (p: p.pname == "bundled") (e {}))).postFixup`, path)).CombinedOutput()
+		fmt.Sprintf(`let f = import %s; e = f { pkgs = { fetchurl = x: x; autoPatchelfHook = null; zlib = null; "stdenv" = { cc.cc.lib = null; }; xorg.libX11 = "x11"; mkShell = x: x; }; python = { pkgs.buildPythonPackage = a: a; withPackages = g: g; sitePackages = "lib"; }; }; in (builtins.head (builtins.filter (p: p.pname == "bundled") (e {}))).postFixup`, path)).CombinedOutput()
 	if err != nil {
 		t.Fatalf("evaluating postFixup: %v\n%s", err, got)
 	}
@@ -211,7 +211,7 @@ func TestGenerateOverrides(t *testing.T) {
 	for name, o := range map[string]Override{
 		"absent":  {},
 		"bundled": {BuildInputs: ListEdit{Add: []string{"pkgs; evil"}}},
-		"zcrc":    {Env: map[string]string{"src": "elsewhere"}},
+		"zcrc":    {Env: map[string]any{"src": "elsewhere"}},
 	} {
 		if _, err := Generate(lock, report, WithOverrides(map[string]Override{name: o})); !errors.Is(err, ErrBadOverride) {
 			t.Errorf("override %s %+v: %v, want ErrBadOverride", name, o, err)

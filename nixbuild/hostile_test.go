@@ -61,7 +61,7 @@ func TestOverrideShellTextIsLiteral(t *testing.T) {
 			t.Fatal(err)
 		}
 		for attr, want := range map[string]string{"preFixup": text, "postFixup": "x\n" + text} {
-			got, err := evalString(t, fmt.Sprintf(`let f = import %s; e = f { pkgs = { fetchurl = x: x; autoPatchelfHook = null; zlib = null; "stdenv" = { cc.cc.lib = null; }; mkShell = x: x; }; python = { pkgs.buildPythonPackage = a: a; withPackages = g: g; sitePackages = "lib"; }; shell = false; }; in (builtins.head (builtins.filter (p: p.pname == "bundled") (e {}))).%s`, path, attr))
+			got, err := evalString(t, fmt.Sprintf(`let f = import %s; e = f { pkgs = { fetchurl = x: x; autoPatchelfHook = null; zlib = null; "stdenv" = { cc.cc.lib = null; }; mkShell = x: x; }; python = { pkgs.buildPythonPackage = a: a; withPackages = g: g; sitePackages = "lib"; }; }; in (builtins.head (builtins.filter (p: p.pname == "bundled") (e {}))).%s`, path, attr))
 			if err != nil {
 				t.Errorf("%s = %q: the expression does not evaluate: %v", attr, text, err)
 				continue

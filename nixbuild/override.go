@@ -24,9 +24,13 @@ type Override struct {
 	// PreFixup and PostFixup are shell snippets for those phases.
 	PreFixup  string `json:"preFixup,omitempty"`
 	PostFixup string `json:"postFixup,omitempty"`
-	// Env sets further string attributes of the derivation, which the
-	// builder sees as environment variables.
-	Env map[string]string `json:"env,omitempty"`
+	// Env sets further attributes of the derivation, which the builder
+	// sees as environment variables: strings, booleans, numbers and lists
+	// of them, each keeping its type in the expression.
+	Env map[string]any `json:"env,omitempty"`
+	// Tests, when set, turns the package's tests (doCheck) on or off,
+	// whatever the global setting.
+	Tests *bool `json:"tests,omitempty"`
 }
 
 // ErrBadOverride wraps problems with an override itself, as opposed to
@@ -45,6 +49,8 @@ var reservedAttrs = map[string]bool{
 	"pname": true, "version": true, "format": true, "src": true, "nativeBuildInputs": true,
 	"buildInputs": true, "dependencies": true, "dontStrip": true, "autoPatchelfIgnoreMissingDeps": true,
 	"preFixup": true, "postFixup": true, "pythonImportsCheck": true,
+	"doCheck": true, "pyproject": true, "build-system": true, "propagatedBuildInputs": true,
+	"dontCheckRuntimeDeps": true,
 }
 
 // Validate reports the first problem with o, naming the package.
@@ -64,9 +70,12 @@ func (o Override) Validate(pkg string) error {
 			return fmt.Errorf("%w: [overrides.%s] ignoreMissing: %q is not a soname", ErrBadOverride, pkg, so)
 		}
 	}
-	for k := range o.Env {
+	for k, v := range o.Env {
 		if !isIdentifier(k) || reservedAttrs[k] {
-			return fmt.Errorf("%w: [overrides.%s] env: %q cannot be set (not an identifier, or written by machnix)", ErrBadOverride, pkg, k)
+			return fmt.Errorf("%w: [overrides.%s] env: %q cannot be set (not an identifier, or written by machnix; use tests = true for doCheck)", ErrBadOverride, pkg, k)
+		}
+		if _, err := nixValue(v); err != nil {
+			return fmt.Errorf("%w: [overrides.%s] env.%s: %v", ErrBadOverride, pkg, k, err)
 		}
 	}
 	return nil

@@ -26,11 +26,11 @@ type NixOptions struct {
 	Builders string `json:"builders,omitempty"`
 }
 
-// buildOptions are nix's, after the one machnix always passes: the
-// environment, even when machnix runs inside a nix-shell.
+// buildOptions are nix's. default.nix is the environment wherever it is
+// built, so nothing tells it apart from a shell.
 func (n NixOptions) buildOptions() []nixbuild.BuildOption {
 	opts := []nixbuild.BuildOption{nixbuild.WithOutLink(n.OutLink), nixbuild.WithNixPath(n.NixPath...),
-		nixbuild.WithArg("shell", "false"), nixbuild.WithMaxJobs(n.MaxJobs), nixbuild.WithCores(n.Cores), nixbuild.WithBuilders(n.Builders)}
+		nixbuild.WithMaxJobs(n.MaxJobs), nixbuild.WithCores(n.Cores), nixbuild.WithBuilders(n.Builders)}
 	for _, a := range n.Args {
 		opts = append(opts, nixbuild.WithArg(a[0], a[1]))
 	}

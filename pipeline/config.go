@@ -23,12 +23,15 @@ const DefaultConfigFile = "machnix.toml"
 //	[sonames]            soname → nixpkgs attribute, extends autopatch's table
 //	[providers]          package (or _default) → "wheel,sdist,nixpkgs" order
 //	[overrides.<pkg>]    per-package changes to the generated Nix expression
+//	tests = true         run every package's tests (doCheck); an override's
+//	                     tests = true|false wins for its package
 type Config struct {
 	// Path is the file the config was read from, "" when there was none.
 	Path      string                   `toml:"-" json:"path,omitempty"`
 	Sonames   map[string]string        `toml:"sonames" json:"sonames,omitempty"`
 	Providers map[string]string        `toml:"providers" json:"providers,omitempty"`
 	Overrides map[string]OverrideTable `toml:"overrides" json:"overrides,omitempty"`
+	Tests     bool                     `toml:"tests" json:"tests,omitempty"`
 }
 
 // OverrideTable is one [overrides.<package>] table: the changes to the
@@ -60,7 +63,7 @@ func LoadConfig(path string) (*Config, error) {
 		unknown = append(unknown, key.String())
 	}
 	if len(unknown) > 0 {
-		return nil, fmt.Errorf("%s: unknown keys %s (known tables: [sonames], [providers], [overrides.<package>])", path, strings.Join(unknown, ", "))
+		return nil, fmt.Errorf("%s: unknown keys %s (known: tests, [sonames], [providers], [overrides.<package>])", path, strings.Join(unknown, ", "))
 	}
 	return cfg, nil
 }

@@ -13,8 +13,7 @@ import (
 
 // Expression is the Nix side of a prepared lock: what `machnix gen` writes.
 type Expression struct {
-	// Default is default.nix: the environment, or its shell under
-	// nix-shell.
+	// Default is default.nix: the environment (also under nix-shell).
 	Default string `json:"default.nix"`
 	// Shell is shell.nix, and Nixpkgs nixpkgs.nix (the pinned package set).
 	Shell   string `json:"shell.nix"`
@@ -29,7 +28,7 @@ type Expression struct {
 func Generate(p *Prepared) (*Expression, error) {
 	cfg := p.Settings.Config
 	expr, err := nixbuild.Generate(p.Lock, p.Report, nixbuild.WithIgnoreMissing(p.Settings.IgnoreMissing...),
-		nixbuild.WithOverrides(cfg.overrides()), nixbuild.WithBuildSystems(p.BuildSystems))
+		nixbuild.WithOverrides(cfg.overrides()), nixbuild.WithBuildSystems(p.BuildSystems), nixbuild.WithTests(cfg != nil && cfg.Tests))
 	if errors.Is(err, nixbuild.ErrBadOverride) {
 		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
 	}

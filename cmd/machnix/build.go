@@ -41,9 +41,9 @@ func newGenCmd(g *options.Global) *cobra.Command {
 writes DIR/default.nix, DIR/shell.nix, DIR/nixpkgs.nix and a copy of the
 lock. default.nix takes { pkgs ? <the lock's nixpkgs>, python ? pkgs.pythonXY }
 and builds python.withPackages over one buildPythonPackage per wheel (and
-python.pkgs.ATTR for packages nixpkgs provides); under nix-shell it is a
-shell with that environment on PATH. The nixpkgs is the one the lock is
-pinned to (resolve --nixpkgs), else <nixpkgs>.
+python.pkgs.ATTR for packages nixpkgs provides), also when built inside a
+nix-shell; shell.nix is a shell with that environment on PATH. The nixpkgs
+is the one the lock is pinned to (resolve --nixpkgs), else <nixpkgs>.
 
 Exit codes: 0 written; 1 a library is missing or a download failed; 2 bad
 usage or a bad lock.`,

@@ -22,10 +22,11 @@ func newEnvCmd(g *options.Global) *cobra.Command {
 files, and writes DIR: default.nix, shell.nix, nixpkgs.nix (the nixpkgs the
 lock is pinned to) and machnix.lock. Then, on any machine with Nix,
 
-  nix-shell DIR
+  nix-shell DIR/shell.nix
 
-enters a shell with the environment's python first on PATH, and
-nix-build DIR builds the environment itself. Pin nixpkgs with --nixpkgs so
+enters a shell with the environment's python first on PATH (Nix reads
+DIR/default.nix for a bare nix-shell DIR), and nix-build DIR builds the
+environment itself. Pin nixpkgs with --nixpkgs so
 that every machine builds the same thing; without a pin the folder uses
 <nixpkgs>. The files machnix fetched are added to the local store, so this
 machine downloads nothing twice.
@@ -33,7 +34,7 @@ machine downloads nothing twice.
 Exit codes: 0 written; 1 a library is missing, no solution, or a download
 failed; 2 bad usage, a bad lock or a bad requirements file.`,
 		Example: `  machnix env ./env -r requirements.txt --nixpkgs https://github.com/NixOS/nixpkgs/archive/nixos-24.11.tar.gz
-  nix-shell ./env --run 'python -c "import numpy"'
+  nix-shell ./env/shell.nix --run 'python -c "import numpy"'
   machnix env ./env --lock machnix.lock`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -65,7 +66,7 @@ failed; 2 bad usage, a bad lock or a bad requirements file.`,
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), dir)
-			fmt.Fprintf(cmd.ErrOrStderr(), "enter it with: nix-shell %s\n", dir)
+			fmt.Fprintf(cmd.ErrOrStderr(), "enter it with: nix-shell %s\n", filepath.Join(dir, "shell.nix"))
 			return nil
 		},
 	}

@@ -71,12 +71,12 @@ func TestEnvFolderEntersWithNixShell(t *testing.T) {
 		t.Fatalf("nix-build %s: %v", dir, err)
 	}
 	envPath := strings.TrimSpace(string(built))
-	shell := exec.Command("nix-shell", dir, "--option", "substituters", "", "--run",
+	shell := exec.Command("nix-shell", filepath.Join(dir, "shell.nix"), "--option", "substituters", "", "--run",
 		`python -c "import sys, greeting, nixonly; print(sys.prefix, greeting.VERSION, nixonly.VALUE)"`)
 	shell.Env = nixEnv
 	got, err := shell.Output()
 	if err != nil {
-		t.Fatalf("nix-shell %s: %v\n%s", dir, err, stderrOf(err))
+		t.Fatalf("nix-shell %s/shell.nix: %v\n%s", dir, err, stderrOf(err))
 	}
 	if want := envPath + " 1.0 from nixpkgs"; strings.TrimSpace(string(got)) != want {
 		t.Errorf("in nix-shell, python printed %q, want %q", got, want)

@@ -1,23 +1,53 @@
-# Installs a wheel the way nixpkgs' buildPythonPackage with format = "wheel"
-# does (wheelUnpackHook, pypaInstallHook), then runs the fixture's
-# autoPatchelfHook and pythonImportsCheck.
+# Builds a Python package the way nixpkgs' buildPythonPackage does
+# (pkgs/development/interpreters/python/mk-python-derivation.nix and its
+# hooks): format = "wheel" installs the wheel as is (wheelUnpackHook,
+# pypaInstallHook); "pyproject" and "setuptools" unpack the source, apply
+# patches and postPatch, build a wheel (pypaBuildHook, setuptoolsBuildHook)
+# and install it. Then the fixture's autoPatchelfHook, the runtime
+# dependency check (pyproject only, as nixpkgs adds
+# pythonRuntimeDepsCheckHook for that format), the conflict check
+# (pythonCatchConflictsHook), the tests when doCheck is set (the
+# installCheckPhase, with the check inputs) and pythonImportsCheck.
 set -eu
+export PYTHONDONTWRITEBYTECODE=1
 site="$out/$sitePackages"
-mkdir -p "$site" "$out/bin"
+mkdir -p "$site" "$out/bin" "$out/nix-support"
+work=$(mktemp -d)
+
+# The site-packages of every propagated dependency, transitively: what
+# the setup hooks put on PYTHONPATH in nixpkgs.
+: > "$work/deps"
+for dep in $dependencies; do
+	echo "$dep/$sitePackages" >> "$work/deps"
+	[ -f "$dep/.machnix-site-dirs" ] && cat "$dep/.machnix-site-dirs" >> "$work/deps"
+done
+sort -u -o "$work/deps" "$work/deps"
+depsPath=$(tr '\n' ':' < "$work/deps")
+
 wheel=$src
-if [ -n "${buildFromSource:-}" ]; then
-	# An sdist: unpack it, build a wheel with its PEP 517 backend and the
-	# build-system packages on PYTHONPATH (pypaBuildHook), then install
-	# that wheel like any other.
-	work=$(mktemp -d)
+if [ "$format" != wheel ]; then
 	case "$src" in
 	*.zip) "$python/bin/python3" -m zipfile -e "$src" "$work/src" ;;
-	*) mkdir -p "$work/src" && tar -xf "$src" -C "$work/src" ;;
+	*.tar*) mkdir -p "$work/src" && tar -xf "$src" -C "$work/src" ;;
+	*) mkdir -p "$work/src/source" && cp -R "$src"/. "$work/src/source/" ;;
 	esac
+	chmod -R u+w "$work/src"
+	cd "$work"/src/*/
+	sourceRoot=$PWD
+	for p in $patches; do
+		patch -p1 < "$p"
+	done
+	eval "${postPatch:-}"
 	buildPath=""
-	for p in $buildSystem; do buildPath="$buildPath${buildPath:+:}$p/$sitePackages"; done
-	(cd "$work"/src/*/ && HOME="$work" PYTHONPATH="$buildPath" "$python/bin/python3" "$pep517" "$work/dist")
+	for p in $buildSystem; do buildPath="$buildPath $p/$sitePackages"; done
+	check=""
+	[ "$format" = pyproject ] && check=1
+	HOME="$work" "$python/bin/python3" "$pep517" "$work/dist" "$check" $buildPath
 	wheel=$(ls "$work"/dist/*.whl)
+	if [ "$format" = pyproject ] && [ -z "${dontCheckRuntimeDeps:-}" ]; then
+		"$python/bin/python3" "$hooks" runtime-deps "$wheel" $(cat "$work/deps")
+	fi
+	cd "$work"
 fi
 "$python/bin/python3" -m zipfile -e "$wheel" "$site"
 for data in "$site"/*.data; do
@@ -78,20 +108,28 @@ case " $nativeBuildInputs " in
 	;;
 esac
 
-# The site-packages of every dependency, for the import check and for
-# withPackages.
-: > "$out/.machnix-site-dirs"
-for dep in $dependencies; do
-	echo "$dep/$sitePackages" >> "$out/.machnix-site-dirs"
-	[ -f "$dep/.machnix-site-dirs" ] && cat "$dep/.machnix-site-dirs" >> "$out/.machnix-site-dirs"
-done
-sort -u -o "$out/.machnix-site-dirs" "$out/.machnix-site-dirs"
+cp "$work/deps" "$out/.machnix-site-dirs"
+echo $dependencies > "$out/nix-support/propagated-build-inputs"
+"$python/bin/python3" "$hooks" conflicts "$out" "$sitePackages"
 
 eval "${postFixup:-}"
 
+if [ -n "${doCheck:-}" ]; then
+	checkPath="$site:$depsPath"
+	for c in $checkInputs; do
+		checkPath="$checkPath:$c/$sitePackages"
+		[ -f "$c/.machnix-site-dirs" ] && checkPath="$checkPath:$(tr '\n' ':' < "$c/.machnix-site-dirs")"
+	done
+	mkdir -p "$work/checkbin" && ln -sf "$python/bin/python3" "$work/checkbin/python"
+	(
+		cd "${sourceRoot:-$work}"
+		export PATH="$work/checkbin:$PATH" PYTHONPATH="$checkPath"
+		eval "${checkPhase:-}"
+	)
+fi
+
 for module in $pythonImportsCheck; do
-	PYTHONPATH="$site$(sed 's/^/:/' "$out/.machnix-site-dirs" | tr -d '\n')" \
-		"$python/bin/python3" -c "import $module" || {
+	PYTHONPATH="$site:$depsPath" "$python/bin/python3" -c "import $module" || {
 		echo "pythonImportsCheck: import $module failed" >&2
 		exit 1
 	}

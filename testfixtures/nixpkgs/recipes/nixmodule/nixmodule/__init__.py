@@ -1,0 +1,1 @@
+VALUE = "nixmodule from nixpkgs"

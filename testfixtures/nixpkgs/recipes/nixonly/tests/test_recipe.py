@@ -1,0 +1,5 @@
+import nixonly
+
+
+def test_value():
+    assert nixonly.VALUE == "from nixpkgs"

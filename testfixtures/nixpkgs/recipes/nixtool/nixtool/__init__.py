@@ -1,0 +1,3 @@
+import nixhelper
+
+HELPER = nixhelper.VERSION
