@@ -256,22 +256,47 @@ type Fetched struct {
 
 // AddToStore adds verified files to the store as the fixed-output paths the
 // generated fetchurl names them (StoreName), so that Nix finds them valid
-// and downloads nothing again.
+// and downloads nothing again. Paths the store already has are left alone:
+// their names follow from the hashes, so one query finds them without
+// reading the files.
 func AddToStore(ctx context.Context, files []Fetched) error {
-	dir, err := os.MkdirTemp("", "machnix-add-")
+	if len(files) == 0 {
+		return nil
+	}
+	dir := storeDir()
+	byPath := map[string]Fetched{}
+	args := []string{"--check-validity", "--print-invalid"}
+	for _, f := range files {
+		p := fixedOutputPath(dir, StoreName(f.Package), f.Package.SHA256)
+		byPath[p] = f
+		args = append(args, p)
+	}
+	invalid, err := nixStoreLines(ctx, args...)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	for _, f := range files {
-		named := filepath.Join(dir, StoreName(f.Package))
+	work, err := os.MkdirTemp("", "machnix-add-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	for _, p := range invalid {
+		f, ok := byPath[p]
+		if !ok {
+			return fmt.Errorf("%w: nix-store --check-validity printed %q, which machnix did not ask about", ErrNixStore, p)
+		}
+		named := filepath.Join(work, StoreName(f.Package))
 		if err := os.Link(f.Path, named); err != nil {
 			if err := copyFile(f.Path, named); err != nil {
 				return err
 			}
 		}
-		if _, err := nixStoreLines(ctx, "--add-fixed", "sha256", named); err != nil {
+		added, err := nixStoreLines(ctx, "--add-fixed", "sha256", named)
+		if err != nil {
 			return err
+		}
+		if len(added) != 1 || added[0] != p {
+			return fmt.Errorf("%w: %s was added as %v, not as %s: its sha256 is not the lock's", ErrNixStore, f.Path, added, p)
 		}
 		os.Remove(named)
 	}
