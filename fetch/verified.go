@@ -1,0 +1,46 @@
+package fetch
+
+import (
+	"bytes"
+	"os"
+
+	"github.com/machnix/machnix/internal/atomicfile"
+)
+
+// A blob is rehashed before use unless it is unchanged since its hash was
+// last checked. "Unchanged" is what a stamp beside it (<blob>.verified)
+// records: the file's identity, size and times. Any write to the blob
+// changes its ctime, which no user can set, so an edit or a replaced file
+// is always rehashed; what a stamp does not catch is a disk that flips
+// bits under an unchanged inode, which the store Nix builds from does not
+// catch either. Hashing a large lock's files on every build costs as much
+// as a small build itself.
+
+// blobUnchanged reports whether the stamp beside blob matches it.
+func blobUnchanged(blob string) bool {
+	want, ok := fileIdentity(blob)
+	if !ok {
+		return false
+	}
+	if err := clearNonRegular(blob + ".verified"); err != nil {
+		return false
+	}
+	f, err := os.OpenFile(blob+".verified", os.O_RDONLY|noFollow, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var got [256]byte
+	n, _ := f.Read(got[:])
+	return bytes.Equal(got[:n], want)
+}
+
+// stampVerified records that blob's bytes were just checked against its
+// name. A stamp that cannot be written only costs a rehash next time.
+func stampVerified(blob string) {
+	id, ok := fileIdentity(blob)
+	if !ok || clearNonRegular(blob+".verified") != nil {
+		return
+	}
+	_ = atomicfile.Write(blob+".verified", id)
+}
