@@ -209,7 +209,7 @@ func (in *inspector) resolve(wheels []*Wheel, arch string) *NativeReport {
 	rep := &NativeReport{Wheels: []WheelReport{}}
 	for _, w := range wheels {
 		wr := WheelReport{File: w.File, Name: w.Name, Version: w.Version, Tags: w.Tags,
-			TopLevelModules: topLevelModules(w.Entries), ELFs: []ELFReport{},
+			ELFs:      []ELFReport{},
 			NixInputs: []string{}, Missing: []string{}}
 		wr.NotForTarget = notForTarget(w, arch)
 		entries := make(map[string]bool, len(w.Entries))
@@ -217,6 +217,7 @@ func (in *inspector) resolve(wheels []*Wheel, arch string) *NativeReport {
 			entries[e] = true
 		}
 		nix, missing, driver, wdeps := set{}, set{}, set{}, set{}
+		needsDriver := map[string]bool{}
 		for _, e := range w.ELFs {
 			er := ELFReport{Path: e.Path, Class: e.Class, Machine: e.Machine, Soname: e.Soname,
 				Interpreter: e.Interpreter, Needed: orEmpty(e.Needed), RPath: orEmpty(e.RPath),
@@ -231,6 +232,7 @@ func (in *inspector) resolve(wheels []*Wheel, arch string) *NativeReport {
 					missing.add(soname)
 				case StatusDriver:
 					driver.add(soname)
+					needsDriver[e.Path] = true
 				case StatusWheel:
 					wdeps.add(d.Provider)
 				}
@@ -239,6 +241,7 @@ func (in *inspector) resolve(wheels []*Wheel, arch string) *NativeReport {
 			wr.ELFs = append(wr.ELFs, er)
 		}
 		wr.NixInputs, wr.Missing = nix.sorted(), missing.sorted()
+		wr.TopLevelModules = topLevelModules(w, needsDriver)
 		if d := driver.sorted(); len(d) > 0 {
 			wr.Driver = d
 		}
@@ -535,35 +538,91 @@ type manylinuxPolicy struct {
 	whitelist []string
 }
 
-// topLevelModules derives the importable top-level names from the archive
-// listing: packages, .py modules and extension modules at the root (or
-// under .data/purelib and .data/platlib), never dist-info, other .data
-// directories or auditwheel's *.libs.
-func topLevelModules(entries []string) []string {
-	mods := set{}
-	for _, e := range entries {
-		parts := strings.Split(e, "/")
-		if strings.HasSuffix(parts[0], ".data") && len(parts) > 2 && (parts[1] == "purelib" || parts[1] == "platlib") {
-			parts = parts[2:]
+// notImportChecked are top-level names wheels install by mistake or for
+// development (test suites, documentation, setup scripts): importing them
+// checks nothing about the distribution, and they often import what it
+// does not depend on.
+var notImportChecked = map[string]bool{"tests": true, "test": true, "docs": true, "doc": true,
+	"examples": true, "benchmarks": true, "conftest": true, "setup": true}
+
+// topOf returns the top-level name an installed entry lives under (with
+// .data/purelib and .data/platlib mapped to the root) and whether the
+// entry is that top-level file itself; "" for dist-info, other .data
+// directories and auditwheel's *.libs.
+func topOf(entry string) (top string, single bool) {
+	parts := strings.Split(entry, "/")
+	if strings.HasSuffix(parts[0], ".data") && len(parts) > 2 && (parts[1] == "purelib" || parts[1] == "platlib") {
+		parts = parts[2:]
+	}
+	top = parts[0]
+	if strings.HasSuffix(top, ".dist-info") || strings.HasSuffix(top, ".data") || strings.HasSuffix(top, ".libs") {
+		return "", false
+	}
+	return top, len(parts) == 1
+}
+
+// moduleOf is the importable top-level name an entry makes: a package
+// directory holding .py or .so files, a .py module or an extension module
+// at the root; "" for anything else.
+func moduleOf(entry string) (name string, single bool) {
+	top, single := topOf(entry)
+	switch {
+	case top == "":
+	case single && strings.HasSuffix(top, ".py"):
+		name = strings.TrimSuffix(top, ".py")
+	case single && strings.HasSuffix(top, ".so"):
+		name, _, _ = strings.Cut(top, ".")
+	case !single && (strings.HasSuffix(entry, ".py") || strings.HasSuffix(entry, ".so")):
+		name = top
+	}
+	if !isIdentifier(name) {
+		return "", false
+	}
+	return name, single
+}
+
+// topLevelModules are the modules pythonImportsCheck imports: the names
+// top_level.txt lists when the wheel has one (and installs them), else
+// the ones its listing makes; never those in notImportChecked, nor
+// private names (a leading _) other than the wheel's extension modules,
+// nor a module with an ELF file that needs the GPU driver (needsDriver,
+// by entry path), which cannot load in the build sandbox.
+func topLevelModules(w *Wheel, needsDriver map[string]bool) []string {
+	extension := map[string]bool{}
+	for _, e := range w.ELFs {
+		extension[e.Path] = e.PythonExtension
+	}
+	installed, extMods, driverTops := set{}, set{}, set{}
+	for _, e := range w.Entries {
+		if needsDriver[e] {
+			if top, _ := topOf(e); top != "" {
+				driverTops.add(top)
+			}
 		}
-		top := parts[0]
-		if strings.HasSuffix(top, ".dist-info") || strings.HasSuffix(top, ".data") || strings.HasSuffix(top, ".libs") {
+		name, single := moduleOf(e)
+		if name == "" {
 			continue
 		}
-		var name string
-		if len(parts) == 1 {
-			switch {
-			case strings.HasSuffix(top, ".py"):
-				name = strings.TrimSuffix(top, ".py")
-			case strings.HasSuffix(top, ".so"):
-				name, _, _ = strings.Cut(top, ".")
+		installed.add(name)
+		if single && extension[e] {
+			extMods.add(name)
+		}
+	}
+	candidates := installed
+	if w.TopLevel != nil {
+		candidates = set{}
+		for _, n := range w.TopLevel {
+			if installed[n] {
+				candidates.add(n)
 			}
-		} else if strings.HasSuffix(e, ".py") || strings.HasSuffix(e, ".so") {
-			name = top
 		}
-		if isIdentifier(name) {
-			mods.add(name)
+	}
+	mods := set{}
+	for n := range candidates {
+		if notImportChecked[n] || driverTops[n] || (strings.HasPrefix(n, "_") && !extMods[n]) {
+			continue
 		}
+		mods.add(n)
 	}
 	return mods.sorted()
 }
