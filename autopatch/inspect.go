@@ -260,7 +260,7 @@ func (in *inspector) resolve(wheels []*Wheel, arch string) *NativeReport {
 // resolveOne gives soname exactly one status; the first match wins.
 func (in *inspector) resolveOne(soname string, e elfInfo, w *Wheel, entries map[string]bool,
 	provided map[string]wheelProvider, foreign bool, locate map[string]string) Dep {
-	if p, ok := bundledPath(soname, e, w.Entries, entries); ok {
+	if p, ok := bundledPath(soname, e, w, entries); ok {
 		return Dep{Soname: soname, Status: StatusBundled, Provider: p}
 	}
 	row, inTable := builtinTable[soname]
@@ -334,8 +334,14 @@ func (in *inspector) onLibPath(soname string) (string, bool) {
 
 // bundledPath searches the wheel as the loader would search the installed
 // files: DT_RUNPATH if present, else DT_RPATH, with $ORIGIN the ELF's own
-// directory; then auditwheel's <pkg>.libs/ and .libs/ directories.
-func bundledPath(soname string, e elfInfo, list []string, entries map[string]bool) (string, bool) {
+// directory; then auditwheel's <pkg>.libs/ and .libs/ directories; then,
+// as auto-patchelf does, every ELF file of the wheel, wherever it sits:
+// auto-patchelf adds each shared library of the output it patches to its
+// search (populate_cache over the paths to patch, recursively), keyed by
+// file name and machine, and sets the RPATH to the directory it found.
+// A library is found there by its file name only, not by its DT_SONAME,
+// as auto-patchelf and the loader look it up.
+func bundledPath(soname string, e elfInfo, w *Wheel, entries map[string]bool) (string, bool) {
 	dirs := e.RunPath
 	if len(dirs) == 0 {
 		dirs = e.RPath
@@ -351,11 +357,21 @@ func bundledPath(soname string, e elfInfo, list []string, entries map[string]boo
 			return p, true
 		}
 	}
-	for _, p := range list {
+	for _, p := range w.Entries {
 		dir, base := path.Split(p)
 		dir = strings.TrimSuffix(dir, "/")
 		if base == soname && (strings.HasSuffix(dir, ".libs") && !strings.Contains(dir, "/")) {
 			return p, true
+		}
+	}
+	// auto-patchelf globs for *.so* and skips files it cannot read as ELF
+	// or that are for another machine. w.ELFs is in entry order.
+	if !strings.Contains(soname, ".so") {
+		return "", false
+	}
+	for _, lib := range w.ELFs {
+		if path.Base(lib.Path) == soname && lib.Machine == e.Machine && lib.Path != e.Path {
+			return lib.Path, true
 		}
 	}
 	return "", false
