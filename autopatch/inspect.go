@@ -240,6 +240,11 @@ func (in *inspector) resolve(wheels []*Wheel, arch string) *NativeReport {
 			}
 			wr.ELFs = append(wr.ELFs, er)
 		}
+		for _, e := range w.ELFs {
+			if loadsDriver(path.Base(e.Path)) {
+				wr.LoadsDriver = append(wr.LoadsDriver, e.Path)
+			}
+		}
 		wr.NixInputs, wr.Missing = nix.sorted(), missing.sorted()
 		wr.TopLevelModules = topLevelModules(w, needsDriver)
 		if d := driver.sorted(); len(d) > 0 {
@@ -307,6 +312,27 @@ func (in *inspector) resolveOne(soname string, e elfInfo, w *Wheel, entries map[
 		}
 	}
 	return Dep{Soname: soname, Status: StatusMissing}
+}
+
+// DriverLoaders are the CUDA libraries that open the GPU driver
+// (libcuda.so.1) with dlopen at run time rather than linking it: the
+// runtime (libcudart) and the libraries built on it with the static
+// runtime inside (cuBLAS, cuFFT, cuRAND, cuSOLVER, cuSPARSE, cuDNN,
+// NCCL), the run-time compiler (libnvrtc) and the profiling interface
+// (libcupti). The nvidia-* wheels ship them; nixpkgs' torch-bin gives
+// them the driver's directory with autoAddDriverRunpath.
+var DriverLoaders = []string{"libcudart", "libnvrtc", "libcublas", "libcublasLt", "libcufft", "libcurand",
+	"libcusolver", "libcusparse", "libcudnn", "libnccl", "libcupti"}
+
+// loadsDriver recognises a DriverLoaders library by its file name:
+// libcudart.so.12, or auditwheel's libcudart-1a2b3c4d.so.12.
+func loadsDriver(base string) bool {
+	for _, name := range DriverLoaders {
+		if rest, ok := strings.CutPrefix(base, name); ok && (strings.HasPrefix(rest, ".so") || strings.HasPrefix(rest, "-")) {
+			return true
+		}
+	}
+	return false
 }
 
 // foreignLibc recognises the C library of musl and Android systems.

@@ -108,3 +108,22 @@ func TestImportsCheckPrefersTopLevelTxt(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadsDriverByName: CUDA's runtime libraries load libcuda.so.1 with
+// dlopen, so nothing in DT_NEEDED says they need the driver; they are
+// recognised by name (also under auditwheel's hashed names), and nothing
+// else is.
+func TestLoadsDriverByName(t *testing.T) {
+	lib := gccLib(t, "", "")
+	wr := inspectOne(t, writeWheel(t, testfixtures.Wheel{Name: "nvidia-cuda-runtime-cu12", Version: "12.4.127", Files: []testfixtures.File{
+		{Path: "nvidia/__init__.py", Data: []byte("")},
+		{Path: "nvidia/cuda_runtime/lib/libcudart.so.12", Data: lib, Mode: 0o755},
+		{Path: "nvidia/cuda_runtime/lib/libnvrtc-5e5f1c.so.12", Data: lib, Mode: 0o755},
+		{Path: "nvidia/cuda_runtime/lib/libcudartist.so.1", Data: lib, Mode: 0o755},
+		{Path: "nvidia/cuda_runtime/lib/libother.so.1", Data: lib, Mode: 0o755},
+	}}), WithSystem(HostSystem()))
+	want := []string{"nvidia/cuda_runtime/lib/libcudart.so.12", "nvidia/cuda_runtime/lib/libnvrtc-5e5f1c.so.12"}
+	if !equal(wr.LoadsDriver, want) {
+		t.Errorf("loads the driver: %v, want %v", wr.LoadsDriver, want)
+	}
+}

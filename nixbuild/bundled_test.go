@@ -13,6 +13,7 @@ import (
 
 	"github.com/machnix/machnix/autopatch"
 	"github.com/machnix/machnix/resolve"
+	"github.com/machnix/machnix/resolve/pep508"
 	"github.com/machnix/machnix/testfixtures"
 	"github.com/machnix/machnix/testfixtures/native"
 	"github.com/machnix/machnix/testfixtures/nixpkgs"
@@ -33,7 +34,7 @@ func wheelLock(t *testing.T, files ...string) (*resolve.Lock, *autopatch.NativeR
 		}
 		sum := sha256.Sum256(data)
 		lock.Packages = append(lock.Packages, resolve.Package{
-			Name: wr.Name, Version: wr.Version, Provider: resolve.ProviderWheel,
+			Name: pep508.NormalizeName(wr.Name), Version: wr.Version, Provider: resolve.ProviderWheel,
 			Filename: filepath.Base(wr.File), URL: "http://127.0.0.1:9/files/" + filepath.Base(wr.File),
 			SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)),
 		})

@@ -341,7 +341,9 @@ func writeWheel(b *bytes.Buffer, p resolve.Package, w *autopatch.WheelReport, ig
 	fmt.Fprintf(b, "      pname = %s;\n      version = %s;\n      format = \"wheel\";\n", nixString(p.Name), nixString(p.Version))
 	fmt.Fprintf(b, "      src = pkgs.fetchurl { name = %s; url = %s; hash = %s; };\n", nixString(StoreName(p)), nixString(p.URL), nixString(sri))
 	native := []string{"autoPatchelfHook"}
-	if len(w.Driver) > 0 {
+	if len(w.Driver) > 0 || len(w.LoadsDriver) > 0 {
+		// Libraries that link the driver, and CUDA's libraries that
+		// dlopen it, find it in /run/opengl-driver/lib.
 		native = append(native, "autoAddDriverRunpath")
 	}
 	fmt.Fprintf(b, "      nativeBuildInputs = [ %s ];\n", pkgList(o.NativeBuildInputs.edit(native)))
