@@ -117,11 +117,11 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestTopLevelModules(t *testing.T) {
-	got := topLevelModules([]string{
+	got := topLevelModules(&Wheel{Entries: []string{
 		"pkg/__init__.py", "pkg/sub/mod.py", "mod.py", "ext.cpython-311-x86_64-linux-gnu.so",
 		"pkg-1.0.dist-info/RECORD", "pkg.libs/libx.so", ".libs/liby.so", "pkg-1.0.data/scripts/tool",
 		"pkg-1.0.data/platlib/plat/__init__.py", "ns/part/a.py", "README",
-	})
+	}}, nil)
 	if want := []string{"ext", "mod", "ns", "pkg", "plat"}; !equal(got, want) {
 		t.Errorf("modules %v, want %v", got, want)
 	}

@@ -37,7 +37,7 @@ type FactsCache interface {
 // factsFormat names the layout of a cached entry. It changes whenever the
 // entry's fields or the meaning of a fact change, so that entries written
 // by another version of machnix are never read.
-const factsFormat = "v1"
+const factsFormat = "v2" // v2: top_level.txt
 
 // DirFactsCache is a FactsCache in a directory: each entry is the file
 // <dir>/<format>/<sha256>.json, written atomically. The directory is
@@ -160,6 +160,7 @@ type wheelFacts struct {
 	RequiresDist   []string   `json:"requires_dist"`
 	RequiresPython string     `json:"requires_python"`
 	Entries        []string   `json:"entries"`
+	TopLevel       []string   `json:"top_level"` // null: no top_level.txt
 	ELFs           []elfFacts `json:"elfs"`
 }
 
@@ -179,7 +180,7 @@ type elfFacts struct {
 func encodeFacts(w *Wheel, sum string) ([]byte, error) {
 	f := wheelFacts{Format: factsFormat, SHA256: sum, Name: w.Name, Version: w.Version, Tags: w.Tags,
 		RootIsPurelib: w.RootIsPurelib, RequiresDist: w.RequiresDist, RequiresPython: w.RequiresPython,
-		Entries: w.Entries, ELFs: make([]elfFacts, 0, len(w.ELFs))}
+		Entries: w.Entries, TopLevel: w.TopLevel, ELFs: make([]elfFacts, 0, len(w.ELFs))}
 	for _, e := range w.ELFs {
 		f.ELFs = append(f.ELFs, elfFacts{Path: e.Path, Class: e.Class, Machine: e.Machine, Soname: e.Soname,
 			Interpreter: e.Interpreter, Needed: e.Needed, RPath: e.RPath, RunPath: e.RunPath,
@@ -225,7 +226,7 @@ func decodeFacts(data []byte, sum, filename string) (*Wheel, error) {
 		}
 	}
 	w := &Wheel{Name: f.Name, Version: f.Version, Tags: f.Tags, RootIsPurelib: f.RootIsPurelib,
-		RequiresDist: f.RequiresDist, RequiresPython: f.RequiresPython, Entries: f.Entries}
+		RequiresDist: f.RequiresDist, RequiresPython: f.RequiresPython, Entries: f.Entries, TopLevel: f.TopLevel}
 	for _, e := range f.ELFs {
 		if _, found := slices.BinarySearch(f.Entries, e.Path); !found {
 			return nil, fmt.Errorf("%w: ELF %q is not an entry", errBadFacts, e.Path)

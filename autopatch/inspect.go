@@ -209,7 +209,7 @@ func (in *inspector) resolve(wheels []*Wheel, arch string) *NativeReport {
 	rep := &NativeReport{Wheels: []WheelReport{}}
 	for _, w := range wheels {
 		wr := WheelReport{File: w.File, Name: w.Name, Version: w.Version, Tags: w.Tags,
-			TopLevelModules: topLevelModules(w.Entries), ELFs: []ELFReport{},
+			ELFs:      []ELFReport{},
 			NixInputs: []string{}, Missing: []string{}}
 		wr.NotForTarget = notForTarget(w, arch)
 		entries := make(map[string]bool, len(w.Entries))
@@ -217,6 +217,7 @@ func (in *inspector) resolve(wheels []*Wheel, arch string) *NativeReport {
 			entries[e] = true
 		}
 		nix, missing, driver, wdeps := set{}, set{}, set{}, set{}
+		needsDriver := map[string]bool{}
 		for _, e := range w.ELFs {
 			er := ELFReport{Path: e.Path, Class: e.Class, Machine: e.Machine, Soname: e.Soname,
 				Interpreter: e.Interpreter, Needed: orEmpty(e.Needed), RPath: orEmpty(e.RPath),
@@ -231,6 +232,7 @@ func (in *inspector) resolve(wheels []*Wheel, arch string) *NativeReport {
 					missing.add(soname)
 				case StatusDriver:
 					driver.add(soname)
+					needsDriver[e.Path] = true
 				case StatusWheel:
 					wdeps.add(d.Provider)
 				}
@@ -238,7 +240,13 @@ func (in *inspector) resolve(wheels []*Wheel, arch string) *NativeReport {
 			}
 			wr.ELFs = append(wr.ELFs, er)
 		}
+		for _, e := range w.ELFs {
+			if loadsDriver(path.Base(e.Path)) {
+				wr.LoadsDriver = append(wr.LoadsDriver, e.Path)
+			}
+		}
 		wr.NixInputs, wr.Missing = nix.sorted(), missing.sorted()
+		wr.TopLevelModules = topLevelModules(w, needsDriver)
 		if d := driver.sorted(); len(d) > 0 {
 			wr.Driver = d
 		}
@@ -257,7 +265,7 @@ func (in *inspector) resolve(wheels []*Wheel, arch string) *NativeReport {
 // resolveOne gives soname exactly one status; the first match wins.
 func (in *inspector) resolveOne(soname string, e elfInfo, w *Wheel, entries map[string]bool,
 	provided map[string]wheelProvider, foreign bool, locate map[string]string) Dep {
-	if p, ok := bundledPath(soname, e, w.Entries, entries); ok {
+	if p, ok := bundledPath(soname, e, w, entries); ok {
 		return Dep{Soname: soname, Status: StatusBundled, Provider: p}
 	}
 	row, inTable := builtinTable[soname]
@@ -306,6 +314,27 @@ func (in *inspector) resolveOne(soname string, e elfInfo, w *Wheel, entries map[
 	return Dep{Soname: soname, Status: StatusMissing}
 }
 
+// DriverLoaders are the CUDA libraries that open the GPU driver
+// (libcuda.so.1) with dlopen at run time rather than linking it: the
+// runtime (libcudart) and the libraries built on it with the static
+// runtime inside (cuBLAS, cuFFT, cuRAND, cuSOLVER, cuSPARSE, cuDNN,
+// NCCL), the run-time compiler (libnvrtc) and the profiling interface
+// (libcupti). The nvidia-* wheels ship them; nixpkgs' torch-bin gives
+// them the driver's directory with autoAddDriverRunpath.
+var DriverLoaders = []string{"libcudart", "libnvrtc", "libcublas", "libcublasLt", "libcufft", "libcurand",
+	"libcusolver", "libcusparse", "libcudnn", "libnccl", "libcupti"}
+
+// loadsDriver recognises a DriverLoaders library by its file name:
+// libcudart.so.12, or auditwheel's libcudart-1a2b3c4d.so.12.
+func loadsDriver(base string) bool {
+	for _, name := range DriverLoaders {
+		if rest, ok := strings.CutPrefix(base, name); ok && (strings.HasPrefix(rest, ".so") || strings.HasPrefix(rest, "-")) {
+			return true
+		}
+	}
+	return false
+}
+
 // foreignLibc recognises the C library of musl and Android systems.
 func foreignLibc(soname string) bool {
 	if strings.HasPrefix(soname, "libc.musl-") || strings.HasPrefix(soname, "ld-musl-") {
@@ -331,8 +360,14 @@ func (in *inspector) onLibPath(soname string) (string, bool) {
 
 // bundledPath searches the wheel as the loader would search the installed
 // files: DT_RUNPATH if present, else DT_RPATH, with $ORIGIN the ELF's own
-// directory; then auditwheel's <pkg>.libs/ and .libs/ directories.
-func bundledPath(soname string, e elfInfo, list []string, entries map[string]bool) (string, bool) {
+// directory; then auditwheel's <pkg>.libs/ and .libs/ directories; then,
+// as auto-patchelf does, every ELF file of the wheel, wherever it sits:
+// auto-patchelf adds each shared library of the output it patches to its
+// search (populate_cache over the paths to patch, recursively), keyed by
+// file name and machine, and sets the RPATH to the directory it found.
+// A library is found there by its file name only, not by its DT_SONAME,
+// as auto-patchelf and the loader look it up.
+func bundledPath(soname string, e elfInfo, w *Wheel, entries map[string]bool) (string, bool) {
 	dirs := e.RunPath
 	if len(dirs) == 0 {
 		dirs = e.RPath
@@ -348,11 +383,21 @@ func bundledPath(soname string, e elfInfo, list []string, entries map[string]boo
 			return p, true
 		}
 	}
-	for _, p := range list {
+	for _, p := range w.Entries {
 		dir, base := path.Split(p)
 		dir = strings.TrimSuffix(dir, "/")
 		if base == soname && (strings.HasSuffix(dir, ".libs") && !strings.Contains(dir, "/")) {
 			return p, true
+		}
+	}
+	// auto-patchelf globs for *.so* and skips files it cannot read as ELF
+	// or that are for another machine. w.ELFs is in entry order.
+	if !strings.Contains(soname, ".so") {
+		return "", false
+	}
+	for _, lib := range w.ELFs {
+		if path.Base(lib.Path) == soname && lib.Machine == e.Machine && lib.Path != e.Path {
+			return lib.Path, true
 		}
 	}
 	return "", false
@@ -535,35 +580,91 @@ type manylinuxPolicy struct {
 	whitelist []string
 }
 
-// topLevelModules derives the importable top-level names from the archive
-// listing: packages, .py modules and extension modules at the root (or
-// under .data/purelib and .data/platlib), never dist-info, other .data
-// directories or auditwheel's *.libs.
-func topLevelModules(entries []string) []string {
-	mods := set{}
-	for _, e := range entries {
-		parts := strings.Split(e, "/")
-		if strings.HasSuffix(parts[0], ".data") && len(parts) > 2 && (parts[1] == "purelib" || parts[1] == "platlib") {
-			parts = parts[2:]
+// notImportChecked are top-level names wheels install by mistake or for
+// development (test suites, documentation, setup scripts): importing them
+// checks nothing about the distribution, and they often import what it
+// does not depend on.
+var notImportChecked = map[string]bool{"tests": true, "test": true, "docs": true, "doc": true,
+	"examples": true, "benchmarks": true, "conftest": true, "setup": true}
+
+// topOf returns the top-level name an installed entry lives under (with
+// .data/purelib and .data/platlib mapped to the root) and whether the
+// entry is that top-level file itself; "" for dist-info, other .data
+// directories and auditwheel's *.libs.
+func topOf(entry string) (top string, single bool) {
+	parts := strings.Split(entry, "/")
+	if strings.HasSuffix(parts[0], ".data") && len(parts) > 2 && (parts[1] == "purelib" || parts[1] == "platlib") {
+		parts = parts[2:]
+	}
+	top = parts[0]
+	if strings.HasSuffix(top, ".dist-info") || strings.HasSuffix(top, ".data") || strings.HasSuffix(top, ".libs") {
+		return "", false
+	}
+	return top, len(parts) == 1
+}
+
+// moduleOf is the importable top-level name an entry makes: a package
+// directory holding .py or .so files, a .py module or an extension module
+// at the root; "" for anything else.
+func moduleOf(entry string) (name string, single bool) {
+	top, single := topOf(entry)
+	switch {
+	case top == "":
+	case single && strings.HasSuffix(top, ".py"):
+		name = strings.TrimSuffix(top, ".py")
+	case single && strings.HasSuffix(top, ".so"):
+		name, _, _ = strings.Cut(top, ".")
+	case !single && (strings.HasSuffix(entry, ".py") || strings.HasSuffix(entry, ".so")):
+		name = top
+	}
+	if !isIdentifier(name) {
+		return "", false
+	}
+	return name, single
+}
+
+// topLevelModules are the modules pythonImportsCheck imports: the names
+// top_level.txt lists when the wheel has one (and installs them), else
+// the ones its listing makes; never those in notImportChecked, nor
+// private names (a leading _) other than the wheel's extension modules,
+// nor a module with an ELF file that needs the GPU driver (needsDriver,
+// by entry path), which cannot load in the build sandbox.
+func topLevelModules(w *Wheel, needsDriver map[string]bool) []string {
+	extension := map[string]bool{}
+	for _, e := range w.ELFs {
+		extension[e.Path] = e.PythonExtension
+	}
+	installed, extMods, driverTops := set{}, set{}, set{}
+	for _, e := range w.Entries {
+		if needsDriver[e] {
+			if top, _ := topOf(e); top != "" {
+				driverTops.add(top)
+			}
 		}
-		top := parts[0]
-		if strings.HasSuffix(top, ".dist-info") || strings.HasSuffix(top, ".data") || strings.HasSuffix(top, ".libs") {
+		name, single := moduleOf(e)
+		if name == "" {
 			continue
 		}
-		var name string
-		if len(parts) == 1 {
-			switch {
-			case strings.HasSuffix(top, ".py"):
-				name = strings.TrimSuffix(top, ".py")
-			case strings.HasSuffix(top, ".so"):
-				name, _, _ = strings.Cut(top, ".")
+		installed.add(name)
+		if single && extension[e] {
+			extMods.add(name)
+		}
+	}
+	candidates := installed
+	if w.TopLevel != nil {
+		candidates = set{}
+		for _, n := range w.TopLevel {
+			if installed[n] {
+				candidates.add(n)
 			}
-		} else if strings.HasSuffix(e, ".py") || strings.HasSuffix(e, ".so") {
-			name = top
 		}
-		if isIdentifier(name) {
-			mods.add(name)
+	}
+	mods := set{}
+	for n := range candidates {
+		if notImportChecked[n] || driverTops[n] || (strings.HasPrefix(n, "_") && !extMods[n]) {
+			continue
 		}
+		mods.add(n)
 	}
 	return mods.sorted()
 }

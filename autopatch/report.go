@@ -38,6 +38,11 @@ type WheelReport struct {
 	Missing []string `json:"missing"`
 	// Driver lists sonames the GPU driver supplies at run time.
 	Driver []string `json:"driver,omitempty"`
+	// LoadsDriver lists the wheel's ELF files (paths in the wheel) that
+	// load the GPU driver with dlopen, without a DT_NEEDED entry for it:
+	// CUDA's runtime libraries, known by name (DriverLoaders). They need
+	// the driver's directory in their RUNPATH all the same.
+	LoadsDriver []string `json:"loads_driver,omitempty"`
 	// WheelDeps names the other wheels (by normalised project name) whose
 	// libraries this wheel loads.
 	WheelDeps []string `json:"wheel_deps,omitempty"`

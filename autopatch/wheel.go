@@ -56,7 +56,10 @@ type Wheel struct {
 	RequiresPython string
 	// Entries are all file paths in the archive, sorted.
 	Entries []string
-	ELFs    []elfInfo
+	// TopLevel are the lines of the .dist-info's top_level.txt, nil when
+	// the wheel has none (setuptools writes it; other backends do not).
+	TopLevel []string
+	ELFs     []elfInfo
 }
 
 // wheelReader holds the settings for reading one wheel.
@@ -181,6 +184,17 @@ func (wr wheelReader) read(file string) (*Wheel, error) {
 	w.RequiresDist = hdr["Requires-Dist"]
 	w.RequiresPython = first(hdr["Requires-Python"])
 
+	if topLevel, err := readSmall(topLevelTxt); err == nil {
+		w.TopLevel = []string{}
+		for _, line := range strings.Split(string(topLevel), "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				w.TopLevel = append(w.TopLevel, line)
+			}
+		}
+	} else if !errors.Is(err, distinfo.ErrMissingFile) {
+		return nil, err
+	}
+
 	var record map[string]recordEntry
 	if wr.verify {
 		raw, err := readSmall(distinfo.RECORD)
@@ -238,6 +252,10 @@ func (wr wheelReader) read(file string) (*Wheel, error) {
 	}
 	return w, nil
 }
+
+// topLevelTxt is setuptools' list of a distribution's top-level names in
+// its .dist-info directory.
+const topLevelTxt = "top_level.txt"
 
 // expandTags turns compressed tag sets (cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64)
 // into single tags.

@@ -52,15 +52,20 @@ func ParsePin(ctx context.Context, value, hash string) (*resolve.NixpkgsPin, err
 }
 
 // importPkgs is the Nix expression for the package set a pin names, and
-// <nixpkgs> without one.
-func importPkgs(pin *resolve.NixpkgsPin) string {
+// <nixpkgs> without one; with allowUnfree, imported with
+// config.allowUnfree = true.
+func importPkgs(pin *resolve.NixpkgsPin, allowUnfree bool) string {
+	args := "{ }"
+	if allowUnfree {
+		args = "{ config.allowUnfree = true; }"
+	}
 	switch {
 	case pin == nil || (pin.Path == "" && pin.URL == ""):
-		return "import <nixpkgs> { }"
+		return "import <nixpkgs> " + args
 	case pin.Path != "":
-		return fmt.Sprintf("import (/. + %s) { }", nixString(pin.Path))
+		return fmt.Sprintf("import (/. + %s) %s", nixString(pin.Path), args)
 	}
-	return fmt.Sprintf("import (builtins.fetchTarball { url = %s; sha256 = %s; }) { }", nixString(pin.URL), nixString(pin.Hash))
+	return fmt.Sprintf("import (builtins.fetchTarball { url = %s; sha256 = %s; }) %s", nixString(pin.URL), nixString(pin.Hash), args)
 }
 
 // RealisePin returns a local directory holding the pinned nixpkgs: the path

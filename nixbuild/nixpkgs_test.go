@@ -54,9 +54,9 @@ func TestParsePinPrefetchesTarball(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command("nix-instantiate", "--eval", "-E", importPkgs(pin)+" // { }", "-A", "marker").Output()
+	out, err := exec.Command("nix-instantiate", "--eval", "-E", importPkgs(pin, false)+" // { }", "-A", "marker").Output()
 	if err != nil {
-		t.Fatalf("evaluating %s: %v", importPkgs(pin), err)
+		t.Fatalf("evaluating %s: %v", importPkgs(pin, false), err)
 	}
 	if strings.Trim(strings.TrimSpace(string(out)), `"`) != marker || !strings.HasPrefix(dir, "/nix/store/") {
 		t.Errorf("the pin evaluates to %s from %s", out, dir)

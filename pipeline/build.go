@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 
 	"github.com/machnix/machnix/nixbuild"
 	"github.com/machnix/machnix/resolve"
@@ -61,7 +62,7 @@ func Stamp(lock *resolve.Lock, s Settings, n NixOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return nixbuild.Stamp(lockData, []string{string(cfg), string(ign), string(nix)}), nil
+	return nixbuild.Stamp(lockData, []string{string(cfg), string(ign), string(nix), "allowUnfree=" + strconv.FormatBool(s.AllowUnfree)}), nil
 }
 
 // UpToDate reports whether n's out-link still holds what the same lock,

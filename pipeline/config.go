@@ -25,6 +25,9 @@ const DefaultConfigFile = "machnix.toml"
 //	[overrides.<pkg>]    per-package changes to the generated Nix expression
 //	tests = true         run every package's tests (doCheck); an override's
 //	                     tests = true|false wins for its package
+//	allowUnfree = true   let packages need unfree nixpkgs packages (CUDA's):
+//	                     the generated expressions import nixpkgs with
+//	                     config.allowUnfree = true
 type Config struct {
 	// Path is the file the config was read from, "" when there was none.
 	Path      string                   `toml:"-" json:"path,omitempty"`
@@ -32,6 +35,8 @@ type Config struct {
 	Providers map[string]string        `toml:"providers" json:"providers,omitempty"`
 	Overrides map[string]OverrideTable `toml:"overrides" json:"overrides,omitempty"`
 	Tests     bool                     `toml:"tests" json:"tests,omitempty"`
+	// AllowUnfree is the same as the --allow-unfree flag.
+	AllowUnfree bool `toml:"allowUnfree" json:"allow_unfree,omitempty"`
 }
 
 // OverrideTable is one [overrides.<package>] table: the changes to the
@@ -63,7 +68,7 @@ func LoadConfig(path string) (*Config, error) {
 		unknown = append(unknown, key.String())
 	}
 	if len(unknown) > 0 {
-		return nil, fmt.Errorf("%s: unknown keys %s (known: tests, [sonames], [providers], [overrides.<package>])", path, strings.Join(unknown, ", "))
+		return nil, fmt.Errorf("%s: unknown keys %s (known: tests, allowUnfree, [sonames], [providers], [overrides.<package>])", path, strings.Join(unknown, ", "))
 	}
 	return cfg, nil
 }

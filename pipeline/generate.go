@@ -27,15 +27,16 @@ type Expression struct {
 // The checks are nixbuild.Generate's own, run once.
 func Generate(p *Prepared) (*Expression, error) {
 	cfg := p.Settings.Config
+	unfree := nixbuild.WithAllowUnfree(p.Settings.AllowUnfree || (cfg != nil && cfg.AllowUnfree))
 	expr, err := nixbuild.Generate(p.Lock, p.Report, nixbuild.WithIgnoreMissing(p.Settings.IgnoreMissing...),
-		nixbuild.WithOverrides(cfg.overrides()), nixbuild.WithBuildSystems(p.BuildSystems), nixbuild.WithTests(cfg != nil && cfg.Tests))
+		nixbuild.WithOverrides(cfg.overrides()), nixbuild.WithBuildSystems(p.BuildSystems), nixbuild.WithTests(cfg != nil && cfg.Tests), unfree)
 	if errors.Is(err, nixbuild.ErrBadOverride) {
 		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
 	}
 	if err != nil {
 		return nil, failed(err)
 	}
-	shell, err := nixbuild.Shell(p.Lock)
+	shell, err := nixbuild.Shell(p.Lock, unfree)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +44,7 @@ func Generate(p *Prepared) (*Expression, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Expression{Default: string(expr), Shell: string(shell), Nixpkgs: string(nixbuild.NixpkgsFile(p.Lock)), Lock: string(lock)}, nil
+	return &Expression{Default: string(expr), Shell: string(shell), Nixpkgs: string(nixbuild.NixpkgsFile(p.Lock, unfree)), Lock: string(lock)}, nil
 }
 
 // WriteDir writes the expression's files into dir, each atomically.

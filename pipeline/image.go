@@ -34,6 +34,10 @@ type ImageSpec struct {
 	Expose  []string `json:"expose,omitempty"`
 	User    string   `json:"user,omitempty"`
 	Workdir string   `json:"workdir,omitempty"`
+	// NeedsDriver says the environment loads the GPU driver (a wheel's
+	// report has Driver or LoadsDriver): the config then asks the NVIDIA
+	// container toolkit for the driver (driverEnv). Env wins per key.
+	NeedsDriver bool `json:"needs_driver,omitempty"`
 	// Format is oci or docker media types; Compression gzip or zstd.
 	Format      oci.Format      `json:"format,omitempty"`
 	Compression oci.Compression `json:"compression,omitempty"`
@@ -117,7 +121,12 @@ func imageConfig(top string, spec ImageSpec) (oci.Config, error) {
 		}
 	}
 	cfg.Env = []string{"PATH=" + filepath.Join(top, "bin") + ":/bin:/usr/bin"}
-	for _, kv := range spec.Env {
+	env := spec.Env
+	if spec.NeedsDriver {
+		env = append(driverEnv(spec.System), env...)
+	}
+	seen := map[string]int{}
+	for _, kv := range env {
 		k, _, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
 			return cfg, fmt.Errorf("--env %q: want K=V", kv)
@@ -126,6 +135,11 @@ func imageConfig(top string, spec ImageSpec) (oci.Config, error) {
 			cfg.Env[0] = kv
 			continue
 		}
+		if i, ok := seen[k]; ok {
+			cfg.Env[i] = kv // a later --env replaces the driver's default
+			continue
+		}
+		seen[k] = len(cfg.Env)
 		cfg.Env = append(cfg.Env, kv)
 	}
 	for _, kv := range spec.Labels {
@@ -139,6 +153,23 @@ func imageConfig(top string, spec ImageSpec) (oci.Config, error) {
 		cfg.Labels[k] = v
 	}
 	return cfg, nil
+}
+
+// driverEnv is how a container finds the GPU driver: the NVIDIA container
+// toolkit mounts the host's driver libraries when NVIDIA_VISIBLE_DEVICES
+// names devices, those NVIDIA_DRIVER_CAPABILITIES asks for (compute for
+// CUDA, utility for nvidia-smi and NVML), into the image's library
+// directory (/usr/lib/<triple> or /usr/lib64); Nix-built libraries look in
+// /run/opengl-driver/lib (autoAddDriverRunpath), which NixOS hosts and
+// the toolkit's CDI mode can provide, and LD_LIBRARY_PATH adds the
+// toolkit's directories after it.
+func driverEnv(system string) []string {
+	triple := "x86_64-linux-gnu"
+	if system == "aarch64-linux" {
+		triple = "aarch64-linux-gnu"
+	}
+	return []string{"NVIDIA_VISIBLE_DEVICES=all", "NVIDIA_DRIVER_CAPABILITIES=compute,utility",
+		"LD_LIBRARY_PATH=/run/opengl-driver/lib:/usr/lib/" + triple + ":/usr/lib64"}
 }
 
 func fileExists(p string) bool {

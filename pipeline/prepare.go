@@ -21,6 +21,9 @@ type Settings struct {
 	IgnoreMissing []string `json:"ignore_missing,omitempty"`
 	// Offline uses only files already in the cache.
 	Offline bool `json:"offline,omitempty"`
+	// AllowUnfree lets packages need unfree nixpkgs packages, as
+	// allowUnfree in machnix.toml does (either one suffices).
+	AllowUnfree bool `json:"allow_unfree,omitempty"`
 	// CacheDir is fetch's cache; "" means fetch.DefaultCacheDir.
 	CacheDir string `json:"cache_dir,omitempty"`
 	// Timeout ends a download that receives nothing for so long; zero

@@ -14,6 +14,7 @@ type Lock struct {
 	Lock          string
 	Offline       bool
 	IgnoreMissing []string
+	AllowUnfree   bool
 }
 
 // AddLockFlags adds them to cmd.
@@ -22,11 +23,12 @@ func AddLockFlags(cmd *cobra.Command, l *Lock) {
 	f.StringVar(&l.Lock, "lock", "machnix.lock", "lock file")
 	f.BoolVar(&l.Offline, "offline", false, "use only files already in the cache")
 	stringArrayVar(f, &l.IgnoreMissing, "ignore-missing", nil, "soname allowed to stay unresolved (repeatable)")
+	f.BoolVar(&l.AllowUnfree, "allow-unfree", false, "let packages need unfree nixpkgs packages (CUDA's): nixpkgs is imported with config.allowUnfree = true")
 }
 
 // Settings are the flags as pipeline.Prepare takes them.
 func (l *Lock) Settings(g *Global, cfg *pipeline.Config) pipeline.Settings {
-	return pipeline.Settings{Config: cfg, IgnoreMissing: l.IgnoreMissing, Offline: l.Offline, Timeout: g.NetTimeout(), NixLocate: true}
+	return pipeline.Settings{Config: cfg, IgnoreMissing: l.IgnoreMissing, AllowUnfree: l.AllowUnfree, Offline: l.Offline, Timeout: g.NetTimeout(), NixLocate: true}
 }
 
 // Nix are nix-build's flags, passed through.

@@ -108,6 +108,19 @@ case " $nativeBuildInputs " in
 	;;
 esac
 
+case " $nativeBuildInputs " in
+*"-auto-add-driver-runpath "*)
+	# pkgs/by-name/au/autoAddDriverRunpath: a postFixup hook that runs
+	# addDriverRunpath on every dynamically linked ELF file of the output,
+	# putting the driver's directory first in its RUNPATH.
+	find "$out" -type f | while read -r f; do
+		[ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ] || continue
+		old=$(patchelf --print-rpath "$f" 2>/dev/null) || continue
+		patchelf --set-rpath "/run/opengl-driver/lib${old:+:$old}" "$f"
+	done
+	;;
+esac
+
 cp "$work/deps" "$out/.machnix-site-dirs"
 echo $dependencies > "$out/nix-support/propagated-build-inputs"
 "$python/bin/python3" "$hooks" conflicts "$out" "$sitePackages"

@@ -1,0 +1,42 @@
+package pipeline
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestImageConfigFindsTheDriverOnlyWhenNeeded: an environment whose wheels
+// need the GPU driver gets the NVIDIA container toolkit's variables (all
+// devices, compute and utility libraries mounted) and a library path with
+// the NixOS driver directory and the toolkit's mount directories; one
+// that does not need it gets none of them, and the user's --env wins.
+func TestImageConfigFindsTheDriverOnlyWhenNeeded(t *testing.T) {
+	top := t.TempDir()
+	plain, err := imageConfig(top, ImageSpec{System: "x86_64-linux"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plain.Env) != 1 {
+		t.Errorf("an environment without the driver has env %v, want only PATH", plain.Env)
+	}
+	gpu, err := imageConfig(top, ImageSpec{System: "x86_64-linux", NeedsDriver: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range []string{"NVIDIA_VISIBLE_DEVICES=all", "NVIDIA_DRIVER_CAPABILITIES=compute,utility",
+		"LD_LIBRARY_PATH=/run/opengl-driver/lib:/usr/lib/x86_64-linux-gnu:/usr/lib64"} {
+		if !slices.Contains(gpu.Env, kv) {
+			t.Errorf("env %v lacks %s", gpu.Env, kv)
+		}
+	}
+	mine, err := imageConfig(top, ImageSpec{System: "aarch64-linux", NeedsDriver: true, Env: []string{"NVIDIA_VISIBLE_DEVICES=0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(mine.Env, "NVIDIA_VISIBLE_DEVICES=0") || slices.Contains(mine.Env, "NVIDIA_VISIBLE_DEVICES=all") {
+		t.Errorf("the user's --env does not win: %v", mine.Env)
+	}
+	if !slices.Contains(mine.Env, "LD_LIBRARY_PATH=/run/opengl-driver/lib:/usr/lib/aarch64-linux-gnu:/usr/lib64") {
+		t.Errorf("aarch64 library path: %v", mine.Env)
+	}
+}
