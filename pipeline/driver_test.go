@@ -3,6 +3,8 @@ package pipeline
 import (
 	"slices"
 	"testing"
+
+	"github.com/machnix/machnix/autopatch"
 )
 
 // TestImageConfigFindsTheDriverOnlyWhenNeeded: an environment whose wheels
@@ -38,5 +40,23 @@ func TestImageConfigFindsTheDriverOnlyWhenNeeded(t *testing.T) {
 	}
 	if !slices.Contains(mine.Env, "LD_LIBRARY_PATH=/run/opengl-driver/lib:/usr/lib/aarch64-linux-gnu:/usr/lib64") {
 		t.Errorf("aarch64 library path: %v", mine.Env)
+	}
+}
+
+// docker learns from the prepared lock whether its image needs the
+// driver: a wheel that links it or loads it by name does, others do not.
+func TestPreparedNeedsDriver(t *testing.T) {
+	for name, c := range map[string]struct {
+		wheel autopatch.WheelReport
+		want  bool
+	}{
+		"links the driver": {autopatch.WheelReport{Name: "a", Driver: []string{"libcuda.so.1"}}, true},
+		"loads it":         {autopatch.WheelReport{Name: "b", LoadsDriver: []string{"b/libcudart.so.12"}}, true},
+		"plain":            {autopatch.WheelReport{Name: "c", NixInputs: []string{"zlib"}}, false},
+	} {
+		p := &Prepared{Report: &autopatch.NativeReport{Wheels: []autopatch.WheelReport{{Name: "other"}, c.wheel}}}
+		if got := p.NeedsDriver(); got != c.want {
+			t.Errorf("%s: NeedsDriver = %v, want %v", name, got, c.want)
+		}
 	}
 }

@@ -126,3 +126,15 @@ func (p *Prepared) fetched() []nixbuild.Fetched {
 	}
 	return out
 }
+
+// NeedsDriver reports whether a wheel of the environment loads the GPU
+// driver, which comes from the machine it runs on: its image must say how
+// the container runtime provides it.
+func (p *Prepared) NeedsDriver() bool {
+	for _, w := range p.Report.Wheels {
+		if len(w.Driver) > 0 || len(w.LoadsDriver) > 0 {
+			return true
+		}
+	}
+	return false
+}

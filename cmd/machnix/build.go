@@ -106,11 +106,11 @@ Exit codes: 0 built; 1 a library is missing, a download or the build failed;
   machnix build --lock machnix.lock -I nixpkgs=channel:nixos-unstable --max-jobs 8 --builders 'ssh://big x86_64-linux'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			path, _, err := buildEnv(cmd, g, &fl)
+			b, err := buildEnv(cmd, g, &fl)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), path)
+			fmt.Fprintln(cmd.OutOrStdout(), b.path)
 			return nil
 		},
 	}
@@ -118,29 +118,38 @@ Exit codes: 0 built; 1 a library is missing, a download or the build failed;
 	return cmd
 }
 
-// buildEnv builds the lock's environment (resolving -r into it first) and
-// returns its store path and the lock. An unchanged lock, config and
-// options with the out-link in place answer at once.
-func buildEnv(cmd *cobra.Command, g *options.Global, fl *buildFlags) (string, *resolve.Lock, error) {
+// built is what buildEnv made: the environment, and what it was made from.
+// prepared is nil when the out-link was up to date.
+type built struct {
+	path     string
+	lock     *resolve.Lock
+	settings pipeline.Settings
+	prepared *pipeline.Prepared
+}
+
+// buildEnv builds the lock's environment (resolving -r into it first). An
+// unchanged lock, config and options with the out-link in place answer at
+// once.
+func buildEnv(cmd *cobra.Command, g *options.Global, fl *buildFlags) (*built, error) {
 	nix, err := fl.nix.NixOptions()
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	lock, cfg, err := readLockOrResolve(cmd, g, &fl.resolve, fl.lock.Lock)
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
-	settings := fl.lock.Settings(g, cfg)
-	if path, ok := pipeline.UpToDate(lock, settings, nix); ok {
+	b := &built{lock: lock, settings: fl.lock.Settings(g, cfg)}
+	if path, ok := pipeline.UpToDate(lock, b.settings, nix); ok {
 		fmt.Fprintln(cmd.ErrOrStderr(), "machnix: up to date")
-		return path, lock, nil
+		b.path = path
+		return b, nil
 	}
-	p, err := prepareLock(cmd, settings, lock)
-	if err != nil {
-		return "", nil, err
+	if b.prepared, err = prepareLock(cmd, b.settings, lock); err != nil {
+		return nil, err
 	}
 	bar := progress.NewNix(cmd.ErrOrStderr())
 	defer bar.End()
-	path, err := pipeline.Build(cmd.Context(), p, nix, pipeline.WithBuildProgress(bar.Update))
-	return path, lock, err
+	b.path, err = pipeline.Build(cmd.Context(), b.prepared, nix, pipeline.WithBuildProgress(bar.Update))
+	return b, err
 }

@@ -26,12 +26,21 @@ or the push failed; 2 bad usage or a bad lock.`,
 			if err := im.Outputs(g).Check(); err != nil {
 				return err
 			}
-			env, lock, err := buildEnv(cmd, g, &bf)
+			b, err := buildEnv(cmd, g, &bf)
 			if err != nil {
 				return err
 			}
-			im.System = lock.Target.System
-			return writeImage(cmd, g, []string{env}, &im)
+			// An up-to-date build inspected nothing; the facts cache
+			// answers for the unchanged wheels.
+			if b.prepared == nil {
+				if b.prepared, err = prepareLock(cmd, b.settings, b.lock); err != nil {
+					return err
+				}
+			}
+			im.System = b.lock.Target.System
+			spec := im.Spec([]string{b.path})
+			spec.NeedsDriver = b.prepared.NeedsDriver()
+			return writeImage(cmd, g, spec, &im)
 		},
 	}
 	addBuildFlags(cmd, &bf)

@@ -39,7 +39,7 @@ Exit codes: 0 the image was written or pushed; 1 pushing or writing failed;
 			if err := im.Outputs(g).Check(); err != nil {
 				return err
 			}
-			return writeImage(cmd, g, args, &im)
+			return writeImage(cmd, g, im.Spec(args), &im)
 		},
 	}
 	options.AddImageFlags(cmd, &im)
@@ -47,13 +47,13 @@ Exit codes: 0 the image was written or pushed; 1 pushing or writing failed;
 	return cmd
 }
 
-// writeImage builds the image of the store paths' closure, writes it to
-// every output asked for, and prints its manifest digest.
-func writeImage(cmd *cobra.Command, g *options.Global, roots []string, im *options.Image) error {
+// writeImage builds the image spec asks for, writes it to every output
+// asked for, and prints its manifest digest.
+func writeImage(cmd *cobra.Command, g *options.Global, spec pipeline.ImageSpec, im *options.Image) error {
 	layers := progress.NewLayers(cmd.ErrOrStderr())
 	defer layers.End()
 	watch := pipeline.WithImageProgress(layers.Update)
-	img, err := pipeline.Image(cmd.Context(), im.Spec(roots), watch)
+	img, err := pipeline.Image(cmd.Context(), spec, watch)
 	if err != nil {
 		return err
 	}
