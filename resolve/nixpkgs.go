@@ -22,6 +22,11 @@ type NixPackage struct {
 	Attr    string `json:"attr"`    // attribute under python.pkgs
 	Name    string `json:"name"`    // PEP 503 normalised pname
 	Version string `json:"version"` // as nixpkgs writes it
+	// Dependencies are the normalised pnames of the Python packages it
+	// propagates: the environment holds them too, so the solver must
+	// pin them like any other requirement, or two versions of one
+	// distribution would meet in it.
+	Dependencies []string `json:"dependencies,omitempty"`
 }
 
 // NixpkgsCatalog tells the nixpkgs provider which Python packages at which
@@ -50,7 +55,14 @@ let
       r = builtins.tryEval (
         let v = set.${n}; in
         if builtins.isAttrs v && v ? pname && v ? version
-        then builtins.deepSeq [ v.pname v.version ] { attr = n; pname = v.pname; version = v.version; }
+        then
+          let
+            # Python packages among the propagated inputs (toPythonModule
+            # marks them with pythonModule), as requiredPythonModules
+            # walks them in python-packages-base.nix.
+            deps = map (d: d.pname) (builtins.filter (d: builtins.isAttrs d && d ? pythonModule && d ? pname)
+              (v.propagatedBuildInputs or [ ]));
+          in builtins.deepSeq [ v.pname v.version deps ] { attr = n; pname = v.pname; version = v.version; inherit deps; }
         else null);
     in if r.success then r.value else null;
 in builtins.filter (x: x != null) (map one (builtins.attrNames set))
@@ -115,7 +127,8 @@ func (c *NixInstantiateCatalog) cacheKey() (string, error) {
 		abs = real
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00", abs, c.pythonAttr)
+	// v2: listings carry each package's Python dependencies.
+	fmt.Fprintf(h, "v2\x00%s\x00%s\x00", abs, c.pythonAttr)
 	if !strings.HasPrefix(abs, "/nix/store/") {
 		if st, err := os.Stat(filepath.Join(abs, "default.nix")); err == nil {
 			fmt.Fprintf(h, "%d\x00%d", st.ModTime().UnixNano(), st.Size())
@@ -149,13 +162,21 @@ func (c *NixInstantiateCatalog) load(ctx context.Context) ([]NixPackage, error) 
 		return nil, fmt.Errorf("%w: nixpkgs %s, python attribute %s: %v: %s (check --nixpkgs and --python)",
 			ErrNixEval, c.nixpkgs, c.pythonAttr, err, strings.TrimSpace(stderr.String()))
 	}
-	var raw []struct{ Attr, Pname, Version string }
+	var raw []struct {
+		Attr, Pname, Version string
+		Deps                 []string
+	}
 	if err := json.Unmarshal(out, &raw); err != nil {
 		return nil, fmt.Errorf("%w: nixpkgs %s: unexpected output: %v", ErrNixEval, c.nixpkgs, err)
 	}
 	pkgs := make([]NixPackage, 0, len(raw))
 	for _, r := range raw {
-		pkgs = append(pkgs, NixPackage{Attr: r.Attr, Name: pep508.NormalizeName(r.Pname), Version: r.Version})
+		np := NixPackage{Attr: r.Attr, Name: pep508.NormalizeName(r.Pname), Version: r.Version}
+		for _, d := range r.Deps {
+			np.Dependencies = append(np.Dependencies, pep508.NormalizeName(d))
+		}
+		sort.Strings(np.Dependencies)
+		pkgs = append(pkgs, np)
 	}
 	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].Attr < pkgs[j].Attr })
 	if cacheFile != "" {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -21,11 +22,15 @@ func requireTool(t *testing.T, name string) {
 	}
 }
 
-const fakeNixpkgs = `{ ... }: {
+const fakeNixpkgs = `{ ... }: rec {
   python3 = {
-    pkgs = {
-      numpy = { pname = "numpy"; version = "1.26.4"; };
-      Pillow = { pname = "Pillow"; version = "10.2.0"; };
+    pkgs = rec {
+      numpy = { pname = "numpy"; version = "1.26.4"; pythonModule = python3; };
+      # As buildPythonPackage makes them: Python packages among the
+      # propagated inputs carry pythonModule; a C library does not.
+      scipy = { pname = "scipy"; version = "1.12.0"; pythonModule = python3;
+        propagatedBuildInputs = [ numpy { pname = "openblas"; version = "0.3"; } Pillow ]; };
+      Pillow = { pname = "Pillow"; version = "10.2.0"; pythonModule = python3; };
       zope_interface = { pname = "zope.interface"; version = "6.1"; };
       broken = throw "marked broken";
       badversion = { pname = "bad"; version = throw "no version"; };
@@ -56,6 +61,9 @@ func TestNixInstantiateCatalog(t *testing.T) {
 	}
 	if got, _ := c.Packages(ctx, "Zope-Interface"); len(got) != 1 || got[0].Attr != "zope_interface" || got[0].Version != "6.1" {
 		t.Fatalf("zope.interface: %+v", got)
+	}
+	if got, _ := c.Packages(ctx, "scipy"); len(got) != 1 || strings.Join(got[0].Dependencies, " ") != "numpy pillow" {
+		t.Fatalf("scipy's Python dependencies (numpy and Pillow, normalised; not openblas): %+v", got)
 	}
 	if got, _ := c.Packages(ctx, "bad"); len(got) != 0 {
 		t.Fatalf("throwing version listed: %+v", got)

@@ -115,7 +115,7 @@ func WithConstraints(c ...string) Option {
 }
 
 // WithNixpkgs offers the nixpkgs provider's versions. A nixpkgs candidate
-// brings its dependencies from nixpkgs, so the solver sees it with none.
+// depends on the Python packages it propagates, pinned like any others.
 func WithNixpkgs(c NixpkgsCatalog) Option { return func(s *settings) { s.Nixpkgs = c } }
 
 type candidate struct {
@@ -124,6 +124,7 @@ type candidate struct {
 	file    *File // on the project's page, which nothing changes; nil for nixpkgs
 	kind    Provider
 	nixAttr string
+	nixDeps []string // a nixpkgs candidate's propagated Python packages
 }
 
 // fileOrZero is the candidate's file, or the zero File for a candidate
@@ -409,7 +410,7 @@ func (s *source) load(name string) ([]candidate, error) {
 			return nil, err
 		}
 		for _, np := range offers {
-			nc := candidate{version: np.Version, kind: ProviderNixpkgs, nixAttr: np.Attr}
+			nc := candidate{version: np.Version, kind: ProviderNixpkgs, nixAttr: np.Attr, nixDeps: np.Dependencies}
 			i, seen := byVersion[np.Version]
 			if !seen {
 				byVersion[np.Version] = len(out)
@@ -678,6 +679,16 @@ func (s *source) Dependencies(ctx context.Context, node, version string) ([]solv
 		out = append(out, solver.Dep{Name: base, Text: base + "==" + version, Match: func(v string) bool { return v == same }})
 	}
 	if c.kind == ProviderNixpkgs {
+		// Its Python dependencies end up in the environment as well: the
+		// lock pins them (any version; the generated expression gives the
+		// package the lock's copies), so one version of each is there.
+		for _, d := range c.nixDeps {
+			r, err := s.o.Rules.ParseRequirement(d)
+			if err != nil {
+				return nil, fmt.Errorf("%s %s from nixpkgs: dependency %q: %w", base, version, d, err)
+			}
+			out = append(out, s.dep(r)...)
+		}
 		return out, nil
 	}
 	m, err := s.metadata(c.fileOrZero())

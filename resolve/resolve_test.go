@@ -416,3 +416,25 @@ func TestDirectURLHashMustBeHex(t *testing.T) {
 		t.Errorf("sha256 %q, want %q", got, strings.ToLower(upper))
 	}
 }
+
+// A package taken from nixpkgs brings the Python packages it propagates
+// into the environment, so the lock pins them with the rest: one version of
+// each, the one the other requirements allow, or no solution at all.
+func TestNixpkgsCandidatesCarryTheirDependencies(t *testing.T) {
+	cat := fakeCatalog{"a": {{Attr: "a_py", Name: "a", Version: "3", Dependencies: []string{"b"}}}}
+	ix := idx(map[string][]string{"b-1-py3-none-any.whl": nil, "b-2-py3-none-any.whl": nil})
+	l, err := resolveT(t, []string{"a", "b<2"}, ix, func(o *settings) { o.Nixpkgs = cat })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pinsOf(l); got != "a==3() b==1(b-1-py3-none-any.whl)" {
+		t.Fatalf("pins %s", got)
+	}
+	if a := l.Packages[0]; a.Provider != ProviderNixpkgs || fmt.Sprint(a.Dependencies) != "[b]" {
+		t.Fatalf("a from nixpkgs %+v, want its dependency b in the lock", a)
+	}
+	_, err = resolveT(t, []string{"a"}, idx(nil), func(o *settings) { o.Nixpkgs = cat })
+	if !errors.Is(err, ErrNoSolution) || !strings.Contains(err.Error(), "b") {
+		t.Fatalf("a dependency nothing offers: %v, want no solution naming b", err)
+	}
+}

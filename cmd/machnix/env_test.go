@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -55,6 +56,14 @@ func TestEnvFolderEntersWithNixShell(t *testing.T) {
 	}
 	if p := providers["nixonly"]; p.Provider != resolve.ProviderNixpkgs || p.NixAttr != "nixonly" || p.Version != "2.1" {
 		t.Errorf("nixonly pinned as %+v, want nixpkgs' python.pkgs.nixonly 2.1", p)
+	}
+	// nixonly propagates nixhelper in the stand-in, as a real recipe
+	// would: the lock pins that too, so the environment holds one copy.
+	if p := providers["nixonly"]; !slices.Contains(p.Dependencies, "nixhelper") {
+		t.Errorf("nixonly from nixpkgs has dependencies %v, want its propagated nixhelper", p.Dependencies)
+	}
+	if _, ok := providers["nixhelper"]; !ok {
+		t.Errorf("the lock does not pin nixhelper, which nixonly brings: %v", lock.Packages)
 	}
 	if p := providers["greeting"]; p.Provider != resolve.ProviderWheel {
 		t.Errorf("greeting pinned as %+v, want the index's wheel", p)
