@@ -2,6 +2,7 @@ package nixbuild
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -100,5 +101,23 @@ func TestSdistBuildSystemOfAnOldLock(t *testing.T) {
 	bs, _ := evalBuildSystem(t, expr, "app")
 	if want := []string{"nixpkgs:mybackend", "nixpkgs:setuptools", "nixpkgs:wheel"}; !slices.Equal(bs, want) {
 		t.Errorf("build-system %v, want %v", bs, want)
+	}
+}
+
+// A Lock may come from anywhere, not only ReadLock: build packages whose
+// name, attribute or provider would paste text into the expression are
+// refused by the generator itself.
+func TestGenerateRefusesHostileBuildPackages(t *testing.T) {
+	for name, mutate := range map[string]func(l *resolve.Lock){
+		"name":     func(l *resolve.Lock) { l.BuildPackages[0].Name = `mybackend" = import /etc/passwd; x = "` },
+		"nix attr": func(l *resolve.Lock) { l.BuildPackages[2].NixAttr = "setuptools; evil = import /etc/passwd" },
+		"sdist":    func(l *resolve.Lock) { l.BuildPackages[0].Provider = resolve.ProviderSdist },
+		"sha256":   func(l *resolve.Lock) { l.BuildPackages[0].SHA256 = `"; x` },
+	} {
+		l := buildSystemLock()
+		mutate(l)
+		if expr, err := Generate(l, nil); !errors.Is(err, ErrCannotGenerate) {
+			t.Errorf("%s: generated (%v):\n%s", name, err, expr)
+		}
 	}
 }
