@@ -75,6 +75,13 @@ func Generate(lock *resolve.Lock, report *autopatch.NativeReport, opts ...Genera
 	b.WriteString("# inside a nix-shell; shell.nix beside it is the shell.\n")
 	fmt.Fprintf(&b, "{ pkgs ? %s, python ? pkgs.%s }:\n", importPkgs(lock.Nixpkgs, g.allowUnfree), python)
 	b.WriteString(prelude)
+	builds, err := newBuildPins(lock.BuildPackages)
+	if err != nil {
+		return nil, err
+	}
+	if err := builds.write(&b); err != nil {
+		return nil, err
+	}
 	b.WriteString("  packages = self: {\n")
 	kept, dropped := breakCycles(pkgs)
 	for _, p := range pkgs {
@@ -106,12 +113,23 @@ func Generate(lock *resolve.Lock, report *autopatch.NativeReport, opts ...Genera
 				return nil, err
 			}
 		case resolve.ProviderSdist:
-			requires, ok := g.buildSystems[p.Name]
-			if !ok {
-				return nil, fmt.Errorf("%w: no build system known for the sdist of %s; read it from the fetched sdist", ErrCannotGenerate, p.Name)
+			var buildSystem []string
+			if len(p.BuildRequires) > 0 {
+				buildSystem, err = builds.buildSystem(p.Name, p.BuildRequires)
+			} else {
+				// A lock from before build requirements were recorded:
+				// nixpkgs' packages of the names the sdist declares.
+				requires, ok := g.buildSystems[p.Name]
+				if !ok {
+					return nil, fmt.Errorf("%w: no build system known for the sdist of %s; read it from the fetched sdist", ErrCannotGenerate, p.Name)
+				}
+				buildSystem, err = nixpkgsBuildSystem(p.Name, requires)
+			}
+			if err != nil {
+				return nil, err
 			}
 			p.Dependencies = kept[p.Name]
-			if err := writeSdist(&b, p, requires, g.overrides[p.Name], g.testsFor(p.Name), len(dropped[p.Name]) > 0); err != nil {
+			if err := writeSdist(&b, p, buildSystem, g.overrides[p.Name], g.testsFor(p.Name), len(dropped[p.Name]) > 0); err != nil {
 				return nil, err
 			}
 		default:
@@ -551,28 +569,10 @@ func escapeIndented(s string) string {
 // sdist declares (mk-python-derivation.nix's current argument names). The
 // choice is made by Nix when it evaluates, not by machnix, so the same
 // expression fits whichever nixpkgs it is given.
-func writeSdist(b *bytes.Buffer, p resolve.Package, requires []string, o Override, tests, cut bool) error {
+func writeSdist(b *bytes.Buffer, p resolve.Package, buildSystem []string, o Override, tests, cut bool) error {
 	sri, err := sriHash(p.SHA256)
 	if err != nil {
 		return fmt.Errorf("%w: %s: %v", ErrCannotGenerate, p.Name, err)
-	}
-	var buildSystem []string
-	seen := map[string]bool{}
-	for _, r := range requires {
-		req, err := pep508.ParseRequirement(r)
-		if err != nil {
-			return fmt.Errorf("%w: %s: build-system requirement %q: %v", ErrCannotGenerate, p.Name, r, err)
-		}
-		if n := req.Normalized(); !seen[n] {
-			seen[n] = true
-			buildSystem = append(buildSystem, "python.pkgs."+attrPath(n))
-		}
-	}
-	// setuptools before 70.1 asks for wheel only through PEP 517's
-	// get_requires_for_build_wheel, which a build without isolation cannot
-	// satisfy then; nixpkgs has wheel either way.
-	if seen["setuptools"] && !seen["wheel"] {
-		buildSystem = append(buildSystem, "python.pkgs.wheel")
 	}
 	name := nixString(p.Name)
 	if !reflect.DeepEqual(o, Override{}) {

@@ -44,8 +44,12 @@ type Prepared struct {
 	Settings  Settings                `json:"settings"`
 	Artifacts []fetch.Artifact        `json:"artifacts"`
 	Report    *autopatch.NativeReport `json:"report"`
-	// BuildSystems are each sdist's [build-system] requires, by name.
+	// BuildSystems are the [build-system] requires of each sdist whose
+	// lock records no build requirements (a lock from before they were),
+	// by name.
 	BuildSystems map[string][]string `json:"build_systems,omitempty"`
+	// BuildArtifacts are the fetched wheels of the lock's build packages.
+	BuildArtifacts []fetch.Artifact `json:"build_artifacts,omitempty"`
 }
 
 // Prepare fetches (or finds in the cache) every file of the lock, checking
@@ -61,6 +65,10 @@ func Prepare(ctx context.Context, lock *resolve.Lock, s Settings, opts ...Option
 	// from the cache under that same hash.
 	digests, names := map[string]string{}, map[string]string{}
 	buildSystems := map[string][]string{}
+	recorded := map[string]bool{}
+	for _, p := range lock.Packages {
+		recorded[p.Name] = len(p.BuildRequires) > 0
+	}
 	for _, a := range arts {
 		if strings.HasSuffix(a.Filename, ".whl") {
 			// The cache names blobs by hash; autopatch takes name,
@@ -69,11 +77,20 @@ func Prepare(ctx context.Context, lock *resolve.Lock, s Settings, opts ...Option
 			digests[a.Path], names[a.Path] = a.SHA256, a.Filename
 			continue
 		}
+		if recorded[a.Name] {
+			continue
+		}
 		requires, err := fetch.SdistBuildRequires(ctx, a.Path, a.Filename)
 		if err != nil {
 			return nil, failed(err)
 		}
 		buildSystems[a.Name] = requires
+	}
+	var buildArts []fetch.Artifact
+	if len(lock.BuildPackages) > 0 {
+		if buildArts, err = Fetch(ctx, &resolve.Lock{Version: lock.Version, Target: lock.Target, Packages: lock.BuildPackages}, s, opts...); err != nil {
+			return nil, err
+		}
 	}
 	cacheDir := s.CacheDir
 	if cacheDir == "" {
@@ -88,7 +105,7 @@ func Prepare(ctx context.Context, lock *resolve.Lock, s Settings, opts ...Option
 	if err != nil {
 		return nil, err
 	}
-	return &Prepared{Lock: lock, Settings: s, Artifacts: arts, Report: report, BuildSystems: buildSystems}, nil
+	return &Prepared{Lock: lock, Settings: s, Artifacts: arts, Report: report, BuildSystems: buildSystems, BuildArtifacts: buildArts}, nil
 }
 
 // Fetch downloads every file of the lock into the cache (or finds it
@@ -121,6 +138,15 @@ func (p *Prepared) fetched() []nixbuild.Fetched {
 	var out []nixbuild.Fetched
 	for _, a := range p.Artifacts {
 		if pkg, ok := byName[a.Name]; ok && pkg.URL != "" {
+			out = append(out, nixbuild.Fetched{Package: pkg, Path: a.Path})
+		}
+	}
+	built := map[string]resolve.Package{}
+	for _, pkg := range p.Lock.BuildPackages {
+		built[pkg.Name] = pkg
+	}
+	for _, a := range p.BuildArtifacts {
+		if pkg, ok := built[a.Name]; ok && pkg.URL != "" {
 			out = append(out, nixbuild.Fetched{Package: pkg, Path: a.Path})
 		}
 	}

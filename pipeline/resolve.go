@@ -182,12 +182,15 @@ func Resolve(ctx context.Context, in Inputs, cfg *Config) (*resolve.Lock, error)
 	if pin == nil && in.Previous != nil {
 		pin = in.Previous.Nixpkgs
 	}
+	br := buildResolution{rules: rules, index: indexes, previous: in.Previous, upgrade: in.Upgrade, pre: r.pre,
+		settings: Settings{Timeout: in.Timeout}}
 	if pin != nil {
 		dir, err := nixbuild.RealisePin(ctx, pin)
 		if err != nil {
 			return nil, failed(err)
 		}
-		opts = append(opts, resolve.WithNixpkgs(resolve.NewNixInstantiateCatalog(dir, in.Target.PythonAttr())))
+		br.catalog = resolve.NewNixInstantiateCatalog(dir, in.Target.PythonAttr())
+		opts = append(opts, resolve.WithNixpkgs(br.catalog))
 	}
 	lock, err := resolve.Resolve(ctx, r.requirements, opts...)
 	if errors.Is(err, resolve.ErrBadRequirement) {
@@ -195,6 +198,9 @@ func Resolve(ctx context.Context, in Inputs, cfg *Config) (*resolve.Lock, error)
 	}
 	if err != nil {
 		return nil, failed(err)
+	}
+	if err := pinBuildRequirements(ctx, lock, br); err != nil {
+		return nil, err
 	}
 	lock.Nixpkgs = pin
 	lock.Indexes = used

@@ -14,6 +14,12 @@ type Lock struct {
 	Requirements []string    `json:"requirements"`
 	Nixpkgs      *NixpkgsPin `json:"nixpkgs,omitempty"`
 	Packages     []Package   `json:"packages"`
+	// BuildPackages pin what the sdists' build requirements need: a
+	// resolution of their own, since they are installed only where an
+	// sdist is built, never in the environment. Each is a wheel or comes
+	// from nixpkgs; the same name may be pinned at another version in
+	// Packages, since the two never meet in one environment.
+	BuildPackages []Package `json:"build_packages,omitempty"`
 }
 
 // Target is the environment the lock is for.
@@ -60,4 +66,8 @@ type Package struct {
 	Extras []string `json:"extras,omitempty"`
 	// NixAttr is the attribute under python.pkgs for the nixpkgs provider.
 	NixAttr string `json:"nix_attr,omitempty"`
+	// BuildRequires are an sdist's [build-system] requires whose markers
+	// hold on the target, without their markers: normalised PEP 508
+	// requirements, sorted. BuildPackages pins each name.
+	BuildRequires []string `json:"build_requires,omitempty"`
 }

@@ -62,30 +62,107 @@ func validateLock(l *Lock) error {
 			return err
 		}
 	}
-	seen := map[string]bool{}
-	for i, p := range l.Packages {
-		field := fmt.Sprintf("packages[%d]", i)
-		if p.Name == "" || p.Version == "" {
-			return fieldError(field, "has no name or version")
+	seen, err := checkPackages("packages", l.Packages)
+	if err != nil {
+		return err
+	}
+	built, err := checkPackages("build_packages", l.BuildPackages)
+	if err != nil {
+		return err
+	}
+	byName := map[string]Package{}
+	for _, p := range l.BuildPackages {
+		byName[p.Name] = p
+	}
+	for i, p := range l.BuildPackages {
+		field := fmt.Sprintf("build_packages[%d] (%s)", i, p.Name)
+		if p.Provider == ProviderSdist {
+			return fieldError(field+".provider", "a build package is a wheel or comes from nixpkgs")
 		}
-		if !isNormalizedName(p.Name) {
-			return fieldError(field+".name", "%q is not a normalised project name", p.Name)
+		if len(p.BuildRequires) > 0 {
+			return fieldError(field+".build_requires", "only an sdist of packages has build requirements")
 		}
-		field = fmt.Sprintf("packages[%d] (%s)", i, p.Name)
-		if seen[p.Name] {
-			return fieldError(field, "pinned twice")
-		}
-		seen[p.Name] = true
-		if err := checkPackage(p); err != nil {
-			return fmt.Errorf("%w: %s.%v", ErrInvalidLock, field, err)
+		for _, d := range p.Dependencies {
+			if !built[d] {
+				return fieldError(field+".dependencies", "%s is not among build_packages", quoteIfOdd(d))
+			}
 		}
 	}
 	for i, p := range l.Packages {
+		field := fmt.Sprintf("packages[%d] (%s)", i, p.Name)
 		for _, d := range p.Dependencies {
 			if !seen[d] {
-				return fieldError(fmt.Sprintf("packages[%d] (%s).dependencies", i, p.Name), "%s is not pinned", quoteIfOdd(d))
+				return fieldError(field+".dependencies", "%s is not pinned", quoteIfOdd(d))
 			}
 		}
+		if len(p.BuildRequires) > 0 && p.Provider != ProviderSdist {
+			return fieldError(field+".build_requires", "only an sdist has build requirements")
+		}
+		for _, r := range p.BuildRequires {
+			if err := checkBuildRequirement(r, byName); err != nil {
+				return fieldError(field+".build_requires", "%v", err)
+			}
+		}
+	}
+	return nil
+}
+
+// checkPackages checks each package of a list (packages or
+// build_packages) and returns the names pinned.
+func checkPackages(list string, pkgs []Package) (map[string]bool, error) {
+	seen := map[string]bool{}
+	for i, p := range pkgs {
+		field := fmt.Sprintf("%s[%d]", list, i)
+		if p.Name == "" || p.Version == "" {
+			return nil, fieldError(field, "has no name or version")
+		}
+		if !isNormalizedName(p.Name) {
+			return nil, fieldError(field+".name", "%q is not a normalised project name", p.Name)
+		}
+		field = fmt.Sprintf("%s[%d] (%s)", list, i, p.Name)
+		if seen[p.Name] {
+			return nil, fieldError(field, "pinned twice")
+		}
+		seen[p.Name] = true
+		if err := checkPackage(p); err != nil {
+			return nil, fmt.Errorf("%w: %s.%v", ErrInvalidLock, field, err)
+		}
+	}
+	return seen, nil
+}
+
+// checkBuildRequirement accepts a build requirement as the lock records
+// it: a PEP 508 requirement with its name and extras normalised, no
+// marker (it was evaluated for the target) and no URL, which the build
+// pin, when there is one, satisfies. A name without a pin is taken from
+// the nixpkgs in use as it is.
+func checkBuildRequirement(r string, pins map[string]Package) error {
+	if hasControl(r) {
+		return fmt.Errorf("%s is not a requirement", quoteIfOdd(r))
+	}
+	req, err := pep508.ParseRequirement(r)
+	if err != nil {
+		return fmt.Errorf("%s is not a PEP 508 requirement", quoteIfOdd(redactUnparsed(r)))
+	}
+	switch {
+	case req.Marker != nil:
+		return fmt.Errorf("%s has a marker; the lock holds build requirements with their markers evaluated", quoteIfOdd(r))
+	case req.URL != "":
+		return fmt.Errorf("%s is a direct URL; a build requirement is pinned in build_packages", req.Normalized())
+	case req.Name != req.Normalized():
+		return fmt.Errorf("%s is not a normalised project name", quoteIfOdd(req.Name))
+	}
+	pin, ok := pins[req.Name]
+	if !ok || len(req.Specifiers) == 0 {
+		return nil
+	}
+	v, err := pep440.Parse(pin.Version)
+	if err != nil {
+		// A nixpkgs version need not be PEP 440: nothing to compare.
+		return nil
+	}
+	if !req.Specifiers.Contains(v, true) {
+		return fmt.Errorf("%s is not met by build_packages' %s %s", quoteIfOdd(r), pin.Name, pin.Version)
 	}
 	return nil
 }

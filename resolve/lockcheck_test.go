@@ -56,6 +56,30 @@ func TestReadLockRefusesHostileFields(t *testing.T) {
 		{"requirement garbage", "requirements[1]", func(l *Lock) { l.Requirements[1] = "a >= 1 ; ${x}" }},
 		{"nixpkgs hash", "nixpkgs.hash", func(l *Lock) { l.Nixpkgs = &NixpkgsPin{URL: "https://example.invalid/n.tar.gz", Hash: `abc"; x`} }},
 		{"nixpkgs relative path", "nixpkgs.path", func(l *Lock) { l.Nixpkgs = &NixpkgsPin{Path: "nixpkgs"} }},
+		{"build requirement marker", "(a).build_requires", func(l *Lock) { l.Packages[1].BuildRequires[0] = `setuptools>=61; python_version < "3"` }},
+		{"build requirement garbage", "(a).build_requires", func(l *Lock) { l.Packages[1].BuildRequires[0] = `setuptools"; ${x}` }},
+		{"build requirement url", "(a).build_requires", func(l *Lock) {
+			l.Packages[1].BuildRequires[0] = "setuptools @ https://example.invalid/setuptools-1-py3-none-any.whl"
+		}},
+		{"build requirement name", "(a).build_requires", func(l *Lock) { l.Packages[1].BuildRequires[0] = "Set_Tools>=61" }},
+		{"build requirement unmet", "(a).build_requires", func(l *Lock) { l.Packages[1].BuildRequires[1] = "mybackend>=3" }},
+		{"build requirement of a wheel", "(b).build_requires", func(l *Lock) { l.Packages[0].BuildRequires = []string{"setuptools"} }},
+		{"build package name", "build_packages[1].name", func(l *Lock) { l.BuildPackages[1].Name = "my\nbackend" }},
+		{"build package sha256", "build_packages[1] (mybackend).sha256", func(l *Lock) { l.BuildPackages[1].SHA256 = traversal }},
+		{"build package url", "build_packages[1] (mybackend).url", func(l *Lock) {
+			l.BuildPackages[1].URL = "https://user:hunter2@example.invalid/mybackend-2.0-py3-none-any.whl"
+		}},
+		{"build package sdist", "build_packages[1] (mybackend).provider", func(l *Lock) {
+			l.BuildPackages[1].Provider, l.BuildPackages[1].Filename = ProviderSdist, "mybackend-2.0.tar.gz"
+		}},
+		{"build package dangling", "build_packages[1] (mybackend).dependencies", func(l *Lock) { l.BuildPackages[1].Dependencies = []string{"b"} }},
+		{"build package twice", "build_packages[2] (mybackend)", func(l *Lock) {
+			l.BuildPackages[2] = l.BuildPackages[1]
+		}},
+		{"build package nix attr", "build_packages[0] (setuptools).nix_attr", func(l *Lock) { l.BuildPackages[0].NixAttr = "setuptools; x = 1" }},
+		{"build package build requirements", "build_packages[1] (mybackend).build_requires", func(l *Lock) {
+			l.BuildPackages[1].BuildRequires = []string{"setuptools"}
+		}},
 		{"nixpkgs both", "nixpkgs", func(l *Lock) { l.Nixpkgs = &NixpkgsPin{Path: "/n", URL: "https://example.invalid/n.tar.gz"} }},
 	}
 	for _, c := range cases {

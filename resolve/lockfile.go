@@ -22,13 +22,8 @@ var ErrInvalidLock = errors.New("invalid lock file")
 // Sorting happens on a copy so the caller's lock is left untouched.
 func MarshalLock(l *Lock) ([]byte, error) {
 	c := *l
-	c.Packages = append([]Package(nil), l.Packages...)
-	for i := range c.Packages {
-		p := &c.Packages[i]
-		p.Dependencies = sortedCopy(p.Dependencies)
-		p.Extras = sortedCopy(p.Extras)
-	}
-	sort.SliceStable(c.Packages, func(i, j int) bool { return c.Packages[i].Name < c.Packages[j].Name })
+	c.Packages = sortedPackages(l.Packages)
+	c.BuildPackages = sortedPackages(l.BuildPackages)
 	if c.Indexes == nil {
 		c.Indexes = []string{}
 	}
@@ -46,6 +41,23 @@ func MarshalLock(l *Lock) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// sortedPackages copies packages sorted by name, each with its lists
+// sorted.
+func sortedPackages(pkgs []Package) []Package {
+	if len(pkgs) == 0 {
+		return pkgs
+	}
+	out := append([]Package(nil), pkgs...)
+	for i := range out {
+		p := &out[i]
+		p.Dependencies = sortedCopy(p.Dependencies)
+		p.Extras = sortedCopy(p.Extras)
+		p.BuildRequires = sortedCopy(p.BuildRequires)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
 }
 
 func sortedCopy(s []string) []string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -18,8 +19,16 @@ func sampleLock() *Lock {
 		Packages: []Package{
 			{Name: "b", Version: "2.0", Provider: ProviderWheel, Filename: "b-2.0-py3-none-any.whl", URL: "https://example.invalid/b-2.0-py3-none-any.whl",
 				SHA256: strings.Repeat("b", 64), Dependencies: []string{"c", "a"}},
-			{Name: "a", Version: "1.0", Provider: ProviderSdist, Filename: "a-1.0.tar.gz", URL: "file:///srv/wheels/a-1.0.tar.gz", SHA256: strings.Repeat("a", 64)},
+			{Name: "a", Version: "1.0", Provider: ProviderSdist, Filename: "a-1.0.tar.gz", URL: "file:///srv/wheels/a-1.0.tar.gz", SHA256: strings.Repeat("a", 64),
+				BuildRequires: []string{"setuptools>=61", "mybackend[fast]>=2"}},
 			{Name: "c", Version: "3", Provider: ProviderNixpkgs, NixAttr: "c"},
+		},
+		BuildPackages: []Package{
+			{Name: "setuptools", Version: "66.1.1", Provider: ProviderNixpkgs, NixAttr: "setuptools"},
+			{Name: "mybackend", Version: "2.0", Provider: ProviderWheel, Filename: "mybackend-2.0-py3-none-any.whl",
+				URL: "https://example.invalid/mybackend-2.0-py3-none-any.whl", SHA256: strings.Repeat("d", 64), Dependencies: []string{"speedup"}, Extras: []string{"fast"}},
+			{Name: "speedup", Version: "1.0", Provider: ProviderWheel, Filename: "speedup-1.0-py3-none-any.whl",
+				URL: "https://example.invalid/speedup-1.0-py3-none-any.whl", SHA256: strings.Repeat("e", 64)},
 		},
 	}
 }
@@ -55,6 +64,21 @@ func TestWriteReadLockRoundTripStable(t *testing.T) {
 	}
 	if got.Packages[1].Dependencies[0] != "a" {
 		t.Fatalf("dependencies not sorted: %v", got.Packages[1].Dependencies)
+	}
+	// Build requirements and build packages come back, in a stable
+	// order: requirements sorted as text, packages by name.
+	if want := []string{"mybackend[fast]>=2", "setuptools>=61"}; !slices.Equal(got.Packages[0].BuildRequires, want) {
+		t.Errorf("build_requires %v, want %v", got.Packages[0].BuildRequires, want)
+	}
+	var names []string
+	for _, p := range got.BuildPackages {
+		names = append(names, p.Name+"=="+p.Version+"/"+string(p.Provider))
+	}
+	if want := []string{"mybackend==2.0/wheel", "setuptools==66.1.1/nixpkgs", "speedup==1.0/wheel"}; !slices.Equal(names, want) {
+		t.Errorf("build_packages %v, want %v", names, want)
+	}
+	if l.BuildPackages[0].Name != "setuptools" || l.Packages[1].BuildRequires[0] != "setuptools>=61" {
+		t.Fatal("MarshalLock modified the caller's build packages")
 	}
 }
 

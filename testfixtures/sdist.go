@@ -28,11 +28,19 @@ func (w Wheel) PKGInfo() []byte {
 
 var extraMarker = regexp.MustCompile(`^(.*?)\s*;\s*extra\s*==\s*"([^"]+)"\s*$`)
 
-// pyproject renders a pyproject.toml that builds w with setuptools: the
-// project's files sit under src/.
+// pyproject renders a pyproject.toml that builds w with its build system
+// (setuptools unless w names another): the project's files sit under src/.
 func (w Wheel) pyproject() []byte {
 	var b bytes.Buffer
-	b.WriteString("[build-system]\nrequires = [\"setuptools>=61\"]\nbuild-backend = \"setuptools.build_meta\"\n\n")
+	requires, backend := []string{"setuptools>=61"}, "setuptools.build_meta"
+	if len(w.BuildRequires) > 0 || w.BuildBackend != "" {
+		requires, backend = w.BuildRequires, w.BuildBackend
+	}
+	quoted := make([]string, len(requires))
+	for i, r := range requires {
+		quoted[i] = strconv.Quote(r)
+	}
+	fmt.Fprintf(&b, "[build-system]\nrequires = [%s]\nbuild-backend = %s\n\n", strings.Join(quoted, ", "), strconv.Quote(backend))
 	fmt.Fprintf(&b, "[project]\nname = %s\nversion = %s\n", strconv.Quote(w.Name), strconv.Quote(w.Version))
 	if w.RequiresPython != "" {
 		fmt.Fprintf(&b, "requires-python = %s\n", strconv.Quote(w.RequiresPython))

@@ -27,6 +27,11 @@ type Wheel struct {
 	// Extras are Provides-Extra values.
 	Extras []string
 	Files  []File
+	// BuildRequires and BuildBackend are the [build-system] of the
+	// pyproject.toml WriteSdist writes; without them it is setuptools>=61
+	// with setuptools.build_meta.
+	BuildRequires []string
+	BuildBackend  string
 }
 
 // File is one file in a wheel, by its path in the archive.

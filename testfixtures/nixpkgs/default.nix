@@ -316,6 +316,23 @@ let
         '' ];
         PATH = hostPath;
       });
+      # An old PEP 517 backend: version 1.0, whose build_wheel refuses to
+      # run. An sdist needing mybackend>=2 fails with "Missing
+      # dependencies" when built with it.
+      mybackend = toPythonModule (mkDerivation {
+        name = "python3.11-mybackend-1.0";
+        pname = "mybackend";
+        version = "1.0";
+        builder = "/bin/sh";
+        args = [ "-c" ''
+          set -eu
+          site=$out/${basePython.sitePackages}
+          mkdir -p $site/mybackend $site/mybackend-1.0.dist-info
+          printf 'Metadata-Version: 2.1\nName: mybackend\nVersion: 1.0\n' > $site/mybackend-1.0.dist-info/METADATA
+          printf 'def build_wheel(*args, **kwargs):\n    raise SystemExit("mybackend 1.0 cannot build this")\n' > $site/mybackend/__init__.py
+        '' ];
+        PATH = hostPath;
+      });
       # A stand-in pytest: `python -m pytest FILE...` runs each test_*
       # function of the files.
       pytest = toPythonModule (mkDerivation {
