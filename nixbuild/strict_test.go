@@ -14,6 +14,7 @@ import (
 
 	"github.com/machnix/machnix/autopatch"
 	"github.com/machnix/machnix/resolve"
+	"github.com/machnix/machnix/resolve/pep508"
 	"github.com/machnix/machnix/testfixtures"
 	"github.com/machnix/machnix/testfixtures/nixpkgs"
 )
@@ -72,6 +73,26 @@ func strictLock(t *testing.T, dists []dist, nixpkgsPkgs ...resolve.Package) (*re
 		t.Fatal(err)
 	}
 	return lock, report, systems
+}
+
+// servedWheel writes w, serves it on 127.0.0.1 and pins it as a lock
+// would.
+func servedWheel(t *testing.T, w testfixtures.Wheel) resolve.Package {
+	t.Helper()
+	dir := t.TempDir()
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	t.Cleanup(srv.Close)
+	path, err := testfixtures.WriteWheel(dir, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	return resolve.Package{Name: pep508.NormalizeName(w.Name), Version: w.Version, Provider: resolve.ProviderWheel,
+		Filename: filepath.Base(path), URL: srv.URL + "/" + filepath.Base(path), SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))}
 }
 
 // nixBuildExpr builds expr (a default.nix) against the stand-in nixpkgs.
@@ -137,7 +158,17 @@ func TestRealisticLockBuildsAndImports(t *testing.T) {
 		{w: testfixtures.Wheel{Name: "nixonly", Version: "3.0", Requires: []string{"nixhelper>=2"},
 			Files: []testfixtures.File{pyFile("nixonly/__init__.py", "VALUE = 'sdist 3.0'\n")}}, sdist: true, deps: []string{"nixhelper"}},
 		{w: driverWheel(t)},
+		// Built by the backend its build-system pins in the lock: the
+		// stand-in's own mybackend is 1.0, whose builds fail.
+		{w: testfixtures.Wheel{Name: "bsapp", Version: "1.0", Files: []testfixtures.File{pyFile("bsapp/__init__.py", "OK = 1\n")},
+			BuildRequires: []string{"mybackend>=2,<3"}, BuildBackend: "mybackend"}, sdist: true},
 	}, resolve.Package{Name: "nixtool", Version: "0.9", Provider: resolve.ProviderNixpkgs, NixAttr: "nixtool"})
+	lock.BuildPackages = []resolve.Package{servedWheel(t, testfixtures.BackendWheel("2.0"))}
+	for i := range lock.Packages {
+		if lock.Packages[i].Name == "bsapp" {
+			lock.Packages[i].BuildRequires = []string{"mybackend<3,>=2"}
+		}
+	}
 	expr, err := Generate(lock, report, WithBuildSystems(systems))
 	if err != nil {
 		t.Fatal(err)
@@ -146,13 +177,13 @@ func TestRealisticLockBuildsAndImports(t *testing.T) {
 	if err != nil {
 		t.Fatalf("nix-build: %v\n%s\n%s", err, stderr, expr)
 	}
-	script := "import localver, cyca, cycb, nixonly, nixhelper, nixtool, gpudrv, os, glob; " +
-		"print(localver.V, cyca.A, cycb.B, nixonly.VALUE, nixhelper.VERSION, nixtool.HELPER, gpudrv.KIND)"
+	script := "import localver, cyca, cycb, nixonly, nixhelper, nixtool, gpudrv, bsapp_build_info, os, glob; " +
+		"print(localver.V, cyca.A, cycb.B, nixonly.VALUE, nixhelper.VERSION, nixtool.HELPER, gpudrv.KIND, bsapp_build_info.BACKEND)"
 	got, err := exec.Command("env", "-i", env+"/bin/python", "-c", script).CombinedOutput()
 	if err != nil {
 		t.Fatalf("python: %v\n%s", err, got)
 	}
-	want := "local a b sdist 3.0 2.0 from the lock 2.0 from the lock driver-linked"
+	want := "local a b sdist 3.0 2.0 from the lock 2.0 from the lock driver-linked mybackend 2.0"
 	if strings.TrimSpace(string(got)) != want {
 		t.Errorf("printed %q, want %q", got, want)
 	}
