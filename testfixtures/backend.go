@@ -44,4 +44,3 @@ func BackendWheel(version string) Wheel {
 	return Wheel{Name: "mybackend", Version: version, Files: []File{
 		{Path: "mybackend/__init__.py", Data: []byte(strings.ReplaceAll(backendSource, "@version@", version))}}}
 }
-
