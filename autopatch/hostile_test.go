@@ -19,46 +19,6 @@ import (
 	"github.com/machnix/machnix/testfixtures"
 )
 
-// lieAboutSizes rewrites the wheel at file so that each entry named in
-// claims declares that uncompressed size, in its local header and in the
-// central directory, while its compressed bytes and CRC stay as they were.
-func lieAboutSizes(t testing.TB, file string, claims map[string]uint64) string {
-	t.Helper()
-	zr, err := zip.OpenReader(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, f := range zr.File {
-		fh := f.FileHeader
-		fh.Flags &^= 0x8 // sizes in the local header, no data descriptor
-		if n, ok := claims[f.Name]; ok {
-			fh.UncompressedSize64 = n
-		}
-		raw, err := f.OpenRaw()
-		if err != nil {
-			t.Fatal(err)
-		}
-		w, err := zw.CreateRaw(&fh)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.Copy(w, raw); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(t.TempDir(), filepath.Base(file))
-	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // allocatedBy returns the error of fn and the bytes it allocated.
 func allocatedBy(fn func() error) (error, uint64) {
 	var before, after runtime.MemStats
@@ -100,7 +60,7 @@ func TestLyingSizes(t *testing.T) {
 		{"declared sizes overflow", map[string]uint64{"liar/__init__.py": 1 << 63, "liar/data.bin": 1 << 63}, ErrTooLarge, "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := lieAboutSizes(t, good, tc.claims)
+			p := testfixtures.LieAboutSizes(t, good, tc.claims)
 			for _, verify := range []bool{true, false} {
 				err, alloc := allocatedBy(func() error {
 					_, err := Inspect(context.Background(), []string{p}, WithNixLocate(false), WithVerifyRecord(verify))
@@ -136,10 +96,10 @@ func TestEntriesInflatingBig(t *testing.T) {
 		lazyErrs     bool // without verification a non-ELF data entry is never inflated
 	}{
 		{"data entry claims 100 bytes", "bloat/zeros", func() string {
-			return lieAboutSizes(t, writeWheel(t, w), map[string]uint64{"bloat/zeros": 100})
+			return testfixtures.LieAboutSizes(t, writeWheel(t, w), map[string]uint64{"bloat/zeros": 100})
 		}, false},
 		{"METADATA claims 100 bytes", meta, func() string {
-			return lieAboutSizes(t, bloatedMetadata(t, w, big), map[string]uint64{meta: 100})
+			return testfixtures.LieAboutSizes(t, bloatedMetadata(t, w, big), map[string]uint64{meta: 100})
 		}, true},
 		{"METADATA of 256 MiB", meta, func() string { return bloatedMetadata(t, w, big) }, true},
 	} {

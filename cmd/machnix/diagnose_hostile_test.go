@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,49 +18,6 @@ import (
 	"github.com/machnix/machnix/testfixtures/native"
 )
 
-// withClaimedSize rewrites a wheel so that entry declares size bytes in its
-// local header and the central directory; its bytes stay as they were.
-func withClaimedSize(t *testing.T, file, entry string, size uint64) string {
-	t.Helper()
-	zr, err := zip.OpenReader(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	found := false
-	for _, f := range zr.File {
-		fh := f.FileHeader
-		fh.Flags &^= 0x8
-		if f.Name == entry {
-			fh.UncompressedSize64, found = size, true
-		}
-		raw, err := f.OpenRaw()
-		if err != nil {
-			t.Fatal(err)
-		}
-		w, err := zw.CreateRaw(&fh)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.Copy(w, raw); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if !found {
-		t.Fatalf("%s has no entry %s", file, entry)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(t.TempDir(), filepath.Base(file))
-	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // TestDiagnoseLyingMetadataSize: a wheel of a few hundred bytes whose
 // METADATA claims 15 GiB is refused as bad input, without the memory.
 func TestDiagnoseLyingMetadataSize(t *testing.T) {
@@ -71,7 +27,7 @@ func TestDiagnoseLyingMetadataSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	meta := w.DistInfo() + "/METADATA"
-	p := withClaimedSize(t, good, meta, 15<<30)
+	p := testfixtures.LieAboutSizes(t, good, map[string]uint64{meta: 15 << 30})
 	for _, flags := range [][]string{{}, {"--no-verify"}, {"--json"}} {
 		args := append(append([]string{"diagnose", "--nix-locate=false"}, flags...), p)
 		var before, after runtime.MemStats
