@@ -5,12 +5,14 @@
 package pyindex
 
 import (
+	"archive/zip"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -35,6 +37,10 @@ type Wheel struct {
 	Sdist        bool
 	Yanked       bool
 	YankedReason string
+	// Prebuilt, when set, is a wheel file built elsewhere (the gcc-built
+	// fixtures): it is served as it is, with its own METADATA, and the
+	// Wheel model is not used.
+	Prebuilt string
 }
 
 // Server is a running index. Its fields are safe to read after Start.
@@ -103,24 +109,32 @@ func newServer(dir, user, pass string, dists []Wheel) (*Server, error) {
 		return nil, err
 	}
 	for _, w := range dists {
-		write, what := testfixtures.WriteWheel, w.Filename()
-		if w.Sdist {
-			write, what = testfixtures.WriteSdist, w.SdistFilename()
-		}
-		p, err := write(s.dir, w.Wheel)
-		if err != nil {
-			return nil, fmt.Errorf("writing %s: %w", what, err)
+		var p, n string
+		var meta []byte
+		if w.Prebuilt != "" {
+			var err error
+			if p, n, meta, err = copyPrebuilt(s.dir, w.Prebuilt); err != nil {
+				return nil, err
+			}
+		} else {
+			write, what := testfixtures.WriteWheel, w.Filename()
+			if w.Sdist {
+				write, what = testfixtures.WriteSdist, w.SdistFilename()
+			}
+			var err error
+			if p, err = write(s.dir, w.Wheel); err != nil {
+				return nil, fmt.Errorf("writing %s: %w", what, err)
+			}
+			n, meta = pep508.NormalizeName(w.Name), w.Metadata()
+			if w.Sdist {
+				meta = w.PKGInfo()
+			}
 		}
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return nil, err
 		}
 		sum := sha256.Sum256(data)
-		n := pep508.NormalizeName(w.Name)
-		meta := w.Metadata()
-		if w.Sdist {
-			meta = w.PKGInfo()
-		}
 		s.files[n] = append(s.files[n], servedFile{
 			name: filepath.Base(p), path: p, sha: hex.EncodeToString(sum[:]),
 			meta: meta, metaSHA: sha256Hex(meta), requiresPython: w.RequiresPython,
@@ -354,4 +368,42 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, project, name
 func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// copyPrebuilt puts a wheel built elsewhere into dir and reads its project
+// name and METADATA, which the index serves as PEP 658 metadata.
+func copyPrebuilt(dir, wheel string) (path, project string, meta []byte, err error) {
+	data, err := os.ReadFile(wheel)
+	if err != nil {
+		return "", "", nil, err
+	}
+	path = filepath.Join(dir, filepath.Base(wheel))
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return "", "", nil, err
+	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return "", "", nil, fmt.Errorf("%s: %w", wheel, err)
+	}
+	for _, f := range zr.File {
+		dist, base, ok := strings.Cut(f.Name, "/")
+		if !ok || base != "METADATA" || !strings.HasSuffix(dist, ".dist-info") {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return "", "", nil, err
+		}
+		meta, err = io.ReadAll(io.LimitReader(rc, 1<<20))
+		rc.Close()
+		if err != nil {
+			return "", "", nil, err
+		}
+		for _, line := range strings.Split(string(meta), "\n") {
+			if name, ok := strings.CutPrefix(line, "Name: "); ok {
+				return path, pep508.NormalizeName(strings.TrimSpace(name)), meta, nil
+			}
+		}
+	}
+	return "", "", nil, fmt.Errorf("%s: no .dist-info/METADATA with a Name", wheel)
 }

@@ -1,11 +1,14 @@
 package pyindex
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -62,5 +65,27 @@ func TestJSONPageHashesMatchServedFiles(t *testing.T) {
 	}
 	if got := s.Requests(); len(got) != 4 {
 		t.Fatalf("request log has %d entries, want 4: %v", len(got), got)
+	}
+}
+
+// A wheel built elsewhere is served byte for byte under its own project,
+// with its own METADATA as PEP 658 metadata.
+func TestPrebuiltWheelIsServedAsItIs(t *testing.T) {
+	w := testfixtures.Wheel{Name: "Pre_Built", Version: "2.0", Requires: []string{"dep<3"}}
+	path, err := testfixtures.WriteWheel(t.TempDir(), w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Start(t, []Wheel{{Prebuilt: path}})
+	body := get(t, s.URL+"/files/pre-built/"+filepath.Base(path), "")
+	if !bytes.Equal(body, want) {
+		t.Fatal("the served wheel is not the prebuilt file")
+	}
+	if meta := get(t, s.URL+"/files/pre-built/"+filepath.Base(path)+".metadata", ""); !strings.Contains(string(meta), "Requires-Dist: dep<3") {
+		t.Fatalf("metadata is not the wheel's own: %s", meta)
 	}
 }
