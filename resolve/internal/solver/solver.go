@@ -297,7 +297,7 @@ func (s *state) apply(p *pkg, deps []Dep) (conflictSet, string, error) {
 			for _, qc := range q.cons {
 				bad[qc.from.level] = true
 			}
-			return bad, fmt.Sprintf("%s and %s", says(c), noMatch(q)), nil
+			return bad, clash(q), nil
 		}
 	}
 	return nil, "", nil
@@ -338,15 +338,31 @@ func who(p *pkg) string {
 	return p.name
 }
 
+// noMatch says that no candidate of q meets its constraints, which the
+// sentence it ends has named with their sources.
 func noMatch(q *pkg) string {
-	var texts []string
-	for _, c := range q.cons {
-		texts = append(texts, c.text)
-	}
-	if len(q.cands) == 0 {
+	switch {
+	case len(q.cands) == 0:
 		return fmt.Sprintf("no versions of %s are available", q.name)
+	case len(q.cons) == 1:
+		return fmt.Sprintf("no version of %s matches %s", q.name, q.cons[0].text)
+	case len(q.cons) == 2:
+		return fmt.Sprintf("no version of %s matches both", q.name)
 	}
-	return fmt.Sprintf("no version of %s matches %s", q.name, strings.Join(texts, " and "))
+	return fmt.Sprintf("no version of %s matches all of these", q.name)
+}
+
+// clash names every side of q's constraints, who imposed each, and that
+// no candidate meets them all.
+func clash(q *pkg) string {
+	var froms []string
+	for _, c := range q.cons {
+		froms = append(froms, says(c))
+	}
+	if len(froms) == 1 {
+		return froms[0] + " and " + noMatch(q)
+	}
+	return strings.Join(froms, " and ") + ", and " + noMatch(q)
 }
 
 func (s *state) explain() string {
@@ -369,7 +385,7 @@ func (s *state) explain() string {
 		froms = append(froms, says(c))
 	}
 	if len(f.reasons) == 0 {
-		fmt.Fprintf(&b, "Because %s and %s, the requirements are unsatisfiable.", strings.Join(froms, " and "), noMatch(f.pkg))
+		fmt.Fprintf(&b, "Because %s, the requirements are unsatisfiable.", clash(&pkg{name: f.pkg.name, cands: f.pkg.cands, cons: f.cons}))
 	} else {
 		fmt.Fprintf(&b, "So no version of %s can be used. And because %s, the requirements are unsatisfiable.", f.pkg.name, strings.Join(froms, " and "))
 	}
