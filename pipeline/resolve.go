@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,11 +60,13 @@ type Inputs struct {
 // requirementsRead is what the requirements files say, merged.
 type requirementsRead struct {
 	requirements, constraints []string
-	hashes                    map[string][]string
-	indexURL                  string
-	extraIndex, findLinks     []string
-	noIndex, pre              bool
-	onlyBinary, noBinary      []string
+	// origins maps a requirement to the file:line it was read from.
+	origins               map[string]string
+	hashes                map[string][]string
+	indexURL              string
+	extraIndex, findLinks []string
+	noIndex, pre          bool
+	onlyBinary, noBinary  []string
 }
 
 func readRequirements(ctx context.Context, in Inputs) (*requirementsRead, error) {
@@ -74,7 +77,7 @@ func readRequirements(ctx context.Context, in Inputs) (*requirementsRead, error)
 		return nil, errors.New("--extra selects optional-dependencies of a pyproject.toml; give one with -r")
 	}
 	r := &requirementsRead{
-		hashes: map[string][]string{}, indexURL: in.IndexURL, extraIndex: slices.Clone(in.ExtraIndexURLs),
+		hashes: map[string][]string{}, origins: map[string]string{}, indexURL: in.IndexURL, extraIndex: slices.Clone(in.ExtraIndexURLs),
 		findLinks: slices.Clone(in.FindLinks), noIndex: in.NoIndex, pre: in.Pre,
 	}
 	for _, path := range in.Constraints {
@@ -98,6 +101,11 @@ func readRequirements(ctx context.Context, in Inputs) (*requirementsRead, error)
 			return nil, err
 		}
 		r.requirements = append(r.requirements, file.RequirementStrings()...)
+		for _, e := range file.Requirements {
+			if _, ok := r.origins[e.Requirement]; !ok {
+				r.origins[e.Requirement] = origin(e)
+			}
+		}
 		for _, e := range file.Constraints {
 			r.constraints = append(r.constraints, e.Requirement)
 		}
@@ -118,6 +126,15 @@ func readRequirements(ctx context.Context, in Inputs) (*requirementsRead, error)
 		r.indexURL = DefaultIndex
 	}
 	return r, nil
+}
+
+// origin is where a requirements file entry is: "file:line", or the file
+// alone when the line is not known.
+func origin(e reqfile.Entry) string {
+	if e.Line <= 0 {
+		return e.File
+	}
+	return e.File + ":" + strconv.Itoa(e.Line)
 }
 
 func isPyproject(path string) bool { return filepath.Base(path) == "pyproject.toml" }
@@ -168,7 +185,7 @@ func Resolve(ctx context.Context, in Inputs, cfg *Config) (*resolve.Lock, error)
 		resolve.WithRules(rules), resolve.WithIndex(indexes), resolve.WithTarget(in.Target),
 		resolve.WithProviders(providers), resolve.WithPre(r.pre), resolve.WithUpgrade(in.Upgrade...),
 		resolve.WithBinaryRules(r.onlyBinary, r.noBinary), resolve.WithConstraints(r.constraints...),
-		resolve.WithPrevious(in.Previous),
+		resolve.WithPrevious(in.Previous), resolve.WithOrigins(r.origins),
 	}
 	if len(r.hashes) > 0 {
 		opts = append(opts, resolve.WithHashes(r.hashes))

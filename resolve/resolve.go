@@ -70,6 +70,8 @@ type settings struct {
 	Hashes               map[string][]string
 	Constraints          []string
 	Nixpkgs              NixpkgsCatalog
+	// Origins maps a root requirement's text to where it came from.
+	Origins map[string]string
 }
 
 // WithRules gives the version, marker and tag rules of the target
@@ -153,6 +155,8 @@ type source struct {
 	// closed when it is done.
 	loading map[string]chan struct{}
 	roots   []Requirement
+	// rootOrigins[i] is where roots[i] came from ("requirements.txt:3"), or "".
+	rootOrigins []string
 	// constraints by normalised name; only those whose marker applies.
 	constraints map[string][]Requirement
 }
@@ -177,16 +181,21 @@ func Resolve(ctx context.Context, requirements []string, options ...Option) (*Lo
 	for _, r := range requirements {
 		req, err := opts.Rules.ParseRequirement(r)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %q: %w", ErrBadRequirement, textWithoutCredentials(r), err)
+			err = fmt.Errorf("%w: %q: %w", ErrBadRequirement, textWithoutCredentials(r), err)
+			if o := opts.Origins[r]; o != "" {
+				err = fmt.Errorf("%s: %w", o, err)
+			}
+			return nil, err
 		}
 		s.roots = append(s.roots, req)
+		s.rootOrigins = append(s.rootOrigins, opts.Origins[r])
 	}
 	// A direct URL is the user's own input: one without a usable hash or
 	// naming another project's file is refused before resolving starts.
-	for _, r := range s.roots {
+	for i, r := range s.roots {
 		if r.URL != "" && (r.Applies == nil || r.Applies("")) {
 			if _, err := s.directFile(r.Name, r.URL); err != nil {
-				return nil, fmt.Errorf("%w: %w", ErrBadRequirement, err)
+				return nil, s.withOrigin(i, fmt.Errorf("%w: %w", ErrBadRequirement, err))
 			}
 		}
 	}
@@ -333,7 +342,7 @@ func (s *source) load(name string) ([]candidate, error) {
 		close(done)
 	}()
 	var pf *ProjectFiles
-	var err error
+	var err, missing error
 	if direct := s.directURL(name); direct != "" {
 		// A root "name @ URL" is the only source of name: the index is not
 		// asked, as pip does.
@@ -345,10 +354,10 @@ func (s *source) load(name string) ([]candidate, error) {
 	} else {
 		pf, err = s.o.Index.Project(s.ctx, name)
 		if errors.Is(err, ErrProjectNotFound) {
-			pf, err = &ProjectFiles{Name: name}, nil
+			pf, err, missing = &ProjectFiles{Name: name}, nil, err
 		}
 		if err != nil {
-			return nil, fmt.Errorf("project %s: %w", name, err)
+			return nil, s.withOrigin(s.rootFor(name), fmt.Errorf("project %s: %w", name, err))
 		}
 	}
 	wheelOK, sdistOK := s.binaryAllowed(name)
@@ -419,6 +428,13 @@ func (s *source) load(name string) ([]candidate, error) {
 			} else if out[i].yanked || pr < ranks[i][0] {
 				out[i], ranks[i] = nc, [2]int{pr, 0}
 			}
+		}
+	}
+	if len(out) == 0 && missing != nil {
+		// A dependency nobody has only rules out the versions that need
+		// it; a requirement of the user's own is a mistake to point at.
+		if i := s.rootFor(name); i >= 0 {
+			return nil, s.notFound(i, missing)
 		}
 	}
 	s.sortNewestFirst(out)
@@ -665,9 +681,16 @@ func exactPin(spec string) (string, bool) {
 func (s *source) Dependencies(ctx context.Context, node, version string) ([]solver.Dep, error) {
 	var out []solver.Dep
 	if node == solver.Root {
-		for _, r := range s.roots {
+		for i, r := range s.roots {
 			if r.Applies == nil || r.Applies("") {
-				out = append(out, s.dep(r)...)
+				ds := s.dep(r)
+				if o := s.rootOrigins[i]; o != "" {
+					// Conflicts then say where the user asked for it.
+					for j := range ds {
+						ds[j].Text += " (" + o + ")"
+					}
+				}
+				out = append(out, ds...)
 			}
 		}
 		return out, nil

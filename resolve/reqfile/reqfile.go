@@ -162,6 +162,9 @@ type includeKey struct {
 type line struct {
 	n    int
 	text string
+	// unset is the first ${VAR} of the line whose variable is unset or
+	// empty, kept as written.
+	unset string
 }
 
 var (
@@ -180,13 +183,17 @@ func (p *fileParser) logicalLines(content string) []line {
 		if s == "" {
 			return
 		}
+		unset := ""
 		s = envVarRE.ReplaceAllStringFunc(s, func(m string) string {
 			if v := p.cfg.getenv(m[2 : len(m)-1]); v != "" {
 				return v
 			}
+			if unset == "" {
+				unset = m
+			}
 			return m
 		})
-		out = append(out, line{n, s})
+		out = append(out, line{n, s, unset})
 	}
 	content = strings.TrimPrefix(content, "\ufeff")
 	for i, l := range strings.Split(strings.ReplaceAll(content, "\r\n", "\n"), "\n") {
@@ -242,6 +249,13 @@ func (p *fileParser) parse(path string, constraint bool, stack []string) error {
 	for _, l := range p.logicalLines(string(data)) {
 		if err := p.cfg.ctx.Err(); err != nil {
 			return &Error{File: path, Line: l.n, Err: err}
+		}
+		if l.unset != "" {
+			// pip keeps the text as written, which then fails far from
+			// here (an index that does not answer, a name that does not
+			// parse) or, worse, works with the wrong value.
+			return &Error{File: path, Line: l.n, Err: fmt.Errorf("%w: %s is not set in the environment (or is empty); export %s before running machnix, or write the value in the file",
+				ErrSyntax, l.unset, l.unset[2:len(l.unset)-1])}
 		}
 		if err := p.parseLine(path, l, constraint, stack); err != nil {
 			var e *Error

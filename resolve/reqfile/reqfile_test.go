@@ -386,3 +386,23 @@ func TestHashesAreHexWhereTheyEnter(t *testing.T) {
 		t.Errorf("--hash gave %v, want %s in lower case", got, hexB)
 	}
 }
+
+// An unset ${VAR} is an error at its line that names the variable, not a
+// literal that fails later without saying where it came from.
+func TestUnsetVariableNamesLine(t *testing.T) {
+	dir := t.TempDir()
+	p := write(t, dir, "requirements.txt", "a\n--extra-index-url https://${INDEX_TOKEN}@example.invalid/simple\nb\n")
+	_, err := Parse(p, env(map[string]string{"OTHER": "x"}))
+	var e *Error
+	if !errors.As(err, &e) || filepath.Base(e.File) != "requirements.txt" || e.Line != 2 {
+		t.Fatalf("want an error at requirements.txt:2, got %v", err)
+	}
+	for _, want := range []string{"requirements.txt:2:", "${INDEX_TOKEN} is not set", "export INDEX_TOKEN"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if _, err := Parse(p, env(map[string]string{"INDEX_TOKEN": "t"})); err != nil {
+		t.Errorf("with the variable set: %v", err)
+	}
+}

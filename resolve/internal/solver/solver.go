@@ -141,7 +141,13 @@ type state struct {
 type failure struct {
 	pkg     *pkg
 	cons    []constraint
-	reasons []string
+	reasons []failedCand
+}
+
+// failedCand is why one candidate of a failed package could not be used.
+type failedCand struct {
+	cand int    // index in the package's cands
+	text string // with the candidate written as "\x00"
 }
 
 // conflictSet is the set of trail levels responsible for a failure.
@@ -206,7 +212,7 @@ func (s *state) decide(p *pkg, level int) (conflictSet, error) {
 		blame[c.from.level] = true
 	}
 	allowed := p.allowed()
-	var reasons []string
+	var reasons []failedCand
 	pf, _ := s.src.(Prefetcher)
 	tried := false
 	for i, v := range p.cands {
@@ -261,7 +267,10 @@ func (s *state) decide(p *pkg, level int) (conflictSet, error) {
 			}
 		}
 		if reason != "" {
-			reasons = append(reasons, reason)
+			// The candidate is replaced by a mark, so that versions that
+			// failed for the same reason are told once, as a range.
+			who := p.name + "==" + v + " "
+			reasons = append(reasons, failedCand{cand: i, text: strings.ReplaceAll(reason, who, "\x00 ")})
 		}
 	}
 	delete(blame, level)
@@ -297,7 +306,7 @@ func (s *state) apply(p *pkg, deps []Dep) (conflictSet, string, error) {
 			for _, qc := range q.cons {
 				bad[qc.from.level] = true
 			}
-			return bad, fmt.Sprintf("%s and %s", says(c), noMatch(q)), nil
+			return bad, clash(q), nil
 		}
 	}
 	return nil, "", nil
@@ -338,15 +347,31 @@ func who(p *pkg) string {
 	return p.name
 }
 
+// noMatch says that no candidate of q meets its constraints, which the
+// sentence it ends has named with their sources.
 func noMatch(q *pkg) string {
-	var texts []string
-	for _, c := range q.cons {
-		texts = append(texts, c.text)
-	}
-	if len(q.cands) == 0 {
+	switch {
+	case len(q.cands) == 0:
 		return fmt.Sprintf("no versions of %s are available", q.name)
+	case len(q.cons) == 1:
+		return fmt.Sprintf("no version of %s matches %s (%s)", q.name, q.cons[0].text, available(q))
+	case len(q.cons) == 2:
+		return fmt.Sprintf("no version of %s matches both", q.name)
 	}
-	return fmt.Sprintf("no version of %s matches %s", q.name, strings.Join(texts, " and "))
+	return fmt.Sprintf("no version of %s matches all of these", q.name)
+}
+
+// clash names every side of q's constraints, who imposed each, and that
+// no candidate meets them all.
+func clash(q *pkg) string {
+	var froms []string
+	for _, c := range q.cons {
+		froms = append(froms, says(c))
+	}
+	if len(froms) == 1 {
+		return froms[0] + " and " + noMatch(q)
+	}
+	return strings.Join(froms, " and ") + ", and " + noMatch(q)
 }
 
 func (s *state) explain() string {
@@ -357,21 +382,61 @@ func (s *state) explain() string {
 	var b strings.Builder
 	if f.pkg.name == Root {
 		for _, r := range f.reasons {
-			fmt.Fprintf(&b, "Because %s, the requirements are unsatisfiable. ", r)
+			fmt.Fprintf(&b, "Because %s, the requirements are unsatisfiable. ", r.text)
 		}
 		return strings.TrimSpace(b.String())
 	}
-	for _, r := range f.reasons {
-		fmt.Fprintf(&b, "Because %s, that version cannot be used. ", r)
+	for _, g := range mergeReasons(f.pkg, f.reasons) {
+		fmt.Fprintf(&b, "Because %s, %s. ", g.text, g.verdict)
 	}
 	var froms []string
 	for _, c := range f.cons {
 		froms = append(froms, says(c))
 	}
 	if len(f.reasons) == 0 {
-		fmt.Fprintf(&b, "Because %s and %s, the requirements are unsatisfiable.", strings.Join(froms, " and "), noMatch(f.pkg))
+		fmt.Fprintf(&b, "Because %s, the requirements are unsatisfiable.", clash(&pkg{name: f.pkg.name, cands: f.pkg.cands, cons: f.cons}))
 	} else {
 		fmt.Fprintf(&b, "So no version of %s can be used. And because %s, the requirements are unsatisfiable.", f.pkg.name, strings.Join(froms, " and "))
 	}
 	return b.String()
+}
+
+type merged struct{ text, verdict string }
+
+// mergeReasons states once the reasons that consecutive candidates share,
+// naming the run as a range ("b>=1.0,<=1.3") when every candidate between
+// its ends failed for that same reason, as uv does.
+func mergeReasons(p *pkg, rs []failedCand) []merged {
+	var out []merged
+	for i := 0; i < len(rs); {
+		j := i + 1
+		for j < len(rs) && rs[j].text == rs[i].text && rs[j].cand == rs[j-1].cand+1 {
+			j++
+		}
+		name, verdict := p.name+"=="+p.cands[rs[i].cand], "that version cannot be used"
+		if j-i > 1 {
+			// Candidates come most preferred first, which is newest first.
+			hi, lo := p.cands[rs[i].cand], p.cands[rs[j-1].cand]
+			name, verdict = p.name+">="+lo+",<="+hi, "those versions cannot be used"
+		}
+		out = append(out, merged{strings.ReplaceAll(rs[i].text, "\x00", name), verdict})
+		i = j
+	}
+	return out
+}
+
+// maxListed is how many versions a message lists.
+const maxListed = 10
+
+// available lists q's versions, most preferred first.
+func available(q *pkg) string {
+	vs := q.cands
+	more := ""
+	if len(vs) > maxListed {
+		vs, more = vs[:maxListed], fmt.Sprintf(" and %d more", len(q.cands)-maxListed)
+	}
+	if len(vs) == 1 {
+		return "the only version is " + vs[0]
+	}
+	return "the versions are " + strings.Join(vs, ", ") + more
 }

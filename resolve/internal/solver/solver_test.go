@@ -285,7 +285,7 @@ func TestExplanationsNameTheChain(t *testing.T) {
 		want []string
 	}{
 		{src([]string{"a", "b"}, map[string]map[int][]string{"a": {1: {"c<2"}, 2: {"c<2"}}, "b": {1: {"c>=2"}}, "c": {1: nil, 2: nil}}),
-			[]string{"a==2 depends on c<2 while b==1 depends on c>=2", "a==1 depends on c<2", "because you require a,"}},
+			[]string{"a>=1,<=2 depends on c<2 while b==1 depends on c>=2, those versions cannot be used", "because you require a,"}},
 		{src([]string{"a", "c<1"}, map[string]map[int][]string{"a": {1: {"c>=2"}}, "c": {1: nil, 2: nil}}),
 			[]string{"you require c<1 and no version of c matches c<1"}},
 	}
@@ -299,5 +299,36 @@ func TestExplanationsNameTheChain(t *testing.T) {
 				t.Errorf("%q lacks %q", err, w)
 			}
 		}
+	}
+}
+
+// Consecutive versions that fail for the same reason are told once, as a
+// range; a version that fails for another reason keeps its own sentence,
+// and a pin nobody can satisfy lists the versions there are.
+func TestExplanationMergesVersionRanges(t *testing.T) {
+	m := src([]string{"k", "c==1"}, map[string]map[int][]string{
+		"k": {1: {"c>=3"}, 2: {"c>=2"}, 3: {"c>=2"}, 4: {"c>=2"}, 5: {"c>=2"}, 6: {"c>=3"}},
+		"c": {1: nil, 2: nil, 3: nil},
+	})
+	_, _, err := Solve(context.Background(), m)
+	if !errors.Is(err, ErrNoSolution) {
+		t.Fatalf("got %v", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{
+		"k>=2,<=5 depends on c>=2 while you require c==1, those versions cannot be used",
+		"k==6 depends on c>=3 while you require c==1, that version cannot be used",
+		"k==1 depends on c>=3 while you require c==1, that version cannot be used",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("%q lacks %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "k==3") {
+		t.Errorf("%q tells a merged version on its own", msg)
+	}
+	_, _, err = Solve(context.Background(), src([]string{"c==7"}, map[string]map[int][]string{"c": {1: nil, 2: nil, 3: nil}}))
+	if !errors.Is(err, ErrNoSolution) || !strings.Contains(err.Error(), "no version of c matches c==7 (the versions are 3, 2, 1)") {
+		t.Errorf("a pin nobody can satisfy: %v", err)
 	}
 }

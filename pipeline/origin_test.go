@@ -1,0 +1,59 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/machnix/machnix/resolve"
+)
+
+// Resolution errors about a requirement name the file and line it is on.
+func TestResolveErrorsNameTheRequirementsLine(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	wheels := filepath.Join(dir, "wheels")
+	if err := os.MkdirAll(wheels, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Only listed, never read: the misspelt name fails first.
+	if err := os.WriteFile(filepath.Join(wheels, "zcrc-1.0-py3-none-any.whl"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	req := filepath.Join(dir, "requirements.txt")
+	if err := os.WriteFile(req, []byte("# tools\nzcrc\nzcrx>=1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	target := resolve.Target{Python: "3.11", System: "x86_64-linux", Glibc: "2.28"}
+	_, err := Resolve(ctx, Inputs{Requirements: []string{req}, FindLinks: []string{wheels}, NoIndex: true, Target: target}, nil)
+	if !errors.Is(err, resolve.ErrProjectNotFound) {
+		t.Fatalf("want ErrProjectNotFound, got %v", err)
+	}
+	for _, want := range []string{req + ":3: ", "zcrx: no project of this name on file://" + wheels + "/", "did you mean zcrc?"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q lacks %q", err, want)
+		}
+	}
+
+	// An index that does not answer: a port nothing listens on.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	if err := os.WriteFile(req, []byte("zcrc\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Resolve(ctx, Inputs{Requirements: []string{req}, IndexURL: "http://user:s3cret@" + addr + "/simple/", Target: target}, nil)
+	if err == nil || !strings.HasPrefix(err.Error(), req+":1: project zcrc: ") || !strings.Contains(err.Error(), "http://"+addr+"/simple/zcrc/") {
+		t.Errorf("want the failure at %s:1 naming the index, got %v", req, err)
+	}
+	if err != nil && strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("%q shows the credentials", err)
+	}
+}
