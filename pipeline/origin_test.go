@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/machnix/machnix/resolve"
+	"github.com/machnix/machnix/resolve/tags"
+	"github.com/machnix/machnix/testfixtures/native"
 )
 
 // Resolution errors about a requirement name the file and line it is on.
@@ -55,5 +57,33 @@ func TestResolveErrorsNameTheRequirementsLine(t *testing.T) {
 	}
 	if err != nil && strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("%q shows the credentials", err)
+	}
+}
+
+// cp311 wheels asked for with another Python: the error says the files
+// exist, which tags they carry, what the target is and which flag changes
+// it, with the requirement's file and line, instead of "no versions".
+func TestTagsThatMissTheTargetAreExplained(t *testing.T) {
+	w := native.BuildT(t)
+	req := filepath.Join(t.TempDir(), "requirements.txt")
+	if err := os.WriteFile(req, []byte("bundled\nzcrc\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	target := resolve.Target{Python: "3.13", System: native.Arch() + "-linux", Glibc: "2.28"}
+	_, err := Resolve(context.Background(), Inputs{Requirements: []string{req}, FindLinks: []string{w.Dir}, NoIndex: true, Target: target}, nil)
+	if err == nil {
+		t.Fatal("cp311 wheels resolved for Python 3.13")
+	}
+	_, _, _, ts, perr := tags.ParseWheelFilename(filepath.Base(w.Bundled))
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	for _, want := range []string{req + ":1", filepath.Base(w.Bundled), ts[0].String(), "3.13", "--python"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error lacks %q: %v", want, err)
+		}
+	}
+	if !errors.Is(err, resolve.ErrNoSolution) || !errors.Is(err, ErrFailed) {
+		t.Errorf("%v: want no solution, a failure of the work", err)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/machnix/machnix/resolve/tags"
+
 	"github.com/machnix/machnix/resolve/pep508"
 )
 
@@ -185,4 +187,36 @@ func (s *source) notFound(i int, err error) error {
 		}
 	}
 	return e
+}
+
+// noFileFits explains a project the user asked for whose files all carry
+// tags the target does not take: "no versions available" would hide that
+// the files exist and only the interpreter or platform differs. It
+// returns nil when no wheel of the project was ruled out by its tags.
+func (s *source) noFileFits(name string, unfit []string) error {
+	var shown []string
+	wheels := 0
+	for _, f := range unfit {
+		n, _, _, ts, err := tags.ParseWheelFilename(f)
+		if err != nil || pep508.NormalizeName(n) != name {
+			continue
+		}
+		wheels++
+		var t []string
+		for _, tag := range ts {
+			t = append(t, tag.String())
+		}
+		if len(shown) < 5 {
+			shown = append(shown, fmt.Sprintf("%s (%s)", textWithoutCredentials(f), strings.Join(t, ", ")))
+		}
+	}
+	if len(shown) == 0 {
+		return nil
+	}
+	if more := wheels - len(shown); more > 0 {
+		shown = append(shown, fmt.Sprintf("and %d more", more))
+	}
+	tg := s.o.Target
+	return fmt.Errorf("%w: %s has files, but none for the target (CPython %s on %s, manylinux up to glibc %s): %s; choose the target with --python, --system or --glibc",
+		ErrNoSolution, name, tg.Python, tg.System, tg.Glibc, strings.Join(shown, "; "))
 }

@@ -376,6 +376,7 @@ func (s *source) load(name string) ([]candidate, error) {
 	ranks := make([][2]int, 0, len(pf.Files))
 	byVersion := make(map[string]int, len(pf.Files))
 	hashes, hashChecking := s.o.Hashes[name]
+	var unfit []string // files whose name or tags do not fit the target
 	for i := range pf.Files {
 		f := &pf.Files[i]
 		if hashChecking && !containsFold(hashes, f.SHA256) {
@@ -388,6 +389,7 @@ func (s *source) load(name string) ([]candidate, error) {
 		}
 		n, v, kind, rank, ok := s.o.Rules.ParseFilename(f.Filename)
 		if !ok || n != name {
+			unfit = append(unfit, f.Filename)
 			continue
 		}
 		if (kind == ProviderWheel && !wheelOK) || (kind == ProviderSdist && !sdistOK) {
@@ -428,6 +430,11 @@ func (s *source) load(name string) ([]candidate, error) {
 			} else if out[i].yanked || pr < ranks[i][0] {
 				out[i], ranks[i] = nc, [2]int{pr, 0}
 			}
+		}
+	}
+	if i := s.rootFor(name); len(out) == 0 && missing == nil && i >= 0 {
+		if err := s.noFileFits(name, unfit); err != nil {
+			return nil, s.withOrigin(i, err)
 		}
 	}
 	if len(out) == 0 && missing != nil {
