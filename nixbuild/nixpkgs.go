@@ -9,7 +9,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/machnix/machnix/resolve"
 )
@@ -129,3 +131,20 @@ func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
 }
+
+// PythonVersion is the major.minor version of the python3 of the nixpkgs at
+// dir: the interpreter a lock resolved for that nixpkgs should fit.
+func PythonVersion(ctx context.Context, dir string) (string, error) {
+	expr := fmt.Sprintf("(import (/. + %s) { }).python3.pythonVersion", nixString(dir))
+	out, err := exec.CommandContext(ctx, "nix-instantiate", "--eval", "--json", "-E", expr).Output()
+	if err != nil {
+		return "", fmt.Errorf("%w: reading python3's version from %s: %v%s; give --python", ErrBadPin, dir, err, stderrOf(err))
+	}
+	var v string
+	if err := json.Unmarshal(out, &v); err != nil || !pythonVersionRE().MatchString(v) {
+		return "", fmt.Errorf("%w: python3 of %s has version %q, not 3.N; give --python", ErrBadPin, dir, out)
+	}
+	return v, nil
+}
+
+var pythonVersionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^3\.[0-9]{1,2}$`) })

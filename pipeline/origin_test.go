@@ -11,7 +11,9 @@ import (
 
 	"github.com/machnix/machnix/resolve"
 	"github.com/machnix/machnix/resolve/tags"
+	"github.com/machnix/machnix/testfixtures"
 	"github.com/machnix/machnix/testfixtures/native"
+	"github.com/machnix/machnix/testfixtures/nixpkgs"
 )
 
 // Resolution errors about a requirement name the file and line it is on.
@@ -85,5 +87,36 @@ func TestTagsThatMissTheTargetAreExplained(t *testing.T) {
 	}
 	if !errors.Is(err, resolve.ErrNoSolution) || !errors.Is(err, ErrFailed) {
 		t.Errorf("%v: want no solution, a failure of the work", err)
+	}
+}
+
+// Without --python, a lock pinned to a nixpkgs is resolved for that
+// nixpkgs' python3: the stand-in's is Debian's 3.11, so the cp311 wheels
+// fit. Without a pin the default stays resolve.DefaultPython.
+func TestDefaultPythonIsThePinnedNixpkgs(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-instantiate")
+	w := native.BuildT(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	req := filepath.Join(t.TempDir(), "requirements.txt")
+	if err := os.WriteFile(req, []byte("zcrc\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in := Inputs{Requirements: []string{req}, FindLinks: []string{w.Dir}, NoIndex: true, Nixpkgs: nixpkgs.Dir(),
+		Target: resolve.Target{System: native.Arch() + "-linux", Glibc: "2.28"}}
+	lock, err := Resolve(context.Background(), in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, _, ts, err := tags.ParseWheelFilename(filepath.Base(w.Zcrc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "cp" + strings.ReplaceAll(lock.Target.Python, ".", ""); ts[0].Interpreter != want {
+		t.Errorf("resolved for Python %s (%s), but the nixpkgs' interpreter is the wheel's %s", lock.Target.Python, want, ts[0].Interpreter)
+	}
+	in.Nixpkgs = ""
+	_, err = Resolve(context.Background(), in, nil)
+	if err == nil || !strings.Contains(err.Error(), resolve.DefaultPython) {
+		t.Errorf("without a pin: %v, want a target of Python %s", err, resolve.DefaultPython)
 	}
 }

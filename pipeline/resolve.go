@@ -27,9 +27,11 @@ type Inputs struct {
 	// Extras) are read.
 	Requirements []string `json:"requirements"`
 	// Constraints are constraints files (pip's -c).
-	Constraints []string       `json:"constraints,omitempty"`
-	Extras      []string       `json:"extras,omitempty"`
-	Target      resolve.Target `json:"target"`
+	Constraints []string `json:"constraints,omitempty"`
+	Extras      []string `json:"extras,omitempty"`
+	// Target is what to resolve for; an empty Python means the pinned
+	// nixpkgs' python3, else resolve.DefaultPython.
+	Target resolve.Target `json:"target"`
 	// IndexURL is the primary index; "" means the requirements files',
 	// else DefaultIndex. ExtraIndexURLs are asked only for projects the
 	// earlier ones lack.
@@ -146,6 +148,34 @@ func Resolve(ctx context.Context, in Inputs, cfg *Config) (*resolve.Lock, error)
 	if err != nil {
 		return nil, err
 	}
+	// The pin is the inputs', else the previous lock's: refreshing a lock
+	// keeps the nixpkgs it was made with.
+	pin, err := nixbuild.ParsePin(ctx, in.Nixpkgs, in.NixpkgsHash)
+	if err != nil {
+		return nil, err
+	}
+	if pin == nil && in.Previous != nil {
+		pin = in.Previous.Nixpkgs
+	}
+	var pinDir string
+	if pin != nil {
+		if pinDir, err = nixbuild.RealisePin(ctx, pin); err != nil {
+			return nil, failed(err)
+		}
+	}
+	// Without a Python asked for, the target's is the one the nixpkgs in
+	// use calls python3, so that the wheels chosen fit the interpreter
+	// Nix builds with.
+	if in.Target.Python == "" {
+		in.Target.Python = resolve.DefaultPython
+		if pinDir != "" {
+			v, err := nixbuild.PythonVersion(ctx, pinDir)
+			if err != nil {
+				return nil, failed(err)
+			}
+			in.Target.Python = v
+		}
+	}
 	if err := in.Target.Validate(); err != nil {
 		return nil, err
 	}
@@ -190,23 +220,10 @@ func Resolve(ctx context.Context, in Inputs, cfg *Config) (*resolve.Lock, error)
 	if len(r.hashes) > 0 {
 		opts = append(opts, resolve.WithHashes(r.hashes))
 	}
-	// The pin is the inputs', else the previous lock's: refreshing a lock
-	// keeps the nixpkgs it was made with.
-	pin, err := nixbuild.ParsePin(ctx, in.Nixpkgs, in.NixpkgsHash)
-	if err != nil {
-		return nil, err
-	}
-	if pin == nil && in.Previous != nil {
-		pin = in.Previous.Nixpkgs
-	}
 	br := buildResolution{rules: rules, index: indexes, previous: in.Previous, upgrade: in.Upgrade, pre: r.pre,
 		settings: Settings{Timeout: in.Timeout}}
 	if pin != nil {
-		dir, err := nixbuild.RealisePin(ctx, pin)
-		if err != nil {
-			return nil, failed(err)
-		}
-		br.catalog = resolve.NewNixInstantiateCatalog(dir, in.Target.PythonAttr())
+		br.catalog = resolve.NewNixInstantiateCatalog(pinDir, in.Target.PythonAttr())
 		opts = append(opts, resolve.WithNixpkgs(br.catalog))
 	}
 	lock, err := resolve.Resolve(ctx, r.requirements, opts...)

@@ -33,7 +33,7 @@ func AddResolveFlags(cmd *cobra.Command, r *Resolve) {
 	stringArrayVarP(f, &r.Requirements, "requirement", "r", nil, "requirements file, or a pyproject.toml (repeatable)")
 	stringArrayVarP(f, &r.Constraints, "constraint", "c", nil, "constraints file: limits versions of packages something requires (repeatable)")
 	stringArrayVar(f, &r.Extras, "extra", nil, "optional-dependencies group of a -r pyproject.toml to include (repeatable)")
-	f.StringVar(&r.Python, "python", resolve.DefaultPython, "target Python version")
+	f.StringVar(&r.Python, "python", "", "target Python version (default: python3 of the pinned nixpkgs, else "+resolve.DefaultPython+")")
 	f.StringVar(&r.System, "system", resolve.DefaultSystem, "target Nix system: x86_64-linux or aarch64-linux")
 	f.StringVar(&r.Glibc, "glibc", resolve.DefaultGlibc, "target glibc: the newest manylinux_x_y accepted")
 	f.StringVar(&r.IndexURL, "index-url", "", "primary index (default: the requirements file's, else PyPI)")
