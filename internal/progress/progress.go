@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -143,13 +144,21 @@ type Nix struct {
 	tty     bool
 	bar     *progressbar.ProgressBar
 	started map[string]bool
+	begun   time.Time
+	built   int
 }
 
-// NewNix renders to w.
-func NewNix(w io.Writer) *Nix { return &Nix{w: w, tty: isTerminal(w), started: map[string]bool{}} }
+// NewNix renders to w; the build's time counts from now.
+func NewNix(w io.Writer) *Nix {
+	return &Nix{w: w, tty: isTerminal(w), started: map[string]bool{}, begun: time.Now()}
+}
+
+// Built says how many derivations were built, and how long since NewNix.
+func (p *Nix) Built() (int, time.Duration) { return p.built, time.Since(p.begun) }
 
 // Update takes one update.
 func (p *Nix) Update(u nixbuild.Progress) {
+	p.built = max(p.built, u.Done)
 	if !p.tty {
 		for _, name := range u.Building {
 			if !p.started[name] {
