@@ -64,6 +64,13 @@ func TestImageToLayoutAndRegistry(t *testing.T) {
 	if d, _ := pulled.Digest(); d.String() != printed {
 		t.Errorf("registry has %s, printed %s", d, printed)
 	}
+	// stderr says where the image went: REF@DIGEST per tag, the layout.
+	if !strings.Contains(stderr, "machnix: pushed "+tag+"@"+printed+"\n") || !strings.Contains(stderr, "wrote "+layoutDir) {
+		t.Errorf("stderr lacks the pushed reference or the layout:\n%s", stderr)
+	}
+	if strings.Contains(out, "pushed") {
+		t.Errorf("stdout holds more than the digest: %q", out)
+	}
 	cf, err := pulled.ConfigFile()
 	if err != nil {
 		t.Fatal(err)

@@ -3,12 +3,15 @@ package progress
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/machnix/machnix/fetch"
 	"github.com/machnix/machnix/internal/termsafe"
 	"github.com/machnix/machnix/pipeline"
+	"github.com/machnix/machnix/resolve"
 )
 
 // Summary is what a command did, told at its end on stderr, on a
@@ -34,6 +37,8 @@ type Summary struct {
 	// Wrote are the files and folders written for the user, as the
 	// user named them (./result, DIR, app.tar).
 	Wrote []string
+	// Enter is a nix-shell file to enter, said on a line of its own.
+	Enter string
 }
 
 // String is the summary's lines, each ending in a newline. The names in
@@ -70,6 +75,9 @@ func (s Summary) String() string {
 	if len(parts) > 0 {
 		fmt.Fprintf(&b, "machnix: %s\n", strings.Join(parts, "; "))
 	}
+	if s.Enter != "" {
+		fmt.Fprintf(&b, "enter it with: nix-shell %s\n", termsafe.String(s.Enter))
+	}
 	return b.String()
 }
 
@@ -97,6 +105,27 @@ func plural(n int, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
+// NewSummary starts a command's summary with its lock, resolved into
+// lockFile or read from it, and the files it will write ("" for none).
+func NewSummary(lock *resolve.Lock, resolved bool, lockFile string, wrote ...string) Summary {
+	s := Summary{LockFile: lockFile}
+	if resolved {
+		s.Resolved = len(lock.Packages)
+	}
+	for _, w := range wrote {
+		if w != "" {
+			s.Wrote = append(s.Wrote, w)
+		}
+	}
+	return s
+}
+
+// Published adds an image with this manifest digest, written to out.
+func (s *Summary) Published(out pipeline.Outputs, digest string) {
+	s.Image, s.Pushed = digest, PushedRefs(out, digest)
+	s.Wrote = append(s.Wrote, Written(out)...)
+}
+
 // PushedRefs are each tag the image was pushed to, with its digest:
 // REF@DIGEST, what a deployment pins.
 func PushedRefs(out pipeline.Outputs, digest string) []string {
@@ -122,14 +151,16 @@ func Written(out pipeline.Outputs) []string {
 }
 
 // Fetching returns the options that show a bar of the lock's n files
-// being fetched on w when it is a terminal, and what ends it.
+// being fetched on w when it is a terminal, and what ends it (once, however
+// often it is called).
 func Fetching(w io.Writer, n int) ([]pipeline.Option, func()) {
 	bar := Bar(w, n, "fetching")
 	if bar == nil {
 		return nil, func() {}
 	}
+	var once sync.Once
 	return []pipeline.Option{pipeline.WithFetchProgress(func(done, total int) { bar.ChangeMax(total); _ = bar.Set(done) })},
-		func() { _ = bar.Finish() }
+		func() { once.Do(func() { _ = bar.Finish() }) }
 }
 
 // WriteArtifacts lists fetched files on w for scripts: one line per file,
@@ -141,4 +172,12 @@ func WriteArtifacts(w io.Writer, arts []fetch.Artifact) error {
 		}
 	}
 	return nil
+}
+
+// EnvSummary is env's: what was resolved (when it was), fetched and
+// written, and how to enter the folder.
+func EnvSummary(p *pipeline.Prepared, resolved bool, lockFile, dir string) Summary {
+	s := NewSummary(p.Lock, resolved, lockFile, dir)
+	s.Fetched, s.Enter = p.Artifacts, filepath.Join(dir, "shell.nix")
+	return s
 }
