@@ -134,7 +134,7 @@ func TestImageZstdAndProgressSummary(t *testing.T) {
 	if code, _, stderr = runCLI(t, args...); code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if want := fmt.Sprintf("0 of %d layers built (0 B), %d from the layer cache", n, n); !strings.Contains(stderr, want) {
+	if want := fmt.Sprintf("0 of %d layers built (0 B uncompressed), %d from the layer cache", n, n); !strings.Contains(stderr, want) {
 		t.Errorf("stderr %q should say %q", stderr, want)
 	}
 	// zstd has no Docker schema 2 media type.
