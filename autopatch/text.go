@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -85,8 +86,43 @@ func (rep *NativeReport) WriteText(out io.Writer) error {
 			fmt.Fprintln(out)
 		}
 		for _, m := range w.Missing {
-			fmt.Fprintf(out, "  MISSING %s: add a row to machnix.toml [sonames], e.g. %q = \"<nixpkgs attribute>\", pass --soname %s=ATTR, or --lib-path DIR holding it\n", q(m), m, q(m))
+			switch attr, known := sameStem(m); {
+			case w.NotForTarget != "":
+				// No row makes a wheel for another platform load.
+				fmt.Fprintf(out, "  MISSING %s (the wheel is not for this target)\n", q(m))
+			case attr != "":
+				fmt.Fprintf(out, "  MISSING %s: a guess: nixpkgs attribute %s provides %s, another version; if it fits, add to machnix.toml [sonames]: %q = %q\n",
+					q(m), q(attr), q(known), m, attr)
+			default:
+				fmt.Fprintf(out, "  MISSING %s: add a row to machnix.toml [sonames], e.g. %q = \"<nixpkgs attribute>\", pass --soname %s=ATTR, or --lib-path DIR holding it\n", q(m), m, q(m))
+			}
 		}
 	}
 	return nil
+}
+
+// sameStem finds a nixpkgs row of the embedded table for another version
+// of soname's library (libfoo.so.2 for libfoo.so.3) and returns its
+// attribute and soname; "" when there is none.
+func sameStem(soname string) (attr, known string) {
+	stem, _, ok := strings.Cut(soname, ".so")
+	if !ok || stem == "" {
+		return "", ""
+	}
+	for _, row := range sortedRows() {
+		if s, _, ok := strings.Cut(row.Soname, ".so"); ok && s == stem && row.Status == StatusNixpkgs && row.Soname != soname {
+			return row.Provider, row.Soname
+		}
+	}
+	return "", ""
+}
+
+func sortedRows() []TableRow {
+	t := Table()
+	rows := make([]TableRow, 0, len(t))
+	for _, r := range t {
+		rows = append(rows, r)
+	}
+	slices.SortFunc(rows, func(a, b TableRow) int { return strings.Compare(b.Soname, a.Soname) })
+	return rows
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -162,5 +163,34 @@ func TestFreshMismatchBlamesTheSource(t *testing.T) {
 	}
 	if _, err := os.Lstat(filepath.Join(filepath.Dir(dest), want+".partial")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("partial left behind: %v", err)
+	}
+}
+
+// An artifact says whether this run downloaded it or found it in the
+// cache, so a summary can tell the two apart; --json output keeps its shape.
+func TestArtifactSaysWhetherItWasCached(t *testing.T) {
+	s := pyindex.Start(t, []pyindex.Wheel{{Wheel: testfixtures.Wheel{Name: "a", Version: "1.0"}}})
+	lock := lockFor(t, s, "a")
+	cache := t.TempDir()
+	first, err := Fetch(context.Background(), lock, WithCacheDir(cache))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := Fetch(context.Background(), lock, WithCacheDir(cache))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first[0].Cached || !second[0].Cached {
+		t.Errorf("cached: first run %v, second run %v; want false then true", first[0].Cached, second[0].Cached)
+	}
+	if whole, _ := wheelGets(s); whole != 1 {
+		t.Errorf("%d downloads, want 1", whole)
+	}
+	js, err := json.Marshal(second[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(js), "cached") {
+		t.Errorf("JSON gained a field: %s", js)
 	}
 }

@@ -30,6 +30,9 @@ type Artifact struct {
 	Path     string `json:"path"`
 	SHA256   string `json:"sha256"`
 	Size     int64  `json:"size"`
+	// Cached says the file was in the cache already: nothing was
+	// downloaded for it. It is this run's news, not part of the file.
+	Cached bool `json:"-"`
 }
 
 type options struct {
@@ -153,14 +156,14 @@ func fetchOne(ctx context.Context, o *options, p resolve.Package) (Artifact, err
 	// replaced file) is removed and fetched again rather than trusted.
 	if blobUnchanged(dest) {
 		if st, err := os.Lstat(dest); err == nil {
-			art.Size = st.Size()
+			art.Size, art.Cached = st.Size(), true
 			return art, nil
 		}
 	}
 	if got, n, err := hashFile(dest); err == nil {
 		if got == p.SHA256 {
 			stampVerified(dest)
-			art.Size = n
+			art.Size, art.Cached = n, true
 			return art, nil
 		}
 		os.Remove(dest)
@@ -182,7 +185,8 @@ func fetchOne(ctx context.Context, o *options, p resolve.Package) (Artifact, err
 	}
 	defer lk.Unlock()
 	if st, err := os.Lstat(dest); err == nil && st.Mode().IsRegular() {
-		art.Size = st.Size()
+		// Another process downloaded it while this one waited.
+		art.Size, art.Cached = st.Size(), true
 		return art, nil
 	}
 	// The partial file survives failed attempts and runs, so a later

@@ -112,10 +112,14 @@ func Build(c Closure, cfg Config, opts ...Option) (v1.Image, error) {
 	var wg sync.WaitGroup
 	for i, paths := range plan {
 		var total int64
+		largest := ""
 		for _, p := range paths {
 			total += narSize[p]
+			if largest == "" || narSize[p] > narSize[largest] {
+				largest = p
+			}
 		}
-		u := Update{Stage: StageBuild, Layer: i, Layers: len(plan), Total: total}
+		u := Update{Stage: StageBuild, Layer: i, Layers: len(plan), Total: total, Largest: largest}
 		report(u)
 		wg.Add(1)
 		go func() {

@@ -446,3 +446,19 @@ func TestPushReadsRegistryAuthFile(t *testing.T) {
 }
 
 var registryHandler = registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+
+// Each layer's build updates name its largest store path, so a person sees
+// which package a layer holds.
+func TestBuildProgressNamesLargestPath(t *testing.T) {
+	small := testfixtures.AddToStore(t, "machnix-test-small", testfixtures.File{Path: "a", Data: []byte("s")})
+	big := testfixtures.AddToStore(t, "machnix-test-big", testfixtures.File{Path: "b", Data: []byte(strings.Repeat("b", 4096))})
+	c := Closure{Root: small, Paths: []StorePath{{Path: big, NarSize: 5000}, {Path: small, References: []string{big}, NarSize: 200}}}
+	largest := map[int]string{}
+	_, err := Build(c, testConfig, WithCacheDir(t.TempDir()), WithMaxLayers(1), WithProgress(func(u Update) { largest[u.Layer] = u.Largest }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(largest) != 1 || largest[0] != big {
+		t.Errorf("largest paths by layer %v, want %s in the one layer", largest, big)
+	}
+}

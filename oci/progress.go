@@ -30,6 +30,9 @@ type Update struct {
 	// Reused is set on a finished layer that was not written or uploaded
 	// now: the cache or the registry already had it.
 	Reused bool `json:"reused,omitempty"`
+	// Largest is the layer's largest store path by NAR size, which names
+	// the layer for a person; set when building.
+	Largest string `json:"largest,omitempty"`
 }
 
 // progressStep is how many bytes pass between two updates of one layer.

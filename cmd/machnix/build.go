@@ -23,11 +23,8 @@ func prepare(cmd *cobra.Command, g *options.Global, r *options.Resolve, l *optio
 }
 
 func prepareLock(cmd *cobra.Command, s pipeline.Settings, lock *resolve.Lock) (*pipeline.Prepared, error) {
-	var opts []pipeline.Option
-	if bar := progress.Bar(cmd.ErrOrStderr(), len(lock.Packages), "fetching"); bar != nil {
-		opts = append(opts, pipeline.WithFetchProgress(func(done, total int) { bar.ChangeMax(total); _ = bar.Set(done) }))
-		defer bar.Finish()
-	}
+	opts, done := progress.Fetching(cmd.ErrOrStderr(), len(lock.Packages))
+	defer done()
 	return pipeline.Prepare(cmd.Context(), lock, s, opts...)
 }
 
@@ -111,6 +108,7 @@ Exit codes: 0 built; 1 a library is missing, a download or the build failed;
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), b.path)
+			fmt.Fprint(cmd.ErrOrStderr(), b.sum)
 			return nil
 		},
 	}
@@ -125,6 +123,7 @@ type built struct {
 	lock     *resolve.Lock
 	settings pipeline.Settings
 	prepared *pipeline.Prepared
+	sum      progress.Summary
 }
 
 // buildEnv builds the lock's environment (resolving -r into it first). An
@@ -139,10 +138,10 @@ func buildEnv(cmd *cobra.Command, g *options.Global, fl *buildFlags) (*built, er
 	if err != nil {
 		return nil, err
 	}
-	b := &built{lock: lock, settings: fl.lock.Settings(g, cfg)}
+	sum := progress.NewSummary(lock, len(fl.resolve.Requirements) > 0, fl.lock.Lock, nix.OutLink)
+	b := &built{lock: lock, settings: fl.lock.Settings(g, cfg), sum: sum}
 	if path, ok := pipeline.UpToDate(lock, b.settings, nix); ok {
-		fmt.Fprintln(cmd.ErrOrStderr(), "machnix: up to date")
-		b.path = path
+		b.path, b.sum.UpToDate = path, true
 		return b, nil
 	}
 	if b.prepared, err = prepareLock(cmd, b.settings, lock); err != nil {
@@ -151,5 +150,7 @@ func buildEnv(cmd *cobra.Command, g *options.Global, fl *buildFlags) (*built, er
 	bar := progress.NewNix(cmd.ErrOrStderr())
 	defer bar.End()
 	b.path, err = pipeline.Build(cmd.Context(), b.prepared, nix, pipeline.WithBuildProgress(bar.Update))
+	b.sum.Fetched = b.prepared.Artifacts
+	b.sum.Built, b.sum.BuildTime = bar.Built()
 	return b, err
 }

@@ -59,6 +59,13 @@ func TestBuildLockEndToEnd(t *testing.T) {
 		t.Fatalf("build: exit %d\n%s", code, stderr)
 	}
 	env := strings.TrimSpace(stdout)
+	// One summary line: the lock's 4 files downloaded, derivations
+	// built, the out-link written.
+	for _, want := range []string{"fetched 4 files (", "0 from the cache", "built ", " derivations in ", "wrote " + out} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("build's stderr lacks %q:\n%s", want, stderr)
+		}
+	}
 	if target, err := filepath.EvalSymlinks(out); err != nil || target != env {
 		t.Fatalf("out-link %s → %s (%v), printed %s", out, target, err, env)
 	}
@@ -74,7 +81,7 @@ func TestBuildLockEndToEnd(t *testing.T) {
 	// Unchanged: a no-op that needs neither the network nor nix-build.
 	t.Setenv("PATH", t.TempDir())
 	code, stdout, stderr = runCLI(t, args...)
-	if code != exitOK || strings.TrimSpace(stdout) != env || !strings.Contains(stderr, "up to date") {
+	if code != exitOK || strings.TrimSpace(stdout) != env || !strings.Contains(stderr, "build up to date") {
 		t.Errorf("second build: exit %d, printed %q, stderr %q; want the same path, up to date", code, stdout, stderr)
 	}
 }

@@ -40,7 +40,7 @@ or the push failed; 2 bad usage or a bad lock.`,
 			im.System = b.lock.Target.System
 			spec := im.Spec([]string{b.path})
 			spec.NeedsDriver = b.prepared.NeedsDriver()
-			return writeImage(cmd, g, spec, &im)
+			return writeImage(cmd, g, spec, &im, b.sum)
 		},
 	}
 	addBuildFlags(cmd, &bf)

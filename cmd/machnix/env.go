@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/machnix/machnix/internal/options"
+	"github.com/machnix/machnix/internal/progress"
 	"github.com/machnix/machnix/pipeline"
 )
 
@@ -66,7 +67,7 @@ failed; 2 bad usage, a bad lock or a bad requirements file.`,
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), dir)
-			fmt.Fprintf(cmd.ErrOrStderr(), "enter it with: nix-shell %s\n", filepath.Join(dir, "shell.nix"))
+			fmt.Fprint(cmd.ErrOrStderr(), progress.EnvSummary(p, len(r.Requirements) > 0, fl.Lock, dir))
 			return nil
 		},
 	}

@@ -38,6 +38,13 @@ func TestEnvFolderEntersWithNixShell(t *testing.T) {
 	if strings.TrimSpace(out) != dir {
 		t.Errorf("printed %q, want the folder %s", out, dir)
 	}
+	// The summary names the lock resolved into DIR, the folder, and how
+	// to enter it.
+	for _, want := range []string{"resolved ", " packages into " + filepath.Join(dir, "machnix.lock"), "wrote " + dir, "enter it with: nix-shell " + filepath.Join(dir, "shell.nix")} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("env's stderr lacks %q:\n%s", want, stderr)
+		}
+	}
 	for _, f := range []string{"default.nix", "shell.nix", "nixpkgs.nix", "machnix.lock"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("the folder lacks %s", f)

@@ -21,7 +21,8 @@ func newFetchCmd(g *options.Global) *cobra.Command {
 		Short: "Download and verify every file a lock names into the cache",
 		Long: `fetch downloads each wheel and sdist named in the lock into a content-addressed
 cache ($MACHNIX_CACHE_DIR, else the user's cache directory + /machnix), verifying
-its sha256, and prints the cached paths. A file whose hash does not match is
+its sha256, and prints a line per file: its cached path, a tab, its file name
+(cut -f1 gives the paths). A file whose hash does not match is
 deleted and the command fails. Exit codes: 0 ok, 1 a download failed or a file
 is missing offline, 2 bad usage or an unreadable lock.`,
 		Example: `  machnix fetch --lock machnix.lock
@@ -32,25 +33,21 @@ is missing offline, 2 bad usage or an unreadable lock.`,
 			if err != nil {
 				return err
 			}
-			var opts []pipeline.Option
-			if bar := progress.Bar(cmd.ErrOrStderr(), len(lock.Packages), "fetching"); bar != nil {
-				opts = append(opts, pipeline.WithFetchProgress(func(done, total int) { bar.ChangeMax(total); _ = bar.Set(done) }))
-				defer bar.Finish()
-			}
+			opts, done := progress.Fetching(cmd.ErrOrStderr(), len(lock.Packages))
+			defer done()
 			s := pipeline.Settings{Offline: offline, Jobs: jobs, Timeout: g.NetTimeout()}
 			arts, err := pipeline.Fetch(cmd.Context(), lock, s, opts...)
 			if err != nil {
 				return err
 			}
+			done()
+			fmt.Fprint(cmd.ErrOrStderr(), progress.Summary{Fetched: arts})
 			if asJSON {
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
 				return enc.Encode(arts)
 			}
-			for _, a := range arts {
-				fmt.Fprintln(cmd.OutOrStdout(), a.Path)
-			}
-			return nil
+			return progress.WriteArtifacts(cmd.OutOrStdout(), arts)
 		},
 	}
 	cmd.Flags().StringVar(&lockPath, "lock", "machnix.lock", "lock file to fetch")

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/machnix/machnix/fetch"
@@ -49,6 +50,14 @@ func TestFetchCommandJSONAndOffline(t *testing.T) {
 	sum := sha256.Sum256(data)
 	if hex.EncodeToString(sum[:]) != f.SHA256 {
 		t.Fatal("cached file does not have the index's hash")
+	}
+	if !strings.Contains(stderr, "fetched 1 file (") {
+		t.Errorf("first fetch's summary: %q", stderr)
+	}
+	// Without --json: PATH<TAB>FILENAME per file, and all from the cache.
+	code, out, stderr = runCLI(t, "fetch", "--lock", lockPath)
+	if want := arts[0].Path + "\t" + f.Filename + "\n"; code != exitOK || out != want || !strings.Contains(stderr, "all 1 file from the cache") {
+		t.Errorf("exit %d, stdout %q, want %q; stderr %q", code, out, want, stderr)
 	}
 	if code, _, _ := runCLI(t, "fetch", "--lock", filepath.Join(t.TempDir(), "missing.lock")); code != exitBadInput {
 		t.Fatalf("missing lock: exit %d, want %d", code, exitBadInput)

@@ -39,7 +39,7 @@ Exit codes: 0 the image was written or pushed; 1 pushing or writing failed;
 			if err := im.Outputs(g).Check(); err != nil {
 				return err
 			}
-			return writeImage(cmd, g, im.Spec(args), &im)
+			return writeImage(cmd, g, im.Spec(args), &im, progress.Summary{})
 		},
 	}
 	options.AddImageFlags(cmd, &im)
@@ -49,7 +49,7 @@ Exit codes: 0 the image was written or pushed; 1 pushing or writing failed;
 
 // writeImage builds the image spec asks for, writes it to every output
 // asked for, and prints its manifest digest.
-func writeImage(cmd *cobra.Command, g *options.Global, spec pipeline.ImageSpec, im *options.Image) error {
+func writeImage(cmd *cobra.Command, g *options.Global, spec pipeline.ImageSpec, im *options.Image, sum progress.Summary) error {
 	layers := progress.NewLayers(cmd.ErrOrStderr())
 	defer layers.End()
 	watch := pipeline.WithImageProgress(layers.Update)
@@ -65,6 +65,9 @@ func writeImage(cmd *cobra.Command, g *options.Global, spec pipeline.ImageSpec, 
 	if err := pipeline.Publish(cmd.Context(), img, im.Outputs(g), watch); err != nil {
 		return err
 	}
+	layers.End()
+	sum.Published(im.Outputs(g), digest.String())
 	fmt.Fprintln(cmd.OutOrStdout(), digest)
+	fmt.Fprint(cmd.ErrOrStderr(), sum)
 	return nil
 }

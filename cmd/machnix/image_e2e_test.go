@@ -126,6 +126,12 @@ func TestDockerPushEndToEnd(t *testing.T) {
 		t.Fatalf("docker --push: exit %d: %s", code, stderr)
 	}
 	digest := strings.TrimSpace(out)
+	// stderr names the pushed reference with its digest, and the build.
+	for _, want := range []string{"machnix: pushed " + tag + "@" + digest + "\n", " derivations in ", "image " + digest} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("docker's stderr lacks %q:\n%s", want, stderr)
+		}
+	}
 	uploads := blobUploads(t, reg)
 	v1Layers := manifestLayers(t, tag, creds)
 	if uploads != len(v1Layers)+1 {

@@ -64,6 +64,13 @@ func TestImageToLayoutAndRegistry(t *testing.T) {
 	if d, _ := pulled.Digest(); d.String() != printed {
 		t.Errorf("registry has %s, printed %s", d, printed)
 	}
+	// stderr says where the image went: REF@DIGEST per tag, the layout.
+	if !strings.Contains(stderr, "machnix: pushed "+tag+"@"+printed+"\n") || !strings.Contains(stderr, "wrote "+layoutDir) {
+		t.Errorf("stderr lacks the pushed reference or the layout:\n%s", stderr)
+	}
+	if strings.Contains(out, "pushed") {
+		t.Errorf("stdout holds more than the digest: %q", out)
+	}
 	cf, err := pulled.ConfigFile()
 	if err != nil {
 		t.Fatal(err)
@@ -127,7 +134,7 @@ func TestImageZstdAndProgressSummary(t *testing.T) {
 	if code, _, stderr = runCLI(t, args...); code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	if want := fmt.Sprintf("0 of %d layers built (0 B), %d from the layer cache", n, n); !strings.Contains(stderr, want) {
+	if want := fmt.Sprintf("0 of %d layers built (0 B uncompressed), %d from the layer cache", n, n); !strings.Contains(stderr, want) {
 		t.Errorf("stderr %q should say %q", stderr, want)
 	}
 	// zstd has no Docker schema 2 media type.
