@@ -15,7 +15,7 @@ import (
 // prepare reads the lock (or resolves it from -r) and fetches and inspects
 // its files, with a bar on a terminal.
 func prepare(cmd *cobra.Command, g *options.Global, r *options.Resolve, l *options.Lock) (*pipeline.Prepared, error) {
-	lock, cfg, err := readLockOrResolve(cmd, g, r, l.Lock)
+	lock, cfg, err := r.ReadLockOrResolve(cmd.Context(), g, l.Lock)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func buildEnv(cmd *cobra.Command, g *options.Global, fl *buildFlags) (*built, er
 	if err != nil {
 		return nil, err
 	}
-	lock, cfg, err := readLockOrResolve(cmd, g, &fl.resolve, fl.lock.Lock)
+	lock, cfg, err := fl.resolve.ReadLockOrResolve(cmd.Context(), g, fl.lock.Lock)
 	if err != nil {
 		return nil, err
 	}

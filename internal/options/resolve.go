@@ -1,6 +1,9 @@
 package options
 
 import (
+	"context"
+	"os"
+
 	"github.com/spf13/cobra"
 
 	"github.com/machnix/machnix/pipeline"
@@ -56,4 +59,36 @@ func (r *Resolve) Inputs(g *Global, previous *resolve.Lock) pipeline.Inputs {
 		Providers: r.Providers, Pre: r.Pre, Previous: previous, Upgrade: r.Upgrade,
 		Nixpkgs: r.Nixpkgs, NixpkgsHash: r.NixpkgsHash, Timeout: g.NetTimeout(),
 	}
+}
+
+// ReadLockOrResolve returns the lock a command works from, and the config:
+// resolved from -r into the lock file at path (keeping the pins that still
+// fit), or read from it.
+func (r *Resolve) ReadLockOrResolve(ctx context.Context, g *Global, path string) (*resolve.Lock, *pipeline.Config, error) {
+	cfg, err := g.LoadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(r.Requirements) == 0 {
+		lock, err := resolve.ReadLock(path)
+		return lock, cfg, err
+	}
+	lock, err := r.ResolveInto(ctx, g, cfg, path)
+	return lock, cfg, err
+}
+
+// ResolveInto resolves and writes the lock to path; an existing lock there
+// is the previous one, whose pins are kept while they fit.
+func (r *Resolve) ResolveInto(ctx context.Context, g *Global, cfg *pipeline.Config, path string) (*resolve.Lock, error) {
+	var previous *resolve.Lock
+	if _, err := os.Stat(path); err == nil {
+		if previous, err = resolve.ReadLock(path); err != nil {
+			return nil, err
+		}
+	}
+	lock, err := pipeline.Resolve(ctx, r.Inputs(g, previous), cfg)
+	if err != nil {
+		return nil, err
+	}
+	return lock, resolve.WriteLock(path, lock)
 }
