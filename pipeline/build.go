@@ -18,9 +18,14 @@ type NixOptions struct {
 	OutLink string `json:"out_link,omitempty"`
 	// NixPath entries for -I, e.g. "nixpkgs=/path/to/nixpkgs".
 	NixPath []string `json:"nix_path,omitempty"`
-	// Args are --arg NAME EXPR pairs, Options --option NAME VALUE pairs.
+	// Args are --arg NAME EXPR pairs, ArgStrs --argstr NAME VALUE pairs,
+	// Options --option NAME VALUE pairs.
 	Args    [][2]string `json:"args,omitempty"`
+	ArgStrs [][2]string `json:"argstrs,omitempty"`
 	Options [][2]string `json:"options,omitempty"`
+	// ShowTrace passes --show-trace; it changes only what an error shows,
+	// so it is no part of a build's stamp.
+	ShowTrace bool `json:"show_trace,omitempty"`
 	// MaxJobs, Cores and Builders are nix-build's options of those names.
 	MaxJobs  string `json:"max_jobs,omitempty"`
 	Cores    string `json:"cores,omitempty"`
@@ -35,10 +40,13 @@ func (n NixOptions) buildOptions() []nixbuild.BuildOption {
 	for _, a := range n.Args {
 		opts = append(opts, nixbuild.WithArg(a[0], a[1]))
 	}
+	for _, a := range n.ArgStrs {
+		opts = append(opts, nixbuild.WithArgStr(a[0], a[1]))
+	}
 	for _, o := range n.Options {
 		opts = append(opts, nixbuild.WithOption(o[0], o[1]))
 	}
-	return opts
+	return append(opts, nixbuild.WithShowTrace(n.ShowTrace))
 }
 
 // Stamp identifies a build by everything that decides its result: the
@@ -54,6 +62,7 @@ func Stamp(lock *resolve.Lock, s Settings, n NixOptions) (string, error) {
 		return "", err
 	}
 	ignore := slices.Sorted(slices.Values(s.IgnoreMissing))
+	n.ShowTrace = false
 	nix, err := json.Marshal(n)
 	if err != nil {
 		return "", err

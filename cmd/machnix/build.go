@@ -96,8 +96,8 @@ wheels machnix fetched are added to the store first, so Nix downloads
 nothing twice. An unchanged lock, config and options with the out-link still
 in place is an immediate no-op.
 
-Nix options pass through: -I, --arg, --max-jobs, --cores, --builders and
---option NAME=VALUE.
+Nix options pass through: -I, --arg NAME EXPR, --argstr NAME VALUE,
+--max-jobs, --cores, --builders, --option NAME VALUE and --show-trace.
 
 Exit codes: 0 built; 1 a library is missing, a download or the build failed;
 2 bad usage or a bad lock.`,

@@ -35,6 +35,8 @@ builds it with nix-build, and can ship the result as a layered OCI image.`,
 	}
 	g := &options.Global{}
 	options.AddGlobalFlags(root, g)
+	options.SuggestFlags(root)
+	options.AddVersion(root)
 	root.PersistentPreRunE = func(*cobra.Command, []string) error { return g.Check() }
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -47,8 +49,11 @@ builds it with nix-build, and can ship the result as a layered OCI image.`,
 // what main calls, and what tests call.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdout, stderr)
-	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	args, err := options.JoinNixPairs(root, args)
+	if err == nil {
+		root.SetArgs(args)
+		err = root.ExecuteContext(ctx)
+	}
 	switch {
 	case err == nil:
 		return exitOK
