@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/machnix/machnix/internal/suggest"
 )
 
 // SuggestFlags makes an unknown flag's error name the closest flag the
@@ -25,39 +27,13 @@ func SuggestFlags(root *cobra.Command) {
 	})
 }
 
-// closestFlag is the flag of c nearest to name by edit distance, when it
-// is near enough (at most 2 edits, and fewer than name has letters).
+// closestFlag is the flag of c nearest to name (suggest.Closest).
 func closestFlag(c *cobra.Command, name string) string {
-	best, bestD := "", 3
-	visit := func(f *pflag.Flag) {
-		if d := editDistance(name, f.Name); d < bestD && d < len(name) {
-			best, bestD = f.Name, d
-		}
-	}
+	var names []string
+	visit := func(f *pflag.Flag) { names = append(names, f.Name) }
 	c.Flags().VisitAll(visit)
 	c.InheritedFlags().VisitAll(visit)
-	return best
-}
-
-// editDistance is Levenshtein's distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	return suggest.Closest(name, names)
 }
 
 // AddVersion gives root --version and a version subcommand, both printing
