@@ -2,6 +2,9 @@ package options
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -48,6 +51,13 @@ func AddResolveFlags(cmd *cobra.Command, r *Resolve) {
 	stringArrayVar(f, &r.Upgrade, "upgrade-package", nil, "let this package's pin move (repeatable)")
 	f.StringVar(&r.Nixpkgs, "nixpkgs", "", "pin nixpkgs, recorded in the lock: a local checkout, or a tarball URL (its hash is prefetched unless --nixpkgs-hash gives it); the nixpkgs provider offers its Python packages")
 	f.StringVar(&r.NixpkgsHash, "nixpkgs-hash", "", "SRI sha256 of the unpacked --nixpkgs tarball")
+	completeValues(cmd, "python", resolve.SupportedPythons...)
+	completeValues(cmd, "system", resolve.SupportedSystems...)
+}
+
+// completeValues makes shell completion offer values for cmd's flag.
+func completeValues(cmd *cobra.Command, flag string, values ...string) {
+	_ = cmd.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
 }
 
 // Inputs are the flags as pipeline.Resolve takes them.
@@ -70,6 +80,9 @@ func (r *Resolve) ReadLockOrResolve(ctx context.Context, g *Global, path string)
 		return nil, nil, err
 	}
 	if len(r.Requirements) == 0 {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("%s does not exist: resolve requirements into it with -r requirements.txt (or machnix resolve -r requirements.txt), or name another lock with --lock", path)
+		}
 		lock, err := resolve.ReadLock(path)
 		return lock, cfg, err
 	}
