@@ -28,7 +28,8 @@ type BuildOption func(*buildSettings)
 type buildSettings struct {
 	outLink        string
 	nixPath        []string
-	args           [][2]string
+	args, argStrs  [][2]string
+	showTrace      bool
 	options        [][2]string
 	maxJobs, cores string
 	builders       string
@@ -50,6 +51,16 @@ func WithNixPath(entries ...string) BuildOption {
 func WithArg(name, expr string) BuildOption {
 	return func(s *buildSettings) { s.args = append(s.args, [2]string{name, expr}) }
 }
+
+// WithArgStr passes --argstr NAME VALUE: VALUE is a string, never
+// evaluated.
+func WithArgStr(name, value string) BuildOption {
+	return func(s *buildSettings) { s.argStrs = append(s.argStrs, [2]string{name, value}) }
+}
+
+// WithShowTrace passes --show-trace: an evaluation error shows its whole
+// trace.
+func WithShowTrace(on bool) BuildOption { return func(s *buildSettings) { s.showTrace = on } }
 
 // WithOption passes --option NAME VALUE, e.g. substituters.
 func WithOption(name, value string) BuildOption {
@@ -86,6 +97,12 @@ func (o *buildSettings) commandArgs(expr string) []string {
 	}
 	for _, a := range o.args {
 		args = append(args, "--arg", a[0], a[1])
+	}
+	for _, a := range o.argStrs {
+		args = append(args, "--argstr", a[0], a[1])
+	}
+	if o.showTrace {
+		args = append(args, "--show-trace")
 	}
 	if o.maxJobs != "" {
 		args = append(args, "--max-jobs", o.maxJobs)

@@ -3,11 +3,16 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 
+	"github.com/machnix/machnix/fetch"
+	"github.com/machnix/machnix/internal/atomicfile"
 	"github.com/machnix/machnix/nixbuild"
 	"github.com/machnix/machnix/resolve"
 )
@@ -18,9 +23,14 @@ type NixOptions struct {
 	OutLink string `json:"out_link,omitempty"`
 	// NixPath entries for -I, e.g. "nixpkgs=/path/to/nixpkgs".
 	NixPath []string `json:"nix_path,omitempty"`
-	// Args are --arg NAME EXPR pairs, Options --option NAME VALUE pairs.
+	// Args are --arg NAME EXPR pairs, ArgStrs --argstr NAME VALUE pairs,
+	// Options --option NAME VALUE pairs.
 	Args    [][2]string `json:"args,omitempty"`
+	ArgStrs [][2]string `json:"argstrs,omitempty"`
 	Options [][2]string `json:"options,omitempty"`
+	// ShowTrace passes --show-trace; it changes only what an error shows,
+	// so it is no part of a build's stamp.
+	ShowTrace bool `json:"show_trace,omitempty"`
 	// MaxJobs, Cores and Builders are nix-build's options of those names.
 	MaxJobs  string `json:"max_jobs,omitempty"`
 	Cores    string `json:"cores,omitempty"`
@@ -35,10 +45,13 @@ func (n NixOptions) buildOptions() []nixbuild.BuildOption {
 	for _, a := range n.Args {
 		opts = append(opts, nixbuild.WithArg(a[0], a[1]))
 	}
+	for _, a := range n.ArgStrs {
+		opts = append(opts, nixbuild.WithArgStr(a[0], a[1]))
+	}
 	for _, o := range n.Options {
 		opts = append(opts, nixbuild.WithOption(o[0], o[1]))
 	}
-	return opts
+	return append(opts, nixbuild.WithShowTrace(n.ShowTrace))
 }
 
 // Stamp identifies a build by everything that decides its result: the
@@ -54,6 +67,7 @@ func Stamp(lock *resolve.Lock, s Settings, n NixOptions) (string, error) {
 		return "", err
 	}
 	ignore := slices.Sorted(slices.Values(s.IgnoreMissing))
+	n.ShowTrace = false
 	nix, err := json.Marshal(n)
 	if err != nil {
 		return "", err
@@ -109,9 +123,82 @@ func Build(ctx context.Context, p *Prepared, n NixOptions, opts ...Option) (stri
 	}
 	path, err := nixbuild.Build(ctx, exprPath, bopts...)
 	if err != nil {
-		return "", failed(err)
+		return "", failed(explainEvalError(err, exprPath, []byte(expr.Default), p, n.OutLink, stamp))
 	}
 	return path, nil
+}
+
+// evalError is nix-build's error with the temporary expression's path
+// replaced by the kept copy's, and what in the user's input made the lines
+// it names.
+type evalError struct {
+	msg string
+	err error
+}
+
+func (e *evalError) Error() string { return e.msg }
+func (e *evalError) Unwrap() error { return e.err }
+
+// explainEvalError keeps the generated expression when nix-build's error
+// points into it (the build's folder is removed), and names the lock entry,
+// and the machnix.toml override where there is one, that wrote the lines
+// the error names.
+func explainEvalError(err error, exprPath string, expr []byte, p *Prepared, outLink, stamp string) error {
+	lines := nixbuild.ErrorLines(err.Error(), exprPath)
+	if len(lines) == 0 {
+		return err
+	}
+	kept := keptExprPath(outLink, stamp)
+	if kept == "" || os.MkdirAll(filepath.Dir(kept), 0o755) != nil || atomicfile.Write(kept, expr) != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(strings.ReplaceAll(err.Error(), exprPath, kept))
+	fmt.Fprintf(&b, "\nthe generated expression is kept at %s", kept)
+	seen := map[nixbuild.Block]bool{}
+	for _, l := range lines {
+		blk, ok := nixbuild.BlockAt(expr, l)
+		if !ok || seen[blk] {
+			continue
+		}
+		seen[blk] = true
+		fmt.Fprintf(&b, "\nline %d was written for %s", l, lockEntry(p, blk))
+	}
+	return &evalError{msg: b.String(), err: err}
+}
+
+// keptExprPath is where a failed expression is kept: beside the out-link,
+// else in the cache, named by the build's stamp.
+func keptExprPath(outLink, stamp string) string {
+	if outLink != "" {
+		return outLink + ".failed.nix"
+	}
+	dir, err := fetch.DefaultCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "failed", stamp[:min(16, len(stamp))]+".nix")
+}
+
+// lockEntry names the lock entry of blk as the lock's checks do, e.g.
+// "packages[3] (numpy)", and its machnix.toml override when it has one.
+func lockEntry(p *Prepared, blk nixbuild.Block) string {
+	pkgs := p.Lock.Packages
+	if blk.Section == "build_packages" {
+		pkgs = p.Lock.BuildPackages
+	}
+	name := fmt.Sprintf("%s (%s)", blk.Section, blk.Name)
+	for i, pkg := range pkgs {
+		if pkg.Name == blk.Name {
+			name = fmt.Sprintf("the lock's %s[%d] (%s, %s %s)", blk.Section, i, pkg.Name, pkg.Provider, pkg.Version)
+		}
+	}
+	if cfg := p.Settings.Config; blk.Section == "packages" && cfg != nil {
+		if o, ok := cfg.Overrides[blk.Name]; ok && !reflect.DeepEqual(o.Override, nixbuild.Override{}) {
+			name += fmt.Sprintf(" with [overrides.%s] of %s: check the attributes it names", blk.Name, cfg.Path)
+		}
+	}
+	return name
 }
 
 // AddToStore adds the prepared lock's fetched files to the store as the

@@ -10,6 +10,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/machnix/machnix/internal/suggest"
 	"github.com/machnix/machnix/nixbuild"
 	"github.com/machnix/machnix/resolve"
 )
@@ -65,12 +66,42 @@ func LoadConfig(path string) (*Config, error) {
 	}
 	var unknown []string
 	for _, key := range md.Undecoded() {
-		unknown = append(unknown, key.String())
+		u := key.String()
+		if best := suggest.Closest(key[len(key)-1], knownKeys(key)); best != "" {
+			u += " (did you mean " + best + "?)"
+		}
+		unknown = append(unknown, u)
 	}
 	if len(unknown) > 0 {
 		return nil, fmt.Errorf("%s: unknown keys %s (known: tests, allowUnfree, [sonames], [providers], [overrides.<package>])", path, strings.Join(unknown, ", "))
 	}
 	return cfg, nil
+}
+
+// knownKeys are the keys machnix.toml may hold where key's last part is:
+// the top level's, an [overrides.<package>] table's, or a list edit's.
+func knownKeys(key toml.Key) []string {
+	switch {
+	case len(key) == 1:
+		return []string{"tests", "allowUnfree", "sonames", "providers", "overrides"}
+	case len(key) == 3 && key[0] == "overrides":
+		return append(jsonNames(reflect.TypeFor[nixbuild.Override]()), "provider")
+	case len(key) == 4 && key[0] == "overrides" && strings.HasSuffix(key[2], "uildInputs"):
+		return jsonNames(reflect.TypeFor[nixbuild.ListEdit]())
+	}
+	return nil
+}
+
+// jsonNames are the names t's fields go by in machnix.toml (their json
+// names, which toml matches regardless of case).
+func jsonNames(t reflect.Type) []string {
+	var out []string
+	for f := range t.Fields() {
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // overrides are the overrides that change derivations.

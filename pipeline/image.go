@@ -42,8 +42,7 @@ type ImageSpec struct {
 	Format      oci.Format      `json:"format,omitempty"`
 	Compression oci.Compression `json:"compression,omitempty"`
 	// MaxLayers is the layer budget, Jobs how many layers compress at
-	// once, CacheDir the layer cache ("" means the user cache dir's
-	// machnix/layers).
+	// once, CacheDir the layer cache ("" means DefaultLayerCacheDir).
 	MaxLayers int    `json:"max_layers,omitempty"`
 	Jobs      int    `json:"jobs,omitempty"`
 	CacheDir  string `json:"cache_dir,omitempty"`
@@ -80,11 +79,9 @@ func Image(ctx context.Context, spec ImageSpec, opts ...Option) (v1.Image, error
 	}
 	cacheDir := spec.CacheDir
 	if cacheDir == "" {
-		base, err := os.UserCacheDir()
-		if err != nil {
+		if cacheDir, err = DefaultLayerCacheDir(); err != nil {
 			return nil, err
 		}
-		cacheDir = filepath.Join(base, "machnix", "layers")
 	}
 	ociOpts := []oci.Option{oci.WithCacheDir(cacheDir)}
 	if spec.Compression != "" {
@@ -240,4 +237,18 @@ func Publish(ctx context.Context, img v1.Image, out Outputs, opts ...Option) err
 		}
 	}
 	return nil
+}
+
+// DefaultLayerCacheDir is the layer cache when none is named: "layers" in
+// $MACHNIX_CACHE_DIR when it is set (so one variable moves every cache),
+// else the user cache dir's machnix/layers.
+func DefaultLayerCacheDir() (string, error) {
+	if d := os.Getenv("MACHNIX_CACHE_DIR"); d != "" {
+		return filepath.Join(d, "layers"), nil
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(base, "machnix", "layers"), nil
 }

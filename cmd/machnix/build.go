@@ -15,7 +15,7 @@ import (
 // prepare reads the lock (or resolves it from -r) and fetches and inspects
 // its files, with a bar on a terminal.
 func prepare(cmd *cobra.Command, g *options.Global, r *options.Resolve, l *options.Lock) (*pipeline.Prepared, error) {
-	lock, cfg, err := readLockOrResolve(cmd, g, r, l.Lock)
+	lock, cfg, err := r.ReadLockOrResolve(cmd.Context(), g, l.Lock)
 	if err != nil {
 		return nil, err
 	}
@@ -93,8 +93,8 @@ wheels machnix fetched are added to the store first, so Nix downloads
 nothing twice. An unchanged lock, config and options with the out-link still
 in place is an immediate no-op.
 
-Nix options pass through: -I, --arg, --max-jobs, --cores, --builders and
---option NAME=VALUE.
+Nix options pass through: -I, --arg NAME EXPR, --argstr NAME VALUE,
+--max-jobs, --cores, --builders, --option NAME VALUE and --show-trace.
 
 Exit codes: 0 built; 1 a library is missing, a download or the build failed;
 2 bad usage or a bad lock.`,
@@ -134,7 +134,7 @@ func buildEnv(cmd *cobra.Command, g *options.Global, fl *buildFlags) (*built, er
 	if err != nil {
 		return nil, err
 	}
-	lock, cfg, err := readLockOrResolve(cmd, g, &fl.resolve, fl.lock.Lock)
+	lock, cfg, err := fl.resolve.ReadLockOrResolve(cmd.Context(), g, fl.lock.Lock)
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ or the push failed; 2 bad usage or a bad lock.`,
   machnix docker --lock machnix.lock --tag app:v1 --docker-archive app.tar && docker load < app.tar`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := im.Outputs(g).Check(); err != nil {
+			if err := im.Check(g); err != nil {
 				return err
 			}
 			b, err := buildEnv(cmd, g, &bf)

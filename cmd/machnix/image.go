@@ -36,14 +36,14 @@ Exit codes: 0 the image was written or pushed; 1 pushing or writing failed;
   machnix image ./result --docker-archive app.tar --tag app:v1 --cmd -m --cmd http.server --expose 8000`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := im.Outputs(g).Check(); err != nil {
+			if err := im.Check(g); err != nil {
 				return err
 			}
 			return writeImage(cmd, g, im.Spec(args), &im, progress.Summary{})
 		},
 	}
 	options.AddImageFlags(cmd, &im)
-	cmd.Flags().StringVar(&im.System, "system", "x86_64-linux", "Nix system of the store paths: x86_64-linux or aarch64-linux")
+	options.AddImageSystemFlag(cmd, &im)
 	return cmd
 }
 

@@ -38,7 +38,7 @@ requirements file.`,
 			if err != nil {
 				return err
 			}
-			lock, err := resolveInto(cmd, g, &fl, cfg, out)
+			lock, err := fl.ResolveInto(cmd.Context(), g, cfg, out)
 			if err != nil {
 				return err
 			}

@@ -5,14 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/machnix/machnix/internal/options"
 	"github.com/machnix/machnix/internal/termsafe"
 	"github.com/machnix/machnix/pipeline"
-	"github.com/machnix/machnix/resolve"
 )
 
 // Exit codes shared by every subcommand.
@@ -37,6 +35,8 @@ builds it with nix-build, and can ship the result as a layered OCI image.`,
 	}
 	g := &options.Global{}
 	options.AddGlobalFlags(root, g)
+	options.SuggestFlags(root)
+	options.AddVersion(root)
 	root.PersistentPreRunE = func(*cobra.Command, []string) error { return g.Check() }
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -49,8 +49,11 @@ builds it with nix-build, and can ship the result as a layered OCI image.`,
 // what main calls, and what tests call.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdout, stderr)
-	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	args, err := options.JoinNixPairs(root, args)
+	if err == nil {
+		root.SetArgs(args)
+		err = root.ExecuteContext(ctx)
+	}
 	switch {
 	case err == nil:
 		return exitOK
@@ -65,35 +68,4 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitProblem
 	}
 	return exitBadInput
-}
-
-// readLockOrResolve returns the lock a command works from: resolved from
-// -r into the lock file (keeping the pins that still fit), or read from it.
-func readLockOrResolve(cmd *cobra.Command, g *options.Global, r *options.Resolve, path string) (*resolve.Lock, *pipeline.Config, error) {
-	cfg, err := g.LoadConfig()
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(r.Requirements) == 0 {
-		lock, err := resolve.ReadLock(path)
-		return lock, cfg, err
-	}
-	lock, err := resolveInto(cmd, g, r, cfg, path)
-	return lock, cfg, err
-}
-
-// resolveInto resolves and writes the lock to path; an existing lock there
-// is the previous one, whose pins are kept while they fit.
-func resolveInto(cmd *cobra.Command, g *options.Global, r *options.Resolve, cfg *pipeline.Config, path string) (*resolve.Lock, error) {
-	var previous *resolve.Lock
-	if _, err := os.Stat(path); err == nil {
-		if previous, err = resolve.ReadLock(path); err != nil {
-			return nil, err
-		}
-	}
-	lock, err := pipeline.Resolve(cmd.Context(), r.Inputs(g, previous), cfg)
-	if err != nil {
-		return nil, err
-	}
-	return lock, resolve.WriteLock(path, lock)
 }

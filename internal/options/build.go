@@ -1,9 +1,6 @@
 package options
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/spf13/cobra"
 
 	"github.com/machnix/machnix/pipeline"
@@ -33,13 +30,15 @@ func (l *Lock) Settings(g *Global, cfg *pipeline.Config) pipeline.Settings {
 
 // Nix are nix-build's flags, passed through.
 type Nix struct {
-	OutLink  string
-	NixPath  []string
-	Args     []string
-	MaxJobs  string
-	Cores    string
-	Builders string
-	Options  []string
+	OutLink   string
+	NixPath   []string
+	Args      []string
+	MaxJobs   string
+	Cores     string
+	Builders  string
+	Options   []string
+	ArgStrs   []string
+	ShowTrace bool
 }
 
 // AddNixFlags adds them to cmd.
@@ -47,29 +46,25 @@ func AddNixFlags(cmd *cobra.Command, n *Nix) {
 	f := cmd.Flags()
 	f.StringVarP(&n.OutLink, "out-link", "o", "result", "result symlink")
 	stringArrayVarP(f, &n.NixPath, "include", "I", nil, "nix search path entry, e.g. nixpkgs=/path (repeatable)")
-	stringArrayVar(f, &n.Args, "arg", nil, "NAME=EXPR passed as --arg NAME EXPR (repeatable)")
+	stringArrayVar(f, &n.Args, "arg", nil, "`NAME EXPR` (or NAME=EXPR) passed as nix-build --arg NAME EXPR (repeatable)")
+	stringArrayVar(f, &n.ArgStrs, "argstr", nil, "`NAME VALUE` (or NAME=VALUE) passed as nix-build --argstr NAME VALUE (repeatable)")
 	f.StringVar(&n.MaxJobs, "max-jobs", "", "nix-build --max-jobs")
 	f.StringVar(&n.Cores, "cores", "", "nix-build --cores")
 	f.StringVar(&n.Builders, "builders", "", "nix-build --builders (remote builders)")
-	stringArrayVar(f, &n.Options, "option", nil, "NAME=VALUE passed as --option NAME VALUE (repeatable)")
+	stringArrayVar(f, &n.Options, "option", nil, "`NAME VALUE` (or NAME=VALUE) passed as nix-build --option NAME VALUE (repeatable)")
+	f.BoolVar(&n.ShowTrace, "show-trace", false, "pass --show-trace to nix-build: the whole trace of an evaluation error")
 }
 
 // NixOptions are the flags as pipeline.Build takes them.
 func (n *Nix) NixOptions() (pipeline.NixOptions, error) {
-	out := pipeline.NixOptions{OutLink: n.OutLink, NixPath: n.NixPath, MaxJobs: n.MaxJobs, Cores: n.Cores, Builders: n.Builders}
-	for _, kv := range n.Args {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			return out, fmt.Errorf("--arg %q: want NAME=EXPR", kv)
-		}
-		out.Args = append(out.Args, [2]string{k, v})
+	out := pipeline.NixOptions{OutLink: n.OutLink, NixPath: n.NixPath, MaxJobs: n.MaxJobs, Cores: n.Cores, Builders: n.Builders, ShowTrace: n.ShowTrace}
+	var err error
+	if out.Args, err = splitPairs("arg", n.Args); err != nil {
+		return out, err
 	}
-	for _, kv := range n.Options {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			return out, fmt.Errorf("--option %q: want NAME=VALUE", kv)
-		}
-		out.Options = append(out.Options, [2]string{k, v})
+	if out.ArgStrs, err = splitPairs("argstr", n.ArgStrs); err != nil {
+		return out, err
 	}
-	return out, nil
+	out.Options, err = splitPairs("option", n.Options)
+	return out, err
 }

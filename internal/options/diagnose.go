@@ -9,6 +9,7 @@ import (
 
 	"github.com/machnix/machnix/autopatch"
 	"github.com/machnix/machnix/pipeline"
+	"github.com/machnix/machnix/resolve"
 )
 
 // Diagnose are diagnose's flags.
@@ -30,6 +31,7 @@ func AddDiagnoseFlags(cmd *cobra.Command, d *Diagnose) {
 	stringArrayVar(f, &d.Sonames, "soname", nil, "extra soname=nixpkgs-attribute row, overriding the table (repeatable)")
 	f.BoolVar(&d.NoVerify, "no-verify", false, "do not hash entries against RECORD (for wheels whose own hash is already checked)")
 	f.BoolVar(&d.NixLocate, "nix-locate", true, "look unknown sonames up with nix-locate when it is on PATH")
+	completeValues(cmd, "system", resolve.SupportedSystems...)
 }
 
 // InspectOptions are the flags as autopatch.Inspect takes them. Rows from

@@ -7,6 +7,7 @@ import (
 
 	"github.com/machnix/machnix/oci"
 	"github.com/machnix/machnix/pipeline"
+	"github.com/machnix/machnix/resolve"
 )
 
 // Image are the flags that say what image to make and where it goes.
@@ -51,7 +52,25 @@ func AddImageFlags(cmd *cobra.Command, im *Image) {
 	f.BoolVar(&im.Insecure, "insecure", false, "allow plain HTTP to the registries of the tags")
 	f.IntVar(&im.Jobs, "jobs", 4, "layers compressed and uploaded at once")
 	f.StringVar(&im.Compression, "compression", string(oci.Gzip), "layer compression: gzip, or zstd (smaller, faster to unpack; OCI format only)")
-	f.StringVar(&im.CacheDir, "cache-dir", "", "layer cache (default: the user cache dir's machnix/layers)")
+	f.StringVar(&im.CacheDir, "cache-dir", "", "layer cache (default: $MACHNIX_CACHE_DIR/layers, else the user cache dir's machnix/layers)")
+	completeValues(cmd, "format", string(oci.FormatOCI), string(oci.FormatDocker))
+	completeValues(cmd, "compression", string(oci.Gzip), string(oci.Zstd))
+}
+
+// AddImageSystemFlag adds image's --system: the store paths' system.
+func AddImageSystemFlag(cmd *cobra.Command, im *Image) {
+	cmd.Flags().StringVar(&im.System, "system", "x86_64-linux", "Nix system of the store paths: x86_64-linux or aarch64-linux")
+	completeValues(cmd, "system", resolve.SupportedSystems...)
+}
+
+// Check refuses, before any work, flags that cannot go together: where
+// the image goes, and zstd layers in Docker schema 2, which has no media
+// type for them.
+func (im *Image) Check(g *Global) error {
+	if oci.Compression(im.Compression) == oci.Zstd && oci.Format(im.Format) == oci.FormatDocker {
+		return fmt.Errorf("--compression zstd and --format docker do not go together: Docker schema 2 has no zstd layer type; drop --format docker (OCI media types) or use --compression gzip")
+	}
+	return im.Outputs(g).Check()
 }
 
 // Spec is the image of roots as pipeline.Image takes it.

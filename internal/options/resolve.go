@@ -1,6 +1,12 @@
 package options
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
 	"github.com/spf13/cobra"
 
 	"github.com/machnix/machnix/pipeline"
@@ -45,6 +51,13 @@ func AddResolveFlags(cmd *cobra.Command, r *Resolve) {
 	stringArrayVar(f, &r.Upgrade, "upgrade-package", nil, "let this package's pin move (repeatable)")
 	f.StringVar(&r.Nixpkgs, "nixpkgs", "", "pin nixpkgs, recorded in the lock: a local checkout, or a tarball URL (its hash is prefetched unless --nixpkgs-hash gives it); the nixpkgs provider offers its Python packages")
 	f.StringVar(&r.NixpkgsHash, "nixpkgs-hash", "", "SRI sha256 of the unpacked --nixpkgs tarball")
+	completeValues(cmd, "python", resolve.SupportedPythons...)
+	completeValues(cmd, "system", resolve.SupportedSystems...)
+}
+
+// completeValues makes shell completion offer values for cmd's flag.
+func completeValues(cmd *cobra.Command, flag string, values ...string) {
+	_ = cmd.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
 }
 
 // Inputs are the flags as pipeline.Resolve takes them.
@@ -56,4 +69,39 @@ func (r *Resolve) Inputs(g *Global, previous *resolve.Lock) pipeline.Inputs {
 		Providers: r.Providers, Pre: r.Pre, Previous: previous, Upgrade: r.Upgrade,
 		Nixpkgs: r.Nixpkgs, NixpkgsHash: r.NixpkgsHash, Timeout: g.NetTimeout(),
 	}
+}
+
+// ReadLockOrResolve returns the lock a command works from, and the config:
+// resolved from -r into the lock file at path (keeping the pins that still
+// fit), or read from it.
+func (r *Resolve) ReadLockOrResolve(ctx context.Context, g *Global, path string) (*resolve.Lock, *pipeline.Config, error) {
+	cfg, err := g.LoadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(r.Requirements) == 0 {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("%s does not exist: resolve requirements into it with -r requirements.txt (or machnix resolve -r requirements.txt), or name another lock with --lock", path)
+		}
+		lock, err := resolve.ReadLock(path)
+		return lock, cfg, err
+	}
+	lock, err := r.ResolveInto(ctx, g, cfg, path)
+	return lock, cfg, err
+}
+
+// ResolveInto resolves and writes the lock to path; an existing lock there
+// is the previous one, whose pins are kept while they fit.
+func (r *Resolve) ResolveInto(ctx context.Context, g *Global, cfg *pipeline.Config, path string) (*resolve.Lock, error) {
+	var previous *resolve.Lock
+	if _, err := os.Stat(path); err == nil {
+		if previous, err = resolve.ReadLock(path); err != nil {
+			return nil, err
+		}
+	}
+	lock, err := pipeline.Resolve(ctx, r.Inputs(g, previous), cfg)
+	if err != nil {
+		return nil, err
+	}
+	return lock, resolve.WriteLock(path, lock)
 }

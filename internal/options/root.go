@@ -1,0 +1,80 @@
+package options
+
+import (
+	"fmt"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/machnix/machnix/internal/suggest"
+)
+
+// SuggestFlags makes an unknown flag's error name the closest flag the
+// command has, as cobra does for a misspelt subcommand: "unknown flag:
+// --ofline; did you mean --offline?". Every subcommand inherits it.
+func SuggestFlags(root *cobra.Command) {
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		name, ok := strings.CutPrefix(err.Error(), "unknown flag: --")
+		if !ok {
+			return err
+		}
+		if best := closestFlag(c, name); best != "" {
+			return fmt.Errorf("%w; did you mean --%s?", err, best)
+		}
+		return err
+	})
+}
+
+// closestFlag is the flag of c nearest to name (suggest.Closest).
+func closestFlag(c *cobra.Command, name string) string {
+	var names []string
+	visit := func(f *pflag.Flag) { names = append(names, f.Name) }
+	c.Flags().VisitAll(visit)
+	c.InheritedFlags().VisitAll(visit)
+	return suggest.Closest(name, names)
+}
+
+// AddVersion gives root --version and a version subcommand, both printing
+// the version and the commit machnix was built from.
+func AddVersion(root *cobra.Command) {
+	bi, _ := debug.ReadBuildInfo()
+	root.Version = Version(bi)
+	root.SetVersionTemplate("machnix {{.Version}}\n")
+	root.AddCommand(&cobra.Command{
+		Use:   "version",
+		Short: "Print machnix's version and the commit it was built from",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintf(cmd.OutOrStdout(), "machnix %s\n", cmd.Root().Version)
+		},
+	})
+}
+
+// Version is the module version ("(devel)" when built from a checkout)
+// and the commit (vcs.revision), marked when the tree had changes
+// (vcs.modified).
+func Version(bi *debug.BuildInfo) string {
+	if bi == nil {
+		return "(unknown), commit unknown"
+	}
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	rev, modified := "unknown", false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	v += ", commit " + rev
+	if modified {
+		v += " with uncommitted changes"
+	}
+	return v
+}
