@@ -110,8 +110,9 @@ var ErrBadOption = errors.New("bad option")
 
 // Inspect reads the wheels in files together and resolves every soname
 // their ELF files need. Wheels are read in parallel; the report lists them
-// in the order given. Any bad wheel fails the whole call with an error that
-// names it.
+// in the order given. A wheel that cannot be read (a bad zip, a RECORD
+// mismatch, a malformed ELF) gives an error that names it; the report, also
+// returned then, covers the other wheels.
 func Inspect(ctx context.Context, files []string, opts ...Option) (*NativeReport, error) {
 	in := &inspector{system: HostSystem(), extra: map[string]string{}, nixLocate: true,
 		verify: true, maxUnpacked: DefaultMaxUnpacked, jobs: runtime.GOMAXPROCS(0),
@@ -165,10 +166,15 @@ func Inspect(ctx context.Context, files []string, opts ...Option) (*NativeReport
 	}
 	close(jobs)
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	// A wheel that cannot be read is an error, but the others are still
+	// reported: one bad file in a directory should not hide the rest.
+	read := wheels[:0:0]
+	for _, w := range wheels {
+		if w != nil {
+			read = append(read, w)
+		}
 	}
-	return in.resolve(wheels, arch), nil
+	return in.resolve(read, arch), errors.Join(errs...)
 }
 
 // source is how wheels are read: as the options say, except that wheels

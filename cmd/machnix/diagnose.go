@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -63,9 +65,9 @@ func runDiagnose(cmd *cobra.Command, g *options.Global, args []string, fl *optio
 		opts = append(opts, autopatch.WithProgress(func(done, total int) { _ = bar.Set(done) }))
 		defer func() { _ = bar.Finish() }()
 	}
-	rep, err := autopatch.Inspect(cmd.Context(), files, opts...)
-	if err != nil {
-		return err
+	rep, inspectErr := autopatch.Inspect(cmd.Context(), files, opts...)
+	if rep == nil {
+		return inspectErr
 	}
 	out := cmd.OutOrStdout()
 	if fl.JSON {
@@ -78,6 +80,12 @@ func runDiagnose(cmd *cobra.Command, g *options.Global, args []string, fl *optio
 		if err := rep.WriteText(out); err != nil {
 			return err
 		}
+	}
+	if errors.Is(inspectErr, autopatch.ErrRecordMismatch) && !fl.NoVerify {
+		return fmt.Errorf("%w\n(a wheel whose own sha256 is already checked can be read with --no-verify, which skips RECORD)", inspectErr)
+	}
+	if inspectErr != nil {
+		return inspectErr
 	}
 	for _, w := range rep.Wheels {
 		if len(w.Missing) > 0 || w.NotForTarget != "" {

@@ -199,3 +199,33 @@ func TestDiagnoseErrorsEscaped(t *testing.T) {
 		t.Errorf("stderr %q does not name the argument", stderr)
 	}
 }
+
+// One wheel whose RECORD does not match is an error naming it, with the
+// flag that skips RECORD; the other wheels of the run are still reported.
+func TestDiagnoseReportsTheOtherWheelsBesideABadRecord(t *testing.T) {
+	dir := t.TempDir()
+	good, err := testfixtures.WriteWheel(dir, testfixtures.Wheel{Name: "goodone", Version: "1.0",
+		Files: []testfixtures.File{{Path: "goodone/__init__.py", Data: []byte("x = 1\n")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := testfixtures.WriteWheel(t.TempDir(), testfixtures.Wheel{Name: "badrecord", Version: "1.0",
+		Files: []testfixtures.File{{Path: "badrecord/__init__.py", Data: []byte("x = 1\n")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(dir, filepath.Base(plain))
+	writeWithExtra(t, plain, bad, "badrecord/unlisted.py")
+	code, stdout, stderr := runCLI(t, "diagnose", "--nix-locate=false", dir)
+	if code != exitBadInput {
+		t.Fatalf("exit %d, want %d; stderr %s", code, exitBadInput, stderr)
+	}
+	if !strings.Contains(stdout, filepath.Base(good)) {
+		t.Errorf("the readable wheel is not reported:\n%s", stdout)
+	}
+	for _, want := range []string{filepath.Base(bad), "--no-verify"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q: %s", want, stderr)
+		}
+	}
+}
