@@ -15,29 +15,39 @@ import (
 )
 
 // WheelFiles expands directories to the *.whl files in them, sorted;
-// other arguments are taken as wheel files.
-func WheelFiles(args ...string) ([]string, error) {
-	var files []string
+// other arguments are taken as wheel files. A directory is not searched
+// below its top level: skipped names the subdirectories passed over, so
+// that a caller can say so.
+func WheelFiles(args ...string) (files, skipped []string, err error) {
 	for _, a := range args {
 		st, err := os.Stat(a)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", a, errors.Unwrap(err))
+			return nil, nil, fmt.Errorf("%s: %w", termsafe.String(a), errors.Unwrap(err))
 		}
 		if !st.IsDir() {
 			files = append(files, a)
 			continue
 		}
-		found, err := filepath.Glob(filepath.Join(a, "*.whl"))
+		entries, err := os.ReadDir(a)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		var found []string
+		for _, e := range entries {
+			switch {
+			case e.IsDir():
+				skipped = append(skipped, filepath.Join(a, e.Name()))
+			case strings.HasSuffix(e.Name(), ".whl"):
+				found = append(found, filepath.Join(a, e.Name()))
+			}
 		}
 		if len(found) == 0 {
-			return nil, fmt.Errorf("%s: no *.whl files in this directory", a)
+			return nil, skipped, fmt.Errorf("%s: no *.whl files in this directory (subdirectories are not searched)", termsafe.String(a))
 		}
 		sort.Strings(found)
 		files = append(files, found...)
 	}
-	return files, nil
+	return files, skipped, nil
 }
 
 // WriteText writes the report for a person. Names, versions, paths, sonames

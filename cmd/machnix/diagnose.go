@@ -10,6 +10,7 @@ import (
 	"github.com/machnix/machnix/autopatch"
 	"github.com/machnix/machnix/internal/options"
 	"github.com/machnix/machnix/internal/progress"
+	"github.com/machnix/machnix/internal/termsafe"
 )
 
 func newDiagnoseCmd(g *options.Global) *cobra.Command {
@@ -49,7 +50,10 @@ not for the target; 2 bad usage or an unreadable wheel.`,
 }
 
 func runDiagnose(cmd *cobra.Command, g *options.Global, args []string, fl *options.Diagnose) error {
-	files, err := autopatch.WheelFiles(args...)
+	files, skipped, err := autopatch.WheelFiles(args...)
+	for _, d := range skipped {
+		fmt.Fprintf(cmd.ErrOrStderr(), "machnix: skipped the subdirectory %s; name it to read its wheels\n", termsafe.String(d))
+	}
 	if err != nil {
 		return err
 	}

@@ -229,3 +229,25 @@ func TestDiagnoseReportsTheOtherWheelsBesideABadRecord(t *testing.T) {
 		}
 	}
 }
+
+// diagnose DIR reads the wheels at DIR's top level and says which
+// subdirectories it passed over, rather than leaving their wheels out
+// silently.
+func TestDiagnoseNamesSkippedSubdirectories(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := testfixtures.WriteWheel(dir, testfixtures.Wheel{Name: "top", Version: "1.0",
+		Files: []testfixtures.File{{Path: "top/__init__.py", Data: []byte("x = 1\n")}}}); err != nil {
+		t.Fatal(err)
+	}
+	nested := filepath.Join(dir, "more-wheels")
+	if err := os.Mkdir(nested, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "diagnose", "--nix-locate=false", dir)
+	if code != exitOK || !strings.Contains(stdout, "top-1.0") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	if !strings.Contains(stderr, nested) {
+		t.Errorf("stderr does not name the skipped %s: %q", nested, stderr)
+	}
+}
