@@ -9,7 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/machnix/machnix/internal/termsafe"
 )
@@ -66,11 +66,10 @@ func (rep *NativeReport) WriteText(out io.Writer) error {
 			fmt.Fprintln(out, "  no ELF files: nothing native to provide")
 			continue
 		}
-		tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "  ELF\tNEEDS\tSTATUS\tPROVIDER")
+		rows := [][]string{{"ELF", "NEEDS", "STATUS", "PROVIDER"}}
 		for _, e := range w.ELFs {
 			if len(e.Deps) == 0 {
-				fmt.Fprintf(tw, "  %s\t-\t-\t-\n", q(e.Path))
+				rows = append(rows, []string{q(e.Path), "-", "-", "-"})
 			}
 			for j, d := range e.Deps {
 				name := q(e.Path)
@@ -81,12 +80,12 @@ func (rep *NativeReport) WriteText(out io.Writer) error {
 				if d.Guess {
 					prov += " (nix-locate guess)"
 				}
-				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", name, q(d.Soname), q(string(d.Status)), prov)
+				rows = append(rows, []string{name, q(d.Soname), q(string(d.Status)), prov})
 			}
 		}
-		_ = tw.Flush()
+		writeTable(out, rows)
 		if len(w.NixInputs) > 0 {
-			fmt.Fprintf(out, "  nixpkgs inputs: %s\n", q(strings.Join(w.NixInputs, " ")))
+			writeWrapped(out, "  nixpkgs inputs: "+q(strings.Join(w.NixInputs, " ")))
 		}
 		if w.Manylinux != "" {
 			fmt.Fprintf(out, "  symbol versions need: %s", q(w.Manylinux))
@@ -99,12 +98,12 @@ func (rep *NativeReport) WriteText(out io.Writer) error {
 			switch attr, known := sameStem(m); {
 			case w.NotForTarget != "":
 				// No row makes a wheel for another platform load.
-				fmt.Fprintf(out, "  MISSING %s (the wheel is not for this target)\n", q(m))
+				writeWrapped(out, fmt.Sprintf("  MISSING %s (the wheel is not for this target)", q(m)))
 			case attr != "":
-				fmt.Fprintf(out, "  MISSING %s: a guess: nixpkgs attribute %s provides %s, another version; if it fits, add to machnix.toml [sonames]: %q = %q\n",
-					q(m), q(attr), q(known), m, attr)
+				writeWrapped(out, fmt.Sprintf("  MISSING %s: a guess: nixpkgs attribute %s provides %s, another version; if it fits, add to machnix.toml [sonames]: %q = %q",
+					q(m), q(attr), q(known), m, attr))
 			default:
-				fmt.Fprintf(out, "  MISSING %s: add a row to machnix.toml [sonames], e.g. %q = \"<nixpkgs attribute>\", pass --soname %s=ATTR, or --lib-path DIR holding it\n", q(m), m, q(m))
+				writeWrapped(out, fmt.Sprintf("  MISSING %s: add a row to machnix.toml [sonames], e.g. %q = \"<nixpkgs attribute>\", pass --soname %s=ATTR, or --lib-path DIR holding it", q(m), m, q(m)))
 			}
 		}
 	}
@@ -135,4 +134,107 @@ func sortedRows() []TableRow {
 	}
 	slices.SortFunc(rows, func(a, b TableRow) int { return strings.Compare(b.Soname, a.Soname) })
 	return rows
+}
+
+// textWidth is what the report fits in: a terminal's default, and what a
+// CI log shows without wrapping.
+const textWidth = 100
+
+// writeTable writes rows as columns two spaces apart, indented by two.
+// When the table would be wider than textWidth, the first and last
+// columns (a path inside the wheel, an attribute path) get narrower and
+// their long cells wrap within the column, after a '/', '.' or space
+// where there is one, so that no line crosses textWidth.
+func writeTable(out io.Writer, rows [][]string) {
+	const indent, gap = 2, 2
+	widths := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	total := func() int {
+		n := indent + gap*(len(widths)-1)
+		for _, w := range widths {
+			n += w
+		}
+		return n
+	}
+	// Narrow the wider of the first and last columns until it fits, but
+	// never below what the header needs.
+	last := len(widths) - 1
+	for total() > textWidth {
+		i := 0
+		if widths[last] >= widths[0] {
+			i = last
+		}
+		if widths[i] <= 12 {
+			break
+		}
+		widths[i]--
+	}
+	for _, r := range rows {
+		cells := make([][]string, len(r))
+		lines := 1
+		for i, c := range r {
+			cells[i] = wrapCell(c, widths[i])
+			lines = max(lines, len(cells[i]))
+		}
+		for l := 0; l < lines; l++ {
+			var b strings.Builder
+			b.WriteString(strings.Repeat(" ", indent))
+			for i := range r {
+				piece := ""
+				if l < len(cells[i]) {
+					piece = cells[i][l]
+				}
+				b.WriteString(piece)
+				if i < last {
+					b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(piece)+gap))
+				}
+			}
+			fmt.Fprintln(out, strings.TrimRight(b.String(), " "))
+		}
+	}
+}
+
+// wrapCell cuts s into pieces of at most width runes, each ending after a
+// '/', '.', '-' or space when one falls in the second half of the piece.
+func wrapCell(s string, width int) []string {
+	r := []rune(s)
+	var out []string
+	for len(r) > width {
+		cut := width
+		for i := width; i > width/2; i-- {
+			if strings.ContainsRune("/.- ", r[i-1]) {
+				cut = i
+				break
+			}
+		}
+		out = append(out, string(r[:cut]))
+		r = r[cut:]
+	}
+	return append(out, string(r))
+}
+
+// writeWrapped writes a line of prose, continuing it on lines indented by
+// four when it would cross textWidth.
+func writeWrapped(out io.Writer, line string) {
+	words := strings.Split(line, " ")
+	cur := ""
+	for _, w := range words {
+		switch {
+		case cur == "" || strings.TrimSpace(cur) == "":
+			cur += w
+			if w == "" {
+				cur += " "
+			}
+		case utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(w) > textWidth:
+			fmt.Fprintln(out, cur)
+			cur = "    " + w
+		default:
+			cur += " " + w
+		}
+	}
+	fmt.Fprintln(out, cur)
 }
