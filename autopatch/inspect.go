@@ -41,6 +41,7 @@ type inspector struct {
 	digests     map[string]string // wheel file → sha256 the caller vouches for
 	fileNames   map[string]string // wheel file → its real file name
 	cache       FactsCache
+	python      string // the target's major.minor, "" when unknown
 }
 
 // WithSystem sets the target Nix system (x86_64-linux, aarch64-linux). The
@@ -62,6 +63,10 @@ func WithSonames(rows map[string]string) Option {
 		}
 	}
 }
+
+// WithPython gives the target's Python version (3.11): a libpython of
+// another version is then reported as StatusOtherPython, and missing.
+func WithPython(version string) Option { return func(i *inspector) { i.python = version } }
 
 // WithNixLocate turns the nix-locate lookup of unknown sonames on or off.
 // It is on by default and used only when nix-locate is on PATH.
@@ -193,6 +198,17 @@ func (in *inspector) source() wheelSource {
 	return src
 }
 
+var libpythonVersionRE = regexp.MustCompile(`^libpython(\d+\.\d+)`)
+
+// libpythonVersion is the X.Y of libpythonX.Y..., or "" for the stable ABI's
+// libpython3.so, which any 3.x provides.
+func libpythonVersion(soname string) string {
+	if m := libpythonVersionRE.FindStringSubmatch(soname); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
 var libpythonRE = regexp.MustCompile(`^libpython\d+(\.\d+)?[a-z]*\.so(\.[0-9.]+)?$`)
 
 // wheelProvider is one library another input wheel ships.
@@ -234,7 +250,7 @@ func (in *inspector) resolve(wheels []*Wheel, arch string) *NativeReport {
 				switch d.Status {
 				case StatusNixpkgs:
 					nix.add(d.Provider)
-				case StatusMissing:
+				case StatusMissing, StatusOtherPython:
 					missing.add(soname)
 				case StatusDriver:
 					driver.add(soname)
@@ -296,6 +312,9 @@ func (in *inspector) resolveOne(soname string, e elfInfo, w *Wheel, entries map[
 		return Dep{Soname: soname, Status: StatusLibc, Provider: row.Provider}
 	}
 	if libpythonRE.MatchString(soname) {
+		if v := libpythonVersion(soname); in.python != "" && v != "" && v != in.python {
+			return Dep{Soname: soname, Status: StatusOtherPython, Provider: "python" + v}
+		}
 		return Dep{Soname: soname, Status: StatusPython}
 	}
 	if p, ok := provided[soname]; ok && p.wheel != pep508.NormalizeName(w.Name) {

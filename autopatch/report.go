@@ -9,10 +9,14 @@ const (
 	StatusBundled Status = "bundled" // inside the same wheel (auditwheel's <pkg>.libs/, $ORIGIN)
 	StatusLibc    Status = "libc"    // part of glibc, which comes with the interpreter
 	StatusPython  Status = "python"  // libpython of the target interpreter
-	StatusWheel   Status = "wheel"   // provided by another wheel among the inputs
-	StatusNixpkgs Status = "nixpkgs" // mapped to a nixpkgs attribute path
-	StatusDriver  Status = "driver"  // supplied by the GPU driver at run time
-	StatusMissing Status = "missing"
+	// StatusOtherPython is the libpython of another Python version than
+	// the target's: the wheel was built for that one, and nothing in the
+	// environment provides it.
+	StatusOtherPython Status = "other_python"
+	StatusWheel       Status = "wheel"   // provided by another wheel among the inputs
+	StatusNixpkgs     Status = "nixpkgs" // mapped to a nixpkgs attribute path
+	StatusDriver      Status = "driver"  // supplied by the GPU driver at run time
+	StatusMissing     Status = "missing"
 )
 
 // NativeReport is the result of inspecting a set of wheels together. Wheels

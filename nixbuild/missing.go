@@ -31,7 +31,9 @@ func checkMissing(report *autopatch.NativeReport, ignore map[string]bool, overri
 			}
 			var needers []string
 			for _, e := range w.ELFs {
-				if slices.ContainsFunc(e.Deps, func(d autopatch.Dep) bool { return d.Soname == soname && d.Status == autopatch.StatusMissing }) {
+				if slices.ContainsFunc(e.Deps, func(d autopatch.Dep) bool {
+					return d.Soname == soname && (d.Status == autopatch.StatusMissing || d.Status == autopatch.StatusOtherPython)
+				}) {
 					needers = append(needers, e.Path)
 				}
 			}
@@ -40,6 +42,10 @@ func checkMissing(report *autopatch.NativeReport, ignore map[string]bool, overri
 			}
 			for _, path := range needers {
 				fmt.Fprintf(&b, "  %s %s: %s needs %s, which nothing provides\n", w.Name, w.Version, path, soname)
+			}
+			if other := otherPythonOf(w, soname); other != "" {
+				fmt.Fprintf(&b, "    the wheel was built for %s, not for the lock's Python: pin a wheel built for it (machnix resolve --python)\n", other)
+				continue
 			}
 			fmt.Fprintf(&b, "    fix: add to machnix.toml\n      [sonames]\n      %q = \"<nixpkgs attribute>\"\n", soname)
 			fmt.Fprintf(&b, "    or, if it comes at run time, pass --ignore-missing %s or add to machnix.toml\n      [overrides.%s]\n      ignoreMissing = [%q]\n",
@@ -54,4 +60,17 @@ func checkMissing(report *autopatch.NativeReport, ignore map[string]bool, overri
 
 func ignoredFor(soname, pkg string, ignore map[string]bool, overrides map[string]Override) bool {
 	return ignore[soname] || slices.Contains(overrides[pkg].IgnoreMissing, soname)
+}
+
+// otherPythonOf is the Python ("python3.10") a wheel needs the libpython
+// of, when soname is that library.
+func otherPythonOf(w autopatch.WheelReport, soname string) string {
+	for _, e := range w.ELFs {
+		for _, d := range e.Deps {
+			if d.Soname == soname && d.Status == autopatch.StatusOtherPython {
+				return d.Provider
+			}
+		}
+	}
+	return ""
 }

@@ -98,7 +98,7 @@ func Prepare(ctx context.Context, lock *resolve.Lock, s Settings, opts ...Option
 			return nil, err
 		}
 	}
-	report, err := autopatch.Inspect(ctx, wheels, autopatch.WithSystem(lock.Target.System),
+	report, err := autopatch.Inspect(ctx, wheels, autopatch.WithSystem(lock.Target.System), autopatch.WithPython(lock.Target.PythonMinor()),
 		autopatch.WithSonames(s.Config.sonames()), autopatch.WithNixLocate(s.NixLocate),
 		autopatch.WithDigests(digests), autopatch.WithFileNames(names),
 		autopatch.WithFactsCache(autopatch.DirFactsCache(filepath.Join(cacheDir, "inspect"))))

@@ -325,6 +325,12 @@ func (r *standardRules) pythonMatches(requiresPython string) bool {
 	return lower.Contains(r.python, true)
 }
 
+// PythonMinor is the target's major.minor Python version: 3.11.4 → 3.11.
+func (t Target) PythonMinor() string {
+	parts := strings.SplitN(t.Python, ".", 3)
+	return strings.Join(parts[:min(len(parts), 2)], ".")
+}
+
 // PythonAttr is the nixpkgs attribute of the target's interpreter: 3.11 and
 // 3.11.4 → python311 (nixpkgs has one attribute per minor version), and
 // python3 when no version is set.

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -249,5 +250,54 @@ func TestDiagnoseNamesSkippedSubdirectories(t *testing.T) {
 	}
 	if !strings.Contains(stderr, nested) {
 		t.Errorf("stderr does not name the skipped %s: %q", nested, stderr)
+	}
+}
+
+// diagnose --python tells a wheel built against another Python's libpython
+// from one that fits: the ELF (here a fixture library given a libpython3.10
+// need with patchelf) is reported for that Python, and the run exits 1.
+func TestDiagnoseNamesAWheelForAnotherPython(t *testing.T) {
+	testfixtures.RequireTool(t, "patchelf")
+	w := native.BuildT(t)
+	zr, err := zip.OpenReader(w.Zcrc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	out := filepath.Join(t.TempDir(), filepath.Base(w.Zcrc))
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	patched := false
+	for _, f := range zr.File {
+		if !strings.HasSuffix(f.Name, ".so") || patched {
+			if err := zw.Copy(f); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(rc)
+		rc.Close()
+		so := filepath.Join(t.TempDir(), "lib.so")
+		os.WriteFile(so, data, 0o755)
+		if out, err := exec.Command("patchelf", "--add-needed", "libpython3.10.so.1.0", so).CombinedOutput(); err != nil {
+			t.Fatalf("patchelf: %v %s", err, out)
+		}
+		data, _ = os.ReadFile(so)
+		fw, err := zw.Create(f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write(data)
+		patched = true
+	}
+	zw.Close()
+	os.WriteFile(out, buf.Bytes(), 0o644)
+	code, stdout, stderr := runCLI(t, "diagnose", "--no-verify", "--nix-locate=false", "--python", "3.11", out)
+	if code != exitProblem || !strings.Contains(stdout, "other_python") || !strings.Contains(stdout, "built for python3.10") {
+		t.Errorf("exit %d, stdout %s, stderr %s; want the libpython3.10 need reported for another Python", code, stdout, stderr)
 	}
 }

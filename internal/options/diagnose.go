@@ -20,6 +20,7 @@ type Diagnose struct {
 	Sonames   []string
 	NoVerify  bool
 	NixLocate bool
+	Python    string
 }
 
 // AddDiagnoseFlags adds them to cmd.
@@ -31,6 +32,7 @@ func AddDiagnoseFlags(cmd *cobra.Command, d *Diagnose) {
 	stringArrayVar(f, &d.Sonames, "soname", nil, "extra soname=nixpkgs-attribute row, overriding the table (repeatable)")
 	f.BoolVar(&d.NoVerify, "no-verify", false, "do not hash entries against RECORD (for wheels whose own hash is already checked)")
 	f.BoolVar(&d.NixLocate, "nix-locate", true, "look unknown sonames up with nix-locate when it is on PATH")
+	f.StringVar(&d.Python, "python", "", "target Python version, e.g. 3.11: a libpython of another version is reported as such")
 	completeValues(cmd, "system", resolve.SupportedSystems...)
 }
 
@@ -52,6 +54,6 @@ func (d *Diagnose) InspectOptions(cfg *pipeline.Config) ([]autopatch.Option, err
 	return []autopatch.Option{
 		autopatch.WithSystem(d.System), autopatch.WithLibPath(d.LibPath...),
 		autopatch.WithSonames(rows), autopatch.WithVerifyRecord(!d.NoVerify),
-		autopatch.WithNixLocate(d.NixLocate),
+		autopatch.WithNixLocate(d.NixLocate), autopatch.WithPython(d.Python),
 	}, nil
 }
