@@ -60,6 +60,9 @@ func TestResolveErrorsNameTheRequirementsLine(t *testing.T) {
 	if err != nil && strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("%q shows the credentials", err)
 	}
+	if err != nil && strings.Count(err.Error(), addr) != 1 {
+		t.Errorf("%q names the index more than once", err)
+	}
 }
 
 // cp311 wheels asked for with another Python: the error says the files
