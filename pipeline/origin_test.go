@@ -60,8 +60,8 @@ func TestResolveErrorsNameTheRequirementsLine(t *testing.T) {
 	if err != nil && strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("%q shows the credentials", err)
 	}
-	if err != nil && strings.Count(err.Error(), addr) != 1 {
-		t.Errorf("%q names the index more than once", err)
+	if err != nil && strings.Count(err.Error(), "http://"+addr) != 1 {
+		t.Errorf("%q repeats the URL", err)
 	}
 }
 
