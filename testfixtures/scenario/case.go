@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -46,6 +47,9 @@ type Expected struct {
 	// version), or empty when the suite does not say.
 	Pins        map[string]string `json:"pins,omitempty"`
 	Explanation string            `json:"explanation,omitempty"`
+	// Absent are packages a solution must not pin: resolvelib's resolved
+	// entries whose marker does not hold on the target.
+	Absent []string `json:"absent,omitempty"`
 }
 
 // Status is how a case ended.
@@ -141,6 +145,8 @@ func Run(ctx context.Context, c *Case) Result {
 		res.Status, res.Reason = Fail, "expected a solution, got: "+oneLine(err.Error())
 	case len(c.Expected.Pins) > 0 && !samePins(c.Expected.Pins, res.Pins):
 		res.Status, res.Reason = Fail, fmt.Sprintf("pins %s, want %s", formatPins(res.Pins), formatPins(c.Expected.Pins))
+	case slices.ContainsFunc(c.Expected.Absent, func(n string) bool { _, ok := res.Pins[n]; return ok }):
+		res.Status, res.Reason = Fail, fmt.Sprintf("pins %s, want none of %v", formatPins(res.Pins), c.Expected.Absent)
 	default:
 		res.Status = Pass
 	}

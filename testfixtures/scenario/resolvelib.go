@@ -20,12 +20,32 @@ import (
 // Python is 3.11.
 const resolvelibPython = "3.11"
 
+// resolvelibCase is one of resolvelib's test cases. Its files write
+// conflicted and unvisited either as a list of names or as a mapping of
+// names to specifiers, and a resolved entry either as a version or as an
+// object with a version and a marker: every form is read.
 type resolvelibCase struct {
 	Index      string                     `json:"index"`
 	Requested  []string                   `json:"requested"`
 	Resolved   map[string]json.RawMessage `json:"resolved"`
-	Conflicted []string                   `json:"conflicted"`
-	Unvisited  map[string][]string        `json:"unvisited"`
+	Conflicted json.RawMessage            `json:"conflicted"`
+	Unvisited  json.RawMessage            `json:"unvisited"`
+}
+
+// names reads a list of names, or the keys of a mapping, or nothing.
+func names(raw json.RawMessage) ([]string, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, nil
+	}
+	var list []string
+	if err := json.Unmarshal(raw, &list); err == nil {
+		return list, nil
+	}
+	var mapping map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &mapping); err != nil {
+		return nil, fmt.Errorf("%s is neither a list of names nor a mapping of them", raw)
+	}
+	return slices.Sorted(maps.Keys(mapping)), nil
 }
 
 // loadResolvelib reads case/NAME.json and its index/INDEX.json: every
@@ -43,17 +63,42 @@ func loadResolvelib(path string) (*Case, error) {
 	if err != nil {
 		return nil, fmt.Errorf("case %s: %w", path, err)
 	}
+	conflicted, err := names(rc.Conflicted)
+	if err != nil {
+		return nil, fmt.Errorf("case %s: conflicted: %w", path, err)
+	}
+	// unvisited names versions a good resolver never needs to look at.
+	// machnix's solver prefetches metadata ahead of its choices, so that
+	// is not asserted; the field is still read, in either form, so that a
+	// malformed case is an error rather than ignored.
+	if _, err := names(rc.Unvisited); err != nil {
+		return nil, fmt.Errorf("case %s: unvisited: %w", path, err)
+	}
+	target := resolve.Target{Python: resolvelibPython, System: resolve.DefaultSystem, Glibc: resolve.DefaultGlibc}
 	c := &Case{Name: strings.TrimSuffix(filepath.Base(path), ".json"), Source: path, Requires: rc.Requested,
-		Target:   resolve.Target{Python: resolvelibPython, System: resolve.DefaultSystem, Glibc: resolve.DefaultGlibc},
-		Expected: Expected{Satisfiable: rc.Resolved != nil && len(rc.Conflicted) == 0}}
+		Target:   target,
+		Expected: Expected{Satisfiable: rc.Resolved != nil && len(conflicted) == 0}}
 	if c.Expected.Satisfiable {
 		c.Expected.Pins = map[string]string{}
+		env := pep508.EnvironmentFor(target.Python, target.System)
 		for name, v := range rc.Resolved {
 			var version string
 			if json.Unmarshal(v, &version) != nil {
-				var obj struct{ Version string }
+				var obj struct{ Version, Marker string }
 				if err := json.Unmarshal(v, &obj); err != nil {
 					return nil, fmt.Errorf("case %s: resolved %s: %s", path, name, v)
+				}
+				if obj.Marker != "" {
+					m, err := pep508.ParseMarker(obj.Marker)
+					if err != nil {
+						return nil, fmt.Errorf("case %s: resolved %s: marker: %w", path, name, err)
+					}
+					if !m.Evaluate(env, "") {
+						// Resolved only where the marker holds: here the
+						// package must not be pinned at all.
+						c.Expected.Absent = append(c.Expected.Absent, pep508.NormalizeName(name))
+						continue
+					}
 				}
 				version = obj.Version
 			}

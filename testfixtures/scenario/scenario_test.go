@@ -189,3 +189,52 @@ func TestLoadRejectsUnknownKeys(t *testing.T) {
 		t.Errorf("err %v, want one naming the unknown key", err)
 	}
 }
+
+// resolvelib's case files write conflicted as a list or as a mapping of
+// names to specifiers, unvisited likewise, and a resolved entry as a
+// version or as an object with a marker: every form is read, and a marker
+// that does not hold on the target means the package must not be pinned.
+func TestResolvelibCaseForms(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "case"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "index"), 0o755)
+	index := `{"a": {"1": {"dependencies": ["b<2"]}}, "b": {"1": {"dependencies": []}, "2": {"dependencies": []}},
+	  "old": {"1": {"dependencies": []}}, "c": {"1": {"dependencies": ["b>=2"]}}}`
+	os.WriteFile(filepath.Join(dir, "index", "forms.json"), []byte(index), 0o644)
+	cases := map[string]struct {
+		text string
+		want Status
+	}{
+		"conflict-list":     {`{"index": "forms", "requested": ["a", "c"], "resolved": {}, "conflicted": ["b"]}`, Pass},
+		"conflict-mapping":  {`{"index": "forms", "requested": ["a", "c"], "resolved": {}, "conflicted": {"b": ["<2", ">=2"]}}`, Pass},
+		"unvisited-mapping": {`{"index": "forms", "requested": ["a"], "resolved": {"a": "1", "b": "1"}, "unvisited": {"b": ["2"]}}`, Pass},
+		"unvisited-list":    {`{"index": "forms", "requested": ["a"], "resolved": {"a": "1", "b": "1"}, "unvisited": ["c"]}`, Pass},
+		"marker-false": {`{"index": "forms", "requested": ["a", "old; python_version < '3'"],
+			"resolved": {"a": "1", "b": "1", "old": {"version": "1", "marker": "python_version < '3'"}}}`, Pass},
+		"marker-true": {`{"index": "forms", "requested": ["a", "old; python_version >= '3'"],
+			"resolved": {"a": "1", "b": "1", "old": {"version": "1", "marker": "python_version >= '3'"}}}`, Pass},
+		// The harness must fail a case whose marker says the package is
+		// pinned when it is not.
+		"marker-wrong": {`{"index": "forms", "requested": ["a"],
+			"resolved": {"a": "1", "b": "1", "old": {"version": "1", "marker": "python_version >= '3'"}}}`, Fail},
+	}
+	for name, c := range cases {
+		os.WriteFile(filepath.Join(dir, "case", name+".json"), []byte(c.text), 0o644)
+	}
+	loaded, err := Load(filepath.Join(dir, "case"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(loaded) != len(cases) {
+		t.Fatalf("loaded %d cases of %d", len(loaded), len(cases))
+	}
+	for _, r := range RunAll(context.Background(), loaded) {
+		if want := cases[r.Name].want; r.Status != want {
+			t.Errorf("%s: %s (%s), want %s", r.Name, r.Status, r.Reason, want)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "case", "bad.json"), []byte(`{"index": "forms", "requested": ["a"], "conflicted": 3}`), 0o644)
+	if _, err := Load(filepath.Join(dir, "case", "bad.json")); err == nil {
+		t.Error("a conflicted that is neither a list nor a mapping was accepted")
+	}
+}
