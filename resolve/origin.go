@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/machnix/machnix/internal/suggest"
+
 	"github.com/machnix/machnix/resolve/tags"
 
 	"github.com/machnix/machnix/resolve/pep508"
@@ -100,7 +102,7 @@ func closeNames(name string, names []string) []string {
 			continue
 		}
 		seen[n] = true
-		if d := editDistance(name, n, limit); d <= limit {
+		if d := suggest.Within(name, n, limit); d <= limit {
 			hits = append(hits, hit{n, d})
 		}
 	}
@@ -122,39 +124,6 @@ func abs(n int) int {
 		return -n
 	}
 	return n
-}
-
-// editDistance is the optimal string alignment distance of a and b (the
-// Levenshtein distance with adjacent transpositions), or limit+1 as soon
-// as it must exceed limit.
-func editDistance(a, b string, limit int) int {
-	prev2 := make([]int, len(b)+1)
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				v = min(v, prev2[j-2]+1)
-			}
-			cur[j] = v
-			rowMin = min(rowMin, v)
-		}
-		if rowMin > limit {
-			return limit + 1
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(b)]
 }
 
 // rootFor is the index in s.roots of the first root requirement on name

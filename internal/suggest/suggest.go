@@ -17,23 +17,39 @@ func Closest(word string, candidates []string) string {
 	return best
 }
 
-// Distance is Levenshtein's distance between a and b, in bytes.
-func Distance(a, b string) int {
+// Distance is the optimal string alignment distance of a and b, in bytes:
+// Levenshtein's, with a swap of two adjacent letters counted as one edit,
+// the commonest typo.
+func Distance(a, b string) int { return Within(a, b, max(len(a), len(b))) }
+
+// Within is Distance(a, b), or limit+1 as soon as the distance must exceed
+// limit, so that a long list of candidates is cheap to scan.
+func Within(a, b string, limit int) int {
+	prev2 := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
 	for j := range prev {
 		prev[j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
 		cur[0] = i
+		rowMin := cur[0]
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+			rowMin = min(rowMin, v)
 		}
-		prev = cur
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
 	}
 	return prev[len(b)]
 }
