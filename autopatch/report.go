@@ -84,3 +84,16 @@ type Dep struct {
 	// Guess marks a provider found by nix-locate rather than the table.
 	Guess bool `json:"guess,omitempty"`
 }
+
+// OtherPython is the Python ("python3.10") whose libpython the wheel needs
+// as soname instead of the target's, or "" when soname is no such library.
+func (w WheelReport) OtherPython(soname string) string {
+	for _, e := range w.ELFs {
+		for _, d := range e.Deps {
+			if d.Soname == soname && d.Status == StatusOtherPython {
+				return d.Provider
+			}
+		}
+	}
+	return ""
+}

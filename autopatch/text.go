@@ -96,9 +96,9 @@ func (rep *NativeReport) WriteText(out io.Writer) error {
 		}
 		for _, m := range w.Missing {
 			switch attr, known := sameStem(m); {
-			case otherPython(w, m) != "":
+			case w.OtherPython(m) != "":
 				writeWrapped(out, fmt.Sprintf("  MISSING %s: the wheel was built for %s, not for the target's Python; take the wheel built for the target (resolve with --python)",
-					q(m), q(otherPython(w, m))))
+					q(m), q(w.OtherPython(m))))
 			case w.NotForTarget != "":
 				// No row makes a wheel for another platform load.
 				writeWrapped(out, fmt.Sprintf("  MISSING %s (the wheel is not for this target)", q(m)))
@@ -240,17 +240,4 @@ func writeWrapped(out io.Writer, line string) {
 		}
 	}
 	fmt.Fprintln(out, cur)
-}
-
-// otherPython is the Python ("python3.10") whose libpython the wheel
-// needs instead of the target's, when soname is one.
-func otherPython(w WheelReport, soname string) string {
-	for _, e := range w.ELFs {
-		for _, d := range e.Deps {
-			if d.Soname == soname && d.Status == StatusOtherPython {
-				return d.Provider
-			}
-		}
-	}
-	return ""
 }

@@ -43,7 +43,7 @@ func checkMissing(report *autopatch.NativeReport, ignore map[string]bool, overri
 			for _, path := range needers {
 				fmt.Fprintf(&b, "  %s %s: %s needs %s, which nothing provides\n", w.Name, w.Version, path, soname)
 			}
-			if other := otherPythonOf(w, soname); other != "" {
+			if other := w.OtherPython(soname); other != "" {
 				fmt.Fprintf(&b, "    the wheel was built for %s, not for the lock's Python: pin a wheel built for it (machnix resolve --python)\n", other)
 				continue
 			}
@@ -60,17 +60,4 @@ func checkMissing(report *autopatch.NativeReport, ignore map[string]bool, overri
 
 func ignoredFor(soname, pkg string, ignore map[string]bool, overrides map[string]Override) bool {
 	return ignore[soname] || slices.Contains(overrides[pkg].IgnoreMissing, soname)
-}
-
-// otherPythonOf is the Python ("python3.10") a wheel needs the libpython
-// of, when soname is that library.
-func otherPythonOf(w autopatch.WheelReport, soname string) string {
-	for _, e := range w.ELFs {
-		for _, d := range e.Deps {
-			if d.Soname == soname && d.Status == autopatch.StatusOtherPython {
-				return d.Provider
-			}
-		}
-	}
-	return ""
 }
