@@ -142,7 +142,7 @@ func checkBuildRequirement(r string, pins map[string]Package) error {
 	}
 	req, err := pep508.ParseRequirement(r)
 	if err != nil {
-		return fmt.Errorf("%s is not a PEP 508 requirement", quoteIfOdd(redactUnparsed(r)))
+		return fmt.Errorf("%s is not a PEP 508 requirement", quoteIfOdd(textWithoutCredentials(r)))
 	}
 	switch {
 	case req.Marker != nil:
@@ -263,13 +263,13 @@ func checkFilename(p Package) error {
 // file with an absolute path; never credentials, which come from netrc or
 // the keychain when the file is fetched.
 func checkLockURL(raw string) error {
-	shown := quoteIfOdd(redactUnparsed(raw))
+	shown := quoteIfOdd(textWithoutCredentials(raw))
 	if raw == "" || hasControl(raw) || strings.ContainsAny(raw, " \"\\") {
 		return fmt.Errorf("%s is not a URL", shown)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("%s is not a URL", quoteIfOdd(redactUnparsed(raw)))
+		return fmt.Errorf("%s is not a URL", shown)
 	}
 	if u.User != nil {
 		return fmt.Errorf("%s holds credentials; a lock never does (put them in netrc)", shown)
@@ -292,30 +292,13 @@ func checkLockURL(raw string) error {
 	return nil
 }
 
-// redactUnparsed drops what could be credentials from a string url.Parse
-// refused: everything between the scheme and the last '@' before the path.
-func redactUnparsed(raw string) string {
-	scheme, rest, ok := strings.Cut(raw, "://")
-	if !ok {
-		return raw
-	}
-	authority, tail := rest, ""
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		authority, tail = rest[:i], rest[i:]
-	}
-	if at := strings.LastIndex(authority, "@"); at >= 0 {
-		authority = "xxxxx@" + authority[at+1:]
-	}
-	return scheme + "://" + authority + tail
-}
-
 func checkRequirement(r string) error {
 	if hasControl(r) {
 		return fmt.Errorf("%s is not a requirement", quoteIfOdd(r))
 	}
 	req, err := pep508.ParseRequirement(r)
 	if err != nil {
-		return fmt.Errorf("%s is not a PEP 508 requirement", quoteIfOdd(redactUnparsed(r)))
+		return fmt.Errorf("%s is not a PEP 508 requirement", quoteIfOdd(textWithoutCredentials(r)))
 	}
 	if req.URL != "" {
 		if u, err := url.Parse(req.URL); err != nil || u.User != nil {
