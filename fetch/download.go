@@ -140,7 +140,7 @@ func fetchOne(ctx context.Context, o *options, p resolve.Package) (Artifact, err
 	if p.SHA256 == "" {
 		return Artifact{}, fmt.Errorf("%s %s: the lock has no sha256 for %s; re-run machnix resolve", p.Name, p.Version, p.Filename)
 	}
-	if !isCacheHash(p.SHA256) {
+	if !resolve.IsSHA256Hex(p.SHA256) {
 		return Artifact{}, fmt.Errorf("%s %s: the lock's sha256 for %s is %w in lower case (got %q); re-run machnix resolve", p.Name, p.Version, p.Filename, ErrBadHash, p.SHA256)
 	}
 	dest := filepath.Join(o.cacheDir, "sha256", p.SHA256[:2], p.SHA256)
