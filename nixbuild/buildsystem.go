@@ -25,7 +25,7 @@ type buildPins struct {
 func newBuildPins(pkgs []resolve.Package) (*buildPins, error) {
 	bp := &buildPins{pins: map[string]resolve.Package{}}
 	for _, p := range pkgs {
-		if !isPlainName(p.Name) {
+		if !resolve.IsNormalizedName(p.Name) {
 			return nil, fmt.Errorf("%w: build package name %q is not a normalised project name", ErrCannotGenerate, p.Name)
 		}
 		switch p.Provider {

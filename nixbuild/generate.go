@@ -64,7 +64,7 @@ func Generate(lock *resolve.Lock, report *autopatch.NativeReport, opts ...Genera
 	// Names also appear in comments, where only a plain name is harmless;
 	// ReadLock checks them as well, but a Lock may come from anywhere.
 	for _, p := range pkgs {
-		if !isPlainName(p.Name) {
+		if !resolve.IsNormalizedName(p.Name) {
 			return nil, fmt.Errorf("%w: package name %q is not a normalised project name", ErrCannotGenerate, p.Name)
 		}
 	}
@@ -173,15 +173,6 @@ func pythonAttr(t resolve.Target) (string, error) {
 		return "", fmt.Errorf("%w: python %q is not 3.N (target.python in the lock)", ErrCannotGenerate, t.Python)
 	}
 	return attr, nil
-}
-
-// isPlainName reports whether s is a normalised project name: lowercase
-// letters and digits, with single dashes between them.
-func isPlainName(s string) bool {
-	if s == "" || strings.HasPrefix(s, "-") || strings.HasSuffix(s, "-") || strings.Contains(s, "--") {
-		return false
-	}
-	return strings.Trim(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == ""
 }
 
 // NixpkgsFile returns nixpkgs.nix: the package set the lock is pinned to

@@ -3,6 +3,8 @@ package nixbuild
 import (
 	"fmt"
 	"strings"
+
+	"github.com/machnix/machnix/resolve"
 )
 
 // Override changes one wheel's derivation, as mach-nix's `_` argument did.
@@ -60,7 +62,7 @@ func (o Override) Validate(pkg string) error {
 		"nativeBuildInputs.add": o.NativeBuildInputs.Add, "nativeBuildInputs.remove": o.NativeBuildInputs.Remove,
 	} {
 		for _, attr := range list {
-			if !isAttrPath(attr) {
+			if !resolve.IsAttrPath(attr) {
 				return fmt.Errorf("%w: [overrides.%s] %s: %q is not a nixpkgs attribute path", ErrBadOverride, pkg, what, attr)
 			}
 		}
@@ -79,16 +81,6 @@ func (o Override) Validate(pkg string) error {
 		}
 	}
 	return nil
-}
-
-// isAttrPath accepts dotted attribute paths of identifiers.
-func isAttrPath(s string) bool {
-	for _, part := range strings.Split(s, ".") {
-		if !isIdentifier(part) {
-			return false
-		}
-	}
-	return true
 }
 
 // edit applies a ListEdit to a list of attribute paths, keeping order and

@@ -116,7 +116,7 @@ func checkPackages(list string, pkgs []Package) (map[string]bool, error) {
 		if p.Name == "" || p.Version == "" {
 			return nil, fieldError(field, "has no name or version")
 		}
-		if !isNormalizedName(p.Name) {
+		if !IsNormalizedName(p.Name) {
 			return nil, fieldError(field+".name", "%q is not a normalised project name", p.Name)
 		}
 		field = fmt.Sprintf("%s[%d] (%s)", list, i, p.Name)
@@ -214,12 +214,12 @@ func checkPackage(p Package) error {
 		}
 	}
 	for _, d := range p.Dependencies {
-		if !isNormalizedName(d) {
+		if !IsNormalizedName(d) {
 			return fmt.Errorf("dependencies: %s is not a normalised project name", quoteIfOdd(d))
 		}
 	}
 	for _, e := range p.Extras {
-		if !isNormalizedName(e) {
+		if !IsNormalizedName(e) {
 			return fmt.Errorf("extras: %s is not a normalised extra name", quoteIfOdd(e))
 		}
 	}
@@ -351,10 +351,10 @@ func IsAttrPath(s string) bool {
 	return true
 }
 
-// isNormalizedName reports whether s is a PEP 503 normalised name of a
+// IsNormalizedName reports whether s is a PEP 503 normalised name of a
 // valid PEP 508 name: lowercase letters and digits in runs joined by
 // single dashes.
-func isNormalizedName(s string) bool {
+func IsNormalizedName(s string) bool {
 	if s == "" || s[0] == '-' || s[len(s)-1] == '-' || strings.Contains(s, "--") {
 		return false
 	}
