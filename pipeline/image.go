@@ -11,6 +11,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/machnix/machnix/fetch"
 	"github.com/machnix/machnix/nixbuild"
 	"github.com/machnix/machnix/oci"
 )
@@ -243,12 +244,9 @@ func Publish(ctx context.Context, img v1.Image, out Outputs, opts ...Option) err
 // $MACHNIX_CACHE_DIR when it is set (so one variable moves every cache),
 // else the user cache dir's machnix/layers.
 func DefaultLayerCacheDir() (string, error) {
-	if d := os.Getenv("MACHNIX_CACHE_DIR"); d != "" {
-		return filepath.Join(d, "layers"), nil
-	}
-	base, err := os.UserCacheDir()
+	base, err := fetch.DefaultCacheDir()
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(base, "machnix", "layers"), nil
+	return filepath.Join(base, "layers"), nil
 }
