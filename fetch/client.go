@@ -54,9 +54,11 @@ func WithMaxInFlight(n int) ClientOption {
 }
 
 // WithClientTimeout fails a request that receives nothing for d, before
-// or after its headers (default DefaultTimeout; 0 waits for ever). A
-// request that timed out is tried once more.
-func WithClientTimeout(d time.Duration) ClientOption { return func(c *Client) { c.timeout = d } }
+// or after its headers; zero means DefaultTimeout and a negative d waits
+// for ever. A request that timed out is tried once more.
+func WithClientTimeout(d time.Duration) ClientOption {
+	return func(c *Client) { c.timeout = orDefault(d) }
+}
 
 // newTransport is the HTTP transport of every request fetch makes. It
 // also answers file:// URLs (--find-links pins, name @ file:///...) from

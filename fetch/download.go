@@ -52,9 +52,10 @@ type Option func(*options)
 func WithCacheDir(dir string) Option { return func(o *options) { o.cacheDir = dir } }
 
 // WithTimeout fails a download attempt that receives nothing for d,
-// before or after its headers (default DefaultTimeout; 0 waits for ever);
-// it is retried like any other failed attempt.
-func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+// before or after its headers; it is retried like any other failed
+// attempt. Zero means DefaultTimeout and a negative d waits for ever, as
+// oci.WithIdleTimeout and pipeline's Timeout fields take it.
+func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = orDefault(d) } }
 
 // WithOffline uses only the cache.
 func WithOffline(offline bool) Option { return func(o *options) { o.offline = offline } }

@@ -39,6 +39,15 @@ type idleTransport struct {
 	idle time.Duration
 }
 
+// orDefault reads a timeout option: zero is DefaultTimeout, and what is
+// left at or below zero waits for ever.
+func orDefault(d time.Duration) time.Duration {
+	if d == 0 {
+		return DefaultTimeout
+	}
+	return d
+}
+
 func withIdleTimeout(next http.RoundTripper, idle time.Duration) http.RoundTripper {
 	if idle <= 0 {
 		return next

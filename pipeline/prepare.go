@@ -112,7 +112,7 @@ func Prepare(ctx context.Context, lock *resolve.Lock, s Settings, opts ...Option
 // there), checking each against the lock's hash and metadata.
 func Fetch(ctx context.Context, lock *resolve.Lock, s Settings, opts ...Option) ([]fetch.Artifact, error) {
 	h := makeHooks(opts)
-	fetchOpts := []fetch.Option{fetch.WithOffline(s.Offline), fetch.WithTimeout(timeoutOrDefault(s.Timeout))}
+	fetchOpts := []fetch.Option{fetch.WithOffline(s.Offline), fetch.WithTimeout(s.Timeout)}
 	if s.CacheDir != "" {
 		fetchOpts = append(fetchOpts, fetch.WithCacheDir(s.CacheDir))
 	}

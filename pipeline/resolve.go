@@ -188,7 +188,7 @@ func Resolve(ctx context.Context, in Inputs, cfg *Config) (*resolve.Lock, error)
 		return nil, err
 	}
 	// Local directories come first, then the indexes in priority order.
-	timeout := fetch.WithClientTimeout(timeoutOrDefault(in.Timeout))
+	timeout := fetch.WithClientTimeout(in.Timeout)
 	indexes := &fetch.Indexes{Strategy: fetch.FirstIndex, ClientOptions: []fetch.ClientOption{timeout}}
 	var urls, used []string
 	for _, dir := range r.findLinks {
@@ -242,14 +242,4 @@ func Resolve(ctx context.Context, in Inputs, cfg *Config) (*resolve.Lock, error)
 		lock.Indexes = append(lock.Indexes, fetch.Redact(u))
 	}
 	return lock, nil
-}
-
-func timeoutOrDefault(d time.Duration) time.Duration {
-	if d == 0 {
-		return fetch.DefaultTimeout
-	}
-	if d < 0 {
-		return 0
-	}
-	return d
 }
