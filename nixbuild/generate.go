@@ -498,16 +498,24 @@ func nixValue(v any) (string, error) {
 	case bool:
 		return strconv.FormatBool(v), nil
 	case int:
-		return strconv.Itoa(v), nil
+		return nixNumber(strconv.Itoa(v)), nil
 	case int64:
-		return strconv.FormatInt(v, 10), nil
+		return nixNumber(strconv.FormatInt(v, 10)), nil
 	case float64:
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return "", fmt.Errorf("%v has no Nix literal", v)
+		}
 		// JSON has one number type: an integral value is written as an
 		// integer, as the TOML integer it most likely was.
 		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
-			return strconv.FormatInt(int64(v), 10), nil
+			return nixNumber(strconv.FormatInt(int64(v), 10)), nil
 		}
-		return strconv.FormatFloat(v, 'g', -1, 64), nil
+		f := strconv.FormatFloat(v, 'g', -1, 64)
+		// Nix reads a float only with a dot before its exponent.
+		if mant, exp, ok := strings.Cut(f, "e"); ok && !strings.Contains(mant, ".") {
+			f = mant + ".0e" + exp
+		}
+		return nixNumber(f), nil
 	case []any:
 		out := make([]string, len(v))
 		for i, e := range v {
@@ -522,6 +530,15 @@ func nixValue(v any) (string, error) {
 		return "[ " + stringList(v) + " ]", nil
 	}
 	return "", fmt.Errorf("a %T cannot be a derivation attribute (strings, booleans, numbers and lists of them can)", v)
+}
+
+// nixNumber puts a negative number in parentheses: Nix reads the minus
+// as an operator, which a list element cannot start with.
+func nixNumber(s string) string {
+	if strings.HasPrefix(s, "-") {
+		return "(" + s + ")"
+	}
+	return s
 }
 
 // escapeIndented makes text literal inside a Nix indented string. There,

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -150,4 +152,40 @@ func FuzzEscapeIndented(f *testing.F) {
 			t.Fatalf("%q escaped as %q reads back as %q", text, escapeIndented(text), got)
 		}
 	})
+}
+
+// Typed override values reach Nix as the values they are: negative
+// numbers (which Nix reads as a minus applied, not allowed bare in a list),
+// floats with an exponent (Nix wants a dot before it), and lists of them;
+// NaN and infinities, which TOML allows and Nix has no literal for, are
+// refused.
+func TestOverrideValuesEvaluateToThemselves(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-instantiate")
+	for _, v := range []any{int64(-3), -1.5, 1e300, 1.5e-7, -2e-300, float64(7), []any{int64(-3), 2.5, "x", true}, []any{-1e21}} {
+		expr, err := nixValue(v)
+		if err != nil {
+			t.Errorf("%v: %v", v, err)
+			continue
+		}
+		got, err := exec.Command("nix-instantiate", "--eval", "--strict", "--json", "-E", expr).Output()
+		if err != nil {
+			t.Errorf("%v rendered as %s does not evaluate: %v", v, expr, err)
+			continue
+		}
+		var back any
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(v)
+		var wantBack any
+		json.Unmarshal(want, &wantBack)
+		if !reflect.DeepEqual(back, wantBack) {
+			t.Errorf("%v rendered as %s evaluates to %s", v, expr, got)
+		}
+	}
+	for _, v := range []any{math.NaN(), math.Inf(1), []any{math.Inf(-1)}} {
+		if expr, err := nixValue(v); err == nil {
+			t.Errorf("%v rendered as %s", v, expr)
+		}
+	}
 }
