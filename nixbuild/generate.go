@@ -64,8 +64,10 @@ func Generate(lock *resolve.Lock, report *autopatch.NativeReport, opts ...Genera
 	// Names also appear in comments, where only a plain name is harmless;
 	// ReadLock checks them as well, but a Lock may come from anywhere.
 	for _, p := range pkgs {
-		if !resolve.IsNormalizedName(p.Name) {
-			return nil, fmt.Errorf("%w: package name %q is not a normalised project name", ErrCannotGenerate, p.Name)
+		for _, n := range append([]string{p.Name}, p.Dependencies...) {
+			if !resolve.IsNormalizedName(n) {
+				return nil, fmt.Errorf("%w: %q (of package %q) is not a normalised project name", ErrCannotGenerate, n, p.Name)
+			}
 		}
 	}
 

@@ -125,6 +125,11 @@ func TestGenerateRefusesHostileLockValues(t *testing.T) {
 	if _, err := Generate(&l, report); !errors.Is(err, ErrCannotGenerate) {
 		t.Errorf("a name with a newline: %v, want ErrCannotGenerate", err)
 	}
+	l.Packages = append(l.Packages[:0:0], lock.Packages...)
+	l.Packages[0].Dependencies = []string{"x\n} // import /etc/passwd // {"}
+	if _, err := Generate(&l, report); !errors.Is(err, ErrCannotGenerate) {
+		t.Errorf("a dependency name with a newline: %v, want ErrCannotGenerate", err)
+	}
 }
 
 // FuzzEscapeIndented checks escapeIndented against Nix itself: any text,
