@@ -15,6 +15,7 @@ import (
 	"github.com/machnix/machnix/autopatch"
 	"github.com/machnix/machnix/resolve"
 	"github.com/machnix/machnix/resolve/pep508"
+	"github.com/machnix/machnix/resolve/tags"
 	"github.com/machnix/machnix/testfixtures"
 	"github.com/machnix/machnix/testfixtures/nixpkgs"
 )
@@ -49,17 +50,8 @@ func strictLock(t *testing.T, dists []dist, nixpkgsPkgs ...resolve.Package) (*re
 		if err != nil {
 			t.Fatal(err)
 		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sum := sha256.Sum256(data)
-		url := d.url
-		if url == "" {
-			url = filepath.Base(path)
-		}
-		p := resolve.Package{Name: d.w.Name, Version: d.w.Version, Provider: prov, Filename: filepath.Base(path),
-			URL: srv.URL + "/" + url, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)), Dependencies: d.deps}
+		p := pinFile(t, path, srv.URL, d.url, prov)
+		p.Dependencies = d.deps
 		lock.Packages = append(lock.Packages, p)
 		if d.sdist {
 			systems[p.Name] = []string{"setuptools>=61"}
@@ -86,13 +78,34 @@ func servedWheel(t *testing.T, w testfixtures.Wheel) resolve.Package {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return pinFile(t, path, srv.URL, "", resolve.ProviderWheel)
+}
+
+// pinFile pins the wheel or sdist at path, served from base (under url,
+// else its file name), as a lock would: name and version from the file
+// name, its sha256 and size.
+func pinFile(t *testing.T, path, base, url string, prov resolve.Provider) resolve.Package {
+	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(data)
-	return resolve.Package{Name: pep508.NormalizeName(w.Name), Version: w.Version, Provider: resolve.ProviderWheel,
-		Filename: filepath.Base(path), URL: srv.URL + "/" + filepath.Base(path), SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))}
+	file := filepath.Base(path)
+	if url == "" {
+		url = file
+	}
+	var name, version string
+	if prov == resolve.ProviderSdist {
+		name, version, err = tags.ParseSdistFilename(file)
+	} else {
+		name, version, _, _, err = tags.ParseWheelFilename(file)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resolve.Package{Name: pep508.NormalizeName(name), Version: version, Provider: prov, Filename: file,
+		URL: base + "/" + url, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))}
 }
 
 // nixBuildExpr builds expr (a default.nix) against the stand-in nixpkgs.
