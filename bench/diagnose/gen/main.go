@@ -46,34 +46,29 @@ func run(dir string, target int64, soSize, tailSize, variants int) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	var total int64
-	for i := 0; total < target; i++ {
-		lib, err := native.LargeLib(src, fmt.Sprintf("bench%d", i), native.LargeLibOptions{Rodata: soSize, Tail: tailSize, Seed: uint64(i)})
+	// libWheel writes benchI at version with a fresh library from seed.
+	libWheel := func(i int, version string, seed uint64) (int64, error) {
+		lib, err := native.LargeLib(src, fmt.Sprintf("bench%d", i), native.LargeLibOptions{Rodata: soSize, Tail: tailSize, Seed: seed})
 		if err != nil {
-			return err
+			return 0, err
 		}
 		so, err := os.ReadFile(lib)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		os.Remove(lib)
-		n, err := writeWheel(dir, i, "1.0", so)
+		return writeWheel(dir, i, version, so)
+	}
+	var total int64
+	for i := 0; total < target; i++ {
+		n, err := libWheel(i, "1.0", uint64(i))
 		if err != nil {
 			return err
 		}
 		total += n
 	}
 	for v := 1; v <= variants; v++ {
-		lib, err := native.LargeLib(src, "bench0", native.LargeLibOptions{Rodata: soSize, Tail: tailSize, Seed: uint64(1000 + v)})
-		if err != nil {
-			return err
-		}
-		so, err := os.ReadFile(lib)
-		if err != nil {
-			return err
-		}
-		os.Remove(lib)
-		if _, err := writeWheel(dir, 0, fmt.Sprintf("1.%d", v), so); err != nil {
+		if _, err := libWheel(0, fmt.Sprintf("1.%d", v), uint64(1000+v)); err != nil {
 			return err
 		}
 	}
