@@ -44,6 +44,9 @@ const (
 	ProviderWheel   Provider = "wheel"
 	ProviderSdist   Provider = "sdist"
 	ProviderNixpkgs Provider = "nixpkgs"
+	// ProviderLocal is a project on disk beside the lock (machnix lock .):
+	// Path names its directory, SHA256 the NAR hash of its filtered tree.
+	ProviderLocal Provider = "local"
 )
 
 // Package is one pinned package.
@@ -70,4 +73,35 @@ type Package struct {
 	// hold on the target, without their markers: normalised PEP 508
 	// requirements, sorted. BuildPackages pins each name.
 	BuildRequires []string `json:"build_requires,omitempty"`
+	// Path is a local project's directory, relative to the lock's
+	// directory, with forward slashes ("." for the lock's own).
+	Path string `json:"path,omitempty"`
+	// Native is what a wheel needs from nixpkgs, as the native report
+	// found it; nil where the wheel was never inspected.
+	Native *Native `json:"native,omitempty"`
+}
+
+// Native is a wheel's native side as Nix needs it to install the wheel:
+// what its ELF files load and where it comes from. It is one type so that
+// it can move onto per-file entries of a lock that holds several wheels
+// of one package.
+type Native struct {
+	// BuildInputs are pkgs attribute paths whose lib directories provide
+	// the sonames the wheel needs ("a or b" names alternatives, the first
+	// that nixpkgs has), sorted.
+	BuildInputs []string `json:"build_inputs,omitempty"`
+	// Driver are sonames the GPU driver provides at run time: left
+	// unresolved at build time.
+	Driver []string `json:"driver,omitempty"`
+	// DriverRunpath is set when a library links or loads the driver, which
+	// it then finds in /run/opengl-driver/lib (autoAddDriverRunpath).
+	DriverRunpath bool `json:"driver_runpath,omitempty"`
+	// Missing are sonames nothing provides: the build refuses them unless
+	// the user ignores them (they come at run time).
+	Missing []string `json:"missing,omitempty"`
+	// WheelDeps are packages of the lock whose wheels ship libraries this
+	// one loads: their site-packages are searched.
+	WheelDeps []string `json:"wheel_deps,omitempty"`
+	// Imports are the wheel's top-level modules, for pythonImportsCheck.
+	Imports []string `json:"imports,omitempty"`
 }

@@ -26,7 +26,37 @@ var (
 	nixBase32   = regexp.MustCompile(`^[0-9abcdfghijklmnpqrsvwxyz]{52}$`)
 	nixVersion  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+~-]*$`)
 	nixAttrPart = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_'-]*$`)
+	sonameRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._+-]{0,254}$`)
+	moduleRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
 )
+
+// IsSoname reports whether s can be a soname as a lock records it: a file
+// name of letters, digits and ._+- without a path, which Nix then matches
+// as a glob in autoPatchelfIgnoreMissingDeps (none of *?[ can occur).
+func IsSoname(s string) bool { return sonameRE.MatchString(s) && s != "." && s != ".." }
+
+// IsModuleName reports whether s is an importable dotted Python module
+// name (ASCII identifiers), as pythonImportsCheck takes it.
+func IsModuleName(s string) bool { return moduleRE.MatchString(s) }
+
+// IsLocalPath reports whether s is a local project's path as a lock holds
+// it: relative to the lock's directory, forward slashes, "." for that
+// directory itself. Nothing may lead out of it (..), since the library
+// copies the directory into the world-readable Nix store.
+func IsLocalPath(s string) bool {
+	if s == "." {
+		return true
+	}
+	if s == "" || hasControl(s) || strings.ContainsAny(s, `\"$`) || strings.HasPrefix(s, "/") {
+		return false
+	}
+	for _, part := range strings.Split(s, "/") {
+		if part == "" || part == "." || part == ".." {
+			return false
+		}
+	}
+	return true
+}
 
 // IsSHA256Hex reports whether s is a sha256 digest as locks and caches
 // hold it: exactly 64 lowercase hex digits, safe to use as a file name.
@@ -76,8 +106,11 @@ func validateLock(l *Lock) error {
 	}
 	for i, p := range l.BuildPackages {
 		field := fmt.Sprintf("build_packages[%d] (%s)", i, p.Name)
-		if p.Provider == ProviderSdist {
+		if p.Provider == ProviderSdist || p.Provider == ProviderLocal {
 			return fieldError(field+".provider", "a build package is a wheel or comes from nixpkgs")
+		}
+		if p.Native != nil {
+			return fieldError(field+".native", "a build package is installed without native inputs")
 		}
 		if len(p.BuildRequires) > 0 {
 			return fieldError(field+".build_requires", "only an sdist of packages has build requirements")
@@ -95,8 +128,15 @@ func validateLock(l *Lock) error {
 				return fieldError(field+".dependencies", "%s is not pinned", quoteIfOdd(d))
 			}
 		}
-		if len(p.BuildRequires) > 0 && p.Provider != ProviderSdist {
-			return fieldError(field+".build_requires", "only an sdist has build requirements")
+		if len(p.BuildRequires) > 0 && p.Provider != ProviderSdist && p.Provider != ProviderLocal {
+			return fieldError(field+".build_requires", "only an sdist or a local project has build requirements")
+		}
+		if p.Native != nil {
+			for _, d := range p.Native.WheelDeps {
+				if !seen[d] {
+					return fieldError(field+".native.wheel_deps", "%s is not pinned", quoteIfOdd(d))
+				}
+			}
 		}
 		for _, r := range p.BuildRequires {
 			if err := checkBuildRequirement(r, byName); err != nil {
@@ -189,6 +229,19 @@ func checkPackage(p Package) error {
 		if p.NixAttr != "" {
 			return fmt.Errorf("nix_attr: only the nixpkgs provider names an attribute")
 		}
+	case ProviderLocal:
+		if _, err := pep440.Parse(p.Version); err != nil {
+			return fmt.Errorf("version: %s is not a PEP 440 version", quoteIfOdd(p.Version))
+		}
+		if !IsLocalPath(p.Path) {
+			return fmt.Errorf("path: %s is not a relative path inside the lock's directory (forward slashes, no ..)", quoteIfOdd(p.Path))
+		}
+		if !IsSHA256Hex(p.SHA256) {
+			return fmt.Errorf("sha256: %s is not 64 lowercase hex digits", quoteIfOdd(p.SHA256))
+		}
+		if p.URL != "" || p.Filename != "" || p.NixAttr != "" {
+			return fmt.Errorf("url: a local project has a path, no url, filename or nix_attr")
+		}
 	case ProviderNixpkgs:
 		if !nixVersion.MatchString(p.Version) {
 			return fmt.Errorf("version: %s is not a version", quoteIfOdd(p.Version))
@@ -203,7 +256,18 @@ func checkPackage(p Package) error {
 			return fmt.Errorf("url: a nixpkgs package has no file")
 		}
 	default:
-		return fmt.Errorf("provider: %s is unknown (want wheel, sdist or nixpkgs)", quoteIfOdd(string(p.Provider)))
+		return fmt.Errorf("provider: %s is unknown (want wheel, sdist, nixpkgs or local)", quoteIfOdd(string(p.Provider)))
+	}
+	if p.Path != "" && p.Provider != ProviderLocal {
+		return fmt.Errorf("path: only a local project has a path")
+	}
+	if p.Native != nil {
+		if p.Provider != ProviderWheel {
+			return fmt.Errorf("native: only a wheel has native inputs (%s builds against nixpkgs' libraries)", p.Provider)
+		}
+		if err := checkNative(p.Native); err != nil {
+			return fmt.Errorf("native.%v", err)
+		}
 	}
 	if p.Size < 0 {
 		return fmt.Errorf("size: %d is negative", p.Size)
@@ -221,6 +285,36 @@ func checkPackage(p Package) error {
 	for _, e := range p.Extras {
 		if !IsNormalizedName(e) {
 			return fmt.Errorf("extras: %s is not a normalised extra name", quoteIfOdd(e))
+		}
+	}
+	return nil
+}
+
+// checkNative returns an error starting with the field's name inside
+// native.
+func checkNative(n *Native) error {
+	for i, a := range n.BuildInputs {
+		for _, alt := range strings.Split(a, " or ") {
+			if !IsAttrPath(alt) {
+				return fmt.Errorf("build_inputs[%d]: %s is not a nixpkgs attribute path", i, quoteIfOdd(a))
+			}
+		}
+	}
+	for list, sonames := range map[string][]string{"driver": n.Driver, "missing": n.Missing} {
+		for i, so := range sonames {
+			if !IsSoname(so) {
+				return fmt.Errorf("%s[%d]: %s is not a soname", list, i, quoteIfOdd(so))
+			}
+		}
+	}
+	for i, d := range n.WheelDeps {
+		if !IsNormalizedName(d) {
+			return fmt.Errorf("wheel_deps[%d]: %s is not a normalised project name", i, quoteIfOdd(d))
+		}
+	}
+	for i, m := range n.Imports {
+		if !IsModuleName(m) {
+			return fmt.Errorf("imports[%d]: %s is not a Python module name", i, quoteIfOdd(m))
 		}
 	}
 	return nil

@@ -80,6 +80,32 @@ func TestReadLockRefusesHostileFields(t *testing.T) {
 		{"build package build requirements", "build_packages[1] (mybackend).build_requires", func(l *Lock) {
 			l.BuildPackages[1].BuildRequires = []string{"setuptools"}
 		}},
+		{"native attr", "(b).native.build_inputs[0]", func(l *Lock) { l.Packages[0].Native.BuildInputs[0] = "zlib; x = import /etc/passwd" }},
+		{"native attr alternative", "(b).native.build_inputs[2]", func(l *Lock) { l.Packages[0].Native.BuildInputs[2] = `libxml2_13 or "libxml2"` }},
+		{"native attr interpolation", "(b).native.build_inputs[1]", func(l *Lock) { l.Packages[0].Native.BuildInputs[1] = "${builtins.abort 1}" }},
+		{"native driver soname", "(b).native.driver[0]", func(l *Lock) { l.Packages[0].Native.Driver[0] = "lib*.so" }},
+		{"native missing path", "(b).native.missing[0]", func(l *Lock) { l.Packages[0].Native.Missing[0] = "../../lib/libc.so.6" }},
+		{"native missing quote", "(b).native.missing[0]", func(l *Lock) { l.Packages[0].Native.Missing[0] = `libfoo.so.1" ]; x = [ "` }},
+		{"native wheel dep name", "(b).native.wheel_deps[0]", func(l *Lock) { l.Packages[0].Native.WheelDeps[0] = `a"}; ${x}` }},
+		{"native wheel dep unpinned", "(b).native.wheel_deps", func(l *Lock) { l.Packages[0].Native.WheelDeps[0] = "nowhere" }},
+		{"native import", "(b).native.imports[1]", func(l *Lock) { l.Packages[0].Native.Imports[1] = "os; import shutil" }},
+		{"native import dash", "(b).native.imports[0]", func(l *Lock) { l.Packages[0].Native.Imports[0] = "my-module" }},
+		{"native of an sdist", "(a).native", func(l *Lock) { l.Packages[1].Native = &Native{} }},
+		{"native of a build package", "build_packages[2] (speedup).native", func(l *Lock) { l.BuildPackages[2].Native = &Native{} }},
+		{"local path absolute", "(proj).path", func(l *Lock) { l.Packages[3].Path = "/home/someone/proj" }},
+		{"local path parent", "(proj).path", func(l *Lock) { l.Packages[3].Path = "../../.ssh" }},
+		{"local path inner parent", "(proj).path", func(l *Lock) { l.Packages[3].Path = "services/../../x" }},
+		{"local path backslash", "(proj).path", func(l *Lock) { l.Packages[3].Path = `services\proj` }},
+		{"local path interpolation", "(proj).path", func(l *Lock) { l.Packages[3].Path = "${builtins.abort 1}" }},
+		{"local path empty", "(proj).path", func(l *Lock) { l.Packages[3].Path = "" }},
+		{"local path newline", "(proj).path", func(l *Lock) { l.Packages[3].Path = "proj\n" }},
+		{"local sha256", "(proj).sha256", func(l *Lock) { l.Packages[3].SHA256 = "abc" }},
+		{"local with url", "(proj).url", func(l *Lock) { l.Packages[3].URL = "https://example.invalid/proj-0.1.tar.gz" }},
+		{"path of a wheel", "(b).path", func(l *Lock) { l.Packages[0].Path = "." }},
+		{"local version", "(proj).version", func(l *Lock) { l.Packages[3].Version = "0.1; x" }},
+		{"local build package", "build_packages[2] (speedup).provider", func(l *Lock) {
+			l.BuildPackages[2] = Package{Name: "speedup", Version: "1.0", Provider: ProviderLocal, Path: "speedup", SHA256: strings.Repeat("e", 64)}
+		}},
 		{"nixpkgs both", "nixpkgs", func(l *Lock) { l.Nixpkgs = &NixpkgsPin{Path: "/n", URL: "https://example.invalid/n.tar.gz"} }},
 	}
 	for _, c := range cases {

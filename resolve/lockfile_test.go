@@ -18,10 +18,14 @@ func sampleLock() *Lock {
 		Requirements: []string{"b", "a>=1"},
 		Packages: []Package{
 			{Name: "b", Version: "2.0", Provider: ProviderWheel, Filename: "b-2.0-py3-none-any.whl", URL: "https://example.invalid/b-2.0-py3-none-any.whl",
-				SHA256: strings.Repeat("b", 64), Dependencies: []string{"c", "a"}},
+				SHA256: strings.Repeat("b", 64), Dependencies: []string{"c", "a"},
+				Native: &Native{BuildInputs: []string{"zlib", "stdenv.cc.cc.lib", "libxml2_13 or libxml2"}, Driver: []string{"libcuda.so.1"}, DriverRunpath: true,
+					Missing: []string{"libfoo.so.1"}, WheelDeps: []string{"a"}, Imports: []string{"b", "_b_native"}}},
 			{Name: "a", Version: "1.0", Provider: ProviderSdist, Filename: "a-1.0.tar.gz", URL: "file:///srv/wheels/a-1.0.tar.gz", SHA256: strings.Repeat("a", 64),
 				BuildRequires: []string{"setuptools>=61", "mybackend[fast]>=2"}},
 			{Name: "c", Version: "3", Provider: ProviderNixpkgs, NixAttr: "c"},
+			{Name: "proj", Version: "0.1.dev0", Provider: ProviderLocal, Path: "services/proj", SHA256: strings.Repeat("f", 64),
+				Dependencies: []string{"b"}, BuildRequires: []string{"setuptools>=61"}},
 		},
 		BuildPackages: []Package{
 			{Name: "setuptools", Version: "66.1.1", Provider: ProviderNixpkgs, NixAttr: "setuptools"},
