@@ -19,14 +19,14 @@ var (
 	blockStart = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`^    (?:"([^"\\$]+)" =|# machnix\.toml \[overrides\.([^\]]+)\] is applied below\.)`)
 	})
-	sectionStart = map[string]string{"  packages = self: {": "packages", "  buildPackages = self: {": "build_packages"}
+	sectionStart = map[string]string{"  overrides = {": "packages"}
 )
 
 // BlockAt names the lock entry whose block holds line (counted from 1) of
-// expr, a default.nix that Generate wrote: Generate writes each package
-// as one attribute of the packages (or buildPackages) set, opened by its
-// quoted name or by the comment that marks its override, and the block
-// runs to the next one or to the set's end.
+// expr, a default.nix that Generate wrote: Generate writes each package's
+// changes as one attribute of the overrides set, opened by its quoted
+// name or by the comment that marks its override, and the block runs to
+// the next one or to the set's end.
 func BlockAt(expr []byte, line int) (Block, bool) {
 	var cur Block
 	section := ""

@@ -8,30 +8,27 @@ import (
 func TestBlockAtNamesTheEntryWhoseBlockHoldsTheLine(t *testing.T) {
 	expr := strings.Join([]string{
 		`{ pkgs ? import <nixpkgs> { }, python ? pkgs.python311 }:`, // 1
-		`let`,                       // 2
-		`  buildPackages = self: {`, // 3
-		`    "flit-core" = python.pkgs.buildPythonPackage {`, // 4
-		`    };`,               // 5
-		`  };`,                 // 6
-		`  packages = self: {`, // 7
-		`    # a needs b, which needs it back: that edge is left out here, and`, // 8
-		`    # machnix.toml [overrides.a] is applied below.`,                    // 9
-		`    "a" = python.pkgs.buildPythonPackage {`,                            // 10
-		`      buildInputs = [ pkgs.nope ];`,                                    // 11
-		`    };`,                                                                // 12
-		`    "b" = let`,                                                         // 13
-		`      r = python.pkgs.b;`,                                              // 14
-		`    in r;`,                                                             // 15
-		`  };`,                                                                  // 16
-		`in`,                                                                    // 17
+		`let`, // 2
+		`  machnix = import ./machnix-lib { inherit pkgs; };`, // 3
+		`  overrides = {`, // 4
+		`    # machnix.toml [overrides.a] is applied below.`, // 5
+		`    "a" = {`, // 6
+		`      buildInputs = { add = [ pkgs.nope ]; remove = [ ]; };`, // 7
+		`    };`,      // 8
+		`    "b" = {`, // 9
+		`      build-system = [ python.pkgs.setuptools ];`, // 10
+		`    };`,             // 11
+		`  };`,               // 12
+		`in`,                 // 13
+		`machnix.mkPython {`, // 14
 	}, "\n") + "\n"
-	for line, want := range map[int]Block{4: {"build_packages", "flit-core"}, 9: {"packages", "a"}, 11: {"packages", "a"},
-		12: {"packages", "a"}, 14: {"packages", "b"}, 15: {"packages", "b"}} {
+	for line, want := range map[int]Block{5: {"packages", "a"}, 7: {"packages", "a"},
+		8: {"packages", "a"}, 10: {"packages", "b"}, 11: {"packages", "b"}} {
 		if got, ok := BlockAt([]byte(expr), line); !ok || got != want {
 			t.Errorf("line %d: %+v %v, want %+v", line, got, ok, want)
 		}
 	}
-	for _, line := range []int{1, 3, 6, 8, 16, 17, 40} {
+	for _, line := range []int{1, 3, 4, 12, 13, 14, 40} {
 		if got, ok := BlockAt([]byte(expr), line); ok {
 			t.Errorf("line %d: %+v, want no block", line, got)
 		}

@@ -45,19 +45,15 @@ func wheelLock(t *testing.T, files ...string) (*resolve.Lock, *autopatch.NativeR
 // nixBuildFixture adds the wheels to the store (so fetchurl downloads
 // nothing) and builds expr with real nix-build against the stand-in
 // nixpkgs, returning the output path.
-func nixBuildFixture(t *testing.T, expr []byte, wheels []string, args ...string) string {
+func nixBuildFixture(t *testing.T, expr []byte, lock *resolve.Lock, report *autopatch.NativeReport, wheels []string, args ...string) string {
 	t.Helper()
 	for _, whl := range wheels {
 		if out, err := exec.Command("nix-store", "--add-fixed", "sha256", whl).CombinedOutput(); err != nil {
 			t.Fatalf("nix-store --add-fixed: %v\n%s", err, out)
 		}
 	}
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "default.nix"), expr, 0o644); err != nil {
-		t.Fatal(err)
-	}
 	cmd := exec.Command("nix-build", append([]string{"--option", "substituters", "", "--no-out-link",
-		"-I", "nixpkgs=" + nixpkgs.Dir(), filepath.Join(dir, "default.nix")}, args...)...)
+		"-I", "nixpkgs=" + nixpkgs.Dir(), writeGenerated(t, expr, lock, report)}, args...)...)
 	out, err := cmd.Output()
 	if err != nil {
 		var stderr []byte
@@ -85,7 +81,7 @@ func TestBundledWithoutRPathBuildsAndImports(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the check before Nix refuses a wheel whose libraries are all inside it: %v", err)
 	}
-	env := nixBuildFixture(t, expr, []string{whl})
+	env := nixBuildFixture(t, expr, lock, report, []string{whl})
 	got, err := exec.Command("env", "-i", env+"/bin/python", "-c", "import oldaw; print(oldaw.value())").CombinedOutput()
 	if err != nil {
 		t.Fatalf("importing from the environment: %v\n%s", err, got)

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -50,18 +48,14 @@ func evalString(t *testing.T, expr string) (string, error) {
 func TestOverrideShellTextIsLiteral(t *testing.T) {
 	testfixtures.RequireTool(t, "nix-instantiate")
 	lock, report, _ := fixtureLock(t)
-	dir := t.TempDir()
-	for i, text := range hostileShellText {
+	for _, text := range hostileShellText {
 		expr, err := Generate(lock, report, WithOverrides(map[string]Override{
 			"bundled": {PreFixup: text, PostFixup: "x\n" + text},
 		}))
 		if err != nil {
 			t.Fatal(err)
 		}
-		path := filepath.Join(dir, fmt.Sprintf("case%d.nix", i))
-		if err := os.WriteFile(path, expr, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		path := writeGenerated(t, expr, lock, report)
 		for attr, want := range map[string]string{"preFixup": text, "postFixup": "x\n" + text} {
 			got, err := evalString(t, fmt.Sprintf(`let f = import %s; e = f { pkgs = { fetchurl = x: x; autoPatchelfHook = null; zlib = null; "stdenv" = { cc.cc.lib = null; }; mkShell = x: x; }; python = { pkgs.buildPythonPackage = a: a; withPackages = g: g; sitePackages = "lib"; }; }; in (builtins.head (builtins.filter (p: p.pname == "bundled") (e {}))).%s`, path, attr))
 			if err != nil {

@@ -108,15 +108,28 @@ func pinFile(t *testing.T, path, base, url string, prov resolve.Provider) resolv
 		URL: base + "/" + url, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))}
 }
 
-// nixBuildExpr builds expr (a default.nix) against the stand-in nixpkgs.
-func nixBuildExpr(t *testing.T, expr []byte, file string) (string, string, error) {
+// writeGenerated writes expr (a default.nix Generate gave for lock and
+// report) into a new directory with what it needs beside it: the lock
+// with its native inputs and the library. It returns default.nix's path.
+func writeGenerated(t *testing.T, expr []byte, lock *resolve.Lock, report *autopatch.NativeReport) string {
 	t.Helper()
-	testfixtures.RequireTool(t, "nix-build", "nix-store", "patchelf", "gcc")
-	dir := t.TempDir()
-	path := filepath.Join(dir, file)
-	if err := os.WriteFile(path, expr, 0o644); err != nil {
+	annotated, err := Annotate(lock, report)
+	if err != nil {
 		t.Fatal(err)
 	}
+	dir := t.TempDir()
+	if err := WriteDir(dir, expr, annotated); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, "default.nix")
+}
+
+// nixBuildExpr builds expr (a default.nix Generate gave for lock and
+// report) against the stand-in nixpkgs.
+func nixBuildExpr(t *testing.T, expr []byte, lock *resolve.Lock, report *autopatch.NativeReport) (string, string, error) {
+	t.Helper()
+	testfixtures.RequireTool(t, "nix-build", "nix-store", "patchelf", "gcc")
+	path := writeGenerated(t, expr, lock, report)
 	cmd := exec.Command("nix-build", "--option", "substituters", "", "--no-out-link", "-I", "nixpkgs="+nixpkgs.Dir(), path)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
@@ -186,7 +199,7 @@ func TestRealisticLockBuildsAndImports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, stderr, err := nixBuildExpr(t, expr, "default.nix")
+	env, stderr, err := nixBuildExpr(t, expr, lock, report)
 	if err != nil {
 		t.Fatalf("nix-build: %v\n%s\n%s", err, stderr, expr)
 	}
@@ -206,8 +219,23 @@ func TestRealisticLockBuildsAndImports(t *testing.T) {
 	if len(matches) != 1 {
 		t.Fatalf("no .pth in %s", env)
 	}
-	if !strings.Contains(string(expr), "autoAddDriverRunpath") || !strings.Contains(string(expr), `"libcuda.so.1"`) {
-		t.Errorf("the driver-linked wheel is not marked for the driver:\n%s", expr)
+	pth, err := os.ReadFile(matches[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ext []string
+	for _, site := range strings.Fields(string(pth)) {
+		found, _ := filepath.Glob(filepath.Join(site, "gpudrv", "*.so"))
+		ext = append(ext, found...)
+	}
+	if len(ext) != 1 {
+		t.Fatalf("gpudrv's extension: found %v", ext)
+	}
+	if rpath := mustOut(t, "patchelf", "--print-rpath", ext[0]); !strings.HasPrefix(rpath, "/run/opengl-driver/lib") {
+		t.Errorf("%s has RUNPATH %q, want the driver's directory first", ext[0], rpath)
+	}
+	if needed := mustOut(t, "patchelf", "--print-needed", ext[0]); !strings.Contains(needed, "libcuda.so.1") {
+		t.Errorf("%s no longer needs libcuda.so.1: %q", ext[0], needed)
 	}
 }
 
@@ -225,7 +253,7 @@ func TestSdistReusingRecipeBuilds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, stderr, err := nixBuildExpr(t, expr, "default.nix")
+	env, stderr, err := nixBuildExpr(t, expr, lock, report)
 	if err != nil {
 		t.Fatalf("nix-build: %v\n%s\n%s", err, stderr, expr)
 	}
@@ -259,7 +287,7 @@ func TestTestsSwitchRunsRecipeChecks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, stderr, err := nixBuildExpr(t, expr, "default.nix"); err == nil || !strings.Contains(stderr, "tests/test_recipe.py") {
+		if _, stderr, err := nixBuildExpr(t, expr, lock, report); err == nil || !strings.Contains(stderr, "tests/test_recipe.py") {
 			t.Errorf("%s: tests on: %v, want the recipe's check to run and fail:\n%s", name, err, stderr)
 		}
 	}
@@ -267,7 +295,7 @@ func TestTestsSwitchRunsRecipeChecks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, stderr, err := nixBuildExpr(t, expr, "default.nix"); err != nil {
+	if _, stderr, err := nixBuildExpr(t, expr, lock, report); err != nil {
 		t.Errorf("tests off: %v\n%s", err, stderr)
 	}
 }
@@ -284,7 +312,7 @@ func TestSdistRecipeFallbacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env, stderr, err := nixBuildExpr(t, expr, "default.nix")
+	env, stderr, err := nixBuildExpr(t, expr, lock, report)
 	if err != nil {
 		t.Fatalf("nix-build: %v\n%s\n%s", err, stderr, expr)
 	}
@@ -305,7 +333,7 @@ func TestDefaultIsEnvironmentInsideNixShell(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("IN_NIX_SHELL", "impure")
-	env, stderr, err := nixBuildExpr(t, expr, "default.nix")
+	env, stderr, err := nixBuildExpr(t, expr, lock, report)
 	if err != nil {
 		t.Fatalf("nix-build inside a nix-shell: %v\n%s", err, stderr)
 	}
@@ -316,11 +344,9 @@ func TestDefaultIsEnvironmentInsideNixShell(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	for name, data := range map[string][]byte{"default.nix": expr, "shell.nix": shell} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	dir := filepath.Dir(writeGenerated(t, expr, lock, report))
+	if err := os.WriteFile(filepath.Join(dir, "shell.nix"), shell, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	out, err := exec.Command("nix-build", "--option", "substituters", "", "--no-out-link", "-I", "nixpkgs="+nixpkgs.Dir(), filepath.Join(dir, "shell.nix")).CombinedOutput()
 	if err != nil {
@@ -354,7 +380,7 @@ func TestOverrideEnvKeepsTypes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, stderr, err := nixBuildExpr(t, expr2, "default.nix"); err != nil {
+	if _, stderr, err := nixBuildExpr(t, expr2, lock, report); err != nil {
 		t.Errorf("a boolean override: %v\n%s", err, stderr)
 	}
 	if _, err := Generate(lock, report, WithOverrides(map[string]Override{"plain": {Env: map[string]any{"T": map[string]any{"a": 1}}}})); err == nil {

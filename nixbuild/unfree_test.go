@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -34,11 +33,7 @@ func TestUnfreeNeedsAllowUnfree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	file := filepath.Join(dir, "default.nix")
-	if err := os.WriteFile(file, expr, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	file := writeGenerated(t, expr, lock, report)
 	// Evaluating the derivation forces every input's drvPath, which the
 	// stand-in's check-meta guards as nixpkgs' does.
 	if out, err := exec.Command("nix-instantiate", "--option", "substituters", "", "-I", "nixpkgs="+nixpkgs.Dir(), file).CombinedOutput(); err != nil {

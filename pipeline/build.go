@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/machnix/machnix/fetch"
-	"github.com/machnix/machnix/internal/atomicfile"
 	"github.com/machnix/machnix/nixbuild"
 	"github.com/machnix/machnix/resolve"
 )
@@ -109,10 +108,10 @@ func Build(ctx context.Context, p *Prepared, n NixOptions, opts ...Option) (stri
 		return "", err
 	}
 	defer os.RemoveAll(work)
-	exprPath := filepath.Join(work, "default.nix")
-	if err := os.WriteFile(exprPath, []byte(expr.Default), 0o644); err != nil {
+	if err := expr.WriteDir(work); err != nil {
 		return "", err
 	}
+	exprPath := filepath.Join(work, "default.nix")
 	stamp, err := Stamp(p.Lock, p.Settings, n)
 	if err != nil {
 		return "", err
@@ -123,7 +122,7 @@ func Build(ctx context.Context, p *Prepared, n NixOptions, opts ...Option) (stri
 	}
 	path, err := nixbuild.Build(ctx, exprPath, bopts...)
 	if err != nil {
-		return "", failed(explainEvalError(err, exprPath, []byte(expr.Default), p, n.OutLink, stamp))
+		return "", failed(explainEvalError(err, work, expr, p, n.OutLink, stamp))
 	}
 	return path, nil
 }
@@ -139,25 +138,28 @@ type evalError struct {
 func (e *evalError) Error() string { return e.msg }
 func (e *evalError) Unwrap() error { return e.err }
 
-// explainEvalError keeps the generated expression when nix-build's error
-// points into it (the build's folder is removed), and names the lock entry,
-// and the machnix.toml override where there is one, that wrote the lines
-// the error names.
-func explainEvalError(err error, exprPath string, expr []byte, p *Prepared, outLink, stamp string) error {
+// explainEvalError keeps the generated files when nix-build's error is
+// about them (the build's folder is removed): when it points into
+// default.nix, or comes from the library (its messages start with
+// "machnix.", and name the lock entry themselves). It names the lock
+// entry, and the machnix.toml override where there is one, that wrote
+// the lines of default.nix the error names.
+func explainEvalError(err error, work string, expr *Expression, p *Prepared, outLink, stamp string) error {
+	exprPath := filepath.Join(work, "default.nix")
 	lines := nixbuild.ErrorLines(err.Error(), exprPath)
-	if len(lines) == 0 {
+	if len(lines) == 0 && !strings.Contains(err.Error(), "error: machnix.") {
 		return err
 	}
-	kept := keptExprPath(outLink, stamp)
-	if kept == "" || os.MkdirAll(filepath.Dir(kept), 0o755) != nil || atomicfile.Write(kept, expr) != nil {
+	kept := keptExprDir(outLink, stamp)
+	if kept == "" || expr.WriteDir(kept) != nil {
 		return err
 	}
 	var b strings.Builder
-	b.WriteString(strings.ReplaceAll(err.Error(), exprPath, kept))
-	fmt.Fprintf(&b, "\nthe generated expression is kept at %s", kept)
+	b.WriteString(strings.ReplaceAll(err.Error(), work, kept))
+	fmt.Fprintf(&b, "\nthe generated expression is kept at %s", filepath.Join(kept, "default.nix"))
 	seen := map[nixbuild.Block]bool{}
 	for _, l := range lines {
-		blk, ok := nixbuild.BlockAt(expr, l)
+		blk, ok := nixbuild.BlockAt([]byte(expr.Default), l)
 		if !ok || seen[blk] {
 			continue
 		}
@@ -167,17 +169,17 @@ func explainEvalError(err error, exprPath string, expr []byte, p *Prepared, outL
 	return &evalError{msg: b.String(), err: err}
 }
 
-// keptExprPath is where a failed expression is kept: beside the out-link,
+// keptExprDir is where a failed expression is kept: beside the out-link,
 // else in the cache, named by the build's stamp.
-func keptExprPath(outLink, stamp string) string {
+func keptExprDir(outLink, stamp string) string {
 	if outLink != "" {
-		return outLink + ".failed.nix"
+		return outLink + ".failed"
 	}
 	dir, err := fetch.DefaultCacheDir()
 	if err != nil {
 		return ""
 	}
-	return filepath.Join(dir, "failed", stamp[:min(16, len(stamp))]+".nix")
+	return filepath.Join(dir, "failed", stamp[:min(16, len(stamp))])
 }
 
 // lockEntry names the lock entry of blk as the lock's checks do, e.g.

@@ -7,18 +7,21 @@ import (
 	"path/filepath"
 
 	"github.com/machnix/machnix/internal/atomicfile"
+	nixlib "github.com/machnix/machnix/nix"
 	"github.com/machnix/machnix/nixbuild"
 	"github.com/machnix/machnix/resolve"
 )
 
 // Expression is the Nix side of a prepared lock: what `machnix gen` writes.
 type Expression struct {
-	// Default is default.nix: the environment (also under nix-shell).
+	// Default is default.nix: the environment (also under nix-shell), a
+	// call of machnix's Nix library, which is written beside it.
 	Default string `json:"default.nix"`
 	// Shell is shell.nix, and Nixpkgs nixpkgs.nix (the pinned package set).
 	Shell   string `json:"shell.nix"`
 	Nixpkgs string `json:"nixpkgs.nix"`
-	// Lock is machnix.lock as written beside them.
+	// Lock is machnix.lock as written beside them: the lock with each
+	// wheel's native inputs, which the library reads.
 	Lock string `json:"machnix.lock"`
 }
 
@@ -40,20 +43,28 @@ func Generate(p *Prepared) (*Expression, error) {
 	if err != nil {
 		return nil, err
 	}
-	lock, err := resolve.MarshalLock(p.Lock)
+	annotated, err := nixbuild.Annotate(p.Lock, p.Report)
+	if err != nil {
+		return nil, failed(err)
+	}
+	lock, err := resolve.MarshalLock(annotated)
 	if err != nil {
 		return nil, err
 	}
 	return &Expression{Default: string(expr), Shell: string(shell), Nixpkgs: string(nixbuild.NixpkgsFile(p.Lock, unfree)), Lock: string(lock)}, nil
 }
 
-// WriteDir writes the expression's files into dir, each atomically.
+// WriteDir writes the expression's files into dir, each atomically, with
+// the library they call (nixbuild.LibraryDir).
 func (e *Expression) WriteDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	if err := nixlib.Write(filepath.Join(dir, nixbuild.LibraryDir)); err != nil {
+		return err
+	}
 	for name, data := range map[string]string{
-		"default.nix": e.Default, "shell.nix": e.Shell, "nixpkgs.nix": e.Nixpkgs, "machnix.lock": e.Lock,
+		"default.nix": e.Default, "shell.nix": e.Shell, "nixpkgs.nix": e.Nixpkgs, nixbuild.LockFile: e.Lock,
 	} {
 		if err := atomicfile.Write(filepath.Join(dir, name), []byte(data)); err != nil {
 			return err

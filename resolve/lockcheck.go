@@ -474,3 +474,8 @@ func quoteIfOdd(s string) string {
 	}
 	return s
 }
+
+// Validate checks a lock that did not come through ReadLock (a value
+// built in memory, or changed since) as ReadLock checks a file: every
+// field against its grammar, errors naming the field.
+func Validate(l *Lock) error { return validateLock(l) }

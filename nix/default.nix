@@ -1,0 +1,155 @@
+# machnix's Nix library: mach-nix's interface (mkPython and its siblings),
+# built from a machnix.lock alone. The lock is read with builtins.fromJSON,
+# so nothing is resolved and nothing is built while Nix evaluates (no
+# import-from-derivation): `machnix lock` did the resolving and inspected
+# every wheel's native libraries, and recorded what Nix needs.
+#
+# Every function takes `lock` (a path to machnix.lock) and these optional
+# arguments, as mach-nix did:
+#   python         the interpreter (default: pkgs.pythonXY of the lock)
+#   requirements   a requirements.txt text, checked against the lock's
+#   packagesExtra  derivations, local source paths ({ src = ./dir; ... })
+#                  and tarballs ({ url; sha256; }) built beside the lock's
+#   _              per-package changes: { numpy.buildInputs.add = [ ... ];
+#                  foo.postFixup.add = "..."; bar.doCheck = true; ... }
+#   overridesPre   pythonOverrides applied before the lock's packages
+#   overridesPost  pythonOverrides applied after them
+#   tests          run the packages' tests (default false)
+#   ignoreMissing  sonames left unresolved in every wheel
+{ pkgs ? import <nixpkgs> { } }:
+let
+  u = import ./util.nix;
+  locked = import ./locked.nix { inherit pkgs u; };
+
+  # The arguments every function shares, with their defaults.
+  common = {
+    lock = null;
+    python = null;
+    requirements = null;
+    packagesExtra = [ ];
+    _ = { };
+    overridesPre = [ ];
+    overridesPost = [ ];
+    tests = false;
+    ignoreMissing = [ ];
+  };
+
+  # args with the defaults filled in; an argument no function knows is a
+  # typo, refused as callPackage refuses one.
+  withDefaults = fn: extra: args:
+    let
+      known = common // extra;
+      unknown = builtins.filter (k: !(known ? ${k})) (builtins.attrNames args);
+    in
+    if !(builtins.isAttrs args) then throw "machnix.${fn}: takes an attribute set ({ lock = ./machnix.lock; ... })"
+    else if unknown != [ ] then throw "machnix.${fn}: unknown argument ${builtins.concatStringsSep ", " unknown} (known: ${builtins.concatStringsSep ", " (builtins.attrNames known)})"
+    else if args.lock or null == null then throw "machnix.${fn}: lock is required: the path to a machnix.lock (machnix lock -r requirements.txt writes one)"
+    else known // args;
+
+  # The environment and what it is made of, for the functions below.
+  setup = fn: extra: args0:
+    let
+      args = withDefaults fn extra args0;
+      lock = locked.readLock fn args.lock;
+      python0 = if args.python != null then args.python else locked.lockPython fn lock;
+      # overridesPre change nixpkgs' packages before the lock's are made
+      # from them (python.override's packageOverrides, composed).
+      python = if args.overridesPre == [ ] then python0
+        else python0.override (old: { packageOverrides = u.composeManyExtensions ([ (old.packageOverrides or (_: _: { })) ] ++ args.overridesPre); });
+      checked = locked.checkPython fn lock python && locked.checkRequirements fn lock args.requirements;
+      layer = locked.packages { inherit fn lock args; lockFile = args.lock; python = python; };
+      # The lock's packages, then overridesPost, on top of python.pkgs.
+      final = u.fix (u.foldl' (acc: ext: u.extends ext acc) (self: python.pkgs // layer python.pkgs self) args.overridesPost);
+      extraDrvs = locked.extraPackages { inherit fn args python; self = final; };
+      envPackages = map (p: final.${p.name}) lock.packages ++ extraDrvs;
+      env = assert checked; python.withPackages (_: envPackages);
+    in
+    { inherit args lock python final env; };
+
+  mkPython = args: (setup "mkPython" { } args).env;
+
+  mkPythonShell = args:
+    let s = setup "mkPythonShell" { shellHook = ""; packages = [ ]; } args; in
+    pkgs.mkShell { packages = [ s.env ] ++ s.args.packages; shellHook = s.args.shellHook; };
+
+  # A layered image made with nixpkgs' own dockerTools; `machnix docker`
+  # is the faster path that pushes.
+  mkDockerImage = args:
+    let
+      s = setup "mkDockerImage" { name = "python-env"; tag = "latest"; config = { }; maxLayers = 100; contents = [ ]; } args;
+    in
+    pkgs.dockerTools.buildLayeredImage {
+      inherit (s.args) name tag maxLayers;
+      contents = [ s.env ] ++ s.args.contents;
+      config = { Cmd = [ "${s.env}/bin/python" ]; Env = [ "PATH=${s.env}/bin:/bin" ]; } // s.args.config;
+    };
+
+  # pythonOverrides (self: super: { ... }) that make the lock's packages
+  # the ones of a python package set: other packages of that set which
+  # depend on them get the locked versions.
+  mkPythonOverrides = args0:
+    let
+      args = withDefaults "mkPythonOverrides" { } args0;
+      lock = locked.readLock "mkPythonOverrides" args.lock;
+      pre = u.composeManyExtensions args.overridesPre;
+      post = u.composeManyExtensions args.overridesPost;
+      own = self: super: locked.packages { fn = "mkPythonOverrides"; inherit lock args; lockFile = args.lock; python = super.python; } super self;
+    in
+    assert locked.checkRequirements "mkPythonOverrides" lock args.requirements;
+    u.composeManyExtensions [ pre own post ];
+
+  # An overlay: the lock's interpreter (python3XY, and python3 when it is
+  # that one) with the lock's packages in its package set.
+  mkOverlay = args:
+    final: prev:
+    let
+      lock = locked.readLock "mkOverlay" args.lock;
+      attr = locked.pythonAttr "mkOverlay" lock;
+      overrides = mkPythonOverrides args;
+      py = prev.${attr}.override (old: {
+        self = final.${attr};
+        packageOverrides = u.composeExtensions (old.packageOverrides or (_: _: { })) overrides;
+      });
+      isPython3 = (prev.python3.pythonVersion or null) == lock.target.python;
+    in
+    {
+      ${attr} = py;
+      "${attr}Packages" = final.${attr}.pkgs;
+    } // (if isPython3 then { python3 = final.${attr}; python3Packages = final.${attr}.pkgs; } else { });
+
+  # nixpkgs (this pkgs' own, or the one given) with mkOverlay applied.
+  mkNixpkgs = args:
+    let
+      nixpkgs = args.nixpkgs or pkgs.path;
+      rest = removeAttrs args [ "nixpkgs" ];
+    in
+    import nixpkgs {
+      inherit (pkgs) system;
+      config = pkgs.config or { };
+      overlays = (pkgs.overlays or [ ]) ++ [ (mkOverlay rest) ];
+    };
+
+  # The lock's local project (provider "local"; machnix lock .) built with
+  # its locked dependencies.
+  localProject = fn: args:
+    let
+      s = setup fn { name = null; } args;
+      locals = builtins.filter (p: p.provider == "local") s.lock.packages;
+      chosen = if s.args.name != null then builtins.filter (p: p.name == s.args.name) locals else locals;
+    in
+    if chosen == [ ] then throw "machnix.${fn}: the lock has no local project${if s.args.name != null then " named ${s.args.name}" else ""}; lock one with `machnix lock .` in its directory"
+    else if builtins.length chosen > 1 then throw "machnix.${fn}: the lock has several local projects (${builtins.concatStringsSep ", " (map (p: p.name) chosen)}); choose one with name = \"...\""
+    else
+      # buildPythonPackage wraps console scripts so that they find their
+      # dependencies (wrapPythonPrograms), so the application is the same
+      # derivation, built with buildPythonApplication where nixpkgs has it.
+      s.final.${(builtins.head chosen).name};
+in
+{
+  inherit mkPython mkPythonShell mkDockerImage mkPythonOverrides mkOverlay mkNixpkgs;
+  buildPythonPackage = localProject "buildPythonPackage";
+  buildPythonApplication = localProject "buildPythonApplication";
+  # The source filter local projects are copied with; machnix hashes the
+  # same files.
+  inherit (locked) sourceFilter;
+}

@@ -1,0 +1,368 @@
+# The lock's packages as derivations: what `machnix build` builds, decided
+# here once for the CLI (whose generated default.nix calls this library)
+# and for Nix users alike.
+#
+# nixpkgs conventions: buildPythonPackage's arguments are those of
+# pkgs/development/interpreters/python/mk-python-derivation.nix (format =
+# "wheel" installs with wheelUnpackHook and pypaInstallHook; dependencies
+# and build-system are the current names), autoPatchelfHook's those of
+# pkgs/by-name/au/auto-patchelf/source/auto-patchelf.py; dontStrip and the
+# driver-only autoPatchelfIgnoreMissingDeps follow
+# pkgs/development/python-modules/torch/bin/default.nix.
+{ pkgs, u }:
+let
+  inherit (builtins) attrNames concatStringsSep elem filter length listToAttrs map match isString isList isAttrs isPath;
+
+  # A lock may come from anyone. Its values reach Nix as data (fromJSON),
+  # never as text, and each is checked against its grammar before it is
+  # used as a name, a store path name or an attribute path.
+  nameRE = "[a-z0-9]+(-[a-z0-9]+)*";
+  attrRE = "[A-Za-z_][A-Za-z0-9_'-]*(\\.[A-Za-z_][A-Za-z0-9_'-]*)*";
+  sonameRE = "[A-Za-z0-9_][A-Za-z0-9._+-]*";
+  moduleRE = "[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*";
+  hexRE = "[0-9a-f]{64}";
+  localPathRE = "\\.|[^/\\\\$\"[:cntrl:]]+(/[^/\\\\$\"[:cntrl:]]+)*";
+
+  matches = re: s: isString s && match re s != null;
+
+  bad = fn: field: what: throw "machnix.${fn}: invalid lock: ${field}: ${what}";
+
+  checkList = fn: field: re: what: l:
+    if l == null then true
+    else if !(isList l) then bad fn field "not a list"
+    else builtins.all (x: matches re x || bad fn field "${builtins.toJSON x} is not ${what}") l;
+
+  checkNative = fn: field: n:
+    (isAttrs n || bad fn field "not an object")
+    && checkList fn "${field}.build_inputs" "${attrRE}( or ${attrRE})*" "a nixpkgs attribute path" (n.build_inputs or null)
+    && checkList fn "${field}.driver" sonameRE "a soname" (n.driver or null)
+    && checkList fn "${field}.missing" sonameRE "a soname" (n.missing or null)
+    && checkList fn "${field}.wheel_deps" nameRE "a normalised project name" (n.wheel_deps or null)
+    && checkList fn "${field}.imports" moduleRE "a Python module name" (n.imports or null);
+
+  checkPackage = fn: list: i: p:
+    let field = "${list}[${toString i}]"; in
+    (isAttrs p || bad fn field "not an object")
+    && (matches nameRE (p.name or null) || bad fn "${field}.name" "${builtins.toJSON (p.name or null)} is not a normalised project name")
+    && (let f = "${field} (${p.name})"; in
+      (matches "[A-Za-z0-9][A-Za-z0-9._+!~-]*" (p.version or null) || bad fn "${f}.version" "${builtins.toJSON (p.version or null)} is not a version")
+      && (elem (p.provider or null) [ "wheel" "sdist" "nixpkgs" "local" ] || bad fn "${f}.provider" "${builtins.toJSON (p.provider or null)} is not wheel, sdist, nixpkgs or local")
+      && checkList fn "${f}.dependencies" nameRE "a normalised project name" (p.dependencies or null)
+      && (p.provider != "nixpkgs" || matches attrRE (p.nix_attr or null) || bad fn "${f}.nix_attr" "${builtins.toJSON (p.nix_attr or null)} is not an attribute path")
+      && (!(elem p.provider [ "wheel" "sdist" "local" ]) || matches hexRE (p.sha256 or null) || bad fn "${f}.sha256" "not 64 lowercase hex digits")
+      && (p.provider != "local" || matches localPathRE (p.path or null) && !(elem ".." (builtins.split "/" p.path)) || bad fn "${f}.path" "${builtins.toJSON (p.path or null)} is not a relative path inside the lock's directory")
+      && (!(elem p.provider [ "wheel" "sdist" ]) || (isString (p.url or null) && matches "[A-Za-z0-9._+!~=-]+" (p.filename or null)) || bad fn "${f}.filename" "a ${p.provider} needs a url and a plain file name")
+      && (!(p ? native) || checkNative fn "${f}.native" p.native));
+
+  readLock = fn: lockFile:
+    let
+      file = if isPath lockFile || isString lockFile then lockFile else throw "machnix.${fn}: lock must be a path (./machnix.lock)";
+      l = builtins.fromJSON (builtins.readFile file);
+      ok = (isAttrs l || bad fn "(top)" "not an object")
+        && (l.version or null == 1 || bad fn "version" "${builtins.toJSON (l.version or null)}, this library reads version 1")
+        && (matches "3\\.[0-9]{1,2}" (l.target.python or null) || bad fn "target.python" "${builtins.toJSON (l.target.python or null)} is not 3.N")
+        && builtins.all (x: x) (builtins.genList (i: checkPackage fn "packages" i (builtins.elemAt l.packages i)) (length (l.packages or [ ])))
+        && builtins.all (x: x) (builtins.genList (i: checkPackage fn "build_packages" i (builtins.elemAt l.build_packages i)) (length (l.build_packages or [ ])));
+    in
+    assert ok; l // { packages = l.packages or [ ]; build_packages = l.build_packages or [ ]; requirements = l.requirements or [ ]; };
+
+  pythonAttr = fn: lock: "python" + builtins.replaceStrings [ "." ] [ "" ] lock.target.python;
+
+  lockPython = fn: lock:
+    let attr = pythonAttr fn lock; in
+    pkgs.${attr} or (throw "machnix.${fn}: this nixpkgs has no ${attr}, the lock's Python (target.python ${lock.target.python}); pass python = pkgs.python3XY of the lock's version, or lock again with machnix resolve --python");
+
+  checkPython = fn: lock: python:
+    let v = python.pythonVersion or null; in
+    v == null || v == lock.target.python
+    || throw "machnix.${fn}: python is ${v}, the lock is for ${lock.target.python}: its wheels fit that Python only; pass python = pkgs.${pythonAttr fn lock}, or lock again with machnix resolve --python ${v}";
+
+  # requirements.txt as the lock records its root requirements: one
+  # requirement a line, without comments, options and blank lines, and
+  # without white space, which carries no meaning in PEP 508.
+  requirementLines = text:
+    let
+      lines = filter isString (builtins.split "\n" (builtins.replaceStrings [ "\\\n" "\r" ] [ "" "" ] text));
+      strip = l: builtins.replaceStrings [ " " "\t" ] [ "" "" ] (builtins.head (builtins.split "(^|[ \t])#" l));
+    in
+    builtins.sort builtins.lessThan (filter (l: l != "" && !(u.hasPrefix "-" l)) (map strip lines));
+
+  checkRequirements = fn: lock: requirements:
+    let
+      want = requirementLines requirements;
+      have = builtins.sort builtins.lessThan (map (r: builtins.replaceStrings [ " " "\t" ] [ "" "" ] r) lock.requirements);
+    in
+    requirements == null || want == have
+    || throw "machnix.${fn}: requirements differ from the lock's (it has ${builtins.toJSON lock.requirements}); refresh the lock with `machnix resolve -r requirements.txt -o machnix.lock`";
+
+  # Each package's dependencies within the lock with the back edges of
+  # dependency cycles left out (torch and triton need each other): Nix
+  # cannot build a derivation whose inputs lead back to it. Depth first
+  # over sorted names, as machnix always did, so the same lock always
+  # loses the same edges; withPackages still holds both packages.
+  breakCycles = pkgsList:
+    let
+      deps = listToAttrs (map (p: { name = p.name; value = builtins.sort builtins.lessThan (p.dependencies or [ ]); }) pkgsList);
+      append = set: n: x: set // { ${n} = (set.${n} or [ ]) ++ [ x ]; };
+      visit = st: n:
+        let
+          entered = st // { state = st.state // { ${n} = "stack"; }; };
+          step = acc: d:
+            if !(deps ? ${d}) then acc // { kept = append acc.kept n d; }
+            else if (acc.state.${d} or "") == "stack" then acc // { dropped = append acc.dropped n d; }
+            else
+              let after = if acc.state ? ${d} then acc else visit acc d; in
+              after // { kept = append after.kept n d; };
+          left = builtins.foldl' step entered deps.${n};
+        in
+        left // { state = left.state // { ${n} = "done"; }; };
+    in
+    builtins.foldl' (st: n: if st.state ? ${n} then st else visit st n) { state = { }; kept = { }; dropped = { }; } (attrNames deps);
+
+  # The name a fetched file has in the store: the lock's file name with
+  # what a store path name cannot hold (nix/src/libstore/path.cc) made
+  # "_", as nixbuild.StoreName does when machnix adds the file itself.
+  storeName = filename:
+    let n = u.concatMapStrings (x: if isList x then "_" else x) (builtins.split "[^A-Za-z0-9+._?=-]" filename); in
+    if n == "" || builtins.substring 0 1 n == "." then "file" + n else n;
+
+  fetch = p: pkgs.fetchurl { name = storeName p.filename; url = p.url; sha256 = p.sha256; };
+
+  # The source filter of local projects; machnix hashes the same files.
+  excludedNames = [ ".git" ".hg" ".svn" ".jj" "__pycache__" "build" "dist" ".venv" "venv" ".tox" ".nox" ".direnv" ".mypy_cache" ".pytest_cache" ".ruff_cache" ];
+  sourceFilter = path: type:
+    let b = baseNameOf (toString path); in
+    !(elem b excludedNames
+      || u.hasSuffix ".pyc" b
+      || u.hasSuffix ".egg-info" b
+      || (type == "symlink" && (b == "result" || u.hasPrefix "result-" b)));
+
+  # A `_` entry changes one attribute: { add = ...; remove = ...; } edits
+  # a list (remove, then add) or appends to a string, { mod = old: new; }
+  # maps the old value, anything else replaces it. ignoreMissing and tests
+  # are machnix's own keys.
+  isEdit = v: isAttrs v && !(v ? outPath) && v != { } && builtins.all (k: elem k [ "add" "remove" "mod" ]) (attrNames v);
+  editValue = fn: pkg: key: old: v:
+    if !(isEdit v) then v
+    else if v ? mod then v.mod old
+    else if isString old then (if old == "" then v.add or "" else old + "\n" + (v.add or ""))
+    else if isList old then filter (x: !(elem x (v.remove or [ ]))) old ++ (v.add or [ ])
+    else throw "machnix.${fn}: _.${pkg}.${key}: add and remove edit a list or a string, and ${key} is neither here";
+  ownKeys = [ "ignoreMissing" "tests" ];
+  applyEdits = fn: pkg: o: base:
+    listToAttrs (map (k: { name = k; value = editValue fn pkg k (base.${k} or (if isString ((o.${k}).add or null) then "" else [ ])) o.${k}; })
+      (filter (k: !(elem k ownKeys)) (attrNames o)));
+
+  # The lock's packages: a function of the package set to take nixpkgs'
+  # recipes and buildPythonPackage from (ps) and of the final set (self),
+  # which holds them, for pythonOverrides and for mkPython alike.
+  packages = { fn, lock, args, lockFile, python }: ps: self:
+    let
+      lockDir = dirOf lockFile;
+      byName = listToAttrs (map (p: { name = p.name; value = p; }) lock.packages);
+      indexOf = listToAttrs (builtins.genList (i: { name = (builtins.elemAt lock.packages i).name; value = i; }) (length lock.packages));
+      # A lock entry as machnix's own messages name it.
+      entry = p: "the lock's packages[${toString indexOf.${p.name}}] (${p.name}, ${p.provider} ${p.version})";
+      cycles = breakCycles lock.packages;
+      kept = n: cycles.kept.${n} or [ ];
+      cut = n: (cycles.dropped.${n} or [ ]) != [ ];
+      over = n: args._.${n} or { };
+      testsFor = n: (over n).tests or args.tests;
+      unknownOverrides = filter (n: !(byName ? ${n})) (attrNames args._);
+      nixpkgsOverridden = filter (n: byName.${n}.provider == "nixpkgs") (filter (n: byName ? ${n}) (attrNames args._));
+
+      # mach-nix's updatePythonDeps: a Python module a nixpkgs recipe
+      # propagates is replaced by the lock's package of the same name, so
+      # one distribution never comes in two versions (withPackages'
+      # buildEnv and pythonCatchConflictsHook refuse that).
+      fromLock = d: let n = u.normalize (d.pname or ""); in if d ? pythonModule && byName ? ${n} then self.${n} else d;
+      pythonOnly = filter (d: !(d ? pythonModule));
+      # python-aliases.nix makes a renamed attribute throw when used,
+      # which `?` alone does not see.
+      hasRecipe = name: ps ? ${name} && (builtins.tryEval ps.${name}).success;
+      depsOf = n: map (d: self.${d}) (kept n);
+      pkgAttr = p: attr:
+        let
+          alts = filter isString (builtins.split " or " attr);
+          found = filter (x: x != null) (map (u.attrByPath pkgs) alts);
+        in
+        if found == [ ] then throw "machnix.${fn}: this nixpkgs has no ${attr}, a native input of ${entry p}" else builtins.head found;
+
+      # The lock's build packages: what an sdist's build-system is made
+      # of, never in the environment. A wheel pin is installed as nixpkgs
+      # installs any wheel, without tests or import checks.
+      buildPins = listToAttrs (map (p: { name = p.name; value = p; }) lock.build_packages);
+      buildCycles = breakCycles lock.build_packages;
+      buildRef = n: if buildPins.${n}.provider == "nixpkgs" then pkgAttrOf ps buildPins.${n}.nix_attr else buildFixed.${n};
+      pkgAttrOf = set: attr: let v = u.attrByPath set attr; in if v == null then throw "machnix.${fn}: python.pkgs has no ${attr}" else v;
+      buildFixed = builtins.mapAttrs (n: p: ps.buildPythonPackage {
+        pname = n;
+        inherit (p) version;
+        format = "wheel";
+        src = fetch p;
+        dependencies = map buildRef (buildCycles.kept.${n} or [ ]);
+        dontStrip = true;
+        doCheck = false;
+        pythonImportsCheck = [ ];
+      }) (builtins.removeAttrs buildPins (filter (n: buildPins.${n}.provider != "wheel") (attrNames buildPins)));
+
+      # An sdist's or local project's build-system: each requirement's
+      # pin and the pins it depends on, or nixpkgs' package of that name
+      # where the lock pins none; setuptools before 70.1 asks for wheel
+      # only through get_requires_for_build_wheel, so wheel comes with it.
+      buildSystem = p:
+        let
+          names = map (r: builtins.head (match "([a-z0-9-]+).*" r)) (p.build_requires or [ ]);
+          # Depth first, dependencies sorted, in the requirements' order.
+          walk = acc: n:
+            if elem { pin = n; } acc then acc
+            else builtins.foldl' walk (acc ++ [ { pin = n; } ]) (filter (d: buildPins ? ${d}) (builtins.sort builtins.lessThan (buildPins.${n}.dependencies or [ ])));
+          items = builtins.foldl' (acc: n: if buildPins ? ${n} then walk acc n else if elem { nix = n; } acc then acc else acc ++ [ { nix = n; } ]) [ ] names;
+          wheel = if elem "setuptools" names && !(elem "wheel" names) then [ ps.wheel ] else [ ];
+        in
+        if names == [ ] then throw "machnix.${fn}: ${entry p} records no build requirements; lock it again with this machnix, or give _.${p.name}.build-system"
+        else map (x: if x ? pin then buildRef x.pin else pkgAttrOf ps x.nix) items ++ wheel;
+
+      nixpkgsPackage = p:
+        let
+          r = let v = u.attrByPath ps p.nix_attr; in
+            if v == null then throw "machnix.${fn}: python.pkgs of this nixpkgs has no ${p.nix_attr}, which ${entry p} names: lock again against this nixpkgs (machnix resolve --nixpkgs)" else v;
+          deps = r.propagatedBuildInputs or [ ];
+        in
+        if r ? overridePythonAttrs && builtins.any (d: fromLock d != d) deps then
+          r.overridePythonAttrs (old: { dependencies = [ ]; propagatedBuildInputs = map fromLock deps; doCheck = testsFor p.name; })
+        else r;
+
+      wheelPackage = p:
+        let
+          n = p.native or (throw "machnix.${fn}: ${entry p} records no native inputs for its wheel; lock again with machnix (it inspects every wheel), or run machnix build, which does");
+          o = over p.name;
+          ignored = (o.ignoreMissing or [ ]) ++ args.ignoreMissing;
+          missing = filter (s: !(elem s ignored)) (n.missing or [ ]);
+          driver = n.driver or [ ];
+          base = {
+            pname = p.name;
+            inherit (p) version;
+            format = "wheel";
+            src = fetch p;
+            nativeBuildInputs = [ pkgs.autoPatchelfHook ] ++ (if n.driver_runpath or false then [ pkgs.autoAddDriverRunpath ] else [ ]);
+            buildInputs = map (pkgAttr p) (n.build_inputs or [ ]);
+            dependencies = depsOf p.name;
+            dontStrip = true;
+            doCheck = testsFor p.name;
+            autoPatchelfIgnoreMissingDeps = driver ++ filter (s: elem s ignored) (n.missing or [ ]);
+            # Libraries another wheel ships sit anywhere under its
+            # site-packages; auto-patchelf searches the given directory.
+            preFixup = u.concatMapStrings (d: "addAutoPatchelfSearchPath ${self.${d}}/${python.sitePackages}\n") (n.wheel_deps or [ ]);
+            pythonImportsCheck = n.imports or [ ];
+          };
+        in
+        if missing != [ ] then
+          throw "machnix.${fn}: ${entry p} needs ${concatStringsSep ", " missing}, which nothing provides: map each to a nixpkgs attribute in machnix.toml [sonames] and lock again, or, if it comes at run time, give _.${p.name}.ignoreMissing = [ ${concatStringsSep " " (map builtins.toJSON missing)} ]"
+        else ps.buildPythonPackage (base // applyEdits fn p.name o base);
+
+      # attrs takes the recipe's old arguments (none for a new recipe), so
+      # that `_` adds to nixpkgs' inputs instead of replacing them. A
+      # recipe's format (mk-python-derivation.nix asserts it is null
+      # beside pyproject) and its Python dependencies give way to the
+      # lock's; its non-Python propagated inputs, native inputs and
+      # patches stay. Its tests are off unless asked: they were written
+      # for nixpkgs' version, with inputs the lock does not pin.
+      sourceAttrs = p: src: old:
+        let
+          mine = {
+            pname = p.name;
+            inherit (p) version;
+            format = null;
+            pyproject = true;
+            inherit src;
+            build-system = buildSystem p;
+            dependencies = depsOf p.name;
+            propagatedBuildInputs = pythonOnly (old.propagatedBuildInputs or [ ]);
+            doCheck = testsFor p.name;
+          } // (if cut p.name then {
+            # pythonRuntimeDepsCheckHook would miss the dependency left
+            # out to break the cycle; withPackages has it.
+            dontCheckRuntimeDeps = true;
+          } else { });
+        in
+        mine // applyEdits fn p.name (over p.name) (old // mine);
+
+      # As mach-nix did, when nixpkgs has the package its recipe is reused,
+      # so its native inputs, patches and hooks come along with the lock's
+      # version, source, dependencies and build system.
+      sdistPackage = p:
+        let
+          attrs = sourceAttrs p (fetch p);
+          name = p.name;
+        in
+        if hasRecipe name && ps.${name} ? overridePythonAttrs then ps.${name}.overridePythonAttrs attrs
+        # A package nixpkgs made without buildPythonPackage
+        # (toPythonModule) has only overrideAttrs: its own builder gets
+        # the lock's source.
+        else if hasRecipe name && ps.${name} ? overrideAttrs then ps.${name}.overrideAttrs (old:
+          let a = attrs old; in
+          { inherit (a) pname version src; propagatedBuildInputs = a.propagatedBuildInputs ++ a.dependencies; }
+          // (if old ? name then { name = "${old.pname or a.pname}-${a.version}"; } else { }))
+        else ps.buildPythonPackage (attrs { });
+
+      # A project on disk beside the lock, copied with the source filter.
+      # Its sha256 is not enforced here: editing the project's source
+      # needs no new lock, only a change of its dependencies does.
+      localPackage = p:
+        let
+          src = builtins.path {
+            path = if p.path == "." then lockDir else lockDir + "/${p.path}";
+            name = "${p.name}-source";
+            filter = sourceFilter;
+          };
+        in
+        ps.buildPythonPackage (sourceAttrs p src { });
+
+      one = p:
+        if p.provider == "nixpkgs" then nixpkgsPackage p
+        else if p.provider == "wheel" then wheelPackage p
+        else if p.provider == "sdist" then sdistPackage p
+        else localPackage p;
+    in
+    if unknownOverrides != [ ] then throw "machnix.${fn}: _ names ${concatStringsSep ", " unknownOverrides}, which the lock does not have"
+    else if nixpkgsOverridden != [ ] then throw "machnix.${fn}: _.${builtins.head nixpkgsOverridden}: the package comes from nixpkgs as it is; to change its build, override it in overridesPre, or lock its sdist (provider = \"sdist\") and change that"
+    else builtins.mapAttrs (_: one) byName;
+
+  # packagesExtra: derivations as they are; a local source path, or
+  # { src = ./dir; pname; version; build-system; dependencies; }, built
+  # with pyproject = true; a tarball { url; sha256; } likewise. Their
+  # dependencies name packages of the lock.
+  extraPackages = { fn, args, python, self }:
+    let
+      ps = python.pkgs;
+      one = i: e:
+        let
+          spec =
+            if isPath e || (isString e && u.hasPrefix "/" e) then { src = e; }
+            else if isAttrs e && e ? url then e // { src = pkgs.fetchurl { inherit (e) url; sha256 = e.sha256 or (throw "machnix.${fn}: packagesExtra[${toString i}]: a URL needs its sha256"); }; }
+            else if isAttrs e && e ? src then e
+            else throw "machnix.${fn}: packagesExtra[${toString i}] is not a derivation, a source path, { src = ...; } or { url; sha256; }";
+          src = if isPath spec.src || (isString spec.src && u.hasPrefix "/" spec.src)
+            then builtins.path { path = spec.src; name = "source"; filter = sourceFilter; } else spec.src;
+          pname = spec.pname or (u.normalize (baseNameOf (toString spec.src)));
+        in
+        if isAttrs e && e ? outPath then e
+        else ps.buildPythonPackage {
+          inherit pname src;
+          version = spec.version or "0";
+          pyproject = true;
+          build-system = map (b: if isString b then pkgAttrOf b else b) (spec.build-system or [ "setuptools" "wheel" ]);
+          dependencies = map (d: if isString d then self.${u.normalize d} or (throw "machnix.${fn}: packagesExtra[${toString i}] depends on ${d}, which the lock does not have") else d) (spec.dependencies or [ ]);
+          doCheck = spec.doCheck or args.tests;
+          # Its version is unknown without building it, so the runtime
+          # check has nothing to compare with.
+          dontCheckRuntimeDeps = true;
+        };
+      pkgAttrOf = n: let v = u.attrByPath ps n; in if v == null then throw "machnix.${fn}: python.pkgs has no ${n}" else v;
+    in
+    builtins.genList (i: one i (builtins.elemAt args.packagesExtra i)) (length args.packagesExtra);
+in
+{
+  inherit readLock lockPython pythonAttr checkPython checkRequirements packages extraPackages sourceFilter storeName breakCycles;
+}
