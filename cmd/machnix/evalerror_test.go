@@ -13,7 +13,8 @@ import (
 
 // An override naming a nixpkgs attribute that does not exist fails Nix's
 // evaluation inside the generated file: the error points at a kept copy
-// of it, not at the removed build folder, and names the lock entry and
+// of it (with the lock and library beside it), not at the removed build
+// folder, and names the lock entry and
 // the override that wrote those lines.
 func TestBuildEvalErrorNamesOverrideAndKeepsExpression(t *testing.T) {
 	testfixtures.RequireTool(t, "nix-build", "nix-store")
@@ -29,7 +30,7 @@ func TestBuildEvalErrorNamesOverrideAndKeepsExpression(t *testing.T) {
 	if code != exitProblem {
 		t.Fatalf("exit %d, want %d: %s", code, exitProblem, stderr)
 	}
-	kept := out + ".failed.nix"
+	kept := filepath.Join(out+".failed", "default.nix")
 	data, err := os.ReadFile(kept)
 	if err != nil || !strings.Contains(string(data), "noSuchLibrary") {
 		t.Fatalf("kept expression %s: %v", kept, err)
@@ -64,7 +65,7 @@ func TestBuildEvalErrorNamesLockEntry(t *testing.T) {
 	if code != exitProblem {
 		t.Fatalf("exit %d, want %d: %s", code, exitProblem, stderr)
 	}
-	for _, want := range []string{"noSuchPythonPackage", "packages[1] (provider, nixpkgs 1.0)", "kept at " + out + ".failed.nix"} {
+	for _, want := range []string{"noSuchPythonPackage", "packages[1] (provider, nixpkgs 1.0)", "kept at " + filepath.Join(out+".failed", "default.nix")} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("error lacks %q:\n%s", want, stderr)
 		}
