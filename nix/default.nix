@@ -112,10 +112,15 @@ let
       });
       isPython3 = (prev.python3.pythonVersion or null) == lock.target.python;
     in
+    # Attribute names must not depend on packages (python3 refers to the
+    # final set): python3 is always set, to itself unless it is the
+    # lock's interpreter.
     {
       ${attr} = py;
       "${attr}Packages" = final.${attr}.pkgs;
-    } // (if isPython3 then { python3 = final.${attr}; python3Packages = final.${attr}.pkgs; } else { });
+      python3 = if isPython3 then final.${attr} else prev.python3;
+      python3Packages = final.python3.pkgs;
+    };
 
   # nixpkgs (this pkgs' own, or the one given) with mkOverlay applied.
   mkNixpkgs = args:

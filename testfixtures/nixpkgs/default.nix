@@ -7,7 +7,7 @@
 # It is as strict as nixpkgs where machnix's output could go wrong: each
 # check below names the nixpkgs file whose behaviour it copies. Where
 # nixpkgs is lenient, so is the stand-in.
-{ system ? builtins.currentSystem, config ? { }, ... }:
+{ system ? builtins.currentSystem, config ? { }, overlays ? [ ], ... }:
 let
   hostPath = "/usr/local/bin:/usr/bin:/bin";
   hostTriple = if system == "aarch64-linux" then "aarch64-linux-gnu" else "x86_64-linux-gnu";
@@ -104,9 +104,24 @@ let
     nvidiaCuda = { shortName = "CUDA EULA"; fullName = "CUDA Toolkit End User License Agreement (EULA)"; free = false; };
   };
 
-  mkPython = basePython: let
+  # pkgs/development/interpreters/python/passthrufun.nix: the package set
+  # is a fixed point, extended by packageOverrides; python.override (the
+  # interpreter's callPackage arguments, cpython/default.nix, which has no
+  # catch-all) takes packageOverrides and self among its arguments, as an
+  # attribute set or a function of the old ones.
+  fix = f: let x = f x; in x;
+  extends = ext: f: final: let prev = f final; in prev // ext final prev;
+  mkPython = pythonArgs@{ basePython, packageOverrides ? (self: super: { }), self ? null }: let
+    pythonOverride = f:
+      let
+        given = if builtins.isFunction f then f (removeAttrs pythonArgs [ "basePython" ]) else f;
+        unknown = builtins.filter (k: !(builtins.elem k [ "packageOverrides" "self" ])) (builtins.attrNames given);
+      in
+      if unknown != [ ] then throw "function 'python3' called with unexpected argument '${builtins.head unknown}' (the stand-in's python.override takes packageOverrides and self)"
+      else mkPython (pythonArgs // given);
     python = basePython // {
       pkgs = pythonPackages;
+      override = pythonOverride;
       # pkgs/development/interpreters/python/wrapper.nix: the environment
       # holds the closure of propagated Python modules (requiredPythonModules
       # in python-packages-base.nix) and is a buildEnv without
@@ -157,8 +172,9 @@ let
       requiredPythonModules = requiredPythonModules (drv.propagatedBuildInputs or [ ]);
     };
 
-    pythonPackages = {
-      inherit python toPythonModule;
+    pythonPackages = fix (extends packageOverrides (pythonPackages: {
+      python = if self != null then self else python;
+      inherit toPythonModule;
 
       # pkgs/development/interpreters/python/mk-python-derivation.nix, for
       # the formats machnix generates ("wheel", "pyproject") and the
@@ -365,7 +381,7 @@ let
       # pkgs/top-level/python-aliases.nix: a renamed attribute throws when
       # it is used.
       nix-only = throw "'nix-only' has been renamed to/replaced by 'nixonly'";
-    };
+    }));
   in python;
 
   basePython311 = derivation {
@@ -411,11 +427,20 @@ let
   # package's lib output is its own store path).
   withLib = name: libs: mkDerivation { inherit name; builder = "/bin/sh"; args = [ "-c" "mkdir -p $out" ]; } // { lib = tableLibs "${name}-lib" libs { }; };
 in
-x // rec {
-  inherit system fetchurl;
+# pkgs/top-level/default.nix and stage.nix: overlays must be a list of
+# functions, and the package set is the fixed point of the base set
+# extended by each overlay in turn (final: prev: { ... }).
+assert builtins.isList overlays || throw "The overlays argument to nixpkgs must be a list.";
+assert builtins.all builtins.isFunction overlays || throw "All overlays passed to nixpkgs must be functions.";
+fix (builtins.foldl' (f: ext: extends ext f) (self: with self; x // {
+  inherit system fetchurl config overlays;
+  # The nixpkgs this set was imported from, as pkgs.path.
+  path = ./.;
   lib = { inherit licenses; };
-  python311 = mkPython basePython311;
+  python311 = mkPython { basePython = basePython311; };
   python3 = python311;
+  python311Packages = python311.pkgs;
+  python3Packages = python3.pkgs;
   autoPatchelfHook = marker "auto-patchelf-hook";
   autoAddDriverRunpath = marker "auto-add-driver-runpath";
   zlib = hostLibs "zlib-fixture" [ "libz.so.1" ];
@@ -537,4 +562,4 @@ x // rec {
     };
     packages = packages ++ buildInputs ++ nativeBuildInputs;
   };
-}
+}) overlays)
