@@ -76,7 +76,9 @@ func pinFile(t *testing.T, path, base string, prov resolve.Provider) resolve.Pac
 		URL: base + "/" + file, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))}
 }
 
-func py(path, text string) testfixtures.File { return testfixtures.File{Path: path, Data: []byte(text)} }
+func py(path, text string) testfixtures.File {
+	return testfixtures.File{Path: path, Data: []byte(text)}
+}
 
 // newLock is a lock for the stand-in's Python with pkgs as its packages.
 func newLock(pkgs ...resolve.Package) *resolve.Lock {
@@ -477,8 +479,8 @@ func TestOverlayGivesNixpkgsPackagesTheLockedVersions(t *testing.T) {
 	dir := t.TempDir()
 	writeLock(t, s, dir, plainLock(t, s))
 	for name, pkgsExpr := range map[string]string{
-		"mkOverlay":  fmt.Sprintf(`import %s { overlays = [ (machnix.mkOverlay { lock = ./machnix.lock; }) ]; }`, nixpkgs.Dir()),
-		"mkNixpkgs":  `machnix.mkNixpkgs { lock = ./machnix.lock; }`,
+		"mkOverlay": fmt.Sprintf(`import %s { overlays = [ (machnix.mkOverlay { lock = ./machnix.lock; }) ]; }`, nixpkgs.Dir()),
+		"mkNixpkgs": `machnix.mkNixpkgs { lock = ./machnix.lock; }`,
 		"overrides": `pkgs // { python3 = pkgs.python3.override { packageOverrides = machnix.mkPythonOverrides { lock = ./machnix.lock; }; }; }`,
 	} {
 		env := mustBuild(t, dir, libraryExpr(t, fmt.Sprintf(`let p = %s; in p.python3.withPackages (ps: [ ps.nixtool ])`, pkgsExpr)))
