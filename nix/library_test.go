@@ -2,6 +2,7 @@ package nixlib_test
 
 import (
 	"context"
+	"encoding/json"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -498,5 +499,61 @@ func TestFixtureRefusesBadOverlays(t *testing.T) {
 		if err == nil || !strings.Contains(string(out), "overlays") {
 			t.Errorf("overlays = %s: %v\n%s", overlays, err, out)
 		}
+	}
+}
+
+// mkDockerImage gives a layered image made by nixpkgs' dockerTools: skopeo
+// loads it from its tarball (tagged as asked), umoci unpacks it, and the environment runs
+// in runc with nothing from the host.
+func TestMkDockerImageLoadsAndRuns(t *testing.T) {
+	testfixtures.RequireTool(t, "skopeo", "umoci", "runc")
+	s := serve(t)
+	dir := t.TempDir()
+	writeLock(t, s, dir, plainLock(t, s))
+	tarball := mustBuild(t, dir, libraryExpr(t, `machnix.mkDockerImage {
+  lock = ./machnix.lock;
+  name = "team/app";
+  tag = "v1";
+  config.Cmd = [ "python" "-c" "import plain, nixtool; print(plain.P, nixtool.HELPER)" ];
+}`))
+	if !strings.HasSuffix(tarball, "app.tar.gz") {
+		t.Errorf("the image is %s, want a .tar.gz named after the image", tarball)
+	}
+	// Like dockerTools' own, the archive is gzipped, which docker load
+	// reads and this skopeo's docker-archive: does not: it reads the
+	// archive unpacked.
+	archive := filepath.Join(t.TempDir(), "app.tar")
+	run(t, "sh", "-c", `gzip -dc "$1" > "$2"`, "sh", tarball, archive)
+	if manifest := run(t, "tar", "-xOf", archive, "manifest.json"); !strings.Contains(manifest, `"team/app:v1"`) {
+		t.Errorf("the archive's manifest does not tag the image team/app:v1: %s", manifest)
+	}
+	layout := filepath.Join(t.TempDir(), "oci")
+	run(t, "skopeo", "copy", "--insecure-policy", "docker-archive:"+archive, "oci:"+layout+":v1")
+	inspect := run(t, "skopeo", "inspect", "--config", "oci:"+layout+":v1")
+	if !strings.Contains(inspect, `"diff_ids"`) || !strings.Contains(inspect, "import plain") {
+		t.Errorf("the image's config lacks layers or the command:\n%s", inspect)
+	}
+	bundle := filepath.Join(t.TempDir(), "bundle")
+	run(t, "umoci", "unpack", "--image", layout+":v1", bundle)
+	spec := filepath.Join(bundle, "config.json")
+	raw, err := os.ReadFile(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var config map[string]any
+	if err := json.Unmarshal(raw, &config); err != nil {
+		t.Fatal(err)
+	}
+	config["process"].(map[string]any)["terminal"] = false
+	if raw, err = json.Marshal(config); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(spec, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	id := fmt.Sprintf("machnix-lib-%d", os.Getpid())
+	got, err := exec.Command("runc", "run", "--bundle", bundle, id).CombinedOutput()
+	if err != nil || strings.TrimSpace(string(got)) != "plain 1.0 2.0 from the lock" {
+		t.Errorf("runc run: %v, printed %q", err, got)
 	}
 }

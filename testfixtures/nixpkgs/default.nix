@@ -534,6 +534,29 @@ fix (builtins.foldl' (f: ext: extends ext f) (self: with self; x // {
   xz = tableLibs "xz-fixture" [ "liblzma.so.5" ] { };
   zstd = tableLibs "zstd-fixture" [ "libzstd.so.1" ] { };
 
+  # pkgs/build-support/docker/default.nix: buildLayeredImage is
+  # streamLayeredImage piped through gzip into "${baseNameOf name}.tar.gz",
+  # a docker archive; without a tag the image is tagged with the output's
+  # hash; maxLayers must be greater than 1. Its arguments are a subset of
+  # streamLayeredImage's (no catch-all there either): one the stand-in
+  # does not implement is refused.
+  dockerTools.buildLayeredImage = { name, tag ? null, contents ? [ ], config ? { }, created ? "1970-01-01T00:00:01Z", maxLayers ? 100 }:
+    assert maxLayers > 1 || throw "the maxLayers argument of dockerTools.buildLayeredImage function must be greather than 1 (current value: ${toString maxLayers})";
+    let contents' = if builtins.isList contents then contents else [ contents ]; in
+    derivation ({
+      name = "${baseNameOf name}.tar.gz";
+      inherit system created maxLayers;
+      builder = "/usr/bin/python3";
+      args = [ ./layered-image.py ];
+      PATH = hostPath;
+      imageName = name;
+      imageTag = if tag == null then "" else tag;
+      imageConfig = builtins.toJSON config;
+      architecture = if system == "aarch64-linux" then "arm64" else "amd64";
+      contents = contents';
+      exportReferencesGraph = builtins.concatLists (builtins.genList (i: [ "closure-${toString i}" (builtins.elemAt contents' i) ]) (builtins.length contents'));
+    }) // { imageName = name; };
+
   # nix-shell's shell: it evaluates <nixpkgs>.bashInteractive. The host's
   # bash stands in (the fixture's builders run on the host anyway).
   bashInteractive = derivation {
