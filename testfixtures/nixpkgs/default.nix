@@ -570,10 +570,14 @@ fix (builtins.foldl' (f: ext: extends ext f) (self: with self; x // {
   # pkgs/build-support/mkshell/default.nix: nix-shell enters it, and it
   # also builds: its one phase writes the environment's variables to $out,
   # so the packages are references of the result. Its stdenv's setup (for
-  # nix-shell) puts the packages on PATH.
+  # nix-shell) puts the packages on PATH. Its builder is bash, as stdenv's
+  # is: nix develop refuses any other and sources $stdenv/setup itself.
   mkShell = { name ? "nix-shell", packages ? [ ], buildInputs ? [ ], nativeBuildInputs ? [ ], shellHook ? "", ... }: derivation {
     inherit name system shellHook;
-    builder = "/bin/sh";
+    # mkDerivation always names its outputs; nix develop's get-env.sh
+    # writes the environment to each one it finds in $outputs.
+    outputs = [ "out" ];
+    builder = "/bin/bash";
     args = [ "-c" "{ echo 'WARNING: the existence of this path is not guaranteed.'; export; } > $out" ];
     PATH = hostPath;
     stdenv = derivation {
