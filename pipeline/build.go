@@ -57,7 +57,14 @@ func (n NixOptions) buildOptions() []nixbuild.BuildOption {
 // lock, the config, the sonames ignored and Nix's options. The files the
 // lock names are pinned by their hashes, so none of them needs reading.
 func Stamp(lock *resolve.Lock, s Settings, n NixOptions) (string, error) {
-	lockData, err := resolve.MarshalLock(lock)
+	// Native inputs follow from the files, which their hashes pin: a lock
+	// that records them builds what the same lock without them builds.
+	bare := *lock
+	bare.Packages = append([]resolve.Package(nil), lock.Packages...)
+	for i := range bare.Packages {
+		bare.Packages[i].Native = nil
+	}
+	lockData, err := resolve.MarshalLock(&bare)
 	if err != nil {
 		return "", err
 	}

@@ -72,3 +72,43 @@ func (e *Expression) WriteDir(dir string) error {
 	}
 	return nil
 }
+
+// RecordNative writes the lock at path again with each wheel's native
+// inputs as the prepared report found them (nixbuild.Annotate), so that
+// the lock alone is what Nix needs: machnix's Nix library builds from it
+// without machnix. A lock that already records them is left as it is.
+func RecordNative(path string, p *Prepared) error {
+	annotated, err := nixbuild.Annotate(p.Lock, p.Report)
+	if err != nil {
+		return failed(err)
+	}
+	data, err := resolve.MarshalLock(annotated)
+	if err != nil {
+		return err
+	}
+	if old, err := os.ReadFile(path); err == nil && string(old) == string(data) {
+		return nil
+	}
+	return resolve.WriteLock(path, annotated)
+}
+
+// KeepNative copies the native inputs previous records onto the packages
+// of lock pinned to the same file (name, filename and sha256): a pin kept
+// while re-resolving keeps what its inspection found.
+func KeepNative(lock, previous *resolve.Lock) {
+	if previous == nil {
+		return
+	}
+	type file struct{ name, filename, sha256 string }
+	known := map[file]*resolve.Native{}
+	for _, p := range previous.Packages {
+		if p.Native != nil {
+			known[file{p.Name, p.Filename, p.SHA256}] = p.Native
+		}
+	}
+	for i, p := range lock.Packages {
+		if n, ok := known[file{p.Name, p.Filename, p.SHA256}]; ok && p.Provider == resolve.ProviderWheel && p.Native == nil {
+			lock.Packages[i].Native = n
+		}
+	}
+}

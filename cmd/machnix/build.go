@@ -19,7 +19,11 @@ func prepare(cmd *cobra.Command, g *options.Global, r *options.Resolve, l *optio
 	if err != nil {
 		return nil, err
 	}
-	return prepareLock(cmd, l.Settings(g, cfg), lock)
+	p, err := prepareLock(cmd, l.Settings(g, cfg), lock)
+	if err != nil {
+		return nil, err
+	}
+	return p, r.RecordNative(l.Lock, p)
 }
 
 func prepareLock(cmd *cobra.Command, s pipeline.Settings, lock *resolve.Lock) (*pipeline.Prepared, error) {
@@ -30,25 +34,23 @@ func prepareLock(cmd *cobra.Command, s pipeline.Settings, lock *resolve.Lock) (*
 
 func newGenCmd(g *options.Global) *cobra.Command {
 	var fl options.Lock
+	var r options.Resolve
 	var out string
 	cmd := &cobra.Command{
-		Use:   "gen --lock machnix.lock -o DIR",
+		Use:   "gen (-r requirements.txt | --lock machnix.lock) -o DIR",
 		Short: "Write the Nix expression for a lock",
-		Long: `gen fetches the lock's files, checks every native library the wheels need, and
-writes DIR/default.nix, DIR/shell.nix, DIR/nixpkgs.nix and a copy of the
-lock. default.nix takes { pkgs ? <the lock's nixpkgs>, python ? pkgs.pythonXY }
-and builds python.withPackages over one buildPythonPackage per wheel (and
-python.pkgs.ATTR for packages nixpkgs provides), also when built inside a
-nix-shell; shell.nix is a shell with that environment on PATH. The nixpkgs
-is the one the lock is pinned to (resolve --nixpkgs), else <nixpkgs>.
+		Long: `gen resolves (-r, as build does) or reads the lock, fetches its files, checks every
+native library, and writes into DIR default.nix (a call of machnix's Nix library, in
+DIR/machnix-lib: mkPython with the lock and machnix.toml's overrides; it takes { pkgs ?
+<the lock's nixpkgs, else <nixpkgs>>, python ? pkgs.pythonXY }), shell.nix (a shell with
+the environment), nixpkgs.nix and the lock with each wheel's native inputs.
 
 Exit codes: 0 written; 1 a library is missing or a download failed; 2 bad
 usage or a bad lock.`,
-		Example: `  machnix gen --lock machnix.lock -o nix/
-  nix-build nix/`,
+		Example: `  machnix gen -r requirements.txt -o nix/ && nix-build nix/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := prepare(cmd, g, &options.Resolve{}, &fl)
+			p, err := prepare(cmd, g, &r, &fl)
 			if err != nil {
 				return err
 			}
@@ -64,6 +66,7 @@ usage or a bad lock.`,
 		},
 	}
 	options.AddLockFlags(cmd, &fl)
+	options.AddResolveFlags(cmd, &r)
 	cmd.Flags().StringVarP(&out, "output", "o", ".", "directory to write default.nix and machnix.lock into")
 	return cmd
 }
@@ -145,6 +148,9 @@ func buildEnv(cmd *cobra.Command, g *options.Global, fl *buildFlags) (*built, er
 		return b, nil
 	}
 	if b.prepared, err = prepareLock(cmd, b.settings, lock); err != nil {
+		return nil, err
+	}
+	if err := fl.resolve.RecordNative(fl.lock.Lock, b.prepared); err != nil {
 		return nil, err
 	}
 	bar := progress.NewNix(cmd.ErrOrStderr())

@@ -7,13 +7,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/machnix/machnix/internal/options"
+	"github.com/machnix/machnix/pipeline"
 	"github.com/machnix/machnix/resolve"
 )
 
 func newResolveCmd(g *options.Global) *cobra.Command {
 	var fl options.Resolve
 	var out string
-	var asJSON bool
+	var asJSON, noInspect bool
 	cmd := &cobra.Command{
 		Use:   "resolve -r requirements.txt [-o machnix.lock]",
 		Short: "Pin requirements for one Python and platform into a lock",
@@ -42,11 +43,21 @@ requirements file.`,
 			if err != nil {
 				return err
 			}
+			if !noInspect { // Nix builds from the lock alone: inspect the wheels
+				p, err := prepareLock(cmd, (&options.Lock{}).Settings(g, cfg), lock)
+				if err == nil {
+					err = pipeline.RecordNative(out, p)
+				}
+				if err != nil {
+					return err
+				}
+			}
 			return printPins(cmd, out, asJSON, lock)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "machnix.lock", "lock file to write")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON summary of the pins")
+	cmd.Flags().BoolVar(&noInspect, "no-inspect", false, "pin only: leave out the wheels' native inputs (no download); machnix build records them, and the Nix library refuses a wheel without them")
 	options.AddResolveFlags(cmd, &fl)
 	return cmd
 }

@@ -31,6 +31,7 @@ func TestResolveWritesLockFromRequirements(t *testing.T) {
 		pureWheel("lib", "1.5"),
 		pureWheel("lib", "2.0"),
 	})
+	t.Setenv("MACHNIX_CACHE_DIR", t.TempDir())
 	dir := t.TempDir()
 	reqs := filepath.Join(dir, "requirements.txt")
 	if err := os.WriteFile(reqs, []byte("--index-url "+idx.URL+"/simple\napp  # the application\n"), 0o644); err != nil {
@@ -57,12 +58,66 @@ func TestResolveWritesLockFromRequirements(t *testing.T) {
 		if p.SHA256 == "" || !strings.HasPrefix(p.URL, idx.URL) {
 			t.Errorf("%s: url %q sha256 %q, want the index's file and hash", p.Name, p.URL, p.SHA256)
 		}
+		// The wheels were inspected: the lock is all Nix needs.
+		if p.Native == nil || len(p.Native.Imports) != 1 || p.Native.Imports[0] != p.Name {
+			t.Errorf("%s: native %+v, want the wheel's module recorded", p.Name, p.Native)
+		}
 	}
 	if pins["app"] != "1.0" || pins["lib"] != "1.5" || len(pins) != 2 || len(summary.Packages) != 2 {
 		t.Fatalf("pins %v, want app 1.0 and lib 1.5 (lib<2)", pins)
 	}
 	if lock.Target.Python != "3.11" || len(lock.Indexes) != 1 {
 		t.Errorf("target %+v indexes %v", lock.Target, lock.Indexes)
+	}
+	// --no-inspect pins only; the kept pins keep what was recorded.
+	quick := filepath.Join(dir, "quick.lock")
+	if code, _, stderr := runCLI(t, "resolve", "-r", reqs, "-o", quick, "--python", "3.11", "--no-inspect"); code != exitOK {
+		t.Fatalf("--no-inspect: exit %d: %s", code, stderr)
+	}
+	if l, err := resolve.ReadLock(quick); err != nil || l.Packages[0].Native != nil {
+		t.Errorf("--no-inspect recorded native inputs (%v)", err)
+	}
+	if code, _, stderr := runCLI(t, "resolve", "-r", reqs, "-o", lockPath, "--python", "3.11", "--no-inspect"); code != exitOK {
+		t.Fatalf("again: exit %d: %s", code, stderr)
+	}
+	if l, err := resolve.ReadLock(lockPath); err != nil || l.Packages[0].Native == nil {
+		t.Errorf("re-resolving dropped the native inputs of unchanged pins (%v)", err)
+	}
+}
+
+// gen -r resolves as build -r does; the folder it writes holds the lock
+// (with native inputs) and the library, so it builds wherever it is moved.
+func TestGenFromRequirementsBuildsAnywhere(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-build", "nix-store", "patchelf")
+	idx := pyindex.Start(t, []pyindex.Wheel{pureWheel("app", "1.0", "lib<2"), pureWheel("lib", "1.5"), pureWheel("lib", "2.0")})
+	t.Setenv("MACHNIX_CACHE_DIR", t.TempDir())
+	dir := t.TempDir()
+	reqs := filepath.Join(dir, "requirements.txt")
+	if err := os.WriteFile(reqs, []byte("app\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lockPath, out := filepath.Join(dir, "machnix.lock"), filepath.Join(dir, "nix")
+	code, _, stderr := runCLI(t, "gen", "-r", reqs, "--index-url", idx.URL+"/simple", "--python", "3.11", "--lock", lockPath, "-o", out)
+	if code != exitOK {
+		t.Fatalf("gen -r: exit %d: %s", code, stderr)
+	}
+	for _, l := range []string{lockPath, filepath.Join(out, "machnix.lock")} {
+		lock, err := resolve.ReadLock(l)
+		if err != nil || len(lock.Packages) != 2 || lock.Packages[0].Native == nil {
+			t.Errorf("%s: %v, want both wheels with their native inputs", l, err)
+		}
+	}
+	moved := filepath.Join(t.TempDir(), "elsewhere")
+	if err := os.Rename(out, moved); err != nil {
+		t.Fatal(err)
+	}
+	env, err := exec.Command("nix-build", "--no-out-link", "--option", "substituters", "", "-I", "nixpkgs="+nixpkgs.Dir(), moved).Output()
+	if err != nil {
+		t.Fatalf("nix-build of the moved folder: %v%s", err, stderrOf(err))
+	}
+	got, err := exec.Command("env", "-i", strings.TrimSpace(string(env))+"/bin/python", "-c", "import app, lib; print(app.VERSION, lib.VERSION)").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(got)) != "1.0 1.5" {
+		t.Errorf("imported %q (%v), want app 1.0 with lib 1.5", got, err)
 	}
 }
 

@@ -103,5 +103,16 @@ func (r *Resolve) ResolveInto(ctx context.Context, g *Global, cfg *pipeline.Conf
 	if err != nil {
 		return nil, err
 	}
+	pipeline.KeepNative(lock, previous)
 	return lock, resolve.WriteLock(path, lock)
+}
+
+// RecordNative writes what the inspection of p found into the lock at
+// path when this run resolved it (-r): a lock machnix writes is one Nix
+// builds from alone.
+func (r *Resolve) RecordNative(path string, p *pipeline.Prepared) error {
+	if len(r.Requirements) == 0 {
+		return nil
+	}
+	return pipeline.RecordNative(path, p)
 }
