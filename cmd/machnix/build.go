@@ -48,7 +48,7 @@ the environment), nixpkgs.nix and the lock with each wheel's native inputs.
 Exit codes: 0 written; 1 a library is missing or a download failed; 2 bad
 usage or a bad lock.`,
 		Example: `  machnix gen -r requirements.txt -o nix/ && nix-build nix/`,
-		Args: cobra.NoArgs,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := prepare(cmd, g, &r, &fl)
 			if err != nil {
