@@ -220,6 +220,20 @@ func TestRequirementsDifferingFromTheLock(t *testing.T) {
 	}
 }
 
+// A lock pinned without inspecting its wheels (resolve --no-inspect, or
+// an older machnix) is read, and a wheel in it is refused with what to do.
+func TestWheelWithoutNativeInputs(t *testing.T) {
+	s := serve(t)
+	dir := t.TempDir()
+	if err := resolve.WriteLock(filepath.Join(dir, "machnix.lock"), plainLock(t, s)); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, err := nixBuild(t, dir, libraryExpr(t, `machnix.mkPython { lock = ./machnix.lock; }`))
+	if err == nil || !strings.Contains(stderr, "(nixhelper, wheel 2.0) records no native inputs") || !strings.Contains(stderr, "lock again") {
+		t.Errorf("err %v, want the wheel named and what to do:\n%s", err, stderr)
+	}
+}
+
 // A lock written by someone else reaches Nix as data: a hostile name or
 // attribute path is refused by the library's own checks, naming the
 // field, and nothing of it is evaluated.
