@@ -9,7 +9,8 @@
     let
       systems = [ "x86_64-linux" "aarch64-linux" ];
       forAllSystems = f: builtins.listToAttrs (map (system: { name = system; value = f system; }) systems);
-      # machnix lock -r requirements.txt writes machnix.lock; commit it.
+      # machnix resolve -r requirements.txt writes machnix.lock; commit it
+      # (in a git repository a flake sees tracked files only).
       args = { lock = ./machnix.lock; };
     in
     {
