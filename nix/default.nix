@@ -129,7 +129,7 @@ let
       rest = removeAttrs args [ "nixpkgs" ];
     in
     import nixpkgs {
-      inherit (pkgs) system;
+      system = pkgs.stdenv.hostPlatform.system or pkgs.system;
       config = pkgs.config or { };
       overlays = (pkgs.overlays or [ ]) ++ [ (mkOverlay rest) ];
     };
