@@ -50,7 +50,7 @@ let
       && checkList fn "${f}.dependencies" nameRE "a normalised project name" (p.dependencies or null)
       && (p.provider != "nixpkgs" || matches attrRE (p.nix_attr or null) || bad fn "${f}.nix_attr" "${builtins.toJSON (p.nix_attr or null)} is not an attribute path")
       && (!(elem p.provider [ "wheel" "sdist" "local" ]) || matches hexRE (p.sha256 or null) || bad fn "${f}.sha256" "not 64 lowercase hex digits")
-      && (p.provider != "local" || matches localPathRE (p.path or null) && !(elem ".." (builtins.split "/" p.path)) || bad fn "${f}.path" "${builtins.toJSON (p.path or null)} is not a relative path inside the lock's directory")
+      && (p.provider != "local" || matches localPathRE (p.path or null) && (p.path == "." || !(builtins.any (c: c == ".." || c == ".") (builtins.split "/" p.path))) || bad fn "${f}.path" "${builtins.toJSON (p.path or null)} is not a relative path inside the lock's directory")
       && (!(elem p.provider [ "wheel" "sdist" ]) || (isString (p.url or null) && matches "[A-Za-z0-9._+!~=-]+" (p.filename or null)) || bad fn "${f}.filename" "a ${p.provider} needs a url and a plain file name")
       && (!(p ? native) || checkNative fn "${f}.native" p.native));
 
