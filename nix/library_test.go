@@ -261,6 +261,7 @@ func TestHostileLockRefusedByTheLibrary(t *testing.T) {
 		"import":      {`"plain"` + "\n        ]", `"plain; import os"` + "\n        ]", "native.imports"},
 		"sha256":      {`"sha256": "`, `"sha256": "../`, "sha256"},
 		"local path":  {`"provider": "nixpkgs"`, `"provider": "local", "path": "../../../root", "sha256": "` + strings.Repeat("a", 64) + `"`, ".path"},
+		"local dot":   {`"provider": "nixpkgs"`, `"provider": "local", "path": "proj/./x", "sha256": "` + strings.Repeat("a", 64) + `"`, ".path"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			bad := strings.Replace(string(good), c.from, c.to, 1)
@@ -321,7 +322,7 @@ hello = "hello_app.cli:main"
 // build outputs stay out, and the NAR hash of what is left is the one a
 // filtered copy has, which is what the lock records.
 func TestLocalProjectApplication(t *testing.T) {
-	testfixtures.RequireTool(t, "nix-hash")
+	testfixtures.RequireTool(t, "nix-hash", "nix-instantiate")
 	s := serve(t)
 	root := t.TempDir()
 	proj := filepath.Join(root, "services", "hello")
