@@ -43,7 +43,7 @@ let
     in
     if !(builtins.isAttrs args) then throw "machnix.${fn}: takes an attribute set ({ lock = ./machnix.lock; ... })"
     else if unknown != [ ] then throw "machnix.${fn}: unknown argument ${builtins.concatStringsSep ", " unknown} (known: ${builtins.concatStringsSep ", " (builtins.attrNames known)})"
-    else if args.lock or null == null then throw "machnix.${fn}: lock is required: the path to a machnix.lock (machnix lock -r requirements.txt writes one)"
+    else if args.lock or null == null then throw "machnix.${fn}: lock is required: the path to a machnix.lock (machnix resolve -r requirements.txt writes one)"
     else known // args;
 
   # The environment and what it is made of, for the functions below.

@@ -371,7 +371,8 @@ func TestLocalProjectApplication(t *testing.T) {
 }
 
 // packagesExtra takes a local source path; `_` edits and sets a
-// package's attributes; overridesPost patches a package after the lock's.
+// package's attributes; overridesPre changes nixpkgs' recipe the lock's
+// package is made from, overridesPost patches a package after the lock's.
 func TestPackagesExtraOverridesAndPost(t *testing.T) {
 	s := serve(t)
 	dir := t.TempDir()
@@ -391,14 +392,19 @@ func TestPackagesExtraOverridesAndPost(t *testing.T) {
   packagesExtra = [ { src = ./extra; pname = "extra-mod"; dependencies = [ "plain" ]; } ];
   _.plain.postFixup.add = "echo \"MARK = 'set by _'\" > $out/lib/python3.11/site-packages/plain_mark.py";
   _.plain.MACHNIX_TEST_FLAG = "on";
+  overridesPre = [ (self: super: {
+    nixtool = super.nixtool.overridePythonAttrs (old: {
+      postFixup = "echo \"PRE = 'before the lock'\" > $out/lib/python3.11/site-packages/nixtool_pre.py";
+    });
+  }) ];
   overridesPost = [ (self: super: {
     nixhelper = super.nixhelper.overridePythonAttrs (old: {
       postFixup = "echo \"PATCHED = True\" > $out/lib/python3.11/site-packages/nixhelper_patch.py";
     });
   }) ];
 }`))
-	got := pythonIn(t, env, "import extra_mod, plain_mark, nixhelper_patch, nixtool; print(extra_mod.VALUE, '|', plain_mark.MARK, '|', nixhelper_patch.PATCHED, '|', nixtool.HELPER)")
-	if want := "extra with plain 1.0 | set by _ | True | 2.0 from the lock"; got != want {
+	got := pythonIn(t, env, "import extra_mod, plain_mark, nixhelper_patch, nixtool, nixtool_pre; print(extra_mod.VALUE, '|', plain_mark.MARK, '|', nixhelper_patch.PATCHED, '|', nixtool.HELPER, '|', nixtool_pre.PRE)")
+	if want := "extra with plain 1.0 | set by _ | True | 2.0 from the lock | before the lock"; got != want {
 		t.Errorf("printed %q, want %q", got, want)
 	}
 	// A bare path works too: its name is the directory's.
