@@ -95,7 +95,11 @@ let
       post = u.composeManyExtensions args.overridesPost;
       own = self: super: locked.packages { fn = "mkPythonOverrides"; inherit lock args; lockFile = args.lock; python = super.python; } super self;
     in
-    assert locked.checkRequirements "mkPythonOverrides" lock args.requirements;
+    # A package set has its own interpreter and takes packages by name:
+    # an interpreter or nameless extra packages would be silently lost.
+    if args.python != null then throw "machnix.mkPythonOverrides: python is the one whose package set these overrides extend; give it no python"
+    else if args.packagesExtra != [ ] then throw "machnix.mkPythonOverrides: packagesExtra belong to mkPython; add packages to a package set in overridesPost"
+    else assert locked.checkRequirements "mkPythonOverrides" lock args.requirements;
     u.composeManyExtensions [ pre own post ];
 
   # An overlay: the lock's interpreter (python3XY, and python3 when it is

@@ -512,6 +512,20 @@ func TestOverlayGivesNixpkgsPackagesTheLockedVersions(t *testing.T) {
 	}
 }
 
+// Arguments that have no meaning for a package set are refused, not
+// dropped.
+func TestOverridesRefuseWhatTheyCannotApply(t *testing.T) {
+	s := serve(t)
+	dir := t.TempDir()
+	writeLock(t, s, dir, plainLock(t, s))
+	for arg, want := range map[string]string{"python = pkgs.python311;": "give it no python", "packagesExtra = [ ./. ];": "packagesExtra belong to mkPython"} {
+		_, stderr, err := nixBuild(t, dir, libraryExpr(t, fmt.Sprintf(`(machnix.mkNixpkgs { lock = ./machnix.lock; %s }).python3.pkgs.nixtool`, arg)))
+		if err == nil || !strings.Contains(stderr, want) {
+			t.Errorf("%s: %v, want %q:\n%s", arg, err, want, stderr)
+		}
+	}
+}
+
 // Real nixpkgs' check: an overlay that is not a function is refused.
 func TestFixtureRefusesBadOverlays(t *testing.T) {
 	testfixtures.RequireTool(t, "nix-instantiate")
