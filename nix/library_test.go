@@ -592,3 +592,21 @@ func TestMkDockerImageLoadsAndRuns(t *testing.T) {
 		t.Errorf("runc run: %v, printed %q", err, got)
 	}
 }
+
+// The lock's wheels fit its Python only: a nixpkgs without that Python, or
+// another interpreter given, stops evaluation saying what to do.
+func TestLockPythonMustMatch(t *testing.T) {
+	s := serve(t)
+	dir := t.TempDir()
+	l := plainLock(t, s)
+	l.Target.Python = "3.12"
+	writeLock(t, s, dir, l)
+	_, stderr, err := nixBuild(t, dir, libraryExpr(t, `machnix.mkPython { lock = ./machnix.lock; }`))
+	if err == nil || !strings.Contains(stderr, "this nixpkgs has no python312") {
+		t.Errorf("no python312: %v\n%s", err, stderr)
+	}
+	_, stderr, err = nixBuild(t, dir, libraryExpr(t, `machnix.mkPython { lock = ./machnix.lock; python = pkgs.python311; }`))
+	if err == nil || !strings.Contains(stderr, "python is 3.11, the lock is for 3.12") {
+		t.Errorf("python 3.11 for a 3.12 lock: %v\n%s", err, stderr)
+	}
+}
