@@ -142,7 +142,8 @@ func buildEnv(cmd *cobra.Command, g *options.Global, fl *buildFlags) (*built, er
 	b := &built{lock: lock, settings: fl.lock.Settings(g, cfg), sum: sum}
 	if path, ok := pipeline.UpToDate(lock, b.settings, nix); ok {
 		b.path, b.sum.UpToDate = path, true
-		return b, nil
+		b.sum.Cached, err = pipeline.Push(cmd.Context(), b.path, nix)
+		return b, err
 	}
 	if b.prepared, err = prepareLock(cmd, b.settings, lock); err != nil {
 		return nil, err
@@ -151,6 +152,9 @@ func buildEnv(cmd *cobra.Command, g *options.Global, fl *buildFlags) (*built, er
 	defer bar.End()
 	b.path, err = pipeline.Build(cmd.Context(), b.prepared, nix, pipeline.WithBuildProgress(bar.Update))
 	b.sum.Fetched = b.prepared.Artifacts
-	b.sum.Built, b.sum.BuildTime = bar.Built()
+	bar.Fill(&b.sum)
+	if err == nil {
+		b.sum.Cached, err = pipeline.Push(cmd.Context(), b.path, nix)
+	}
 	return b, err
 }

@@ -53,7 +53,7 @@ func writeImage(cmd *cobra.Command, g *options.Global, spec pipeline.ImageSpec, 
 	layers := progress.NewLayers(cmd.ErrOrStderr())
 	defer layers.End()
 	watch := pipeline.WithImageProgress(layers.Update)
-	img, err := pipeline.Image(cmd.Context(), spec, watch)
+	img, err := pipeline.Image(cmd.Context(), spec, watch, pipeline.WithCopied(func(n int) { sum.Copied = n }))
 	if err != nil {
 		return err
 	}
