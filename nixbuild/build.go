@@ -242,9 +242,10 @@ var (
 	})
 	failedDrv = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`builder for '([^']+\.drv)' failed`) })
 	// A build a remote builder ran, and one that could not reach it.
-	failedOn    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`build of '([^']+\.drv)' on '([^']+)' failed`) })
-	unreachable = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`cannot build on '([^']+)': (?:error: )?(.*)`) })
-	noBuildSlot = sync.OnceValue(func() *regexp.Regexp {
+	failedOn     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`build of '([^']+\.drv)' on '([^']+)' failed`) })
+	unreachable  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`cannot build on '([^']+)': (?:error: )?(.*)`) })
+	hashMismatch = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`hash mismatch importing path '([^']+)'`) })
+	noBuildSlot  = sync.OnceValue(func() *regexp.Regexp {
 		return regexp.MustCompile(`unable to start any build; (either increase '--max-jobs' or enable remote builds|remote machines may not have all required system features)`)
 	})
 	// Debian's nix-bin comes without nix.conf or build users: run by
@@ -291,6 +292,9 @@ func diagnose(ctx context.Context, lines []string, runErr error, state Progress,
 		if m := unreachable().FindStringSubmatch(l); m != nil {
 			unreached = true
 			fmt.Fprintf(&b, "diagnosis: Nix could not use the remote builder %s: %s. Nix runs ssh as root (or the daemon's user) with NIX_SSHOPTS; check that `ssh $NIX_SSHOPTS USER@HOST nix-store --version` works from here without a prompt (the key and known host in the builder's line of --builders or NIX_SSHOPTS), and that nix-store (ssh://) or nix-daemon (ssh-ng://) is on the remote PATH\n", MachineName(m[1]), m[2])
+		}
+		if m := hashMismatch().FindStringSubmatch(l); m != nil {
+			fmt.Fprintf(&b, "diagnosis: a substituter served %s with contents that do not match its recorded hash: the machine that pushed it had the path changed after its build (a program run as root writing into the store). Run nix-store --verify-path on it there, repair it with nix-store --repair-path, and push again; machnix --cache verifies what it uploads\n", m[1])
 		}
 		if noBuildSlot().MatchString(l) && len(state.Unsigned) == 0 && !unreached {
 			b.WriteString("diagnosis: no machine may build: --max-jobs 0 leaves it to remote builders, and none (--builders) takes this system and its features; give a builder or allow local builds with --max-jobs\n")

@@ -190,9 +190,17 @@ func Push(ctx context.Context, cacheURL, keyFile string, roots ...string) (PushR
 	if err != nil {
 		return res, fmt.Errorf("%w: asking %s which paths it has: %v", ErrCachePush, res.Cache, err)
 	}
-	res.New = len(strings.Fields(missing))
+	lacking := strings.Fields(missing)
+	res.New = len(lacking)
 	if res.New == 0 {
 		return res, nil
+	}
+	// nix copy uploads a path's files as they are now under the hash the
+	// store recorded at build time; a path changed since (a program run
+	// as root writing into it) would reach every machine of the fleet as
+	// a hash mismatch. Only what is new is read twice.
+	if _, err := runNix(ctx, nil, "nix-store", append([]string{"--verify-path"}, lacking...)...); err != nil {
+		return res, fmt.Errorf("%w: %s: a path to upload no longer matches the hash its build recorded, so every machine would refuse it: %v; rebuild it with nix-store --repair-path PATH (or delete it and build again), then push", ErrCachePush, res.Cache, err)
 	}
 	to := withQuery(cacheURL, "secret-key", keyPath)
 	if _, err := runNix(ctx, []string{to, cacheURL}, "nix", append([]string{"--extra-experimental-features", "nix-command", "copy", "--to", to}, roots...)...); err != nil {
@@ -216,11 +224,18 @@ func CopyFrom(ctx context.Context, storeURL string, trustedKeys []string, paths 
 		}
 	}
 	missing, err := nixStoreLines(ctx, append([]string{"--check-validity", "--print-invalid"}, paths...)...)
-	if err != nil {
+	if err != nil || len(missing) == 0 {
 		return 0, err
 	}
-	if len(missing) == 0 {
-		return 0, nil
+	// What is copied is the closure of what is missing, less what this
+	// store has: ask the source for the closure, this store for the rest.
+	closureOut, err := runNix(ctx, []string{storeURL}, "nix-store", append([]string{"--store", storeURL, "-qR"}, missing...)...)
+	if err != nil {
+		return 0, fmt.Errorf("%w: asking %s for the closure: %v", ErrNixStore, fetch.Redact(storeURL), err)
+	}
+	lacking, err := nixStoreLines(ctx, append([]string{"--check-validity", "--print-invalid"}, strings.Fields(closureOut)...)...)
+	if err != nil {
+		return 0, err
 	}
 	args := []string{"--extra-experimental-features", "nix-command", "copy", "--from", storeURL}
 	if isLocalStore(storeURL) {
@@ -231,12 +246,12 @@ func CopyFrom(ctx context.Context, storeURL string, trustedKeys []string, paths 
 	}
 	if _, err := runNix(ctx, []string{storeURL}, "nix", append(args, missing...)...); err != nil {
 		msg := err.Error()
-		if strings.Contains(msg, "lacks a signature by a trusted key") {
+		if strings.Contains(msg, "lacks a valid signature") || strings.Contains(msg, "lacks a signature by a trusted key") {
 			msg += fmt.Sprintf("\nthe store's paths are signed by no key this Nix trusts: pass --trusted-public-keys with the public key of the key %s was signed with", fetch.Redact(storeURL))
 		}
 		return 0, fmt.Errorf("%w: copying from %s: %s", ErrNixStore, fetch.Redact(storeURL), msg)
 	}
-	return len(missing), nil
+	return len(lacking), nil
 }
 
 // withQuery adds NAME=VALUE to a store URL's query. Nix decodes the query
