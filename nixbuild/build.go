@@ -296,6 +296,9 @@ func diagnose(ctx context.Context, lines []string, runErr error, state Progress,
 		if m := hashMismatch().FindStringSubmatch(l); m != nil {
 			fmt.Fprintf(&b, "diagnosis: a substituter served %s with contents that do not match its recorded hash: the machine that pushed it had the path changed after its build (a program run as root writing into the store). Run nix-store --verify-path on it there, repair it with nix-store --repair-path, and push again; machnix --cache verifies what it uploads\n", m[1])
 		}
+		if machine != "" && strings.Contains(l, "unexpected end-of-file") {
+			b.WriteString("diagnosis: the copy of the build's inputs to or its outputs from the builder broke off. Nix refuses to send a path whose contents no longer match the hash its build recorded: nix-store --verify --check-contents finds such paths (repair them with nix-store --repair-path); else look at the builder's own log\n")
+		}
 		if noBuildSlot().MatchString(l) && len(state.Unsigned) == 0 && !unreached {
 			b.WriteString("diagnosis: no machine may build: --max-jobs 0 leaves it to remote builders, and none (--builders) takes this system and its features; give a builder or allow local builds with --max-jobs\n")
 		}

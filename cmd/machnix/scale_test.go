@@ -55,6 +55,7 @@ func TestBuildOnRemoteBuilder(t *testing.T) {
 	t.Setenv("NIX_SSHOPTS", sshd.SSHOpts())
 	root, machine := sshd.RemoteStore(t, "x86_64-linux")
 	lock, version := uniqueLock(t)
+	local := asMachine(t)
 	code, stdout, stderr := runCLI(t, "build", "--lock", lock, "-o", filepath.Join(t.TempDir(), "result"),
 		"-I", "nixpkgs="+nixpkgs.Dir(), "--option", "substituters=", "--max-jobs", "0", "--builders", machine)
 	if code != exitOK {
@@ -74,9 +75,23 @@ func TestBuildOnRemoteBuilder(t *testing.T) {
 	if len(wheels) != 1 {
 		t.Errorf("the builder's store holds %v, want the fetched greeting wheel", wheels)
 	}
-	got, err := exec.Command("env", "-i", env+"/bin/python", "-c", greetingScript).CombinedOutput()
-	if err != nil || strings.TrimSpace(string(got)) != version {
-		t.Errorf("python printed %q (%v), want %s", got, err, version)
+	if _, err := os.Stat(filepath.Join(local, env, "bin", "python")); err != nil {
+		t.Errorf("the environment was not copied back: %v", err)
+	}
+	// The environment runs: the local store is a chroot store, so Nix's
+	// sandbox runs it, from a derivation that imports the package.
+	check := filepath.Join(t.TempDir(), "check.nix")
+	expr := fmt.Sprintf(`derivation { name = "check"; system = "x86_64-linux"; builder = "/bin/sh"; env = builtins.storePath %q; args = [ "-c" "$env/bin/python -c '%s' > $out" ]; }`, env, greetingScript)
+	if err := os.WriteFile(check, []byte(expr), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := exec.Command("nix-build", check, "--no-out-link", "--option", "substituters", "").Output()
+	if err != nil {
+		t.Fatalf("running the environment: %v %s", err, stderrOf(err))
+	}
+	printed, err := os.ReadFile(filepath.Join(local, strings.TrimSpace(string(got))))
+	if err != nil || strings.TrimSpace(string(printed)) != version {
+		t.Errorf("python printed %q (%v), want %s", printed, err, version)
 	}
 }
 
@@ -222,3 +237,4 @@ func TestImageStoreWantsStorePaths(t *testing.T) {
 		t.Errorf("a relative file:// store: exit %d:\n%s", code, stderr)
 	}
 }
+
