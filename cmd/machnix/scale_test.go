@@ -237,4 +237,3 @@ func TestImageStoreWantsStorePaths(t *testing.T) {
 		t.Errorf("a relative file:// store: exit %d:\n%s", code, stderr)
 	}
 }
-
