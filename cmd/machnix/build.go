@@ -94,7 +94,9 @@ nothing twice. An unchanged lock, config and options with the out-link still
 in place is an immediate no-op.
 
 Nix options pass through: -I, --arg NAME EXPR, --argstr NAME VALUE,
---max-jobs, --cores, --builders, --option NAME VALUE and --show-trace.
+--max-jobs, --cores, --builders, --option NAME VALUE and --show-trace;
+--substituters and --trusted-public-keys add binary caches, and --cache URL
+with --cache-key FILE pushes the built closure there, signed.
 
 Exit codes: 0 built; 1 a library is missing, a download or the build failed;
 2 bad usage or a bad lock.`,
