@@ -237,3 +237,30 @@ func TestImageStoreWantsStorePaths(t *testing.T) {
 		t.Errorf("a relative file:// store: exit %d:\n%s", code, stderr)
 	}
 }
+
+// Fleet flags are checked before anything is fetched: a cache needs a key
+// to sign with, a key file must hold a secret key, and a URL or key that
+// would split Nix's settings is refused; none of it needs Nix.
+func TestFleetFlagsAreCheckedFirst(t *testing.T) {
+	t.Setenv("PATH", t.TempDir()) // nothing reaches Nix
+	pub := filepath.Join(t.TempDir(), "public.key")
+	if err := os.WriteFile(pub, []byte("ci-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--cache", "file:///tmp/c"}, "--cache needs --cache-key"},
+		{[]string{"--cache-key", pub}, "give --cache too"},
+		{[]string{"--cache", "file:///tmp/c", "--cache-key", pub}, "it holds a public key"},
+		{[]string{"--cache", "file:///tmp/c https://evil.example", "--cache-key", pub}, "white space"},
+		{[]string{"--substituters", "gopher://x"}, "the scheme must be one of"},
+		{[]string{"--trusted-public-keys", "ci-1:abc"}, "not a base64 Ed25519 public key"},
+	} {
+		code, _, stderr := runCLI(t, append([]string{"build", "--lock", "machnix.lock"}, tc.args...)...)
+		if code != exitBadInput || !strings.Contains(stderr, tc.want) {
+			t.Errorf("build %v: exit %d, want %d and %q:\n%s", tc.args, code, exitBadInput, tc.want, stderr)
+		}
+	}
+}
