@@ -193,7 +193,7 @@ func Build(ctx context.Context, expr string, opts ...BuildOption) (string, error
 		o.progress(final)
 	}
 	if err != nil {
-		return "", diagnose(ctx, tail.all(), err, structured.state, o.trustedKeys)
+		return "", diagnose(ctx, tail.all(), err, structured, o.trustedKeys)
 	}
 	fields := strings.Fields(stdout.String())
 	if len(fields) == 0 {
@@ -257,7 +257,8 @@ var (
 
 // diagnose turns nix-build's last lines into an error that says which
 // derivation failed and, where the log shows why, what to do.
-func diagnose(ctx context.Context, lines []string, runErr error, state Progress, trustedKeys []string) error {
+func diagnose(ctx context.Context, lines []string, runErr error, log *jsonLog, trustedKeys []string) error {
+	state := log.state
 	var b strings.Builder
 	drv, machine, unreached := "", "", false
 	for _, l := range lines {
@@ -267,6 +268,9 @@ func diagnose(ctx context.Context, lines []string, runErr error, state Progress,
 		if m := failedDrv().FindStringSubmatch(l); m != nil && drv == "" {
 			drv = m[1]
 		}
+	}
+	if machine == "" {
+		machine = log.machineOf[drv]
 	}
 	if drv != "" {
 		fmt.Fprintf(&b, "building %s failed", drv)

@@ -81,10 +81,13 @@ type jsonLog struct {
 	kinds    map[uint64]int    // activity id → type
 	building map[uint64]string // actBuild id → derivation name
 	state    Progress
+	// machineOf is the remote builder of each derivation sent to one,
+	// for the diagnosis of a failure.
+	machineOf map[string]string
 }
 
 func newJSONLog(text io.Writer, progress func(Progress)) *jsonLog {
-	l := &jsonLog{text: text, progress: progress, kinds: map[uint64]int{}, building: map[uint64]string{}}
+	l := &jsonLog{text: text, progress: progress, kinds: map[uint64]int{}, building: map[uint64]string{}, machineOf: map[string]string{}}
 	l.lines.each = l.line
 	return l
 }
@@ -139,6 +142,7 @@ func (l *jsonLog) line(s string) {
 				name := derivationName(drv)
 				if len(ev.Fields) > 1 && json.Unmarshal(ev.Fields[1], &machine) == nil && machine != "" {
 					machine = MachineName(machine)
+					l.machineOf[drv] = machine
 					name += " on " + machine
 					if l.state.Remote == nil {
 						l.state.Remote = map[string]int{}

@@ -138,3 +138,37 @@ func TestUnreachableBuilderIsDiagnosed(t *testing.T) {
 		t.Errorf("an unreachable builder is diagnosed as a missing one:\n%v", err)
 	}
 }
+
+// An input changed in the local store after it was added (as a program
+// run as root may do) cannot be sent to the builder: Nix stops the copy
+// half way, and the diagnosis says what to look for.
+func TestRemoteBuildWithChangedInputIsDiagnosed(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-build", "nix-store")
+	sshd := testfixtures.StartSSHD(t)
+	t.Setenv("NIX_SSHOPTS", sshd.SSHOpts())
+	_, machine := sshd.RemoteStore(t, "x86_64-linux")
+	local := filepath.Join(t.TempDir(), "store") // not the shared store, which this test damages
+	t.Setenv("NIX_REMOTE", local)
+	token := fmt.Sprintf("%d", time.Now().UnixNano())
+	input := filepath.Join(t.TempDir(), "input-"+token)
+	if err := os.WriteFile(input, []byte(strings.Repeat("x", 1<<16)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	added, err := nixStoreLines(context.Background(), "--add", input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(local, added[0]), []byte("changed after it was added"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	expr := fmt.Sprintf(`derivation { name = "machnix-changed-%s"; input = builtins.storePath %q; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" "/bin/cat $input > $out" ]; }`, token, added[0])
+	_, err = Build(context.Background(), writeExpr(t, expr), WithOption("substituters", ""), WithMaxJobs("0"), WithBuilders(machine))
+	if !errors.Is(err, ErrBuildFailed) {
+		t.Fatalf("err = %v, want a failed build", err)
+	}
+	for _, want := range []string{"on the remote builder ssh://127.0.0.1", "the copy of the build's inputs", "nix-store --verify --check-contents"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("diagnosis lacks %q:\n%v", want, err)
+		}
+	}
+}
