@@ -7,6 +7,7 @@ import (
 	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -140,7 +141,12 @@ func (l *jsonLog) line(s string) {
 			var drv, machine string
 			if len(ev.Fields) > 0 && json.Unmarshal(ev.Fields[0], &drv) == nil {
 				name := derivationName(drv)
-				if len(ev.Fields) > 1 && json.Unmarshal(ev.Fields[1], &machine) == nil && machine != "" {
+				// Through ssh-ng the builder's own log is forwarded: its
+				// build of a derivation sent there, on no machine, is the
+				// same build.
+				if m, ok := l.machineOf[drv]; ok && len(ev.Fields) > 1 && json.Unmarshal(ev.Fields[1], &machine) == nil && machine == "" {
+					name += " on " + m
+				} else if len(ev.Fields) > 1 && json.Unmarshal(ev.Fields[1], &machine) == nil && machine != "" {
 					machine = MachineName(machine)
 					l.machineOf[drv] = machine
 					name += " on " + machine
@@ -221,6 +227,7 @@ func (l *jsonLog) report() {
 		p.Building = append(p.Building, name)
 	}
 	sort.Strings(p.Building)
+	p.Building = slices.Compact(p.Building)
 	l.progress(p)
 }
 

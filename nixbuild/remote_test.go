@@ -26,15 +26,23 @@ func writeExpr(t *testing.T, expr string) string {
 
 // A file added to the local store as a fixed-output path (as AddToStore
 // adds fetched wheels) and two derivations using it, built with --max-jobs
-// 0 on a remote builder reached over ssh whose store is a directory of its
-// own: progress names the machine, the remote store holds both outputs and
-// the input file (copied with the closure, never fetched there), and the
-// result is copied back.
+// 0 on a remote builder reached over ssh (nix-store --serve) and ssh-ng
+// (nix-daemon --stdio) whose store is a directory of its own: progress
+// names the machine, the remote store holds both outputs and the input
+// file (copied with the closure, never fetched there), and the result is
+// copied back.
 func TestRemoteBuilderBuildsInItsOwnStore(t *testing.T) {
 	testfixtures.RequireTool(t, "nix-build", "nix-store")
 	sshd := testfixtures.StartSSHD(t)
 	t.Setenv("NIX_SSHOPTS", sshd.SSHOpts())
-	root, machine := sshd.RemoteStore(t, "x86_64-linux")
+	for _, scheme := range []string{"ssh", "ssh-ng"} {
+		t.Run(scheme, func(t *testing.T) { remoteBuild(t, sshd, scheme) })
+	}
+}
+
+func remoteBuild(t *testing.T, sshd *testfixtures.SSHD, scheme string) {
+	root, machine := sshd.RemoteStore(t, scheme, "x86_64-linux")
+	host := scheme + "://127.0.0.1"
 	token := fmt.Sprintf("%d", time.Now().UnixNano())
 	input := filepath.Join(t.TempDir(), "input-"+token+".txt")
 	if err := os.WriteFile(input, []byte("wheel bytes "+token+"\n"), 0o644); err != nil {
@@ -57,21 +65,31 @@ in mk "machnix-remote-b-%[2]s" [ (mk "machnix-remote-a-%[2]s" [ ]) ]
 	var log bytes.Buffer
 	var last Progress
 	var building []string
+	bare := false
 	out, err := Build(context.Background(), writeExpr(t, expr), WithLog(&log), WithOption("substituters", ""),
-		WithMaxJobs("0"), WithBuilders(machine), WithProgress(func(p Progress) { last = p; building = append(building, p.Building...) }))
+		WithMaxJobs("0"), WithBuilders(machine), WithProgress(func(p Progress) {
+			last = p
+			building = append(building, p.Building...)
+			for _, b := range p.Building {
+				bare = bare || !strings.Contains(b, " on ")
+			}
+		}))
 	if err != nil {
 		t.Fatalf("%v\nlog:\n%s", err, log.String())
 	}
-	if !strings.Contains(log.String(), "on 'ssh://root@127.0.0.1") {
+	if !strings.Contains(log.String(), "on '"+scheme+"://root@127.0.0.1") {
 		t.Errorf("the log does not say the builds ran on the builder:\n%s", log.String())
 	}
-	if last.Remote["ssh://127.0.0.1"] != 2 {
-		t.Errorf("remote builds %v, want 2 on ssh://127.0.0.1", last.Remote)
+	if last.Remote[host] != 2 || len(last.Remote) != 1 {
+		t.Errorf("remote builds %v, want 2 on %s", last.Remote, host)
 	}
 	for _, name := range []string{"machnix-remote-a-" + token, "machnix-remote-b-" + token} {
-		if !contains(building, name+" on ssh://127.0.0.1") {
+		if !contains(building, name+" on "+host) {
 			t.Errorf("progress never showed %s building on the builder: %v", name, building)
 		}
+	}
+	if bare {
+		t.Errorf("progress showed a remote build without its machine: %v", building)
 	}
 	for _, p := range []string{out, added[0]} {
 		if _, err := os.Stat(filepath.Join(root, p)); err != nil {
@@ -98,7 +116,7 @@ func TestRemoteBuildFailureIsDiagnosed(t *testing.T) {
 	testfixtures.RequireTool(t, "nix-build", "nix-store")
 	sshd := testfixtures.StartSSHD(t)
 	t.Setenv("NIX_SSHOPTS", sshd.SSHOpts())
-	_, machine := sshd.RemoteStore(t, "x86_64-linux")
+	_, machine := sshd.RemoteStore(t, "ssh", "x86_64-linux")
 	expr := fmt.Sprintf(`derivation {
   name = "machnix-remote-fail-%d";
   system = "x86_64-linux";
@@ -123,7 +141,7 @@ func TestUnreachableBuilderIsDiagnosed(t *testing.T) {
 	sshd := testfixtures.StartSSHD(t)
 	opts := strings.Replace(sshd.SSHOpts(), fmt.Sprintf("-p %d", sshd.Port), "-p 1", 1) // nothing listens there
 	t.Setenv("NIX_SSHOPTS", opts)
-	_, machine := sshd.RemoteStore(t, "x86_64-linux")
+	_, machine := sshd.RemoteStore(t, "ssh", "x86_64-linux")
 	expr := fmt.Sprintf(`derivation { name = "machnix-unreachable-%d"; system = "x86_64-linux"; builder = "/bin/sh"; args = [ "-c" "echo > $out" ]; }`, time.Now().UnixNano())
 	_, err := Build(context.Background(), writeExpr(t, expr), WithOption("substituters", ""), WithMaxJobs("0"), WithBuilders(machine))
 	if !errors.Is(err, ErrBuildFailed) {
@@ -146,7 +164,7 @@ func TestRemoteBuildWithChangedInputIsDiagnosed(t *testing.T) {
 	testfixtures.RequireTool(t, "nix-build", "nix-store")
 	sshd := testfixtures.StartSSHD(t)
 	t.Setenv("NIX_SSHOPTS", sshd.SSHOpts())
-	_, machine := sshd.RemoteStore(t, "x86_64-linux")
+	_, machine := sshd.RemoteStore(t, "ssh", "x86_64-linux")
 	local := filepath.Join(t.TempDir(), "store") // not the shared store, which this test damages
 	t.Setenv("NIX_REMOTE", local)
 	token := fmt.Sprintf("%d", time.Now().UnixNano())

@@ -142,19 +142,24 @@ func freePort(t testing.TB) int {
 
 // RemoteStore makes a store for a remote builder reached through s: a
 // directory of its own (a chroot store, which Nix builds in with its
-// sandbox) and a wrapper program for nix-store --serve that lets the
-// sandbox see the host's /bin, /usr and /lib, where the fixture nixpkgs'
-// builders and tools live. It returns the store's root and the machine
-// line for nix-build --builders.
-func (s *SSHD) RemoteStore(t testing.TB, system string) (root, machine string) {
+// sandbox) and a wrapper for the program Nix runs there, nix-store --serve
+// for scheme "ssh" or nix-daemon --stdio for "ssh-ng", that lets the
+// sandbox see the host's /bin, /usr, /lib and /etc, where the fixture
+// nixpkgs' builders and tools live, and substitutes nothing. It returns
+// the store's root and the machine line for nix-build --builders.
+func (s *SSHD) RemoteStore(t testing.TB, scheme, system string) (root, machine string) {
 	t.Helper()
-	root = filepath.Join(s.Dir, "remote-store")
-	wrapper := filepath.Join(s.Dir, "remote-nix-store")
-	script := "#!/bin/sh\nNIX_CONFIG='sandbox-paths = /bin /usr /lib /lib64 /etc'\nexport NIX_CONFIG\nexec nix-store \"$@\"\n"
+	program := map[string]string{"ssh": "nix-store", "ssh-ng": "nix-daemon"}[scheme]
+	if program == "" {
+		t.Fatalf("RemoteStore: scheme %q is neither ssh nor ssh-ng", scheme)
+	}
+	root = filepath.Join(s.Dir, scheme+"-store")
+	wrapper := filepath.Join(s.Dir, "remote-"+program)
+	script := "#!/bin/sh\nNIX_CONFIG='sandbox-paths = /bin /usr /lib /lib64 /etc\nsubstituters ='\nexport NIX_CONFIG\nexec " + program + " \"$@\"\n"
 	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	machine = fmt.Sprintf("ssh://root@127.0.0.1?remote-store=%s&remote-program=%s %s", root, wrapper, system)
+	machine = fmt.Sprintf("%s://root@127.0.0.1?remote-store=%s&remote-program=%s %s", scheme, root, wrapper, system)
 	return root, machine
 }
 

@@ -53,7 +53,7 @@ func TestBuildOnRemoteBuilder(t *testing.T) {
 	testfixtures.RequireTool(t, "nix-build", "nix-store", "patchelf")
 	sshd := testfixtures.StartSSHD(t)
 	t.Setenv("NIX_SSHOPTS", sshd.SSHOpts())
-	root, machine := sshd.RemoteStore(t, "x86_64-linux")
+	root, machine := sshd.RemoteStore(t, "ssh", "x86_64-linux")
 	lock, version := uniqueLock(t)
 	local := asMachine(t)
 	code, stdout, stderr := runCLI(t, "build", "--lock", lock, "-o", filepath.Join(t.TempDir(), "result"),
