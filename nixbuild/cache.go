@@ -135,9 +135,16 @@ func KeyName(key string) string {
 // nix-store --generate-binary-cache-key writes it (NAME:BASE64 of 64
 // bytes) and returns the key's name. Its content never reaches a message.
 func CheckSecretKeyFile(file string) (string, error) {
-	data, err := os.ReadFile(file)
+	f, err := os.Open(file)
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", ErrBadKey, err)
+	}
+	defer f.Close()
+	// A key is about a hundred bytes; a device or a huge file is read no
+	// further than that allows.
+	data, err := io.ReadAll(io.LimitReader(f, 4096))
+	if err != nil {
+		return "", fmt.Errorf("%w: %s: %v", ErrBadKey, file, err)
 	}
 	name, b64, ok := strings.Cut(strings.TrimSpace(string(data)), ":")
 	raw, decodeErr := base64.StdEncoding.DecodeString(b64)

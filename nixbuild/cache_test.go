@@ -197,6 +197,14 @@ func TestHostileCacheURLsAndKeysAreRefused(t *testing.T) {
 	if _, err := CheckSecretKeyFile(pubFile); !errors.Is(err, ErrBadKey) || !strings.Contains(err.Error(), "public key") {
 		t.Errorf("a public key given as the secret one: %v", err)
 	}
+	// A device that never ends is read no further than a key's length.
+	if _, err := CheckSecretKeyFile("/dev/zero"); !errors.Is(err, ErrBadKey) {
+		t.Errorf("/dev/zero as a key: %v", err)
+	}
+	secret, _ := testfixtures.BinaryCacheKey(t, "machnix-real")
+	if name, err := CheckSecretKeyFile(secret); err != nil || name != "machnix-real" {
+		t.Errorf("a real secret key: %q, %v", name, err)
+	}
 }
 
 // The secret key's file is named to Nix in the cache URL's query: a path
