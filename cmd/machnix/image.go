@@ -45,7 +45,7 @@ Exit codes: 0 the image was written or pushed; 1 pushing or writing failed;
 		},
 	}
 	options.AddImageFlags(cmd, &im)
-	options.AddImageSystemFlag(cmd, &im)
+	options.AddImageOnlyFlags(cmd, &im)
 	return cmd
 }
 

@@ -37,8 +37,8 @@ type Image struct {
 	TrustedPublicKeys []string
 }
 
-// AddImageFlags adds them to cmd, except --system, which image takes as a
-// flag and docker from the lock.
+// AddImageFlags adds them to cmd, except image's own (AddImageOnlyFlags):
+// --system, which docker takes from the lock, and --store.
 func AddImageFlags(cmd *cobra.Command, im *Image) {
 	f := cmd.Flags()
 	stringArrayVarP(f, &im.Tags, "tag", "t", nil, "image reference, e.g. registry.example.org/app:v1 (repeatable)")
@@ -62,10 +62,10 @@ func AddImageFlags(cmd *cobra.Command, im *Image) {
 	completeValues(cmd, "compression", string(oci.Gzip), string(oci.Zstd))
 }
 
-// AddImageSystemFlag adds image's own flags: --system, the store paths'
+// AddImageOnlyFlags adds the flags image has and docker has not: --system, the store paths'
 // system, and --store with its --trusted-public-keys, where the paths
 // come from.
-func AddImageSystemFlag(cmd *cobra.Command, im *Image) {
+func AddImageOnlyFlags(cmd *cobra.Command, im *Image) {
 	cmd.Flags().StringVar(&im.System, "system", "x86_64-linux", "Nix system of the store paths: x86_64-linux or aarch64-linux")
 	completeValues(cmd, "system", resolve.SupportedSystems...)
 	cmd.Flags().StringVar(&im.Store, "store", "", "copy the paths' closure from this store first: a binary cache (file:///DIR, https://HOST, s3://BUCKET), ssh://HOST, or a local store directory")
