@@ -8,13 +8,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/machnix/machnix/fetch"
 	"github.com/machnix/machnix/resolve"
 )
 
@@ -33,6 +37,8 @@ type buildSettings struct {
 	options        [][2]string
 	maxJobs, cores string
 	builders       string
+	substituters   []string
+	trustedKeys    []string
 	log            io.Writer
 	stamp          string
 	progress       func(Progress)
@@ -72,6 +78,17 @@ func WithOption(name, value string) BuildOption {
 func WithMaxJobs(n string) BuildOption     { return func(s *buildSettings) { s.maxJobs = n } }
 func WithCores(n string) BuildOption       { return func(s *buildSettings) { s.cores = n } }
 func WithBuilders(spec string) BuildOption { return func(s *buildSettings) { s.builders = spec } }
+
+// WithSubstituters adds binary caches to the ones Nix is configured with
+// (extra-substituters), and WithTrustedPublicKeys keys whose signatures
+// Nix accepts on what they serve (extra-trusted-public-keys). A path a
+// cache holds, signed by a trusted key, is copied instead of built.
+func WithSubstituters(urls ...string) BuildOption {
+	return func(s *buildSettings) { s.substituters = append(s.substituters, urls...) }
+}
+func WithTrustedPublicKeys(keys ...string) BuildOption {
+	return func(s *buildSettings) { s.trustedKeys = append(s.trustedKeys, keys...) }
+}
 
 // WithLog receives nix-build's log as it runs; without it the log is kept
 // only for the diagnosis of a failure.
@@ -116,6 +133,14 @@ func (o *buildSettings) commandArgs(expr string) []string {
 	for _, opt := range o.options {
 		args = append(args, "--option", opt[0], opt[1])
 	}
+	// After --option, so that they add to a substituters or
+	// trusted-public-keys given there.
+	if len(o.substituters) > 0 {
+		args = append(args, "--option", "extra-substituters", strings.Join(o.substituters, " "))
+	}
+	if len(o.trustedKeys) > 0 {
+		args = append(args, "--option", "extra-trusted-public-keys", strings.Join(o.trustedKeys, " "))
+	}
 	return args
 }
 
@@ -126,6 +151,16 @@ func Build(ctx context.Context, expr string, opts ...BuildOption) (string, error
 	var o buildSettings
 	for _, opt := range opts {
 		opt(&o)
+	}
+	for _, u := range o.substituters {
+		if err := CheckSubstituterURL(u); err != nil {
+			return "", err
+		}
+	}
+	for _, k := range o.trustedKeys {
+		if err := CheckPublicKey(k); err != nil {
+			return "", err
+		}
 	}
 	args := o.commandArgs(expr)
 	stamp := o.stamp
@@ -152,8 +187,13 @@ func Build(ctx context.Context, expr string, opts ...BuildOption) (string, error
 	cmd.Stdout, cmd.Stderr = &stdout, structured
 	err := cmd.Run()
 	structured.flush()
+	if warnings := explainUnsigned(ctx, structured.state.Unsigned, o.trustedKeys, err == nil); len(warnings) > 0 && o.progress != nil {
+		final := structured.state
+		final.Warnings = warnings
+		o.progress(final)
+	}
 	if err != nil {
-		return "", diagnose(tail.all(), err)
+		return "", diagnose(ctx, tail.all(), err, structured, o.trustedKeys)
 	}
 	fields := strings.Fields(stdout.String())
 	if len(fields) == 0 {
@@ -201,6 +241,13 @@ var (
 		return regexp.MustCompile(`could not satisfy dependency (\S+) wanted by (\S+)`)
 	})
 	failedDrv = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`builder for '([^']+\.drv)' failed`) })
+	// A build a remote builder ran, and one that could not reach it.
+	failedOn     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`build of '([^']+\.drv)' on '([^']+)' failed`) })
+	unreachable  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`cannot build on '([^']+)': (?:error: )?(.*)`) })
+	hashMismatch = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`hash mismatch importing path '([^']+)'`) })
+	noBuildSlot  = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`unable to start any build; (either increase '--max-jobs' or enable remote builds|remote machines may not have all required system features)`)
+	})
 	// Debian's nix-bin comes without nix.conf or build users: run by
 	// root, Nix asks for a group that nothing created.
 	noBuildGroup = sync.OnceValue(func() *regexp.Regexp {
@@ -210,16 +257,26 @@ var (
 
 // diagnose turns nix-build's last lines into an error that says which
 // derivation failed and, where the log shows why, what to do.
-func diagnose(lines []string, runErr error) error {
+func diagnose(ctx context.Context, lines []string, runErr error, log *jsonLog, trustedKeys []string) error {
+	state := log.state
 	var b strings.Builder
-	drv := ""
+	drv, machine, unreached := "", "", false
 	for _, l := range lines {
+		if m := failedOn().FindStringSubmatch(l); m != nil && machine == "" {
+			drv, machine = m[1], MachineName(m[2])
+		}
 		if m := failedDrv().FindStringSubmatch(l); m != nil && drv == "" {
 			drv = m[1]
 		}
 	}
+	if machine == "" {
+		machine = log.machineOf[drv]
+	}
 	if drv != "" {
 		fmt.Fprintf(&b, "building %s failed", drv)
+		if machine != "" {
+			fmt.Fprintf(&b, " on the remote builder %s", machine)
+		}
 	} else {
 		fmt.Fprintf(&b, "%v", runErr)
 	}
@@ -236,8 +293,67 @@ func diagnose(lines []string, runErr error) error {
 		if m := noBuildGroup().FindStringSubmatch(l); m != nil {
 			fmt.Fprintf(&b, "diagnosis: Nix is not set up to build as root: it builds as the members of group %q, which does not exist. Create that group and its build users (the Nix installer does; on Debian, the nix-setup-systemd package), or let root build as itself with `build-users-group =` in /etc/nix/nix.conf\n", m[1])
 		}
+		if m := unreachable().FindStringSubmatch(l); m != nil {
+			unreached = true
+			fmt.Fprintf(&b, "diagnosis: Nix could not use the remote builder %s: %s. Nix runs ssh as root (or the daemon's user) with NIX_SSHOPTS; check that `ssh $NIX_SSHOPTS USER@HOST nix-store --version` works from here without a prompt (the key and known host in the builder's line of --builders or NIX_SSHOPTS), and that nix-store (ssh://) or nix-daemon (ssh-ng://) is on the remote PATH\n", MachineName(m[1]), m[2])
+		}
+		if m := hashMismatch().FindStringSubmatch(l); m != nil {
+			fmt.Fprintf(&b, "diagnosis: a substituter served %s with contents that do not match its recorded hash: the machine that pushed it had the path changed after its build (a program run as root writing into the store). Run nix-store --verify-path on it there, repair it with nix-store --repair-path, and push again; machnix --cache verifies what it uploads\n", m[1])
+		}
+		if machine != "" && strings.Contains(l, "unexpected end-of-file") {
+			b.WriteString("diagnosis: the copy of the build's inputs to or its outputs from the builder broke off. Nix refuses to send a path whose contents no longer match the hash its build recorded: nix-store --verify --check-contents finds such paths (repair them with nix-store --repair-path); else look at the builder's own log\n")
+		}
+		if noBuildSlot().MatchString(l) && len(state.Unsigned) == 0 && !unreached {
+			b.WriteString("diagnosis: no machine may build: --max-jobs 0 leaves it to remote builders, and none (--builders) takes this system and its features; give a builder or allow local builds with --max-jobs\n")
+		}
+	}
+	for _, w := range explainUnsigned(ctx, state.Unsigned, trustedKeys, false) {
+		b.WriteString("diagnosis: " + w + "\n")
 	}
 	return fmt.Errorf("%w: %s", ErrBuildFailed, strings.TrimRight(b.String(), "\n"))
+}
+
+// explainUnsigned says, per substituter, which paths Nix refused for want
+// of a trusted signature, which keys signed them (read from the cache's
+// narinfo where machnix can), which keys were trusted, and what to do.
+// built says whether Nix went on to build them.
+func explainUnsigned(ctx context.Context, unsigned map[string][]string, trustedKeys []string, built bool) []string {
+	var out []string
+	for _, cache := range slices.Sorted(maps.Keys(unsigned)) {
+		paths := unsigned[cache]
+		var b strings.Builder
+		fmt.Fprintf(&b, "the binary cache %s offered %d paths (e.g. %s) that Nix refused: they are signed by none of the keys in trusted-public-keys", fetch.Redact(cache), len(paths), paths[0])
+		switch signers, err := CacheSigners(ctx, cache, paths[0]); {
+		case err != nil:
+		case len(signers) == 0:
+			b.WriteString("; the cache's narinfo carries no signature at all, so it was pushed unsigned")
+		default:
+			fmt.Fprintf(&b, "; the cache signed them with the key %s", quoteAll(signers))
+		}
+		names := make([]string, len(trustedKeys))
+		for i, k := range trustedKeys {
+			names[i] = KeyName(k)
+		}
+		if len(names) > 0 {
+			fmt.Fprintf(&b, "; trusted were %s (--trusted-public-keys) and those of Nix's configuration", quoteAll(names))
+		} else {
+			b.WriteString("; trusted were only those of Nix's configuration (nix show-config: trusted-public-keys)")
+		}
+		if built {
+			b.WriteString(", so Nix built them instead")
+		}
+		b.WriteString(". Pass --trusted-public-keys NAME:KEY with the public key of the key the cache was pushed with, or push it again with --cache-key and a key this machine trusts")
+		out = append(out, b.String())
+	}
+	return out
+}
+
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
 }
 
 // lastLines keeps the last max lines written to it.

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/machnix/machnix/fetch"
 )
 
 // Progress is what nix-build is doing, read from its structured log
@@ -19,8 +23,22 @@ type Progress struct {
 	Running  int `json:"running"`
 	Failed   int `json:"failed"`
 	// Building names the derivations building now, e.g.
-	// "python3.11-numpy-2.1.0", sorted.
+	// "python3.11-numpy-2.1.0", sorted; one a remote builder builds
+	// names the machine: "python3.11-numpy-2.1.0 on ssh://host".
 	Building []string `json:"building,omitempty"`
+	// Remote counts the derivations sent to each remote builder, by the
+	// builder's URL without its query or credentials.
+	Remote map[string]int `json:"remote,omitempty"`
+	// Substituted counts the paths copied from substituters (binary
+	// caches) instead of being built.
+	Substituted int `json:"substituted"`
+	// Unsigned are the paths a substituter offered that Nix refused for
+	// want of a signature by a trusted key, by the substituter's URL as
+	// Nix printed it.
+	Unsigned map[string][]string `json:"unsigned,omitempty"`
+	// Warnings explain, once the build has ended, what a person should
+	// know: why a cache was refused.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Activity and result types of Nix's logger (src/libutil/logging.hh); they
@@ -28,6 +46,7 @@ type Progress struct {
 const (
 	actBuilds       = 104
 	actBuild        = 105
+	actSubstitute   = 108
 	resBuildLogLine = 101
 	resProgress     = 105
 )
@@ -43,7 +62,14 @@ type nixLogEvent struct {
 }
 
 // Compiled when a build shows progress, not as every run of machnix starts.
-var ansiEscape = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("\x1b\\[[0-9;]*[A-Za-z]") })
+var (
+	ansiEscape = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("\x1b\\[[0-9;]*[A-Za-z]") })
+	// Nix 2.8 words a refused substitute in one of two ways, depending on
+	// where the signature check fails.
+	unsignedSubstitute = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`the substitute for '([^']+)' from '([^']+)' is not signed by any of the keys in 'trusted-public-keys'|substituter '([^']+)' does not have a valid signature for path '([^']+)'`)
+	})
+)
 
 // jsonLog turns nix-build's structured log back into the text lines a
 // person would read (for the tail kept for diagnosis, and for Log), and
@@ -56,10 +82,13 @@ type jsonLog struct {
 	kinds    map[uint64]int    // activity id → type
 	building map[uint64]string // actBuild id → derivation name
 	state    Progress
+	// machineOf is the remote builder of each derivation sent to one,
+	// for the diagnosis of a failure.
+	machineOf map[string]string
 }
 
 func newJSONLog(text io.Writer, progress func(Progress)) *jsonLog {
-	l := &jsonLog{text: text, progress: progress, kinds: map[uint64]int{}, building: map[uint64]string{}}
+	l := &jsonLog{text: text, progress: progress, kinds: map[uint64]int{}, building: map[uint64]string{}, machineOf: map[string]string{}}
 	l.lines.each = l.line
 	return l
 }
@@ -101,17 +130,37 @@ func (l *jsonLog) line(s string) {
 	switch ev.Action {
 	case "msg":
 		l.say(ev.Msg)
+		l.noteUnsigned(ansiEscape().ReplaceAllString(ev.Msg, ""))
 	case "start":
 		l.kinds[ev.ID] = ev.Type
-		if ev.Type == actBuild {
+		switch ev.Type {
+		case actBuild:
 			if ev.Text != "" {
 				l.say(ev.Text)
 			}
-			var drv string
+			var drv, machine string
 			if len(ev.Fields) > 0 && json.Unmarshal(ev.Fields[0], &drv) == nil {
-				l.building[ev.ID] = derivationName(drv)
+				name := derivationName(drv)
+				// Through ssh-ng the builder's own log is forwarded: its
+				// build of a derivation sent there, on no machine, is the
+				// same build.
+				if m, ok := l.machineOf[drv]; ok && len(ev.Fields) > 1 && json.Unmarshal(ev.Fields[1], &machine) == nil && machine == "" {
+					name += " on " + m
+				} else if len(ev.Fields) > 1 && json.Unmarshal(ev.Fields[1], &machine) == nil && machine != "" {
+					machine = MachineName(machine)
+					l.machineOf[drv] = machine
+					name += " on " + machine
+					if l.state.Remote == nil {
+						l.state.Remote = map[string]int{}
+					}
+					l.state.Remote[machine]++
+				}
+				l.building[ev.ID] = name
 				l.report()
 			}
+		case actSubstitute:
+			l.state.Substituted++
+			l.report()
 		}
 	case "stop":
 		if _, ok := l.building[ev.ID]; ok {
@@ -139,6 +188,30 @@ func (l *jsonLog) line(s string) {
 	}
 }
 
+// noteUnsigned records a substitute Nix refused for want of a trusted
+// signature.
+func (l *jsonLog) noteUnsigned(msg string) {
+	m := unsignedSubstitute().FindStringSubmatch(msg)
+	if m == nil {
+		return
+	}
+	storePath, cache := m[1], m[2]
+	if m[3] != "" {
+		cache, storePath = m[3], m[4]
+	}
+	if l.state.Unsigned == nil {
+		l.state.Unsigned = map[string][]string{}
+	}
+	l.state.Unsigned[cache] = append(l.state.Unsigned[cache], storePath)
+}
+
+// MachineName is a remote builder's or store's URL as progress shows it:
+// without its query (store settings) or credentials.
+func MachineName(machine string) string {
+	base, _, _ := strings.Cut(machine, "?")
+	return fetch.Redact(base)
+}
+
 func (l *jsonLog) say(s string) {
 	io.WriteString(l.text, ansiEscape().ReplaceAllString(s, "")+"\n")
 }
@@ -148,11 +221,13 @@ func (l *jsonLog) report() {
 		return
 	}
 	p := l.state
+	p.Remote, p.Unsigned = maps.Clone(p.Remote), maps.Clone(p.Unsigned)
 	p.Building = nil
 	for _, name := range l.building {
 		p.Building = append(p.Building, name)
 	}
 	sort.Strings(p.Building)
+	p.Building = slices.Compact(p.Building)
 	l.progress(p)
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -101,5 +102,41 @@ func TestBuildDiagnosesMissingBuildUsersGroup(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
+	}
+}
+
+// The structured log of a remote build and of substitutions, as Nix 2.8
+// writes it: each build names its machine without the URL's query or
+// credentials, substitutions are counted, and refused substitutes are
+// kept by cache.
+func TestProgressOfRemoteBuildsAndSubstitutes(t *testing.T) {
+	var last Progress
+	l := newJSONLog(io.Discard, func(p Progress) { last = p })
+	for _, line := range []string{
+		`@nix {"action":"start","id":1,"type":104}`,
+		`@nix {"action":"start","fields":["/nix/store/aaaa-numpy-2.1.0.drv","ssh://ci:hunter2@big1?remote-store=/x&ssh-key=/k",1,1],"id":2,"text":"building","type":105}`,
+		`@nix {"action":"start","fields":["/nix/store/bbbb-python3-env.drv","",1,1],"id":3,"text":"building","type":105}`,
+		`@nix {"action":"start","fields":["/nix/store/cccc-zlib","https://cache.example.org"],"id":4,"type":108}`,
+		`@nix {"action":"start","fields":["/nix/store/dddd-glibc","https://cache.example.org"],"id":5,"type":108}`,
+		`@nix {"action":"msg","level":1,"msg":"\u001b[35;1mwarning:\u001b[0m the substitute for '/nix/store/eeee-x' from 'file:///c' is not signed by any of the keys in 'trusted-public-keys'"}`,
+		`@nix {"action":"msg","level":1,"msg":"warning: substituter 'file:///c' does not have a valid signature for path '/nix/store/ffff-y'"}`,
+	} {
+		l.line(line)
+	}
+	if len(last.Building) != 2 || last.Building[0] != "numpy-2.1.0 on ssh://big1" || last.Building[1] != "python3-env" {
+		t.Errorf("building %q", last.Building)
+	}
+	if strings.Contains(strings.Join(last.Building, " "), "hunter2") || strings.Contains(strings.Join(last.Building, " "), "remote-store") {
+		t.Errorf("building shows credentials or store settings: %q", last.Building)
+	}
+	if last.Remote["ssh://big1"] != 1 || len(last.Remote) != 1 {
+		t.Errorf("remote %v, want 1 on ssh://big1", last.Remote)
+	}
+	if last.Substituted != 2 {
+		t.Errorf("substituted %d, want 2", last.Substituted)
+	}
+	l.line(`@nix {"action":"stop","id":2}`)
+	if got := last.Unsigned["file:///c"]; len(got) != 2 || got[0] != "/nix/store/eeee-x" || got[1] != "/nix/store/ffff-y" {
+		t.Errorf("unsigned %v", last.Unsigned)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // nixBase32 is Nix's base32 alphabet (no e, o, u, t).
@@ -49,4 +50,35 @@ func fixedOutputPath(dir, name, sha256Hex string) string {
 		compressed[i%20] ^= b
 	}
 	return dir + "/" + encodeNixBase32(compressed[:]) + "-" + name
+}
+
+// StoreDir is the Nix store the commands use: $NIX_STORE_DIR, else
+// /nix/store.
+func StoreDir() string { return storeDir() }
+
+// IsStorePath reports whether p is a top-level path of the store: the
+// store directory, then HASH-NAME with a 32-character Nix base32 hash and
+// a name of the characters Nix allows (src/libstore/path.cc), not
+// starting with a dot.
+func IsStorePath(p string) bool {
+	dir := storeDir()
+	base, ok := strings.CutPrefix(p, dir+"/")
+	if !ok || len(base) < 34 || base[32] != '-' {
+		return false
+	}
+	for _, c := range []byte(base[:32]) {
+		if strings.IndexByte(nixBase32, c) < 0 {
+			return false
+		}
+	}
+	name := base[33:]
+	if name == "" || len(name) > 211 || name[0] == '.' {
+		return false
+	}
+	for _, c := range []byte(name) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("+-._?=", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }

@@ -34,13 +34,68 @@ type NixOptions struct {
 	MaxJobs  string `json:"max_jobs,omitempty"`
 	Cores    string `json:"cores,omitempty"`
 	Builders string `json:"builders,omitempty"`
+	// Substituters are binary caches added to Nix's (extra-substituters),
+	// TrustedPublicKeys the keys whose signatures on them Nix accepts.
+	Substituters      []string `json:"substituters,omitempty"`
+	TrustedPublicKeys []string `json:"trusted_public_keys,omitempty"`
+	// Caches are binary caches the built closure is pushed to, signed
+	// with the secret key in CacheKey. Pushing changes nothing that is
+	// built, so neither is part of a build's stamp.
+	Caches   []string `json:"caches,omitempty"`
+	CacheKey string   `json:"cache_key,omitempty"`
+}
+
+// Check refuses options that cannot work, before anything is fetched or
+// built: cache and substituter URLs Nix must not be handed, keys that are
+// not keys, and caches without a key to sign with.
+func (n NixOptions) Check() error {
+	for _, u := range n.Substituters {
+		if err := nixbuild.CheckSubstituterURL(u); err != nil {
+			return err
+		}
+	}
+	for _, k := range n.TrustedPublicKeys {
+		if err := nixbuild.CheckPublicKey(k); err != nil {
+			return err
+		}
+	}
+	for _, u := range n.Caches {
+		if err := nixbuild.CheckCacheURL(u); err != nil {
+			return err
+		}
+	}
+	switch {
+	case len(n.Caches) > 0 && n.CacheKey == "":
+		return fmt.Errorf("--cache needs --cache-key FILE: Nix refuses unsigned paths from a binary cache unless told to trust none (require-sigs); make a key with nix-store --generate-binary-cache-key NAME secret.key public.key")
+	case n.CacheKey != "" && len(n.Caches) == 0:
+		return fmt.Errorf("--cache-key signs what --cache URL pushes: give --cache too")
+	case n.CacheKey != "":
+		_, err := nixbuild.CheckSecretKeyFile(n.CacheKey)
+		return err
+	}
+	return nil
+}
+
+// Push copies the closure of path to each of n.Caches, signed with
+// n.CacheKey, and says how many paths each lacked.
+func Push(ctx context.Context, path string, n NixOptions) ([]nixbuild.PushResult, error) {
+	var out []nixbuild.PushResult
+	for _, c := range n.Caches {
+		res, err := nixbuild.Push(ctx, c, n.CacheKey, path)
+		if err != nil {
+			return out, failed(err)
+		}
+		out = append(out, res)
+	}
+	return out, nil
 }
 
 // buildOptions are nix's. default.nix is the environment wherever it is
 // built, so nothing tells it apart from a shell.
 func (n NixOptions) buildOptions() []nixbuild.BuildOption {
 	opts := []nixbuild.BuildOption{nixbuild.WithOutLink(n.OutLink), nixbuild.WithNixPath(n.NixPath...),
-		nixbuild.WithMaxJobs(n.MaxJobs), nixbuild.WithCores(n.Cores), nixbuild.WithBuilders(n.Builders)}
+		nixbuild.WithMaxJobs(n.MaxJobs), nixbuild.WithCores(n.Cores), nixbuild.WithBuilders(n.Builders),
+		nixbuild.WithSubstituters(n.Substituters...), nixbuild.WithTrustedPublicKeys(n.TrustedPublicKeys...)}
 	for _, a := range n.Args {
 		opts = append(opts, nixbuild.WithArg(a[0], a[1]))
 	}
@@ -73,7 +128,7 @@ func Stamp(lock *resolve.Lock, s Settings, n NixOptions) (string, error) {
 		return "", err
 	}
 	ignore := slices.Sorted(slices.Values(s.IgnoreMissing))
-	n.ShowTrace = false
+	n.ShowTrace, n.Caches, n.CacheKey = false, nil, ""
 	nix, err := json.Marshal(n)
 	if err != nil {
 		return "", err

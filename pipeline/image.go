@@ -47,6 +47,12 @@ type ImageSpec struct {
 	MaxLayers int    `json:"max_layers,omitempty"`
 	Jobs      int    `json:"jobs,omitempty"`
 	CacheDir  string `json:"cache_dir,omitempty"`
+	// From is a store that holds the roots' closure (a binary cache, an
+	// SSH store or a local store directory): what this machine lacks of
+	// it is copied from there first, checked against TrustedPublicKeys
+	// and the keys Nix trusts. Roots are then store paths, not out-links.
+	From              string   `json:"from,omitempty"`
+	TrustedPublicKeys []string `json:"trusted_public_keys,omitempty"`
 }
 
 // Image builds a layered, reproducible image of the closure of spec's
@@ -55,6 +61,20 @@ func Image(ctx context.Context, spec ImageSpec, opts ...Option) (v1.Image, error
 	h := makeHooks(opts)
 	if len(spec.Roots) == 0 {
 		return nil, errors.New("give at least one store path")
+	}
+	if spec.From != "" {
+		for _, r := range spec.Roots {
+			if !nixbuild.IsStorePath(r) {
+				return nil, fmt.Errorf("%s: with --store, give store paths (%s/HASH-NAME): an out-link is a file of the machine that built it", r, nixbuild.StoreDir())
+			}
+		}
+		n, err := nixbuild.CopyFrom(ctx, spec.From, spec.TrustedPublicKeys, spec.Roots...)
+		if err != nil {
+			return nil, failed(err)
+		}
+		if h.copied != nil {
+			h.copied(n)
+		}
 	}
 	roots := make([]string, len(spec.Roots))
 	for i, a := range spec.Roots {

@@ -16,6 +16,7 @@ type hooks struct {
 	buildProgress func(nixbuild.Progress)
 	imageProgress func(oci.Update)
 	buildLog      io.Writer
+	copied        func(int)
 }
 
 func makeHooks(opts []Option) hooks {
@@ -42,3 +43,7 @@ func WithBuildLog(w io.Writer) Option { return func(h *hooks) { h.buildLog = w }
 // WithImageProgress receives an update as each layer is written, taken
 // from the cache, uploaded or found in the registry.
 func WithImageProgress(f func(oci.Update)) Option { return func(h *hooks) { h.imageProgress = f } }
+
+// WithCopied is told how many store paths Image copied from its spec's
+// From store.
+func WithCopied(f func(paths int)) Option { return func(h *hooks) { h.copied = f } }

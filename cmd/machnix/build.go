@@ -97,7 +97,9 @@ nothing twice. An unchanged lock, config and options with the out-link still
 in place is an immediate no-op.
 
 Nix options pass through: -I, --arg NAME EXPR, --argstr NAME VALUE,
---max-jobs, --cores, --builders, --option NAME VALUE and --show-trace.
+--max-jobs, --cores, --builders, --option NAME VALUE and --show-trace;
+--substituters and --trusted-public-keys add binary caches, and --cache URL
+with --cache-key FILE pushes the built closure there, signed.
 
 Exit codes: 0 built; 1 a library is missing, a download or the build failed;
 2 bad usage or a bad lock.`,
@@ -145,7 +147,8 @@ func buildEnv(cmd *cobra.Command, g *options.Global, fl *buildFlags) (*built, er
 	b := &built{lock: lock, settings: fl.lock.Settings(g, cfg), sum: sum}
 	if path, ok := pipeline.UpToDate(lock, b.settings, nix); ok {
 		b.path, b.sum.UpToDate = path, true
-		return b, nil
+		b.sum.Cached, err = pipeline.Push(cmd.Context(), b.path, nix)
+		return b, err
 	}
 	if b.prepared, err = prepareLock(cmd, b.settings, lock); err != nil {
 		return nil, err
@@ -157,6 +160,9 @@ func buildEnv(cmd *cobra.Command, g *options.Global, fl *buildFlags) (*built, er
 	defer bar.End()
 	b.path, err = pipeline.Build(cmd.Context(), b.prepared, nix, pipeline.WithBuildProgress(bar.Update))
 	b.sum.Fetched = b.prepared.Artifacts
-	b.sum.Built, b.sum.BuildTime = bar.Built()
+	bar.Fill(&b.sum)
+	if err == nil {
+		b.sum.Cached, err = pipeline.Push(cmd.Context(), b.path, nix)
+	}
 	return b, err
 }

@@ -27,7 +27,9 @@ by root, and dated SOURCE_DATE_EPOCH or 1970-01-01T00:00:01Z, so the same
 paths give the same manifest digest anywhere.
 
 The entrypoint defaults to the top-level path's bin/python when it has one,
-and PATH to its bin directory. The manifest digest is printed.
+and PATH to its bin directory. The manifest digest is printed. With --store
+URL (a binary cache or another store) what the local store lacks of the
+closure is copied from there first, checked against --trusted-public-keys.
 
 Exit codes: 0 the image was written or pushed; 1 pushing or writing failed;
 2 bad usage or bad store paths.`,
@@ -43,7 +45,7 @@ Exit codes: 0 the image was written or pushed; 1 pushing or writing failed;
 		},
 	}
 	options.AddImageFlags(cmd, &im)
-	options.AddImageSystemFlag(cmd, &im)
+	options.AddImageOnlyFlags(cmd, &im)
 	return cmd
 }
 
@@ -53,7 +55,7 @@ func writeImage(cmd *cobra.Command, g *options.Global, spec pipeline.ImageSpec, 
 	layers := progress.NewLayers(cmd.ErrOrStderr())
 	defer layers.End()
 	watch := pipeline.WithImageProgress(layers.Update)
-	img, err := pipeline.Image(cmd.Context(), spec, watch)
+	img, err := pipeline.Image(cmd.Context(), spec, watch, pipeline.WithCopied(func(n int) { sum.Copied = n }))
 	if err != nil {
 		return err
 	}

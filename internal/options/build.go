@@ -39,6 +39,12 @@ type Nix struct {
 	Options   []string
 	ArgStrs   []string
 	ShowTrace bool
+	// Substituters, TrustedPublicKeys, Caches and CacheKey are how a
+	// fleet shares what one machine built: see pipeline.NixOptions.
+	Substituters      []string
+	TrustedPublicKeys []string
+	Caches            []string
+	CacheKey          string
 }
 
 // AddNixFlags adds them to cmd.
@@ -53,11 +59,23 @@ func AddNixFlags(cmd *cobra.Command, n *Nix) {
 	f.StringVar(&n.Builders, "builders", "", "nix-build --builders (remote builders)")
 	stringArrayVar(f, &n.Options, "option", nil, "`NAME VALUE` (or NAME=VALUE) passed as nix-build --option NAME VALUE (repeatable)")
 	f.BoolVar(&n.ShowTrace, "show-trace", false, "pass --show-trace to nix-build: the whole trace of an evaluation error")
+	stringArrayVar(f, &n.Substituters, "substituters", nil, "binary cache to substitute from, added to Nix's: file:///DIR, https://HOST, s3://BUCKET, ssh://HOST (repeatable)")
+	addTrustedKeysFlag(cmd, &n.TrustedPublicKeys)
+	stringArrayVar(f, &n.Caches, "cache", nil, "binary cache to push the built closure to, signed with --cache-key: file:///DIR, https://HOST, s3://BUCKET (repeatable)")
+	f.StringVar(&n.CacheKey, "cache-key", "", "secret key file (nix-store --generate-binary-cache-key) that signs what --cache pushes")
+}
+
+func addTrustedKeysFlag(cmd *cobra.Command, keys *[]string) {
+	stringArrayVar(cmd.Flags(), keys, "trusted-public-keys", nil, "public key NAME:BASE64 whose signatures Nix accepts on binary cache paths, added to Nix's (repeatable)")
 }
 
 // NixOptions are the flags as pipeline.Build takes them.
 func (n *Nix) NixOptions() (pipeline.NixOptions, error) {
-	out := pipeline.NixOptions{OutLink: n.OutLink, NixPath: n.NixPath, MaxJobs: n.MaxJobs, Cores: n.Cores, Builders: n.Builders, ShowTrace: n.ShowTrace}
+	out := pipeline.NixOptions{OutLink: n.OutLink, NixPath: n.NixPath, MaxJobs: n.MaxJobs, Cores: n.Cores, Builders: n.Builders, ShowTrace: n.ShowTrace,
+		Substituters: n.Substituters, TrustedPublicKeys: n.TrustedPublicKeys, Caches: n.Caches, CacheKey: n.CacheKey}
+	if err := out.Check(); err != nil {
+		return out, err
+	}
 	var err error
 	if out.Args, err = splitPairs("arg", n.Args); err != nil {
 		return out, err

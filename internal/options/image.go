@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/machnix/machnix/nixbuild"
 	"github.com/machnix/machnix/oci"
 	"github.com/machnix/machnix/pipeline"
 	"github.com/machnix/machnix/resolve"
@@ -30,10 +31,14 @@ type Image struct {
 	Jobs          int
 	CacheDir      string
 	Compression   string
+	// Store and TrustedPublicKeys: where image takes its store paths from
+	// when this machine lacks them.
+	Store             string
+	TrustedPublicKeys []string
 }
 
-// AddImageFlags adds them to cmd, except --system, which image takes as a
-// flag and docker from the lock.
+// AddImageFlags adds them to cmd, except image's own (AddImageOnlyFlags):
+// --system, which docker takes from the lock, and --store.
 func AddImageFlags(cmd *cobra.Command, im *Image) {
 	f := cmd.Flags()
 	stringArrayVarP(f, &im.Tags, "tag", "t", nil, "image reference, e.g. registry.example.org/app:v1 (repeatable)")
@@ -57,16 +62,30 @@ func AddImageFlags(cmd *cobra.Command, im *Image) {
 	completeValues(cmd, "compression", string(oci.Gzip), string(oci.Zstd))
 }
 
-// AddImageSystemFlag adds image's --system: the store paths' system.
-func AddImageSystemFlag(cmd *cobra.Command, im *Image) {
+// AddImageOnlyFlags adds the flags image has and docker has not: --system, the store paths'
+// system, and --store with its --trusted-public-keys, where the paths
+// come from.
+func AddImageOnlyFlags(cmd *cobra.Command, im *Image) {
 	cmd.Flags().StringVar(&im.System, "system", "x86_64-linux", "Nix system of the store paths: x86_64-linux or aarch64-linux")
 	completeValues(cmd, "system", resolve.SupportedSystems...)
+	cmd.Flags().StringVar(&im.Store, "store", "", "copy the paths' closure from this store first: a binary cache (file:///DIR, https://HOST, s3://BUCKET), ssh://HOST, or a local store directory")
+	addTrustedKeysFlag(cmd, &im.TrustedPublicKeys)
 }
 
 // Check refuses, before any work, flags that cannot go together: where
 // the image goes, and zstd layers in Docker schema 2, which has no media
 // type for them.
 func (im *Image) Check(g *Global) error {
+	if im.Store != "" {
+		if err := nixbuild.CheckStoreURL(im.Store); err != nil {
+			return err
+		}
+	}
+	for _, k := range im.TrustedPublicKeys {
+		if err := nixbuild.CheckPublicKey(k); err != nil {
+			return err
+		}
+	}
 	if oci.Compression(im.Compression) == oci.Zstd && oci.Format(im.Format) == oci.FormatDocker {
 		return fmt.Errorf("--compression zstd and --format docker do not go together: Docker schema 2 has no zstd layer type; drop --format docker (OCI media types) or use --compression gzip")
 	}
@@ -79,6 +98,7 @@ func (im *Image) Spec(roots []string) pipeline.ImageSpec {
 		Roots: roots, System: im.System, Entrypoint: im.Entrypoint, Cmd: im.Cmd, Env: im.Env, Labels: im.Labels,
 		Expose: im.Expose, User: im.User, Workdir: im.Workdir, Format: oci.Format(im.Format),
 		Compression: oci.Compression(im.Compression), MaxLayers: im.MaxLayers, Jobs: im.Jobs, CacheDir: im.CacheDir,
+		From: im.Store, TrustedPublicKeys: im.TrustedPublicKeys,
 	}
 }
 

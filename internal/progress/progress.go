@@ -256,6 +256,7 @@ type Nix struct {
 	started map[string]bool
 	begun   time.Time
 	built   int
+	last    nixbuild.Progress
 }
 
 // NewNix renders to w; the build's time counts from now.
@@ -266,9 +267,18 @@ func NewNix(w io.Writer) *Nix {
 // Built says how many derivations were built, and how long since NewNix.
 func (p *Nix) Built() (int, time.Duration) { return p.built, time.Since(p.begun) }
 
+// Fill tells s what the build did: how many derivations were built and
+// where, how many paths substituted, how long it took, and what Nix
+// refused.
+func (p *Nix) Fill(s *Summary) {
+	s.Built, s.BuildTime = p.Built()
+	s.Substituted, s.Remote, s.Warnings = p.last.Substituted, p.last.Remote, p.last.Warnings
+}
+
 // Update takes one update.
 func (p *Nix) Update(u nixbuild.Progress) {
 	p.built = max(p.built, u.Done)
+	p.last = u
 	if !p.tty {
 		for _, name := range u.Building {
 			if !p.started[name] {

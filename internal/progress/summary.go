@@ -3,13 +3,17 @@ package progress
 import (
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/machnix/machnix/fetch"
 	"github.com/machnix/machnix/internal/termsafe"
+	"github.com/machnix/machnix/nixbuild"
 	"github.com/machnix/machnix/pipeline"
 	"github.com/machnix/machnix/resolve"
 )
@@ -30,6 +34,17 @@ type Summary struct {
 	// Built is how many derivations nix-build built, in BuildTime.
 	Built     int
 	BuildTime time.Duration
+	// Substituted is how many paths came from binary caches instead;
+	// Remote how many derivations each remote builder built.
+	Substituted int
+	Remote      map[string]int
+	// Cached says what was pushed to each binary cache; Copied how many
+	// store paths image took from --store.
+	Cached []nixbuild.PushResult
+	Copied int
+	// Warnings are told on lines of their own: a binary cache Nix
+	// refused, and why.
+	Warnings []string
 	// Image is the manifest digest of an image made, Pushed the
 	// references it was pushed to, each REF@DIGEST.
 	Image  string
@@ -46,8 +61,14 @@ type Summary struct {
 // are escaped.
 func (s Summary) String() string {
 	var b strings.Builder
+	for _, w := range s.Warnings {
+		fmt.Fprintf(&b, "machnix: warning: %s\n", termsafe.String(w))
+	}
 	for _, ref := range s.Pushed {
 		fmt.Fprintf(&b, "machnix: pushed %s\n", termsafe.String(ref))
+	}
+	for _, c := range s.Cached {
+		fmt.Fprintf(&b, "machnix: pushed %d new of %s to %s, signed with the key %s\n", c.New, plural(c.Paths, "path"), termsafe.String(c.Cache), termsafe.String(strconv.Quote(c.Key)))
 	}
 	var parts []string
 	if s.Resolved > 0 {
@@ -60,7 +81,21 @@ func (s Summary) String() string {
 	case s.UpToDate:
 		parts = append(parts, "build up to date")
 	case s.BuildTime > 0:
-		parts = append(parts, fmt.Sprintf("built %s in %.1f s", plural(s.Built, "derivation"), s.BuildTime.Seconds()))
+		built := plural(s.Built, "derivation")
+		if len(s.Remote) > 0 {
+			var on []string
+			for _, m := range slices.Sorted(maps.Keys(s.Remote)) {
+				on = append(on, fmt.Sprintf("%d on %s", s.Remote[m], termsafe.String(m)))
+			}
+			built += " (" + strings.Join(on, ", ") + ")"
+		}
+		if s.Substituted > 0 || len(s.Warnings) > 0 {
+			built += fmt.Sprintf(", substituted %s from binary caches,", plural(s.Substituted, "path"))
+		}
+		parts = append(parts, fmt.Sprintf("built %s in %.1f s", built, s.BuildTime.Seconds()))
+	}
+	if s.Copied > 0 {
+		parts = append(parts, fmt.Sprintf("copied %s from the store", plural(s.Copied, "path")))
 	}
 	if s.Image != "" {
 		parts = append(parts, "image "+termsafe.String(s.Image))

@@ -96,3 +96,39 @@ func TestNixCountsBuilt(t *testing.T) {
 		t.Errorf("built %d in %v, want 3 in some time", n, d)
 	}
 }
+
+// A fleet's build says what each remote builder built, what came from
+// caches, what was pushed where with which key, and warns of a refused
+// cache; names from URLs and caches cannot move the cursor.
+func TestSummaryOfAFleetBuild(t *testing.T) {
+	s := Summary{
+		Built: 3, BuildTime: 2 * time.Second, Substituted: 7,
+		Remote:   map[string]int{"ssh://big2": 1, "ssh://big1": 2},
+		Cached:   []nixbuild.PushResult{{Cache: "file:///c\x1b[2J", Paths: 10, New: 4, Key: "ci-1"}},
+		Warnings: []string{"the binary cache https://x offered 2 paths"},
+	}
+	got := s.String()
+	for _, want := range []string{
+		"machnix: warning: the binary cache https://x offered 2 paths\n",
+		`machnix: pushed 4 new of 10 paths to file:///c\x1b[2J, signed with the key "ci-1"` + "\n",
+		"built 3 derivations (2 on ssh://big1, 1 on ssh://big2), substituted 7 paths from binary caches, in 2.0 s",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("summary lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "\x1b") {
+		t.Errorf("summary holds a raw escape: %q", got)
+	}
+}
+
+// Nix's progress fills the summary: substitutions and remote builds.
+func TestNixFillsSummary(t *testing.T) {
+	p := NewNix(&bytes.Buffer{})
+	p.Update(nixbuild.Progress{Done: 1, Expected: 1, Substituted: 5, Remote: map[string]int{"ssh://b": 1}})
+	var s Summary
+	p.Fill(&s)
+	if s.Built != 1 || s.Substituted != 5 || s.Remote["ssh://b"] != 1 {
+		t.Errorf("filled %+v", s)
+	}
+}
