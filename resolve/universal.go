@@ -327,15 +327,41 @@ func (f *forkSource) Candidates(ctx context.Context, node string) ([]string, err
 			return !slices.ContainsFunc(cs, func(c candidate) bool { return c.version == ver })
 		})
 	}
-	// Versions earlier forks chose come first, in the order chosen.
+	// Versions earlier forks chose come first, in the order chosen; then,
+	// over targets, versions every target of the lock has a file for, so
+	// that forks agree on one version wherever one exists.
 	pref := f.u.chosen[base]
-	sort.SliceStable(out, func(i, j int) bool {
-		pi, pj := slices.Index(pref, out[i]), slices.Index(pref, out[j])
-		if pi < 0 || pj < 0 {
-			return pi >= 0 && pj < 0
+	everywhere := map[string]bool{}
+	if f.u.concrete && len(f.fork.views) < len(f.u.views) {
+		for _, ver := range out {
+			everywhere[ver] = true
 		}
-		return pi < pj
-	})
+		for _, v := range f.u.views {
+			cs, err := v.src.load(base)
+			if err != nil {
+				return nil, err
+			}
+			for ver := range everywhere {
+				if !slices.ContainsFunc(cs, func(c candidate) bool { return c.version == ver }) {
+					delete(everywhere, ver)
+				}
+			}
+		}
+	} else {
+		for _, ver := range out {
+			everywhere[ver] = true
+		}
+	}
+	rank := func(ver string) int {
+		if i := slices.Index(pref, ver); i >= 0 {
+			return i
+		}
+		if everywhere[ver] {
+			return len(pref)
+		}
+		return len(pref) + 1
+	}
+	sort.SliceStable(out, func(i, j int) bool { return rank(out[i]) < rank(out[j]) })
 	return out, nil
 }
 
