@@ -53,6 +53,51 @@ func TestSharedScenarios(t *testing.T) {
 // the semantics the suites pin down, and that the harness itself tells a
 // wrong expectation from a right one.
 var hermetic = map[string]string{
+	// Universal: the forks' versions of one package read "v1|v2", and a
+	// dependency whose marker contradicts its fork's is left out.
+	"universal-fork-inherit.toml": `
+name = "universal-fork-inherit"
+[resolver_options]
+universal = true
+[root]
+requires = ["a>=2 ; sys_platform == 'linux'", "a<2 ; sys_platform == 'darwin'"]
+[expected]
+satisfiable = true
+[expected.packages]
+a = "1.0.0|2.0.0"
+[packages.a.versions."1.0.0"]
+requires = ["b ; sys_platform == 'linux'"]
+[packages.a.versions."2.0.0"]
+[packages.b.versions."1.0.0"]
+`,
+	// The same markers with contradicting requirements: no fork can
+	// hold both, so there is no solution.
+	"universal-disjoint-conflict.toml": `
+name = "universal-disjoint-conflict"
+[resolver_options]
+universal = true
+[root]
+requires = ["a>=2 ; os_name == 'nt'", "a<2 ; sys_platform == 'win32'"]
+[expected]
+satisfiable = false
+[packages.a.versions."1.0.0"]
+[packages.a.versions."2.0.0"]
+`,
+	// A pin matches only when every fork that installs the package chose
+	// it: this expectation is wrong and must fail.
+	"universal-wrong-pin.toml": `
+name = "universal-wrong-pin"
+[resolver_options]
+universal = true
+[root]
+requires = ["a>=2 ; sys_platform == 'linux'", "a<2 ; sys_platform == 'darwin'"]
+[expected]
+satisfiable = true
+[expected.packages]
+a = "2.0.0"
+[packages.a.versions."1.0.0"]
+[packages.a.versions."2.0.0"]
+`,
 	// Final releases come first; a pre-release only when none works.
 	"prerelease-fallback.toml": `
 name = "prerelease-fallback"
@@ -177,7 +222,7 @@ func TestHermeticCases(t *testing.T) {
 	}
 	for _, r := range RunAll(context.Background(), cases) {
 		want := Pass
-		if r.Name == "wrong-expectation" {
+		if r.Name == "wrong-expectation" || r.Name == "universal-wrong-pin" {
 			want = Fail
 		}
 		if r.Status != want {
