@@ -159,7 +159,7 @@ func (u *universal) solve(ctx context.Context, f fork, forks *int) ([]forkResult
 		}
 		if err != nil {
 			where := ""
-			if m := f.set.Simplified(u.universe).String(); m != "" {
+			if m := u.describe(f); m != "" {
 				where = " where " + m
 			}
 			if errors.Is(err, solver.ErrNoSolution) {
@@ -516,7 +516,19 @@ func (f *forkSource) splitFor(inc []included) []fork {
 	if f.u.concrete {
 		for _, in := range inc {
 			if in.v == sometimes {
-				return []fork{f.sub(in.set), f.sub(f.fork.set.And(in.set.Not()))}
+				// Split by target: the complement of a union of targets
+				// is the union of the others, which the algebra need not
+				// compute.
+				yes, no := fork{set: pep508.NoEnvs()}, fork{set: pep508.NoEnvs()}
+				for _, v := range f.fork.views {
+					part := &no
+					if !v.set.Disjoint(in.set) {
+						part = &yes
+					}
+					part.views = append(part.views, v)
+					part.set = part.set.Or(v.set)
+				}
+				return []fork{yes, no}
 			}
 		}
 		return nil
@@ -591,17 +603,19 @@ func (u *universal) merge(opts settings, requirements []string, done []forkResul
 		views         map[*view]bool
 		extras        map[string]bool
 		deps          map[string]pep508.EnvSet
+		depViews      map[string]map[*view]bool // over targets: where each edge holds
 	}
 	entries := map[string]*entry{}
 	var keys []string
 	for _, r := range done {
-		lock.Forks = append(lock.Forks, r.set.Simplified(u.universe).String())
+		lock.Forks = append(lock.Forks, u.describe(r.fork))
 		for node, v := range r.pins {
 			name, extra, isExtra := splitExtra(node)
 			k := name + "@" + v
 			e := entries[k]
 			if e == nil {
-				e = &entry{name: name, version: v, set: pep508.NoEnvs(), views: map[*view]bool{}, extras: map[string]bool{}, deps: map[string]pep508.EnvSet{}}
+				e = &entry{name: name, version: v, set: pep508.NoEnvs(), views: map[*view]bool{}, extras: map[string]bool{},
+					deps: map[string]pep508.EnvSet{}, depViews: map[string]map[*view]bool{}}
 				entries[k] = e
 				keys = append(keys, k)
 			}
@@ -626,24 +640,50 @@ func (u *universal) merge(opts settings, requirements []string, done []forkResul
 					edge = prev.Or(edge)
 				}
 				e.deps[b] = edge
+				// Over targets every edge of a fork holds on all its
+				// targets: forks split wherever an edge would not.
+				if e.depViews[b] == nil {
+					e.depViews[b] = map[*view]bool{}
+				}
+				for _, vw := range r.views {
+					e.depViews[b][vw] = true
+				}
 			}
 		}
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
 		e := entries[k]
-		p := Package{Name: e.name, Version: e.version, Marker: e.set.Simplified(u.universe).String()}
+		p := Package{Name: e.name, Version: e.version}
+		if u.concrete {
+			p.Marker = concreteMarker(e.views, u.views)
+		} else {
+			p.Marker = e.set.Simplified(u.universe).String()
+		}
 		for x := range e.extras {
 			p.Extras = append(p.Extras, x)
 		}
 		sort.Strings(p.Extras)
 		for d, set := range e.deps {
 			p.Dependencies = append(p.Dependencies, d)
-			if !set.Covers(e.set) {
+			m := ""
+			switch {
+			case u.concrete && len(e.depViews[d]) < len(e.views):
+				var within []*view
+				for _, vw := range u.views {
+					if e.views[vw] {
+						within = append(within, vw)
+					}
+				}
+				m = concreteMarker(e.depViews[d], within)
+			case !u.concrete && !set.Covers(e.set):
+				m = set.Simplified(e.set).String()
+			}
+			if m != "" {
 				if p.DependencyMarkers == nil {
 					p.DependencyMarkers = map[string]string{}
 				}
-				p.DependencyMarkers[d] = set.Simplified(e.set).String()
+				p.DependencyMarkers[d] = m
 			}
 		}
 		sort.Strings(p.Dependencies)
@@ -704,4 +744,70 @@ func wheelTags(filename string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// describe is a fork's marker as the lock and messages show it: over
+// targets, what tells its targets from the others; otherwise its set,
+// simplified within the universe.
+func (u *universal) describe(f fork) string {
+	if !u.concrete {
+		return f.set.Simplified(u.universe).String()
+	}
+	in := map[*view]bool{}
+	for _, v := range f.views {
+		in[v] = true
+	}
+	return concreteMarker(in, u.views)
+}
+
+// concreteMarker is a PEP 508 marker that holds on the targets in and on
+// none of the other targets of all: the first of platform_machine,
+// python_version, python_full_version and their pairs with
+// platform_machine whose values tell the two groups apart, as a
+// disjunction over the values the targets in have. It is "" when in holds
+// every target. Computed from the targets themselves, it never asks the
+// marker algebra for a complement, which grows with every target.
+func concreteMarker(in map[*view]bool, all []*view) string {
+	var inside, outside []*view
+	for _, v := range all {
+		if in[v] {
+			inside = append(inside, v)
+		} else {
+			outside = append(outside, v)
+		}
+	}
+	if len(outside) == 0 {
+		return ""
+	}
+	choices := [][]string{{"platform_machine"}, {"python_version"}, {"python_full_version"},
+		{"platform_machine", "python_version"}, {"platform_machine", "python_full_version"}}
+	for i, vars := range choices {
+		tuple := func(v *view) string {
+			parts := make([]string, len(vars))
+			for j, name := range vars {
+				parts[j] = name + " == \"" + v.env[name] + "\""
+			}
+			return strings.Join(parts, " and ")
+		}
+		seen := map[string]bool{}
+		var terms []string
+		for _, v := range inside {
+			if t := tuple(v); !seen[t] {
+				seen[t] = true
+				terms = append(terms, t)
+			}
+		}
+		clash := slices.ContainsFunc(outside, func(v *view) bool { return seen[tuple(v)] })
+		if clash && i < len(choices)-1 {
+			continue
+		}
+		sort.Strings(terms)
+		if len(terms) > 1 && len(vars) > 1 {
+			for j, t := range terms {
+				terms[j] = "(" + t + ")"
+			}
+		}
+		return strings.Join(terms, " or ")
+	}
+	return ""
 }

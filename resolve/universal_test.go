@@ -218,3 +218,64 @@ func TestReadLockRefusesHostileUniversalFields(t *testing.T) {
 }
 
 func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
+
+// Six targets, a dependency for old Pythons only and one for x86_64 on
+// the newest Python: markers name what tells the targets apart, and each
+// target's projection holds exactly what its own evaluation of the
+// markers asks for.
+func TestResolveUniversalManyTargets(t *testing.T) {
+	var targets []Target
+	for _, py := range []string{"3.11", "3.12", "3.13"} {
+		for _, sys := range SupportedSystems {
+			targets = append(targets, Target{Python: py, System: sys, Glibc: "2.28"})
+		}
+	}
+	spec := map[string][]string{
+		"app-1.0-py3-none-any.whl":  {`old ; python_version < "3.12"`, `fast ; platform_machine == "x86_64" and python_version >= "3.13"`},
+		"old-1.0-py3-none-any.whl":  nil,
+		"fast-1.0-py3-none-any.whl": nil,
+	}
+	lock, err := ResolveUniversal(context.Background(), []string{"app"}, WithIndex(idx(spec)), WithUniverse(Universe{Targets: targets}),
+		WithProviders(ProviderPrefs{DefaultKey: {ProviderWheel}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := validateLock(lock); err != nil {
+		t.Fatal(err)
+	}
+	if p := findPkg(lock, "old", "1.0"); p == nil || p.Marker != `python_version == "3.11"` {
+		t.Errorf("old: %+v", p)
+	}
+	if p := findPkg(lock, "fast", "1.0"); p == nil || p.Marker != `platform_machine == "x86_64" and python_version == "3.13"` {
+		t.Errorf("fast: %+v", p)
+	}
+	for _, tg := range targets {
+		proj, err := lock.ForTarget(tg.System, tg.Python)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env := tg.Environment()
+		want := []string{"app"}
+		if env["python_version"] < "3.12" {
+			want = append(want, "old")
+		}
+		if env["platform_machine"] == "x86_64" && env["python_version"] >= "3.13" {
+			want = append(want, "fast")
+		}
+		var got []string
+		for _, p := range proj.Packages {
+			got = append(got, p.Name)
+		}
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s installs %v, want %v", tg.Key(), got, want)
+		}
+		if app := findPkg(proj, "app", "1.0"); !slices.Equal(app.Dependencies, without(want, "app")) {
+			t.Errorf("%s: app depends on %v", tg.Key(), app.Dependencies)
+		}
+	}
+}
+
+func without(list []string, x string) []string {
+	return slices.DeleteFunc(slices.Clone(list), func(s string) bool { return s == x })
+}
