@@ -22,10 +22,24 @@ import (
 // comparison it cannot reason about (ordered string comparisons, "x" in
 // variable, === on versions) as an opaque true-or-false atom.
 //
+// A set that would need more than maxBoxes boxes (markers from a hostile
+// index can multiply them: twenty "(a or b) and" groups make a million)
+// is replaced by a superset and marked Approximate: every environment it
+// should hold is still in it, so a dependency is never dropped, but a
+// decision that it always holds may be missed.
+//
 // The zero value is the empty set.
 type EnvSet struct {
-	boxes []box
+	boxes  []box
+	approx bool
 }
+
+// maxBoxes bounds the boxes of one set.
+const maxBoxes = 256
+
+// Approximate reports whether the set is a superset standing in for one
+// too large to keep exactly.
+func (s EnvSet) Approximate() bool { return s.approx }
 
 // box maps a variable to its constraint; a variable that is absent is
 // unconstrained. Opaque atoms use keys starting with "?".
@@ -302,6 +316,9 @@ func bumpLast(release []int, epoch int) pep440.Version {
 
 // And is the intersection.
 func (s EnvSet) And(t EnvSet) EnvSet {
+	if len(s.boxes)*len(t.boxes) > maxBoxes*maxBoxes {
+		return s.smaller(t)
+	}
 	var out []box
 	for _, a := range s.boxes {
 		for _, b := range t.boxes {
@@ -310,24 +327,58 @@ func (s EnvSet) And(t EnvSet) EnvSet {
 			}
 		}
 	}
-	return EnvSet{boxes: out}.simplify()
+	if len(out) > 4*maxBoxes {
+		return s.smaller(t) // before simplify, which is quadratic
+	}
+	r := EnvSet{boxes: out, approx: s.approx || t.approx}.simplify()
+	if len(r.boxes) > maxBoxes {
+		return s.smaller(t)
+	}
+	return r
+}
+
+// smaller is the operand with fewer boxes, marked Approximate: a superset
+// of the intersection of the two.
+func (s EnvSet) smaller(t EnvSet) EnvSet {
+	r := s
+	if len(t.boxes) < len(s.boxes) {
+		r = t
+	}
+	r.approx = true
+	return r
 }
 
 // Or is the union.
 func (s EnvSet) Or(t EnvSet) EnvSet {
-	return EnvSet{boxes: append(slices.Clone(s.boxes), t.boxes...)}.simplify()
+	if len(s.boxes)+len(t.boxes) > 4*maxBoxes {
+		return EnvSet{boxes: []box{{}}, approx: true}
+	}
+	r := EnvSet{boxes: append(slices.Clone(s.boxes), t.boxes...), approx: s.approx || t.approx}.simplify()
+	if len(r.boxes) > maxBoxes {
+		return EnvSet{boxes: []box{{}}, approx: true}
+	}
+	return r
 }
 
 // Not is the complement: by De Morgan, the intersection over the boxes of
 // the union of each constraint's complement.
 func (s EnvSet) Not() EnvSet {
 	out := AllEnvs()
+	if s.approx {
+		// The complement of a superset is a subset: give up exactness
+		// the safe way, with every environment.
+		out.approx = true
+		return out
+	}
 	for _, b := range s.boxes {
 		var alt []box
 		for _, k := range b.keys() {
 			alt = append(alt, box{k: b[k].not()})
 		}
 		out = out.And(EnvSet{boxes: alt})
+		if out.approx {
+			return EnvSet{boxes: []box{{}}, approx: true}
+		}
 		if out.IsEmpty() {
 			return out
 		}
@@ -460,7 +511,7 @@ func (s EnvSet) simplify() EnvSet {
 			out = append(out, b)
 		}
 	}
-	return EnvSet{boxes: out}
+	return EnvSet{boxes: out, approx: s.approx}
 }
 
 // contains reports whether every environment of b is in a, judged per
@@ -522,6 +573,9 @@ func (b box) String() string {
 // that tell those targets apart.
 func (s EnvSet) Simplified(universe EnvSet) EnvSet {
 	want := s.And(universe)
+	if want.approx || s.approx {
+		return want
+	}
 	out := EnvSet{boxes: make([]box, 0, len(want.boxes))}
 	for _, b := range want.boxes {
 		nb := maps(b)

@@ -164,3 +164,35 @@ func TestEnvSetDecisions(t *testing.T) {
 		t.Errorf("both systems within both print as %q, want no marker", got)
 	}
 }
+
+// Markers an index could send to multiply boxes: twenty and-joined
+// disjunctions (a million boxes if expanded) and their complement finish
+// quickly as supersets marked Approximate, which still hold every
+// environment the marker holds in.
+func TestEnvSetHostileSize(t *testing.T) {
+	var groups []string
+	for i := range 20 {
+		groups = append(groups, "(platform_release == \"a"+itoa(i)+"\" or platform_release == \"b"+itoa(i)+"\")")
+	}
+	m := MustParseMarker(strings.Join(groups, " and "))
+	set := m.Set("")
+	if !set.Approximate() {
+		t.Fatalf("a million-box marker was kept exactly in %d boxes", len(set.boxes))
+	}
+	not := set.Not()
+	if !not.Approximate() {
+		t.Errorf("the complement of an approximate set is not marked approximate")
+	}
+	for _, env := range envGrid()[:50] {
+		if m.Evaluate(env, "") && !set.Contains(env) {
+			t.Errorf("the approximation lost %v", env)
+		}
+		if !m.Evaluate(env, "") && !not.Contains(env) {
+			t.Errorf("the complement's approximation lost %v", env)
+		}
+	}
+	exact := MustParseMarker(`sys_platform == "linux" or python_version < "3.9"`).Set("")
+	if exact.Approximate() || exact.And(set).Approximate() != true {
+		t.Errorf("approximation is not carried through And: %v", exact.And(set).Approximate())
+	}
+}
