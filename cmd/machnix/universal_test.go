@@ -84,6 +84,14 @@ func TestUniversalLockBuildsOnThisSystem(t *testing.T) {
 		t.Errorf("re-resolving changed the universal lock:\n%s\n---\n%s", before, after)
 	}
 
+	// Refreshed without --universal, the lock stays universal.
+	if code, _, stderr := runCLI(t, "resolve", "-r", reqs, "--index-url", idx.URL+"/simple", "-o", lockPath); code != exitOK {
+		t.Fatalf("refresh: exit %d: %s", code, stderr)
+	}
+	if after, _ := os.ReadFile(lockPath); string(after) != string(before) {
+		t.Errorf("refreshing without --universal changed the universal lock:\n%s", after)
+	}
+
 	out := filepath.Join(dir, "result")
 	code, stdout, stderr := runCLI(t, "build", "--lock", lockPath, "-o", out, "-I", "nixpkgs="+nixpkgs.Dir(), "--option", "substituters=")
 	if code != exitOK {

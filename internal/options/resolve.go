@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -133,7 +134,21 @@ func (r *Resolve) ResolveInto(ctx context.Context, g *Global, cfg *pipeline.Conf
 			return nil, err
 		}
 	}
-	lock, err := pipeline.Resolve(ctx, r.Inputs(g, previous), cfg)
+	in := r.Inputs(g, previous)
+	if previous != nil && len(previous.Targets) > 0 && !r.Universal && len(r.System) == 0 && len(r.Python) == 0 {
+		// Refreshing a universal lock keeps it universal, for its targets.
+		in.Universal, in.Target.Glibc = true, previous.Targets[0].Glibc
+		for _, t := range previous.Targets {
+			if !slices.Contains(in.Systems, t.System) {
+				in.Systems = append(in.Systems, t.System)
+			}
+			if !slices.Contains(in.Pythons, t.Python) {
+				in.Pythons = append(in.Pythons, t.Python)
+			}
+		}
+		in.Target.Python = in.Pythons[0]
+	}
+	lock, err := pipeline.Resolve(ctx, in, cfg)
 	if err != nil {
 		return nil, err
 	}
