@@ -117,10 +117,10 @@ func ResolveUniversal(ctx context.Context, requirements []string, options ...Opt
 }
 
 // solve resolves one fork, splitting it where its dependencies ask to.
-// A split stays only when the version that asked for it is part of the
-// resolution of at least one of the parts: when every part backtracked
-// away from it, the split served nothing, and the fork is resolved again
-// without it (uv keeps a fork only while its fork point is decided, and
+// In a symbolic universe a split stays only when the version that asked
+// for it is part of the resolution of at least one of the parts: when
+// every part backtracked away from it, the split served nothing, and the
+// fork is resolved again without it (uv keeps a fork only while its fork point is decided, and
 // the packse scenario preferences-dependent-forking-conflicting expects
 // the resolution that does not split).
 func (u *universal) solve(ctx context.Context, f fork, forks *int) ([]forkResult, error) {
@@ -133,7 +133,10 @@ func (u *universal) solve(ctx context.Context, f fork, forks *int) ([]forkResult
 		pins, deps, err := solver.Solve(ctx, fs)
 		if fs.split != nil {
 			var out []forkResult
-			used := fs.splitNode == solver.Root
+			// Over targets a split is always kept: an unsplit fork would
+			// record a dependency that holds on some of its targets as
+			// holding on all of them.
+			used := fs.splitNode == solver.Root || u.concrete
 			for _, part := range fs.split {
 				part.noSplit = f.noSplit
 				rs, err := u.solve(ctx, part, forks)
