@@ -107,6 +107,16 @@ func TestUniversalLockBuildsOnThisSystem(t *testing.T) {
 		t.Errorf("printed %q, want %s", got, want)
 	}
 
+	// gen writes this machine's projection beside the expression.
+	genDir := filepath.Join(dir, "nix")
+	if code, _, stderr := runCLI(t, "gen", "--lock", lockPath, "-o", genDir); code != exitOK {
+		t.Fatalf("gen: exit %d: %s", code, stderr)
+	}
+	copied, err := resolve.ReadLock(filepath.Join(genDir, "machnix.lock"))
+	if err != nil || copied.Universal() || copied.Target.System != "x86_64-linux" || len(copied.Packages) != 3 {
+		t.Errorf("gen's lock: %+v, %v", copied, err)
+	}
+
 	// A target the lock lacks is refused, naming the lock's targets.
 	code, _, stderr = runCLI(t, "build", "--lock", lockPath, "--python", "3.12", "-o", filepath.Join(dir, "r2"))
 	if code != exitBadInput || !strings.Contains(stderr, "x86_64-linux/3.11, aarch64-linux/3.11") {
