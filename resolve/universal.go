@@ -65,6 +65,8 @@ type universal struct {
 	// chosen lists the versions earlier forks picked per package, first
 	// picked first: later forks prefer them, so forks agree where they can.
 	chosen map[string][]string
+	// constraints are the -c requirements with their markers.
+	constraints []Requirement
 }
 
 // fork is one part of the universe, resolved on its own.
@@ -189,6 +191,13 @@ func (u *universal) solve(ctx context.Context, f fork, forks *int) ([]forkResult
 func (u *universal) makeViews(ctx context.Context, opts settings, requirements []string) error {
 	uni := opts.Universe
 	if len(uni.Targets) > 0 {
+		for _, c := range opts.Constraints {
+			req, err := NewRulesOrDefault(uni.Targets[0]).ParseRequirement(c)
+			if err != nil {
+				return fmt.Errorf("constraint %q: %w", c, err)
+			}
+			u.constraints = append(u.constraints, req)
+		}
 		u.concrete = true
 		u.universe = pep508.NoEnvs()
 		seen := map[string]bool{}
@@ -482,7 +491,23 @@ func (f *forkSource) Dependencies(ctx context.Context, node, version string) ([]
 		inc = append(inc, included{r, set, v})
 	}
 	if !f.fork.noSplit[node+"@"+version] {
-		if split := f.splitFor(inc); split != nil {
+		triggers := inc
+		if f.u.concrete {
+			// A constraint (-c) whose marker holds on some of the fork's
+			// targets splits it too: the sources apply constraints as
+			// their own target evaluates them.
+			for _, in := range inc {
+				for _, c := range f.u.constraints {
+					if c.Name != in.req.Name {
+						continue
+					}
+					if set, v := f.classify(c.Marker, ""); v == sometimes {
+						triggers = append(triggers, included{c, set, v})
+					}
+				}
+			}
+		}
+		if split := f.splitFor(triggers); split != nil {
 			f.split, f.splitNode, f.splitVersion = split, node, version
 			return nil, errSplit
 		}
@@ -813,4 +838,14 @@ func concreteMarker(in map[*view]bool, all []*view) string {
 		return strings.Join(terms, " or ")
 	}
 	return ""
+}
+
+// NewRulesOrDefault is NewRules for t, or for the default target when t
+// is not one resolution can use; the requirement grammar is the same.
+func NewRulesOrDefault(t Target) Rules {
+	if r, err := NewRules(t); err == nil {
+		return r
+	}
+	r, _ := NewRules(Target{})
+	return r
 }

@@ -279,3 +279,22 @@ func TestResolveUniversalManyTargets(t *testing.T) {
 func without(list []string, x string) []string {
 	return slices.DeleteFunc(slices.Clone(list), func(s string) bool { return s == x })
 }
+
+// A constraint that holds on one system splits the resolution there, so
+// that target is held back as its own resolution would be (the other may
+// then prefer the same version, as forks do).
+func TestResolveUniversalConstraintMarkers(t *testing.T) {
+	lock, err := ResolveUniversal(context.Background(), []string{"c"}, WithIndex(idx(map[string][]string{
+		"c-1.0-py3-none-any.whl": nil, "c-2.0-py3-none-any.whl": nil,
+	})), WithUniverse(Universe{Targets: bothSystems}), WithConstraints(`c<2 ; platform_machine == "aarch64"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	arm, err := lock.ForTarget("aarch64-linux", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pinsOf(arm); got != "c==1.0(c-1.0-py3-none-any.whl)" {
+		t.Errorf("aarch64 pins %s despite c<2 there", got)
+	}
+}
