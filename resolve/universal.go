@@ -192,7 +192,7 @@ func (u *universal) makeViews(ctx context.Context, opts settings, requirements [
 	uni := opts.Universe
 	if len(uni.Targets) > 0 {
 		for _, c := range opts.Constraints {
-			req, err := NewRulesOrDefault(uni.Targets[0]).ParseRequirement(c)
+			req, err := rulesOrDefault(uni.Targets[0]).ParseRequirement(c)
 			if err != nil {
 				return fmt.Errorf("constraint %q: %w", c, err)
 			}
@@ -840,9 +840,9 @@ func concreteMarker(in map[*view]bool, all []*view) string {
 	return ""
 }
 
-// NewRulesOrDefault is NewRules for t, or for the default target when t
+// rulesOrDefault is NewRules for t, or for the default target when t
 // is not one resolution can use; the requirement grammar is the same.
-func NewRulesOrDefault(t Target) Rules {
+func rulesOrDefault(t Target) Rules {
 	if r, err := NewRules(t); err == nil {
 		return r
 	}
