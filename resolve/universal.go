@@ -115,7 +115,7 @@ func ResolveUniversal(ctx context.Context, requirements []string, options ...Opt
 	if err != nil {
 		return nil, err
 	}
-	return u.merge(opts, requirements, done), nil
+	return u.merge(requirements, done), nil
 }
 
 // solve resolves one fork, splitting it where its dependencies ask to.
@@ -615,7 +615,7 @@ func (f *forkSource) splitFor(inc []included) []fork {
 
 // merge turns the forks' pins into one lock: one package per (name,
 // version), installed where any fork that pins it applies.
-func (u *universal) merge(opts settings, requirements []string, done []forkResult) *Lock {
+func (u *universal) merge(requirements []string, done []forkResult) *Lock {
 	lock := &Lock{Version: LockVersion, Requirements: make([]string, 0, len(requirements))}
 	for _, r := range requirements {
 		lock.Requirements = append(lock.Requirements, requirementWithoutCredentials(r))
