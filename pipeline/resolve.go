@@ -32,6 +32,13 @@ type Inputs struct {
 	// Target is what to resolve for; an empty Python means the pinned
 	// nixpkgs' python3, else resolve.DefaultPython.
 	Target resolve.Target `json:"target"`
+	// Universal resolves one lock for every combination of Systems
+	// (default: every supported system) and Pythons (default: Target's
+	// Python), with Target's glibc. Without it Systems and Pythons hold
+	// at most Target's one value.
+	Universal bool     `json:"universal,omitempty"`
+	Systems   []string `json:"systems,omitempty"`
+	Pythons   []string `json:"pythons,omitempty"`
 	// IndexURL is the primary index; "" means the requirements files',
 	// else DefaultIndex. ExtraIndexURLs are asked only for projects the
 	// earlier ones lack.
@@ -179,6 +186,10 @@ func Resolve(ctx context.Context, in Inputs, cfg *Config) (*resolve.Lock, error)
 	if err := in.Target.Validate(); err != nil {
 		return nil, err
 	}
+	targets, err := universalTargets(in)
+	if err != nil {
+		return nil, err
+	}
 	rules, err := resolve.NewRules(in.Target)
 	if err != nil {
 		return nil, err
@@ -226,15 +237,22 @@ func Resolve(ctx context.Context, in Inputs, cfg *Config) (*resolve.Lock, error)
 		br.catalog = resolve.NewNixInstantiateCatalog(pinDir, in.Target.PythonAttr())
 		opts = append(opts, resolve.WithNixpkgs(br.catalog))
 	}
-	lock, err := resolve.Resolve(ctx, r.requirements, opts...)
+	var lock *resolve.Lock
+	if in.Universal {
+		lock, err = resolve.ResolveUniversal(ctx, r.requirements, append(opts, resolve.WithUniverse(resolve.Universe{Targets: targets}))...)
+	} else {
+		lock, err = resolve.Resolve(ctx, r.requirements, opts...)
+	}
 	if errors.Is(err, resolve.ErrBadRequirement) {
 		return nil, err
 	}
 	if err != nil {
 		return nil, failed(err)
 	}
-	if err := pinBuildRequirements(ctx, lock, br); err != nil {
-		return nil, err
+	if !in.Universal {
+		if err := pinBuildRequirements(ctx, lock, br); err != nil {
+			return nil, err
+		}
 	}
 	lock.Nixpkgs = pin
 	lock.Indexes = used
@@ -242,4 +260,37 @@ func Resolve(ctx context.Context, in Inputs, cfg *Config) (*resolve.Lock, error)
 		lock.Indexes = append(lock.Indexes, fetch.Redact(u))
 	}
 	return lock, nil
+}
+
+// universalTargets are the targets of a universal resolution: every
+// system (default: all supported) with every Python (default: the
+// target's), each checked like a single target. Without Universal it
+// checks that at most one of each was given.
+func universalTargets(in Inputs) ([]resolve.Target, error) {
+	if !in.Universal {
+		if len(in.Systems) > 1 || len(in.Pythons) > 1 {
+			return nil, errors.New("--system and --python take several values only with --universal")
+		}
+		return nil, nil
+	}
+	systems, pythons := in.Systems, in.Pythons
+	if len(systems) == 0 {
+		systems = resolve.SupportedSystems
+	}
+	if len(pythons) == 0 {
+		pythons = []string{in.Target.Python}
+	}
+	var out []resolve.Target
+	for _, py := range pythons {
+		for _, sys := range systems {
+			t := resolve.Target{Python: py, System: sys, Glibc: in.Target.Glibc}.WithDefaults()
+			if err := t.Validate(); err != nil {
+				return nil, err
+			}
+			if !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	return out, nil
 }

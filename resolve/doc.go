@@ -1,5 +1,5 @@
 // Package resolve turns requirements into a Lock for one target Python and
-// platform.
+// platform, or into a universal Lock for several (ResolveUniversal).
 //
 // It owns requirements.txt and pyproject.toml parsing, PEP 440 versions and
 // specifiers, PEP 508 markers, the compatible wheel tags of a target
@@ -15,6 +15,9 @@ package resolve
 // WriteLock/ReadLock store it, ReadLock checking every field against its
 // grammar since a lock may come from anyone; ParseProviderFlags/ProvidersFromMap build
 // the per-package provider order; NixInstantiateCatalog lists what a
-// nixpkgs offers. The standards (versions, markers, tags) reach Resolve
+// nixpkgs offers. ResolveUniversal forks the resolution by marker, solves
+// each fork with the same solver, and merges the forks; Lock.ForTarget
+// turns a universal lock back into the single-target lock of one of its
+// targets, which is what the build stages consume. The standards (versions, markers, tags) reach Resolve
 // through the Rules interface so the search itself, in internal/solver,
 // stays independent of them.

@@ -5,8 +5,10 @@ package resolve
 // input is byte-identical.
 type Lock struct {
 	// Version is the lock format version.
-	Version int    `json:"version"`
-	Target  Target `json:"target"`
+	Version int `json:"version"`
+	// Target is the one target of a single-target lock; a universal lock
+	// has Targets instead.
+	Target Target `json:"target,omitzero"`
 	// Indexes are the index URLs used, in priority order, without
 	// credentials.
 	Indexes []string `json:"indexes"`
@@ -20,7 +22,19 @@ type Lock struct {
 	// from nixpkgs; the same name may be pinned at another version in
 	// Packages, since the two never meet in one environment.
 	BuildPackages []Package `json:"build_packages,omitempty"`
+	// Targets are the targets of a universal lock: one resolution that
+	// forks where requirements differ between them. Each package says on
+	// which targets it is installed and which file each uses.
+	Targets []Target `json:"targets,omitempty"`
+	// Forks are the PEP 508 markers of a universal resolution's forks,
+	// each a part of the environments where the pins are one consistent
+	// set.
+	Forks []string `json:"forks,omitempty"`
 }
+
+// Universal reports whether the lock serves several targets (Targets)
+// rather than one (Target).
+func (l *Lock) Universal() bool { return len(l.Targets) > 0 || len(l.Forks) > 0 }
 
 // Target is the environment the lock is for.
 type Target struct {
@@ -79,6 +93,22 @@ type Package struct {
 	// Native is what a wheel needs from nixpkgs, as the native report
 	// found it; nil where the wheel was never inspected.
 	Native *Native `json:"native,omitempty"`
+
+	// The fields below are a universal lock's, empty in a single-target
+	// one.
+
+	// Marker is where this version is installed, as a PEP 508 marker
+	// over the lock's targets ("" for everywhere).
+	Marker string `json:"marker,omitempty"`
+	// Targets are the keys (Target.Key) of the targets that install this
+	// version, sorted.
+	Targets []string `json:"targets,omitempty"`
+	// Files are the distribution files of this version the targets use,
+	// each with the targets it serves.
+	Files []PackageFile `json:"files,omitempty"`
+	// DependencyMarkers holds the marker of each dependency that is not
+	// installed wherever this package is.
+	DependencyMarkers map[string]string `json:"dependency_markers,omitempty"`
 }
 
 // Native is a wheel's native side as Nix needs it to install the wheel:
@@ -105,3 +135,21 @@ type Native struct {
 	// Imports are the wheel's top-level modules, for pythonImportsCheck.
 	Imports []string `json:"imports,omitempty"`
 }
+
+// PackageFile is one file of a package in a universal lock.
+type PackageFile struct {
+	Filename string   `json:"filename"`
+	URL      string   `json:"url"`
+	SHA256   string   `json:"sha256"`
+	Size     int64    `json:"size,omitempty"`
+	Index    string   `json:"index,omitempty"`
+	Provider Provider `json:"provider"`
+	// Tags are a wheel's compatibility tags (python-abi-platform), as its
+	// filename gives them; none for an sdist.
+	Tags []string `json:"tags,omitempty"`
+	// Targets are the keys of the targets that install this file, sorted.
+	Targets []string `json:"targets"`
+}
+
+// Key names a target within a universal lock: "x86_64-linux/3.13".
+func (t Target) Key() string { return t.System + "/" + t.Python }

@@ -71,6 +71,14 @@ func validateLock(l *Lock) error {
 	if l.Version != LockVersion {
 		return fieldError("version", "%d, this machnix reads version %d", l.Version, LockVersion)
 	}
+	if l.Universal() {
+		return validateUniversal(l)
+	}
+	for i, p := range l.Packages {
+		if p.Marker != "" || len(p.Targets) > 0 || len(p.Files) > 0 || len(p.DependencyMarkers) > 0 {
+			return fieldError(fmt.Sprintf("packages[%d] (%s)", i, quoteIfOdd(p.Name)), "marker, targets, files and dependency_markers belong to a universal lock, which has targets")
+		}
+	}
 	if l.Target.Python == "" || l.Target.System == "" {
 		return fieldError("target", "needs python and system")
 	}

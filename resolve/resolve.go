@@ -52,6 +52,9 @@ type Requirement struct {
 	Text string
 	// URL is a direct reference (name @ URL), or "".
 	URL string
+	// Marker is the requirement's marker, or nil; a universal resolution
+	// reasons about it for many environments at once.
+	Marker *pep508.Marker
 }
 
 // Option adjusts Resolve. WithRules and WithIndex are required.
@@ -72,6 +75,8 @@ type settings struct {
 	Nixpkgs              NixpkgsCatalog
 	// Origins maps a root requirement's text to where it came from.
 	Origins map[string]string
+	// Universe is what ResolveUniversal resolves for.
+	Universe Universe
 }
 
 // WithRules gives the version, marker and tag rules of the target
@@ -174,51 +179,13 @@ func Resolve(ctx context.Context, requirements []string, options ...Option) (*Lo
 	// Background fetches still running when the solver is done are
 	// speculation nobody needs: cancelled, then waited for.
 	ctx, cancel := context.WithCancel(ctx)
-	s := &source{o: opts, ctx: ctx, cands: map[string][]candidate{}, yanked: map[string]map[string]bool{}, meta: map[string]*metaCall{}, prefer: map[string]string{},
-		loading: map[string]chan struct{}{}, sem: make(chan struct{}, 8)}
-	defer s.wg.Wait()
 	defer cancel()
-	for _, r := range requirements {
-		req, err := opts.Rules.ParseRequirement(r)
-		if err != nil {
-			err = fmt.Errorf("%w: %q: %w", ErrBadRequirement, textWithoutCredentials(r), err)
-			if o := opts.Origins[r]; o != "" {
-				err = fmt.Errorf("%s: %w", o, err)
-			}
-			return nil, err
-		}
-		s.roots = append(s.roots, req)
-		s.rootOrigins = append(s.rootOrigins, opts.Origins[r])
+	s, err := newSource(ctx, opts, requirements)
+	if s != nil {
+		defer s.wg.Wait()
 	}
-	// A direct URL is the user's own input: one without a usable hash or
-	// naming another project's file is refused before resolving starts.
-	for i, r := range s.roots {
-		if r.URL != "" && (r.Applies == nil || r.Applies("")) {
-			if _, err := s.directFile(r.Name, r.URL); err != nil {
-				return nil, s.withOrigin(i, fmt.Errorf("%w: %w", ErrBadRequirement, err))
-			}
-		}
-	}
-	s.constraints = map[string][]Requirement{}
-	for _, c := range opts.Constraints {
-		req, err := opts.Rules.ParseRequirement(c)
-		if err != nil {
-			return nil, fmt.Errorf("constraint %q: %w", c, err)
-		}
-		if req.Applies == nil || req.Applies("") {
-			s.constraints[req.Name] = append(s.constraints[req.Name], req)
-		}
-	}
-	if opts.Previous != nil {
-		up := map[string]bool{}
-		for _, u := range opts.Upgrade {
-			up[pep508.NormalizeName(u)] = true
-		}
-		for _, p := range opts.Previous.Packages {
-			if !up[p.Name] {
-				s.prefer[p.Name] = p.Version
-			}
-		}
+	if err != nil {
+		return nil, err
 	}
 	pins, deps, err := solver.Solve(ctx, s)
 	if err != nil {
@@ -265,6 +232,57 @@ func Resolve(ctx context.Context, requirements []string, options ...Option) (*Lo
 	}
 	sort.Slice(lock.Packages, func(i, j int) bool { return lock.Packages[i].Name < lock.Packages[j].Name })
 	return lock, nil
+}
+
+// newSource reads the root requirements, constraints and preferences
+// into a source for one target. The caller waits for s.wg once it is done
+// with s, also when an error is returned with it.
+func newSource(ctx context.Context, opts settings, requirements []string) (*source, error) {
+	s := &source{o: opts, ctx: ctx, cands: map[string][]candidate{}, yanked: map[string]map[string]bool{}, meta: map[string]*metaCall{}, prefer: map[string]string{},
+		loading: map[string]chan struct{}{}, sem: make(chan struct{}, 8)}
+	for _, r := range requirements {
+		req, err := opts.Rules.ParseRequirement(r)
+		if err != nil {
+			err = fmt.Errorf("%w: %q: %w", ErrBadRequirement, textWithoutCredentials(r), err)
+			if o := opts.Origins[r]; o != "" {
+				err = fmt.Errorf("%s: %w", o, err)
+			}
+			return s, err
+		}
+		s.roots = append(s.roots, req)
+		s.rootOrigins = append(s.rootOrigins, opts.Origins[r])
+	}
+	// A direct URL is the user's own input: one without a usable hash or
+	// naming another project's file is refused before resolving starts.
+	for i, r := range s.roots {
+		if r.URL != "" && (r.Applies == nil || r.Applies("")) {
+			if _, err := s.directFile(r.Name, r.URL); err != nil {
+				return s, s.withOrigin(i, fmt.Errorf("%w: %w", ErrBadRequirement, err))
+			}
+		}
+	}
+	s.constraints = map[string][]Requirement{}
+	for _, c := range opts.Constraints {
+		req, err := opts.Rules.ParseRequirement(c)
+		if err != nil {
+			return s, fmt.Errorf("constraint %q: %w", c, err)
+		}
+		if req.Applies == nil || req.Applies("") {
+			s.constraints[req.Name] = append(s.constraints[req.Name], req)
+		}
+	}
+	if opts.Previous != nil {
+		up := map[string]bool{}
+		for _, u := range opts.Upgrade {
+			up[pep508.NormalizeName(u)] = true
+		}
+		for _, p := range opts.Previous.Packages {
+			if !up[p.Name] {
+				s.prefer[p.Name] = p.Version
+			}
+		}
+	}
+	return s, nil
 }
 
 // ErrNoSolution is wrapped when the requirements cannot all be met.

@@ -194,6 +194,7 @@ func (r *standardRules) ParseRequirement(s string) (Requirement, error) {
 		Specifier: pr.Specifiers.String(),
 		Text:      strings.TrimSpace(s),
 		URL:       pr.URL,
+		Marker:    pr.Marker,
 	}
 	if m := pr.Marker; m != nil {
 		env := r.env

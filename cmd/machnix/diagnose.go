@@ -35,13 +35,22 @@ status, first match wins:
 Wheels built for another architecture, musl or Android are reported as not for
 the target and never mapped to nixpkgs.
 
+With --lock, the wheels a lock installs are fetched and inspected per target.
+
 Exit codes: 0 every library is provided; 1 something is missing or a wheel is
 not for the target; 2 bad usage or an unreadable wheel.`,
 		Example: `  machnix diagnose dist/
   machnix diagnose --json numpy-2.1.0-cp311-cp311-manylinux_2_17_x86_64.whl
   machnix diagnose --lib-path ./support --soname libfoo.so.1=foo app.whl`,
-		Args: cobra.MinimumNArgs(1),
+		Args: fl.Args,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if fl.Lock != "" {
+				problem, err := fl.RunLock(cmd.Context(), g, args, cmd.OutOrStdout())
+				if err == nil && problem {
+					return errSilentProblem
+				}
+				return err
+			}
 			return runDiagnose(cmd, g, args, &fl)
 		},
 	}

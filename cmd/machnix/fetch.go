@@ -30,6 +30,9 @@ is missing offline, 2 bad usage or an unreadable lock.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			lock, err := resolve.ReadLock(lockPath)
+			if err == nil {
+				lock, err = (&options.Resolve{}).ForTarget(lock) // this machine's
+			}
 			if err != nil {
 				return err
 			}

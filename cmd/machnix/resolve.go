@@ -27,12 +27,14 @@ still fit; --upgrade-package lets one move. When nothing fits, the error
 explains the chain of conflicting requirements.
 
 Indexes have an explicit priority: a project found on an earlier index is
-never taken from a later one (no dependency confusion).
+never taken from a later one (no dependency confusion). With --universal the
+lock serves every --system and --python at once.
 
 Exit codes: 0 written; 1 no solution or an index failed; 2 bad usage or a bad
 requirements file.`,
 		Example: `  machnix resolve -r requirements.txt -o machnix.lock
-  machnix resolve -r requirements.txt --python 3.12 --system aarch64-linux --upgrade-package numpy`,
+  machnix resolve -r requirements.txt --python 3.12 --system aarch64-linux --upgrade-package numpy
+  machnix resolve -r requirements.txt --universal --python 3.12 --python 3.13`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.LoadConfig()
@@ -59,6 +61,7 @@ requirements file.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON summary of the pins")
 	cmd.Flags().BoolVar(&noInspect, "no-inspect", false, "pin only: leave out the wheels' native inputs (no download); machnix build records them, and the Nix library refuses a wheel without them")
 	options.AddResolveFlags(cmd, &fl)
+	options.AddUniversalFlag(cmd, &fl)
 	return cmd
 }
 

@@ -1,7 +1,10 @@
 package options
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"strings"
 
@@ -21,6 +24,9 @@ type Diagnose struct {
 	NoVerify  bool
 	NixLocate bool
 	Python    string
+	// Lock, when set, diagnoses the wheels of a lock, per target, instead
+	// of wheels named on the command line.
+	Lock string
 }
 
 // AddDiagnoseFlags adds them to cmd.
@@ -33,7 +39,43 @@ func AddDiagnoseFlags(cmd *cobra.Command, d *Diagnose) {
 	f.BoolVar(&d.NoVerify, "no-verify", false, "do not hash entries against RECORD (for wheels whose own hash is already checked)")
 	f.BoolVar(&d.NixLocate, "nix-locate", true, "look unknown sonames up with nix-locate when it is on PATH")
 	f.StringVar(&d.Python, "python", "", "target Python version, e.g. 3.11: a libpython of another version is reported as such")
+	f.StringVar(&d.Lock, "lock", "", "diagnose the wheels this lock installs, fetched into the cache, with a report per target (each system of a universal lock)")
 	completeValues(cmd, "system", resolve.SupportedSystems...)
+}
+
+// Args checks diagnose's arguments: wheels or directories, or none with
+// --lock.
+func (d *Diagnose) Args(cmd *cobra.Command, args []string) error {
+	if d.Lock != "" {
+		if len(args) > 0 {
+			return fmt.Errorf("give wheels or --lock, not both")
+		}
+		return nil
+	}
+	return cobra.MinimumNArgs(1)(cmd, args)
+}
+
+// RunLock diagnoses the wheels --lock installs, per target, and writes the
+// reports to out; problem says whether a library is missing anywhere.
+func (d *Diagnose) RunLock(ctx context.Context, g *Global, args []string, out io.Writer) (problem bool, err error) {
+	if err := d.Args(nil, args); err != nil {
+		return false, err
+	}
+	lock, err := resolve.ReadLock(d.Lock)
+	if err != nil {
+		return false, err
+	}
+	cfg, err := g.LoadConfig()
+	if err != nil {
+		return false, err
+	}
+	opts, err := d.InspectOptions(cfg)
+	if err != nil {
+		return false, err
+	}
+	reports, err := pipeline.DiagnoseLock(ctx, lock, pipeline.Settings{Timeout: g.NetTimeout(), Config: cfg}, opts)
+	problem, werr := pipeline.WriteReports(out, reports, d.JSON)
+	return problem, errors.Join(err, werr)
 }
 
 // InspectOptions are the flags as autopatch.Inspect takes them. Rows from

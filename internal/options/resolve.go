@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 
 	"github.com/spf13/cobra"
 
+	"github.com/machnix/machnix/autopatch"
 	"github.com/machnix/machnix/pipeline"
 	"github.com/machnix/machnix/resolve"
 )
@@ -19,18 +21,20 @@ type Resolve struct {
 	Requirements []string
 	Constraints  []string
 	Extras       []string
-	Python       string
-	System       string
-	Glibc        string
-	IndexURL     string
-	ExtraIndex   []string
-	FindLinks    []string
-	NoIndex      bool
-	Providers    []string
-	Pre          bool
-	Upgrade      []string
-	Nixpkgs      string
-	NixpkgsHash  string
+	// Python and System hold one value each, or several with Universal.
+	Python      []string
+	System      []string
+	Universal   bool
+	Glibc       string
+	IndexURL    string
+	ExtraIndex  []string
+	FindLinks   []string
+	NoIndex     bool
+	Providers   []string
+	Pre         bool
+	Upgrade     []string
+	Nixpkgs     string
+	NixpkgsHash string
 }
 
 // AddResolveFlags adds them to cmd.
@@ -39,8 +43,8 @@ func AddResolveFlags(cmd *cobra.Command, r *Resolve) {
 	stringArrayVarP(f, &r.Requirements, "requirement", "r", nil, "requirements file, or a pyproject.toml (repeatable)")
 	stringArrayVarP(f, &r.Constraints, "constraint", "c", nil, "constraints file: limits versions of packages something requires (repeatable)")
 	stringArrayVar(f, &r.Extras, "extra", nil, "optional-dependencies group of a -r pyproject.toml to include (repeatable)")
-	f.StringVar(&r.Python, "python", "", "target Python version (default: python3 of the pinned nixpkgs, else "+resolve.DefaultPython+")")
-	f.StringVar(&r.System, "system", resolve.DefaultSystem, "target Nix system: x86_64-linux or aarch64-linux")
+	stringArrayVar(f, &r.Python, "python", nil, "target Python version (default: python3 of the pinned nixpkgs, else "+resolve.DefaultPython+"); a universal lock's target to use; repeatable with resolve --universal")
+	stringArrayVar(f, &r.System, "system", nil, "target Nix system: x86_64-linux or aarch64-linux (default: "+resolve.DefaultSystem+"; for a universal lock, this machine's); repeatable with resolve --universal")
 	f.StringVar(&r.Glibc, "glibc", resolve.DefaultGlibc, "target glibc: the newest manylinux_x_y accepted")
 	f.StringVar(&r.IndexURL, "index-url", "", "primary index (default: the requirements file's, else PyPI)")
 	stringArrayVar(f, &r.ExtraIndex, "extra-index-url", nil, "further index, asked only for projects earlier ones lack (repeatable)")
@@ -60,11 +64,24 @@ func completeValues(cmd *cobra.Command, flag string, values ...string) {
 	_ = cmd.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
 }
 
+// AddUniversalFlag adds resolve's --universal.
+func AddUniversalFlag(cmd *cobra.Command, r *Resolve) {
+	cmd.Flags().BoolVar(&r.Universal, "universal", false, "one lock for every --system and --python given (default: x86_64-linux and aarch64-linux, with the nixpkgs Python): resolution forks where requirements differ by marker")
+}
+
+func first(vs []string, fallback string) string {
+	if len(vs) == 0 {
+		return fallback
+	}
+	return vs[0]
+}
+
 // Inputs are the flags as pipeline.Resolve takes them.
 func (r *Resolve) Inputs(g *Global, previous *resolve.Lock) pipeline.Inputs {
 	return pipeline.Inputs{
 		Requirements: r.Requirements, Constraints: r.Constraints, Extras: r.Extras,
-		Target:   resolve.Target{Python: r.Python, System: r.System, Glibc: r.Glibc},
+		Target:    resolve.Target{Python: first(r.Python, ""), System: first(r.System, resolve.DefaultSystem), Glibc: r.Glibc},
+		Universal: r.Universal, Systems: r.System, Pythons: r.Python,
 		IndexURL: r.IndexURL, ExtraIndexURLs: r.ExtraIndex, FindLinks: r.FindLinks, NoIndex: r.NoIndex,
 		Providers: r.Providers, Pre: r.Pre, Previous: previous, Upgrade: r.Upgrade,
 		Nixpkgs: r.Nixpkgs, NixpkgsHash: r.NixpkgsHash, Timeout: g.NetTimeout(),
@@ -84,10 +101,28 @@ func (r *Resolve) ReadLockOrResolve(ctx context.Context, g *Global, path string)
 			return nil, nil, fmt.Errorf("%s does not exist: resolve requirements into it with -r requirements.txt (or machnix resolve -r requirements.txt), or name another lock with --lock", path)
 		}
 		lock, err := resolve.ReadLock(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		lock, err = r.ForTarget(lock)
 		return lock, cfg, err
 	}
 	lock, err := r.ResolveInto(ctx, g, cfg, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	lock, err = r.ForTarget(lock)
 	return lock, cfg, err
+}
+
+// ForTarget is the lock a command that builds works from: a universal
+// lock's projection onto --system (else this machine's system) and
+// --python, a single-target lock as it is.
+func (r *Resolve) ForTarget(lock *resolve.Lock) (*resolve.Lock, error) {
+	if len(r.System) > 1 || len(r.Python) > 1 {
+		return nil, errors.New("--system and --python take one value each here; only resolve --universal takes several")
+	}
+	return lock.ForTarget(first(r.System, autopatch.HostSystem()), first(r.Python, ""))
 }
 
 // ResolveInto resolves and writes the lock to path; an existing lock there
@@ -99,7 +134,21 @@ func (r *Resolve) ResolveInto(ctx context.Context, g *Global, cfg *pipeline.Conf
 			return nil, err
 		}
 	}
-	lock, err := pipeline.Resolve(ctx, r.Inputs(g, previous), cfg)
+	in := r.Inputs(g, previous)
+	if previous != nil && len(previous.Targets) > 0 && !r.Universal && len(r.System) == 0 && len(r.Python) == 0 {
+		// Refreshing a universal lock keeps it universal, for its targets.
+		in.Universal, in.Target.Glibc = true, previous.Targets[0].Glibc
+		for _, t := range previous.Targets {
+			if !slices.Contains(in.Systems, t.System) {
+				in.Systems = append(in.Systems, t.System)
+			}
+			if !slices.Contains(in.Pythons, t.Python) {
+				in.Pythons = append(in.Pythons, t.Python)
+			}
+		}
+		in.Target.Python = in.Pythons[0]
+	}
+	lock, err := pipeline.Resolve(ctx, in, cfg)
 	if err != nil {
 		return nil, err
 	}

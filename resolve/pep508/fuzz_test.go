@@ -1,6 +1,9 @@
 package pep508
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // FuzzParseRequirement checks that parsing never panics and that the
 // printed form parses back to a requirement that prints the same.
@@ -28,6 +31,42 @@ func FuzzParseRequirement(f *testing.F) {
 		env := EnvironmentFor("3.11", "x86_64-linux")
 		if r.Marker.Evaluate(env, "x") != back.Marker.Evaluate(env, "x") {
 			t.Fatalf("%q and %q evaluate differently", s, printed)
+		}
+	})
+}
+
+// FuzzMarkerSet checks the marker algebra against evaluation: for any
+// marker that parses, its set, the complement and the printed set agree
+// with Evaluate on a grid of environments.
+func FuzzMarkerSet(f *testing.F) {
+	for _, s := range trickyMarkers {
+		f.Add(s)
+	}
+	envs := envGrid()
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := ParseMarker(s)
+		if err != nil || len(s) > 200 {
+			return
+		}
+		set := m.Set("")
+		if set.Approximate() {
+			return // a superset by design; TestEnvSetHostileSize checks it
+		}
+		not := set.Not()
+		var back *Marker
+		if p := set.String(); p != "" {
+			if back, err = ParseMarker(p); err != nil {
+				t.Fatalf("%q: printed set %q does not parse: %v", s, p, err)
+			}
+		}
+		for _, env := range envs[:len(envs):len(envs)] {
+			want := m.Evaluate(env, "")
+			if set.Contains(env) != want || not.Contains(env) == want {
+				t.Fatalf("%q in %v: set %v, complement %v, Evaluate %v", s, env, set.Contains(env), not.Contains(env), want)
+			}
+			if back.Evaluate(env, "") != want && !strings.Contains(s, "~=") && !strings.Contains(s, "===") {
+				t.Fatalf("%q printed as %q: %v in %v, want %v", s, set.String(), !want, env, want)
+			}
 		}
 	})
 }

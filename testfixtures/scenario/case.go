@@ -32,9 +32,14 @@ type Case struct {
 	OnlyBinary []string `json:"onlyBinary,omitempty"`
 	NoBinary   []string `json:"noBinary,omitempty"`
 	Expected   Expected `json:"expected"`
-	// Universal cases expect one resolution for every platform; machnix
-	// resolves for one target, so they are reported apart.
-	Universal bool `json:"universal,omitempty"`
+	// Universal cases expect one resolution for every environment: they
+	// are resolved with resolve.ResolveUniversal over every platform and
+	// implementation, with Python from Target.Python up (and within
+	// RequiresPython), restricted to Environments when given, and
+	// reported apart.
+	Universal      bool     `json:"universal,omitempty"`
+	RequiresPython string   `json:"requiresPython,omitempty"`
+	Environments   []string `json:"environments,omitempty"`
 	// Unsupported, when set, says which of the case's options the harness
 	// cannot express; the case is skipped with that reason.
 	Unsupported string `json:"unsupported,omitempty"`
@@ -117,11 +122,7 @@ func loadFile(path string) (*Case, error) {
 // outcome with what it expects.
 func Run(ctx context.Context, c *Case) Result {
 	res := Result{Name: c.Name, Source: c.Source, Universal: c.Universal}
-	switch {
-	case c.Universal:
-		res.Status, res.Reason = Skip, "universal: one resolution for every platform"
-		return res
-	case c.Unsupported != "":
+	if c.Unsupported != "" {
 		res.Status, res.Reason = Skip, c.Unsupported
 		return res
 	}
@@ -131,10 +132,7 @@ func Run(ctx context.Context, c *Case) Result {
 		return res
 	}
 	if lock != nil {
-		res.Pins = map[string]string{}
-		for _, p := range lock.Packages {
-			res.Pins[p.Name] = p.Version
-		}
+		res.Pins = lockPins(lock)
 	}
 	switch {
 	case !c.Expected.Satisfiable && err == nil:
@@ -170,9 +168,33 @@ func resolveCase(ctx context.Context, c *Case) (*resolve.Lock, error) {
 		return nil, err
 	}
 	idx := &fetch.Indexes{Strategy: fetch.FirstIndex, List: []resolve.Index{fetch.NewClient(srv.URL + "/simple")}}
-	return resolve.Resolve(ctx, c.Requires, resolve.WithRules(rules), resolve.WithIndex(idx), resolve.WithPre(c.Pre),
+	opts := []resolve.Option{resolve.WithRules(rules), resolve.WithIndex(idx), resolve.WithPre(c.Pre),
 		resolve.WithBinaryRules(c.OnlyBinary, c.NoBinary), resolve.WithTarget(c.Target),
-		resolve.WithProviders(resolve.ProviderPrefs{resolve.DefaultKey: {resolve.ProviderWheel, resolve.ProviderSdist}}))
+		resolve.WithProviders(resolve.ProviderPrefs{resolve.DefaultKey: {resolve.ProviderWheel, resolve.ProviderSdist}})}
+	if c.Universal {
+		opts = append(opts, resolve.WithUniverse(resolve.Universe{Python: c.Target.Python, RequiresPython: c.RequiresPython, Environments: c.Environments}))
+		return resolve.ResolveUniversal(ctx, c.Requires, opts...)
+	}
+	return resolve.Resolve(ctx, c.Requires, opts...)
+}
+
+// lockPins are a lock's pins by name. A universal lock may pin a package
+// at several versions, one per fork; the pin then reads "v1|v2" (sorted),
+// so that an expected pin matches only when every fork that installs the
+// package chose that version.
+func lockPins(lock *resolve.Lock) map[string]string {
+	versions := map[string][]string{}
+	for _, p := range lock.Packages {
+		if !slices.Contains(versions[p.Name], p.Version) {
+			versions[p.Name] = append(versions[p.Name], p.Version)
+		}
+	}
+	pins := make(map[string]string, len(versions))
+	for n, vs := range versions {
+		sort.Strings(vs)
+		pins[n] = strings.Join(vs, "|")
+	}
+	return pins
 }
 
 // samePins compares two pin sets by normalised name and PEP 440 equality

@@ -93,6 +93,7 @@ func loadPackse(path string) (*Case, error) {
 		python = packsePython
 	}
 	c := &Case{Name: f.Name, Source: path, Requires: f.Root.Requires, Universal: ro.Universal,
+		RequiresPython: f.Root.RequiresPython, Environments: ro.RequiredEnvironments,
 		Target:   resolve.Target{Python: python, System: resolve.DefaultSystem, Glibc: resolve.DefaultGlibc},
 		Pre:      ro.Prereleases,
 		Expected: Expected{Satisfiable: f.Expected.Satisfiable, Explanation: f.Expected.Explanation}}
@@ -111,6 +112,9 @@ func loadPackse(path string) (*Case, error) {
 		for n, v := range f.Expected.Packages {
 			c.Expected.Pins[pep508.NormalizeName(n)] = v
 		}
+	}
+	if missing := unreachablePins(f); len(missing) > 0 {
+		c.Unsupported = "expected pins name " + strings.Join(missing, ", ") + ", which nothing the scenario declares requires (its workspace, groups or lock are not in the file)"
 	}
 	for _, n := range ro.NoBuild {
 		c.OnlyBinary = append(c.OnlyBinary, pep508.NormalizeName(n))
@@ -176,4 +180,53 @@ func withExtraMarker(req, extra string) string {
 
 func moduleName(project string) string {
 	return strings.ReplaceAll(pep508.NormalizeName(project), "-", "_")
+}
+
+// unreachablePins lists the expected pins that no requirement of the
+// scenario can reach from its root, through any version's requirements or
+// extras: an expectation that comes from context the file does not hold.
+func unreachablePins(f packseFile) []string {
+	reached := map[string]bool{}
+	var queue []string
+	add := func(req string) {
+		r, err := pep508.ParseRequirement(req)
+		if err != nil {
+			return
+		}
+		if n := r.Normalized(); !reached[n] {
+			reached[n] = true
+			queue = append(queue, n)
+		}
+	}
+	for _, r := range f.Root.Requires {
+		add(r)
+	}
+	byName := map[string]string{}
+	for n := range f.Packages {
+		byName[pep508.NormalizeName(n)] = n
+	}
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		for _, v := range f.Packages[byName[n]].Versions {
+			if v.Requires != nil {
+				for _, r := range *v.Requires {
+					add(r)
+				}
+			}
+			for _, rs := range v.Extras {
+				for _, r := range rs {
+					add(r)
+				}
+			}
+		}
+	}
+	var out []string
+	for n := range f.Expected.Packages {
+		if !reached[pep508.NormalizeName(n)] {
+			out = append(out, pep508.NormalizeName(n))
+		}
+	}
+	sort.Strings(out)
+	return out
 }

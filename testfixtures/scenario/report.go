@@ -27,11 +27,13 @@ func RunAll(ctx context.Context, cases []*Case) []Result {
 	return results
 }
 
-// Counts summarises results; universal cases are counted apart, since
-// machnix resolves for one target.
+// Counts summarises results; universal cases are also counted apart.
 type Counts struct {
 	Passed, Failed, Skipped int
 	Universal               int
+	// UniversalPassed, UniversalFailed and UniversalSkipped are the
+	// universal cases' share of the totals.
+	UniversalPassed, UniversalFailed, UniversalSkipped int
 }
 
 // Count tallies results.
@@ -40,6 +42,14 @@ func Count(results []Result) Counts {
 	for _, r := range results {
 		if r.Universal {
 			c.Universal++
+			switch r.Status {
+			case Pass:
+				c.UniversalPassed++
+			case Fail:
+				c.UniversalFailed++
+			case Skip:
+				c.UniversalSkipped++
+			}
 		}
 		switch r.Status {
 		case Pass:
@@ -53,17 +63,20 @@ func Count(results []Result) Counts {
 	return c
 }
 
-// WriteText writes one line per failure, the universal cases apart, and
-// last "N passed, M failed, K skipped".
+// WriteText writes one line per failure, one per skipped universal case,
+// the universal cases' tally, and last "N passed, M failed, K skipped".
 func WriteText(w io.Writer, results []Result) {
 	for _, r := range results {
-		if r.Status == Fail {
+		switch {
+		case r.Status == Fail:
 			fmt.Fprintf(w, "FAIL %s (%s): %s\n", r.Name, r.Source, r.Reason)
+		case r.Status == Skip && r.Universal:
+			fmt.Fprintf(w, "SKIP %s (%s): %s\n", r.Name, r.Source, r.Reason)
 		}
 	}
 	c := Count(results)
 	if c.Universal > 0 {
-		fmt.Fprintf(w, "universal: %d scenarios need one resolution for every platform; machnix locks one target, so they are skipped\n", c.Universal)
+		fmt.Fprintf(w, "universal: %d passed, %d failed, %d skipped (of %d)\n", c.UniversalPassed, c.UniversalFailed, c.UniversalSkipped, c.Universal)
 	}
 	fmt.Fprintf(w, "%d passed, %d failed, %d skipped\n", c.Passed, c.Failed, c.Skipped)
 }

@@ -11,7 +11,10 @@ import (
 )
 
 // Every case under ../shared/scenarios: all non-universal packse scenarios
-// and all resolvelib cases must pass; universal ones are counted apart.
+// and all resolvelib cases must pass; the 36 universal ones are counted
+// apart, and every one the harness can express must pass (the three that
+// ask for lowest resolution, and the one whose expected pins come from
+// context outside its file, are skipped with the reason).
 func TestSharedScenarios(t *testing.T) {
 	root := testfixtures.SharedDir(t, "scenarios")
 	cases, err := Load(root)
@@ -38,6 +41,9 @@ func TestSharedScenarios(t *testing.T) {
 	}
 	c := Count(results)
 	t.Logf("%d passed, %d failed, %d skipped (%d universal)", c.Passed, c.Failed, c.Skipped, c.Universal)
+	if c.Universal != 36 || c.UniversalPassed < 32 {
+		t.Errorf("universal scenarios: %d passed of %d; want 32 of 36 at least", c.UniversalPassed, c.Universal)
+	}
 	if packse != 90 || resolvelib == 0 {
 		t.Errorf("ran %d non-universal packse scenarios and %d resolvelib cases; want 90 and all of them", packse, resolvelib)
 	}
@@ -47,6 +53,51 @@ func TestSharedScenarios(t *testing.T) {
 // the semantics the suites pin down, and that the harness itself tells a
 // wrong expectation from a right one.
 var hermetic = map[string]string{
+	// Universal: the forks' versions of one package read "v1|v2", and a
+	// dependency whose marker contradicts its fork's is left out.
+	"universal-fork-inherit.toml": `
+name = "universal-fork-inherit"
+[resolver_options]
+universal = true
+[root]
+requires = ["a>=2 ; sys_platform == 'linux'", "a<2 ; sys_platform == 'darwin'"]
+[expected]
+satisfiable = true
+[expected.packages]
+a = "1.0.0|2.0.0"
+[packages.a.versions."1.0.0"]
+requires = ["b ; sys_platform == 'linux'"]
+[packages.a.versions."2.0.0"]
+[packages.b.versions."1.0.0"]
+`,
+	// The same markers with contradicting requirements: no fork can
+	// hold both, so there is no solution.
+	"universal-disjoint-conflict.toml": `
+name = "universal-disjoint-conflict"
+[resolver_options]
+universal = true
+[root]
+requires = ["a>=2 ; os_name == 'nt'", "a<2 ; sys_platform == 'win32'"]
+[expected]
+satisfiable = false
+[packages.a.versions."1.0.0"]
+[packages.a.versions."2.0.0"]
+`,
+	// A pin matches only when every fork that installs the package chose
+	// it: this expectation is wrong and must fail.
+	"universal-wrong-pin.toml": `
+name = "universal-wrong-pin"
+[resolver_options]
+universal = true
+[root]
+requires = ["a>=2 ; sys_platform == 'linux'", "a<2 ; sys_platform == 'darwin'"]
+[expected]
+satisfiable = true
+[expected.packages]
+a = "2.0.0"
+[packages.a.versions."1.0.0"]
+[packages.a.versions."2.0.0"]
+`,
 	// Final releases come first; a pre-release only when none works.
 	"prerelease-fallback.toml": `
 name = "prerelease-fallback"
@@ -171,7 +222,7 @@ func TestHermeticCases(t *testing.T) {
 	}
 	for _, r := range RunAll(context.Background(), cases) {
 		want := Pass
-		if r.Name == "wrong-expectation" {
+		if r.Name == "wrong-expectation" || r.Name == "universal-wrong-pin" {
 			want = Fail
 		}
 		if r.Status != want {

@@ -5,8 +5,12 @@
 //
 // A PATH is a packse scenario (.toml), a folder of them, or a resolvelib
 // case (case/NAME.json, whose index is read from the sibling index/
-// folder). It prints one line per failure and last "N passed, M failed, K
-// skipped"; universal packse scenarios are skipped and counted apart. With
+// folder). It prints one line per failure, one per skipped universal
+// scenario (with the reason), the universal scenarios' own tally, and last
+// "N passed, M failed, K skipped". Universal packse scenarios are resolved
+// with resolve.ResolveUniversal over every environment; a package pinned
+// at several versions (one per fork) reads "v1|v2", so an expected pin
+// matches only when every fork that installs the package chose it. With
 // --json it prints every result as JSON instead. It exits 1 if a case
 // failed, 2 on bad usage or unreadable input.
 package main

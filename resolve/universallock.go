@@ -1,0 +1,287 @@
+package resolve
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/machnix/machnix/resolve/pep440"
+	"github.com/machnix/machnix/resolve/pep508"
+)
+
+// ErrNoSuchTarget is wrapped when a universal lock is asked for a target
+// it does not hold.
+var ErrNoSuchTarget = errors.New("the lock has no such target")
+
+// Keys lists the keys of the lock's targets (universal) or its one
+// target.
+func (l *Lock) Keys() []string {
+	if !l.Universal() {
+		return []string{l.Target.Key()}
+	}
+	out := make([]string, len(l.Targets))
+	for i, t := range l.Targets {
+		out[i] = t.Key()
+	}
+	return out
+}
+
+// ForTarget projects a universal lock onto one of its targets: the
+// single-target lock that installs, for that system and Python, the
+// packages, files and dependencies the universal lock gives it. python may
+// be "" when the lock holds one Python for the system, and "3.12" matches
+// a target of "3.12.4". A single-target lock is returned as it is.
+func (l *Lock) ForTarget(system, python string) (*Lock, error) {
+	if !l.Universal() {
+		return l, nil
+	}
+	var matches []Target
+	for _, t := range l.Targets {
+		if (system == "" || t.System == system) && (python == "" || t.Python == python || t.PythonMinor() == python) {
+			matches = append(matches, t)
+		}
+	}
+	want := strings.TrimSpace(system + " " + python)
+	switch len(matches) {
+	case 0:
+		return nil, fmt.Errorf("%w: %s; it holds %s (give --system and --python)", ErrNoSuchTarget, want, strings.Join(l.Keys(), ", "))
+	case 1:
+	default:
+		keys := make([]string, len(matches))
+		for i, t := range matches {
+			keys[i] = t.Key()
+		}
+		return nil, fmt.Errorf("%w: %s matches %s; choose one with --python", ErrNoSuchTarget, want, strings.Join(keys, ", "))
+	}
+	t := matches[0]
+	key, env := t.Key(), t.Environment()
+	out := &Lock{Version: l.Version, Target: t, Indexes: l.Indexes, Requirements: l.Requirements, Nixpkgs: l.Nixpkgs}
+	present := map[string]bool{}
+	for _, p := range l.Packages {
+		if slices.Contains(p.Targets, key) {
+			present[p.Name] = true
+		}
+	}
+	for _, p := range l.Packages {
+		if !slices.Contains(p.Targets, key) {
+			continue
+		}
+		np := Package{Name: p.Name, Version: p.Version, Provider: p.Provider, Extras: p.Extras, NixAttr: p.NixAttr}
+		for _, f := range p.Files {
+			if slices.Contains(f.Targets, key) {
+				np.Provider, np.Filename, np.URL, np.SHA256, np.Size, np.Index = f.Provider, f.Filename, f.URL, f.SHA256, f.Size, f.Index
+			}
+		}
+		for _, d := range p.Dependencies {
+			if !present[d] {
+				continue
+			}
+			if m := p.DependencyMarkers[d]; m != "" {
+				pm, err := pep508.ParseMarker(m)
+				if err != nil || !pm.EvaluateExtras(env, p.Extras) {
+					continue
+				}
+			}
+			np.Dependencies = append(np.Dependencies, d)
+		}
+		out.Packages = append(out.Packages, np)
+	}
+	if err := validateLock(out); err != nil {
+		return nil, fmt.Errorf("target %s: %w", key, err)
+	}
+	return out, nil
+}
+
+var wheelTagForm = regexp.MustCompile(`^[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+$`)
+
+// validateUniversal checks a universal lock: its targets, forks and every
+// package's marker, targets, files and dependency markers, besides what
+// every lock's packages are checked for.
+func validateUniversal(l *Lock) error {
+	if l.Target != (Target{}) {
+		return fieldError("target", "a universal lock lists targets instead")
+	}
+	if len(l.Targets) == 0 {
+		return fieldError("targets", "a universal lock needs at least one target")
+	}
+	keys := map[string]bool{}
+	for i, t := range l.Targets {
+		if t.Python == "" || t.System == "" {
+			return fieldError(fmt.Sprintf("targets[%d]", i), "needs python and system")
+		}
+		if err := t.checkForm(); err != nil {
+			return fieldError(fmt.Sprintf("targets[%d]", i), "%v", err)
+		}
+		if keys[t.Key()] {
+			return fieldError(fmt.Sprintf("targets[%d]", i), "%s is listed twice", t.Key())
+		}
+		keys[t.Key()] = true
+	}
+	for i, f := range l.Forks {
+		if err := checkMarker(f); err != nil {
+			return fieldError(fmt.Sprintf("forks[%d]", i), "%v", err)
+		}
+	}
+	for i, ix := range l.Indexes {
+		if err := checkLockURL(ix); err != nil {
+			return fieldError(fmt.Sprintf("indexes[%d]", i), "%v", err)
+		}
+	}
+	for i, r := range l.Requirements {
+		if err := checkRequirement(r); err != nil {
+			return fieldError(fmt.Sprintf("requirements[%d]", i), "%v", err)
+		}
+	}
+	if l.Nixpkgs != nil {
+		if err := checkPin(l.Nixpkgs); err != nil {
+			return err
+		}
+	}
+	if len(l.BuildPackages) > 0 {
+		return fieldError("build_packages", "a universal lock pins no build packages")
+	}
+	names := map[string]bool{}
+	for _, p := range l.Packages {
+		names[p.Name] = true
+	}
+	pinned := map[string]bool{}     // name@version
+	onTarget := map[string]string{} // name@target → version
+	for i, p := range l.Packages {
+		field := fmt.Sprintf("packages[%d]", i)
+		if p.Name == "" || p.Version == "" {
+			return fieldError(field, "has no name or version")
+		}
+		if !IsNormalizedName(p.Name) {
+			return fieldError(field+".name", "%q is not a normalised project name", p.Name)
+		}
+		field = fmt.Sprintf("packages[%d] (%s %s)", i, p.Name, quoteIfOdd(p.Version))
+		if err := checkUniversalPackage(p, keys, names); err != nil {
+			return fmt.Errorf("%w: %s.%v", ErrInvalidLock, field, err)
+		}
+		if pinned[p.Name+"@"+p.Version] {
+			return fieldError(field, "pinned twice")
+		}
+		pinned[p.Name+"@"+p.Version] = true
+		for _, k := range p.Targets {
+			if v, ok := onTarget[p.Name+"@"+k]; ok {
+				return fieldError(field+".targets", "%s also installs %s %s", k, p.Name, quoteIfOdd(v))
+			}
+			onTarget[p.Name+"@"+k] = p.Version
+		}
+	}
+	return nil
+}
+
+func checkMarker(m string) error {
+	if m == "" {
+		return nil
+	}
+	if hasControl(m) {
+		return fmt.Errorf("%s is not a marker", quoteIfOdd(m))
+	}
+	if _, err := pep508.ParseMarker(m); err != nil {
+		return fmt.Errorf("%s is not a PEP 508 marker", quoteIfOdd(m))
+	}
+	return nil
+}
+
+// checkUniversalPackage returns an error starting with the field's name.
+func checkUniversalPackage(p Package, targets, names map[string]bool) error {
+	if p.Filename != "" || p.URL != "" || p.SHA256 != "" || p.Size != 0 || p.Index != "" {
+		return fmt.Errorf("filename: a universal lock lists a package's files under files")
+	}
+	if len(p.BuildRequires) > 0 {
+		return fmt.Errorf("build_requires: a universal lock pins no build requirements")
+	}
+	if err := checkMarker(p.Marker); err != nil {
+		return fmt.Errorf("marker: %v", err)
+	}
+	if len(p.Targets) == 0 {
+		return fmt.Errorf("targets: a package is installed on at least one target")
+	}
+	if !sort.StringsAreSorted(p.Targets) || len(slices.Compact(slices.Clone(p.Targets))) != len(p.Targets) {
+		return fmt.Errorf("targets: not sorted and distinct")
+	}
+	for _, k := range p.Targets {
+		if !targets[k] {
+			return fmt.Errorf("targets: %s is not among the lock's targets", quoteIfOdd(k))
+		}
+	}
+	for _, d := range p.Dependencies {
+		if !IsNormalizedName(d) {
+			return fmt.Errorf("dependencies: %s is not a normalised project name", quoteIfOdd(d))
+		}
+		if !names[d] {
+			return fmt.Errorf("dependencies: %s is not pinned", quoteIfOdd(d))
+		}
+	}
+	for d, m := range p.DependencyMarkers {
+		if !slices.Contains(p.Dependencies, d) {
+			return fmt.Errorf("dependency_markers: %s is not a dependency", quoteIfOdd(d))
+		}
+		if err := checkMarker(m); err != nil {
+			return fmt.Errorf("dependency_markers.%s: %v", d, err)
+		}
+	}
+	for _, e := range p.Extras {
+		if !IsNormalizedName(e) {
+			return fmt.Errorf("extras: %s is not a normalised extra name", quoteIfOdd(e))
+		}
+	}
+	switch p.Provider {
+	case ProviderNixpkgs:
+		if len(p.Files) > 0 {
+			return fmt.Errorf("files: a nixpkgs package has no file")
+		}
+		return checkPackage(p)
+	case ProviderWheel, ProviderSdist:
+	default:
+		return fmt.Errorf("provider: %s is unknown (want wheel, sdist or nixpkgs)", quoteIfOdd(string(p.Provider)))
+	}
+	if _, err := pep440.Parse(p.Version); err != nil {
+		return fmt.Errorf("version: %s is not a PEP 440 version", quoteIfOdd(p.Version))
+	}
+	if p.NixAttr != "" {
+		return fmt.Errorf("nix_attr: only the nixpkgs provider names an attribute")
+	}
+	served := map[string]bool{}
+	for j, f := range p.Files {
+		field := fmt.Sprintf("files[%d]", j)
+		if f.Provider != ProviderWheel && f.Provider != ProviderSdist {
+			return fmt.Errorf("%s.provider: %s is not wheel or sdist", field, quoteIfOdd(string(f.Provider)))
+		}
+		single := Package{Name: p.Name, Version: p.Version, Provider: f.Provider, Filename: f.Filename, URL: f.URL, SHA256: f.SHA256, Size: f.Size, Index: f.Index}
+		if err := checkPackage(single); err != nil {
+			return fmt.Errorf("%s.%v", field, err)
+		}
+		if !slices.Equal(f.Tags, wheelTags(f.Filename)) {
+			return fmt.Errorf("%s.tags: not the tags of %s", field, quoteIfOdd(f.Filename))
+		}
+		for _, t := range f.Tags {
+			if !wheelTagForm.MatchString(t) {
+				return fmt.Errorf("%s.tags: %s is not a wheel tag", field, quoteIfOdd(t))
+			}
+		}
+		if len(f.Targets) == 0 {
+			return fmt.Errorf("%s.targets: a file serves at least one target", field)
+		}
+		for _, k := range f.Targets {
+			if !slices.Contains(p.Targets, k) {
+				return fmt.Errorf("%s.targets: %s does not install this package", field, quoteIfOdd(k))
+			}
+			if served[k] {
+				return fmt.Errorf("%s.targets: %s has another file already", field, quoteIfOdd(k))
+			}
+			served[k] = true
+		}
+	}
+	for _, k := range p.Targets {
+		if !served[k] {
+			return fmt.Errorf("files: no file for target %s", k)
+		}
+	}
+	return nil
+}
