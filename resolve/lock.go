@@ -44,6 +44,10 @@ const (
 	ProviderWheel   Provider = "wheel"
 	ProviderSdist   Provider = "sdist"
 	ProviderNixpkgs Provider = "nixpkgs"
+	// ProviderLocal is a project directory on this machine, built from
+	// its files: Path says where, SHA256 is the NAR hash of its tree
+	// under the source filter (resolve/project.Keep).
+	ProviderLocal Provider = "local"
 )
 
 // Package is one pinned package.
@@ -57,6 +61,9 @@ type Package struct {
 	URL      string `json:"url,omitempty"`
 	SHA256   string `json:"sha256,omitempty"`
 	Size     int64  `json:"size,omitempty"`
+	// Path is a local project's directory, relative to the lock file's
+	// directory with forward slashes ("." or "../lib").
+	Path string `json:"path,omitempty"`
 	// Index is the index URL the artifact came from.
 	Index string `json:"index,omitempty"`
 	// Dependencies are the normalised names of the packages this one
@@ -66,7 +73,7 @@ type Package struct {
 	Extras []string `json:"extras,omitempty"`
 	// NixAttr is the attribute under python.pkgs for the nixpkgs provider.
 	NixAttr string `json:"nix_attr,omitempty"`
-	// BuildRequires are an sdist's [build-system] requires whose markers
+	// BuildRequires are an sdist's or a local project's [build-system] requires whose markers
 	// hold on the target, without their markers: normalised PEP 508
 	// requirements, sorted. BuildPackages pins each name.
 	BuildRequires []string `json:"build_requires,omitempty"`

@@ -76,7 +76,7 @@ func validateLock(l *Lock) error {
 	}
 	for i, p := range l.BuildPackages {
 		field := fmt.Sprintf("build_packages[%d] (%s)", i, p.Name)
-		if p.Provider == ProviderSdist {
+		if p.Provider == ProviderSdist || p.Provider == ProviderLocal {
 			return fieldError(field+".provider", "a build package is a wheel or comes from nixpkgs")
 		}
 		if len(p.BuildRequires) > 0 {
@@ -95,8 +95,8 @@ func validateLock(l *Lock) error {
 				return fieldError(field+".dependencies", "%s is not pinned", quoteIfOdd(d))
 			}
 		}
-		if len(p.BuildRequires) > 0 && p.Provider != ProviderSdist {
-			return fieldError(field+".build_requires", "only an sdist has build requirements")
+		if len(p.BuildRequires) > 0 && p.Provider != ProviderSdist && p.Provider != ProviderLocal {
+			return fieldError(field+".build_requires", "only an sdist or a local project has build requirements")
 		}
 		for _, r := range p.BuildRequires {
 			if err := checkBuildRequirement(r, byName); err != nil {
@@ -202,8 +202,24 @@ func checkPackage(p Package) error {
 		if p.URL != "" || p.Filename != "" || p.SHA256 != "" {
 			return fmt.Errorf("url: a nixpkgs package has no file")
 		}
+	case ProviderLocal:
+		if _, err := pep440.Parse(p.Version); err != nil {
+			return fmt.Errorf("version: %s is not a PEP 440 version", quoteIfOdd(p.Version))
+		}
+		if err := CheckProjectPath(p.Path); err != nil {
+			return fmt.Errorf("path: %v", err)
+		}
+		if !IsSHA256Hex(p.SHA256) {
+			return fmt.Errorf("sha256: %s is not 64 lowercase hex digits", quoteIfOdd(p.SHA256))
+		}
+		if p.URL != "" || p.Filename != "" || p.Index != "" || p.NixAttr != "" || p.Size != 0 {
+			return fmt.Errorf("url: a local project has a path and no file, index or attribute")
+		}
 	default:
-		return fmt.Errorf("provider: %s is unknown (want wheel, sdist or nixpkgs)", quoteIfOdd(string(p.Provider)))
+		return fmt.Errorf("provider: %s is unknown (want wheel, sdist, nixpkgs or local)", quoteIfOdd(string(p.Provider)))
+	}
+	if p.Path != "" && p.Provider != ProviderLocal {
+		return fmt.Errorf("path: only a local project has a path")
 	}
 	if p.Size < 0 {
 		return fmt.Errorf("size: %d is negative", p.Size)
@@ -222,6 +238,39 @@ func checkPackage(p Package) error {
 		if !IsNormalizedName(e) {
 			return fmt.Errorf("extras: %s is not a normalised extra name", quoteIfOdd(e))
 		}
+	}
+	return nil
+}
+
+// CheckProjectPath accepts a local project's path as a lock records it:
+// relative to the lock's directory, with forward slashes, clean (no ".",
+// "" or ".." inside, no trailing slash), and nothing a shell, Nix or
+// another system reads otherwise: no absolute path, no "~", no
+// backslash, no "//", no control characters. Leading ".." components
+// are the one way out of the lock's directory (a sibling project).
+func CheckProjectPath(p string) error {
+	switch {
+	case p == "":
+		return fmt.Errorf("empty; a local project's path is \".\" or a relative path")
+	case hasControl(p) || strings.ContainsRune(p, 0):
+		return fmt.Errorf("%s holds control characters", quoteIfOdd(p))
+	case strings.HasPrefix(p, "/"):
+		return fmt.Errorf("%s is absolute; the lock records a path relative to its own directory", quoteIfOdd(p))
+	case strings.HasPrefix(p, "~"):
+		return fmt.Errorf("%s starts with ~, which only a shell expands", quoteIfOdd(p))
+	case strings.ContainsRune(p, '\\'):
+		return fmt.Errorf("%s holds a backslash; paths use forward slashes", quoteIfOdd(p))
+	case strings.Contains(p, "//"):
+		return fmt.Errorf("%s holds //", quoteIfOdd(p))
+	case path.Clean(p) != p:
+		return fmt.Errorf("%s is not clean (it would be %s)", quoteIfOdd(p), quoteIfOdd(path.Clean(p)))
+	}
+	ups := true
+	for _, part := range strings.Split(p, "/") {
+		if part == ".." && !ups {
+			return fmt.Errorf("%s climbs back up after going down", quoteIfOdd(p))
+		}
+		ups = ups && part == ".."
 	}
 	return nil
 }

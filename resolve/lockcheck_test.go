@@ -80,6 +80,23 @@ func TestReadLockRefusesHostileFields(t *testing.T) {
 		{"build package build requirements", "build_packages[1] (mybackend).build_requires", func(l *Lock) {
 			l.BuildPackages[1].BuildRequires = []string{"setuptools"}
 		}},
+		{"local absolute", "(d).path", func(l *Lock) { l.Packages[3].Path = "/home/u/app" }},
+		{"local home", "(d).path", func(l *Lock) { l.Packages[3].Path = "~/app" }},
+		{"local backslash", "(d).path", func(l *Lock) { l.Packages[3].Path = `..\\app` }},
+		{"local double slash", "(d).path", func(l *Lock) { l.Packages[3].Path = "..//app" }},
+		{"local unclean", "(d).path", func(l *Lock) { l.Packages[3].Path = "./app" }},
+		{"local trailing slash", "(d).path", func(l *Lock) { l.Packages[3].Path = "app/" }},
+		{"local climbs back", "(d).path", func(l *Lock) { l.Packages[3].Path = "app/../../etc" }},
+		{"local newline", "(d).path", func(l *Lock) { l.Packages[3].Path = "app\n\x1b[2J" }},
+		{"local nul", "(d).path", func(l *Lock) { l.Packages[3].Path = "app\x00" }},
+		{"local empty", "(d).path", func(l *Lock) { l.Packages[3].Path = "" }},
+		{"local sha256", "(d).sha256", func(l *Lock) { l.Packages[3].SHA256 = traversal }},
+		{"local url", "(d).url", func(l *Lock) { l.Packages[3].URL = "https://example.invalid/d-0.1.tar.gz" }},
+		{"local version", "(d).version", func(l *Lock) { l.Packages[3].Version = "0.1${x}" }},
+		{"path of a wheel", "(b).path", func(l *Lock) { l.Packages[0].Path = "." }},
+		{"local build package", "build_packages[1] (mybackend).provider", func(l *Lock) {
+			l.BuildPackages[1] = Package{Name: "mybackend", Version: "2.0", Provider: ProviderLocal, Path: ".", SHA256: strings.Repeat("d", 64)}
+		}},
 		{"nixpkgs both", "nixpkgs", func(l *Lock) { l.Nixpkgs = &NixpkgsPin{Path: "/n", URL: "https://example.invalid/n.tar.gz"} }},
 	}
 	for _, c := range cases {

@@ -22,6 +22,8 @@ func sampleLock() *Lock {
 			{Name: "a", Version: "1.0", Provider: ProviderSdist, Filename: "a-1.0.tar.gz", URL: "file:///srv/wheels/a-1.0.tar.gz", SHA256: strings.Repeat("a", 64),
 				BuildRequires: []string{"setuptools>=61", "mybackend[fast]>=2"}},
 			{Name: "c", Version: "3", Provider: ProviderNixpkgs, NixAttr: "c"},
+			{Name: "d", Version: "0.1", Provider: ProviderLocal, Path: "../app", SHA256: strings.Repeat("f", 64),
+				Dependencies: []string{"b"}, BuildRequires: []string{"setuptools>=61"}},
 		},
 		BuildPackages: []Package{
 			{Name: "setuptools", Version: "66.1.1", Provider: ProviderNixpkgs, NixAttr: "setuptools"},
