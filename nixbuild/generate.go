@@ -134,6 +134,15 @@ func Generate(lock *resolve.Lock, report *autopatch.NativeReport, opts ...Genera
 			if err := writeSdist(&b, p, buildSystem, g.overrides[p.Name], g.testsFor(p.Name), len(dropped[p.Name]) > 0); err != nil {
 				return nil, err
 			}
+		case resolve.ProviderLocal:
+			buildSystem, err := builds.buildSystem(p.Name, p.BuildRequires)
+			if err != nil {
+				return nil, err
+			}
+			p.Dependencies = kept[p.Name]
+			if err := writeLocal(&b, p, g.projectBase, buildSystem, g.testsFor(p.Name), len(dropped[p.Name]) > 0); err != nil {
+				return nil, err
+			}
 		default:
 			return nil, fmt.Errorf("%w: %s: provider %q is not supported", ErrCannotGenerate, p.Name, p.Provider)
 		}
@@ -207,6 +216,8 @@ func checkOverrides(lock *resolve.Lock, overrides map[string]Override) error {
 		switch {
 		case prov == resolve.ProviderNixpkgs:
 			return fmt.Errorf("%w: [overrides.%s]: the package comes from nixpkgs as it is; to change its build, take its sdist (provider = \"sdist\") and override that", ErrBadOverride, name)
+		case prov == resolve.ProviderLocal:
+			return fmt.Errorf("%w: [overrides.%s]: the package is a local project, built from its own directory; overrides apply to wheels and sdists", ErrBadOverride, name)
 		case prov == resolve.ProviderSdist && len(overrides[name].IgnoreMissing) > 0:
 			return fmt.Errorf("%w: [overrides.%s] ignoreMissing: the package is built from its sdist, which links what buildInputs give; ignoreMissing is for wheels' prebuilt libraries", ErrBadOverride, name)
 		}
@@ -226,6 +237,7 @@ type generator struct {
 	buildSystems  map[string][]string
 	tests         bool
 	allowUnfree   bool
+	projectBase   string
 }
 
 // ErrUnfree reports a package that needs an unfree nixpkgs package
