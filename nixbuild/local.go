@@ -18,7 +18,7 @@ func WithProjectBase(dir string) GenerateOption {
 }
 
 // writeLocal writes a local project: its directory copied into the store
-// by builtins.path with project.Keep's filter and the lock's sha256 (so
+// by builtins.path with project.Filter's rules and the lock's sha256 (so
 // Nix refuses files other than the locked ones), built with pyproject =
 // true, the locked build system and the locked dependencies. Console
 // scripts come from the wheel's entry points, as pypaInstallHook
@@ -40,7 +40,7 @@ func writeLocal(b *bytes.Buffer, p resolve.Package, base string, buildSystem []s
 	name := nixString(p.Name)
 	fmt.Fprintf(b, "    # The local project at %s (the lock's path %s).\n", nixString(root), nixString(p.Path))
 	fmt.Fprintf(b, "    %s = let\n      root = %s;\n", name, nixString(root))
-	// The filter is project.Keep's, rule for rule; a test hashes trees
+	// The filter is project.Filter's, rule for rule; a test hashes trees
 	// with both.
 	fmt.Fprintf(b, "      excluded = [ %s ];\n", stringList(project.ExcludedNames()))
 	b.WriteString(localFilter)
@@ -70,6 +70,7 @@ const localFilter = `      filter = p: t:
             && builtins.substring (len - builtins.stringLength s) (builtins.stringLength s) base == s;
         in
         !(builtins.elem base excluded || endsWith ".pyc" || endsWith ".egg-info" || t == "unknown"
+          || (t == "directory" && builtins.pathExists (p + "/machnix.lock"))
           || (top && t == "directory" && (base == "build" || base == "dist"))
           || (top && t == "symlink" && (base == "result" || builtins.substring 0 7 base == "result-")));
 `

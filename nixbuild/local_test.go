@@ -35,6 +35,12 @@ func projectTree(t *testing.T) string {
 		".mypy_cache/x":              "cache",
 		"new\nline.txt":              "a newline in a name",
 		"app/${builtins.abort 1}.py": "Nix syntax in a name",
+		"machnix.lock":               "{}",
+		"env/machnix.lock":           "{}",
+		"env/default.nix":            "written after the hash",
+		"lib/pyproject.toml":         "a nested project",
+		"lib/machnix.lock":           "with a lock of its own",
+		"notes/machnix.lock.txt":     "kept",
 	}
 	for rel, data := range files {
 		p := filepath.Join(root, rel)
@@ -84,12 +90,12 @@ func TestLocalFilterMatchesKeep(t *testing.T) {
 	if strings.TrimSpace(string(got)) != "sha256:"+strings.TrimSpace(string(b32)) {
 		t.Errorf("the store holds %s, project.Hash says %s (%s)", got, want, b32)
 	}
-	for _, kept := range []string{"app/build/keep.py", "app/dist/keep.py", "app/result", "app/${builtins.abort 1}.py", "new\nline.txt", "escape"} {
+	for _, kept := range []string{"app/build/keep.py", "app/dist/keep.py", "app/result", "app/${builtins.abort 1}.py", "new\nline.txt", "escape", "notes/machnix.lock.txt"} {
 		if _, err := os.Lstat(filepath.Join(storePath, kept)); err != nil {
 			t.Errorf("%q left out: %v", kept, err)
 		}
 	}
-	for _, dropped := range []string{"build", "dist", ".git", "result", "result-dev", "app/mod.pyc", "app/__pycache__", "app.egg-info", "sub/.hg", ".venv", "app/venv", "app/fifo"} {
+	for _, dropped := range []string{"build", "dist", ".git", "result", "result-dev", "app/mod.pyc", "app/__pycache__", "app.egg-info", "sub/.hg", ".venv", "app/venv", "app/fifo", "machnix.lock", "env", "lib"} {
 		if _, err := os.Lstat(filepath.Join(storePath, dropped)); err == nil {
 			t.Errorf("%q kept", dropped)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/machnix/machnix/internal/atomicfile"
 	"github.com/machnix/machnix/nixbuild"
@@ -20,6 +21,10 @@ type Expression struct {
 	Nixpkgs string `json:"nixpkgs.nix"`
 	// Lock is machnix.lock as written beside them.
 	Lock string `json:"machnix.lock"`
+	// lock and lockDir are the lock and where it was read, for a copy
+	// written elsewhere.
+	lock    *resolve.Lock
+	lockDir string
 }
 
 // Generate checks what must hold before Nix runs (the overrides fit the
@@ -28,8 +33,15 @@ type Expression struct {
 func Generate(p *Prepared) (*Expression, error) {
 	cfg := p.Settings.Config
 	unfree := nixbuild.WithAllowUnfree(p.Settings.AllowUnfree || (cfg != nil && cfg.AllowUnfree))
+	// Paths in the lock are relative to its directory with symlinks
+	// resolved, as they were recorded.
+	lockDir, err := realDir(p.Settings.LockDir)
+	if err != nil {
+		return nil, err
+	}
 	expr, err := nixbuild.Generate(p.Lock, p.Report, nixbuild.WithIgnoreMissing(p.Settings.IgnoreMissing...),
-		nixbuild.WithOverrides(cfg.overrides()), nixbuild.WithBuildSystems(p.BuildSystems), nixbuild.WithTests(cfg != nil && cfg.Tests), unfree)
+		nixbuild.WithOverrides(cfg.overrides()), nixbuild.WithBuildSystems(p.BuildSystems), nixbuild.WithTests(cfg != nil && cfg.Tests), unfree,
+		nixbuild.WithProjectBase(lockDir))
 	if errors.Is(err, nixbuild.ErrBadOverride) {
 		return nil, fmt.Errorf("%s: %w", cfg.Path, err)
 	}
@@ -44,7 +56,35 @@ func Generate(p *Prepared) (*Expression, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Expression{Default: string(expr), Shell: string(shell), Nixpkgs: string(nixbuild.NixpkgsFile(p.Lock, unfree)), Lock: string(lock)}, nil
+	return &Expression{Default: string(expr), Shell: string(shell), Nixpkgs: string(nixbuild.NixpkgsFile(p.Lock, unfree)), Lock: string(lock),
+		lock: p.Lock, lockDir: lockDir}, nil
+}
+
+// lockFor is the lock as written into dir: a local project's path is
+// relative to the lock file, so a copy elsewhere has it rebased.
+func (e *Expression) lockFor(dir string) (string, error) {
+	abs, err := realDir(dir)
+	if err != nil || e.lock == nil || abs == e.lockDir {
+		return e.Lock, err
+	}
+	rebased := *e.lock
+	rebased.Packages = slices.Clone(e.lock.Packages)
+	changed := false
+	for i, p := range rebased.Packages {
+		if p.Provider != resolve.ProviderLocal {
+			continue
+		}
+		rel, err := filepath.Rel(abs, filepath.Join(e.lockDir, filepath.FromSlash(p.Path)))
+		if err != nil {
+			return "", err
+		}
+		rebased.Packages[i].Path, changed = filepath.ToSlash(rel), true
+	}
+	if !changed {
+		return e.Lock, nil
+	}
+	data, err := resolve.MarshalLock(&rebased)
+	return string(data), err
 }
 
 // WriteDir writes the expression's files into dir, each atomically.
@@ -52,12 +92,28 @@ func (e *Expression) WriteDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	lock, err := e.lockFor(dir)
+	if err != nil {
+		return err
+	}
 	for name, data := range map[string]string{
-		"default.nix": e.Default, "shell.nix": e.Shell, "nixpkgs.nix": e.Nixpkgs, "machnix.lock": e.Lock,
+		"default.nix": e.Default, "shell.nix": e.Shell, "nixpkgs.nix": e.Nixpkgs, "machnix.lock": lock,
 	} {
 		if err := atomicfile.Write(filepath.Join(dir, name), []byte(data)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// realDir is dir absolute with its symlinks resolved, as far as it exists.
+func realDir(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real, nil
+	}
+	return abs, nil
 }

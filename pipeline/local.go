@@ -181,6 +181,10 @@ func addLocal(lock *resolve.Lock, locals []*localProject, lockDir string) error 
 // with the lock: a project whose files changed must be locked again, so
 // that its metadata is read again and its new hash recorded.
 func CheckProjects(lock *resolve.Lock, lockDir string) error {
+	lockDir, err := realDir(lockDir)
+	if err != nil {
+		return err
+	}
 	for _, p := range lock.Packages {
 		if p.Provider != resolve.ProviderLocal {
 			continue

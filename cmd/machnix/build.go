@@ -84,7 +84,7 @@ func addBuildFlags(cmd *cobra.Command, fl *buildFlags) {
 func newBuildCmd(g *options.Global) *cobra.Command {
 	var fl buildFlags
 	cmd := &cobra.Command{
-		Use:   "build (-r requirements.txt | --lock machnix.lock) [-o result]",
+		Use:   "build (-r requirements.txt | PROJECT_DIR | --lock machnix.lock) [-o result]",
 		Short: "Build a lock's Python environment with nix-build",
 		Long: `build runs (resolve →) fetch → diagnose → gen → nix-build and prints the environment's
 store path, keeping the out-link (-o, default ./result). A wheel whose native
@@ -96,13 +96,19 @@ in place is an immediate no-op.
 Nix options pass through: -I, --arg NAME EXPR, --argstr NAME VALUE,
 --max-jobs, --cores, --builders, --option NAME VALUE and --show-trace.
 
+A project directory (machnix build .) is resolved into the lock first and
+built with its locked dependencies; its console scripts are in the result.
+
 Exit codes: 0 built; 1 a library is missing, a download or the build failed;
 2 bad usage or a bad lock.`,
 		Example: `  machnix build -r requirements.txt
+  machnix build '.[cli]'
+
   machnix build --lock machnix.lock
   machnix build --lock machnix.lock -I nixpkgs=channel:nixos-unstable --max-jobs 8 --builders 'ssh://big x86_64-linux'`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fl.resolve.Projects = args
 			b, err := buildEnv(cmd, g, &fl)
 			if err != nil {
 				return err
@@ -138,7 +144,7 @@ func buildEnv(cmd *cobra.Command, g *options.Global, fl *buildFlags) (*built, er
 	if err != nil {
 		return nil, err
 	}
-	sum := progress.NewSummary(lock, len(fl.resolve.Requirements) > 0, fl.lock.Lock, nix.OutLink)
+	sum := progress.NewSummary(lock, fl.resolve.Resolving(), fl.lock.Lock, nix.OutLink)
 	b := &built{lock: lock, settings: fl.lock.Settings(g, cfg), sum: sum}
 	if path, ok := pipeline.UpToDate(lock, b.settings, nix); ok {
 		b.path, b.sum.UpToDate = path, true

@@ -1,6 +1,8 @@
 package options
 
 import (
+	"path/filepath"
+
 	"github.com/spf13/cobra"
 
 	"github.com/machnix/machnix/pipeline"
@@ -25,7 +27,8 @@ func AddLockFlags(cmd *cobra.Command, l *Lock) {
 
 // Settings are the flags as pipeline.Prepare takes them.
 func (l *Lock) Settings(g *Global, cfg *pipeline.Config) pipeline.Settings {
-	return pipeline.Settings{Config: cfg, IgnoreMissing: l.IgnoreMissing, AllowUnfree: l.AllowUnfree, Offline: l.Offline, Timeout: g.NetTimeout(), NixLocate: true}
+	return pipeline.Settings{Config: cfg, IgnoreMissing: l.IgnoreMissing, AllowUnfree: l.AllowUnfree, Offline: l.Offline, Timeout: g.NetTimeout(), NixLocate: true,
+		LockDir: filepath.Dir(l.Lock)}
 }
 
 // Nix are nix-build's flags, passed through.

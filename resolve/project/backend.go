@@ -227,7 +227,8 @@ func sortedUnique(s []string) []string {
 // mode, links as links. The tree was hashed before within nar's limits,
 // which bound the copy too.
 func copyTree(from, to string) error {
-	if _, err := nar.HashDir(from, Keep, nar.Limits{}); err != nil {
+	keep := Filter(from)
+	if _, err := nar.HashDir(from, keep, nar.Limits{}); err != nil {
 		return err
 	}
 	return filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
@@ -239,7 +240,7 @@ func copyTree(from, to string) error {
 			return err
 		}
 		dst := filepath.Join(to, rel)
-		if rel != "." && !Keep(filepath.ToSlash(rel), d.Type()) {
+		if rel != "." && !keep(filepath.ToSlash(rel), d.Type()) {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}

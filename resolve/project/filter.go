@@ -2,6 +2,8 @@ package project
 
 import (
 	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -15,9 +17,18 @@ var excludedNames = map[string]bool{
 	".git": true, ".hg": true, ".svn": true, ".jj": true,
 	"__pycache__": true, ".venv": true, "venv": true, ".tox": true, ".nox": true,
 	".direnv": true, ".mypy_cache": true, ".pytest_cache": true, ".ruff_cache": true,
+	// The lock sits in the project as often as not, and records the
+	// project's hash: it cannot be part of what it hashes.
+	LockName: true,
 }
 
-// Keep is the source filter of a local project: what the lock's hash
+// LockName is the lock file's name. A directory below the project that
+// holds one is left out whole: a folder machnix env or gen wrote there
+// (its files are written after the hash is taken), or another project
+// with a lock of its own, which is locked as its own local project.
+const LockName = "machnix.lock"
+
+// Keep is the name and type part of a local project's source filter: what the lock's hash
 // covers and what Nix copies into the store. rel is the entry's path below
 // the project with forward slashes. Left out, at any depth: the names in
 // excludedNames (of any type: a worktree's .git is a file), *.pyc and
@@ -56,8 +67,24 @@ func ExcludedNames() []string {
 	return out
 }
 
+// Filter is the source filter of the project in root: Keep, and no
+// subdirectory holding a LockName.
+func Filter(root string) nar.Filter {
+	return func(rel string, mode fs.FileMode) bool {
+		if !Keep(rel, mode) {
+			return false
+		}
+		if mode.IsDir() {
+			if _, err := os.Lstat(filepath.Join(root, filepath.FromSlash(rel), LockName)); err == nil {
+				return false
+			}
+		}
+		return true
+	}
+}
+
 // Hash is the lock's sha256 of a project: the NAR hash of its filtered
 // tree, which builtins.path with the same filter checks.
 func Hash(dir string) (string, error) {
-	return nar.HashDir(dir, Keep, nar.Limits{})
+	return nar.HashDir(dir, Filter(dir), nar.Limits{})
 }

@@ -60,6 +60,7 @@ for data in "$site"/*.data; do
 	rm -rf "$data"
 done
 chmod -R u+w "$out"
+"$python/bin/python3" "$hooks" scripts "$out" "$site" "$python/bin/python3" "$work/deps"
 
 extraSearchPaths=""
 addAutoPatchelfSearchPath() { extraSearchPaths="$extraSearchPaths $*"; }
