@@ -146,3 +146,62 @@ func TestEditableRefused(t *testing.T) {
 		}
 	}
 }
+
+// env DIR PROJECT locks the project into DIR/machnix.lock with its path
+// relative to DIR, and nix-build DIR builds it; gen writes a copy of the
+// lock elsewhere with the path rebased. A requirements file names the
+// project by a relative line.
+func TestEnvLocalProject(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-build", "nix-store", "patchelf")
+	t.Setenv("MACHNIX_CACHE_DIR", t.TempDir())
+	w := native.BuildT(t)
+	idx := pyindex.Start(t, []pyindex.Wheel{{Prebuilt: w.Zcrc}, pureWheel("greeting", "1.0")})
+	root := t.TempDir()
+	app := filepath.Join(root, "src", "app")
+	marker := fmt.Sprintf("env %d", time.Now().UnixNano())
+	writeApp(t, app, marker)
+	reqs := filepath.Join(root, "src", "requirements.txt")
+	if err := os.WriteFile(reqs, []byte("./app[fast]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	envDir := filepath.Join(root, "env")
+	code, _, stderr := runCLI(t, "env", envDir, "-r", reqs, "--index-url", idx.URL+"/simple", "--python", "3.11")
+	if code != exitOK {
+		t.Fatalf("env: exit %d: %s", code, stderr)
+	}
+	pathOf := func(lockPath string) string {
+		lock, err := resolve.ReadLock(lockPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range lock.Packages {
+			if p.Provider == resolve.ProviderLocal {
+				return p.Path
+			}
+		}
+		t.Fatalf("%s has no local project", lockPath)
+		return ""
+	}
+	if got := pathOf(filepath.Join(envDir, "machnix.lock")); got != "../src/app" {
+		t.Errorf("path %q, want ../src/app", got)
+	}
+	out, err := exec.Command("nix-build", envDir, "-o", filepath.Join(root, "result"), "-I", "nixpkgs="+nixpkgs.Dir(), "--option", "substituters", "").CombinedOutput()
+	if err != nil {
+		t.Fatalf("nix-build: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	cmd := exec.Command(filepath.Join(lines[len(lines)-1], "bin", "hello-app"))
+	cmd.Env = []string{}
+	got, err := cmd.CombinedOutput()
+	if want := fmt.Sprintf("%s %d 1.0", marker, native.ZcrcCRC32()); err != nil || strings.TrimSpace(string(got)) != want {
+		t.Errorf("hello-app: %v, printed %q, want %q", err, got, want)
+	}
+	genDir := filepath.Join(root, "a", "b")
+	code, _, stderr = runCLI(t, "gen", "--lock", filepath.Join(envDir, "machnix.lock"), "-o", genDir)
+	if code != exitOK {
+		t.Fatalf("gen: exit %d: %s", code, stderr)
+	}
+	if got := pathOf(filepath.Join(genDir, "machnix.lock")); got != "../../src/app" {
+		t.Errorf("gen's copy has path %q, want ../../src/app", got)
+	}
+}
