@@ -38,8 +38,8 @@ func writeLocal(b *bytes.Buffer, p resolve.Package, base string, buildSystem []s
 		return fmt.Errorf("%w: %s: a project at the file system's root", ErrCannotGenerate, p.Name)
 	}
 	name := nixString(p.Name)
-	fmt.Fprintf(b, "    # The local project at %s (the lock's path %s).\n", nixString(root), nixString(p.Path))
-	fmt.Fprintf(b, "    %s = let\n      root = %s;\n", name, nixString(root))
+	fmt.Fprintf(b, "    %s = let\n", name)
+	fmt.Fprintf(b, "      # The local project at the lock's path %s.\n      root = %s;\n", nixString(p.Path), nixString(root))
 	// The filter is project.Filter's, rule for rule; a test hashes trees
 	// with both.
 	fmt.Fprintf(b, "      excluded = [ %s ];\n", stringList(project.ExcludedNames()))

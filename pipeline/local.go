@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/machnix/machnix/fetch"
 	"github.com/machnix/machnix/resolve"
 	"github.com/machnix/machnix/resolve/pep508"
 	"github.com/machnix/machnix/resolve/project"
@@ -60,6 +61,16 @@ func projectArgs(args []string) ([]reqfile.Project, error) {
 func readProjects(ctx context.Context, named []reqfile.Project, rules resolve.Rules, env pep508.Environment) ([]*localProject, error) {
 	byDir := map[string]*localProject{}
 	var order []string
+	// Dynamic metadata is kept by the project's hash: an unchanged
+	// project's backend does not run again.
+	cacheDir := ""
+	if len(named) > 0 {
+		root, err := fetch.DefaultCacheDir()
+		if err != nil {
+			return nil, err
+		}
+		cacheDir = filepath.Join(root, "projects")
+	}
 	queue := slices.Clone(named)
 	for len(queue) > 0 {
 		np := queue[0]
@@ -74,18 +85,14 @@ func readProjects(ctx context.Context, named []reqfile.Project, rules resolve.Ru
 		}
 		lp := byDir[dir]
 		if lp == nil {
-			meta, err := project.Read(ctx, dir)
+			meta, err := project.Read(ctx, dir, project.WithCache(cacheDir))
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", where, err)
 			}
 			if meta.RequiresPython != "" && !rules.PythonMatches(meta.RequiresPython) {
 				return nil, fmt.Errorf("%s: %s %s requires Python %s; the target is another (--python)", where, meta.Name, meta.Version, meta.RequiresPython)
 			}
-			hash, err := project.Hash(dir)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", where, err)
-			}
-			lp = &localProject{meta: meta, hash: hash, origin: filepath.Join(dir, "pyproject.toml")}
+			lp = &localProject{meta: meta, hash: meta.SHA256, origin: filepath.Join(dir, "pyproject.toml")}
 			byDir[dir] = lp
 			order = append(order, dir)
 		} else if len(np.Extras) == 0 || !slices.ContainsFunc(np.Extras, func(x string) bool { return !slices.Contains(lp.extras, x) }) {

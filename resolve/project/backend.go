@@ -3,7 +3,9 @@ package project
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,8 +18,10 @@ import (
 	"time"
 
 	"github.com/machnix/machnix/fetch"
+	"github.com/machnix/machnix/internal/atomicfile"
 	"github.com/machnix/machnix/internal/distinfo"
 	"github.com/machnix/machnix/internal/nar"
+	"github.com/machnix/machnix/resolve"
 	"github.com/machnix/machnix/resolve/pep440"
 	"github.com/machnix/machnix/resolve/pep508"
 )
@@ -147,6 +151,12 @@ func tail(s string) string {
 // the filtered tree so that the backend's egg-info and caches never land
 // in the user's project.
 func (r reader) fromBackend(ctx context.Context, m *Metadata) (*Metadata, error) {
+	cached := r.cachePath(m)
+	if cached != "" {
+		if data, err := readCapped(cached, distinfo.MaxFileSize); err == nil {
+			return checkCore(m, data)
+		}
+	}
 	work, err := os.MkdirTemp("", "machnix-metadata-")
 	if err != nil {
 		return nil, err
@@ -170,6 +180,31 @@ func (r reader) fromBackend(ctx context.Context, m *Metadata) (*Metadata, error)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: the backend's METADATA: %v", ErrInvalid, m.Dir, err)
 	}
+	got, err := checkCore(m, data)
+	if err != nil {
+		return nil, err
+	}
+	if cached != "" {
+		// A cache that cannot be written costs a backend run next time.
+		if os.MkdirAll(filepath.Dir(cached), 0o755) == nil {
+			_ = atomicfile.Write(cached, data)
+		}
+	}
+	return got, nil
+}
+
+// cachePath names the cached METADATA of m: by its tree's hash and the
+// backend that made it; "" without a cache.
+func (r reader) cachePath(m *Metadata) string {
+	if r.cacheDir == "" || !resolve.IsSHA256Hex(m.SHA256) {
+		return ""
+	}
+	key := sha256.Sum256([]byte(m.SHA256 + "\n" + m.Backend + "\n" + strings.Join(m.BackendPath, "\n")))
+	return filepath.Join(r.cacheDir, hex.EncodeToString(key[:])+".METADATA")
+}
+
+// checkCore completes m with the core metadata in data, checked.
+func checkCore(m *Metadata, data []byte) (*Metadata, error) {
 	core, err := fetch.ParseMetadata(data)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: the backend's METADATA: %v", ErrInvalid, m.Dir, err)

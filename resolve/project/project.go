@@ -65,6 +65,8 @@ type Metadata struct {
 	// FromBackend says the metadata came from the backend's
 	// prepare_metadata_for_build_wheel, not from pyproject.toml alone.
 	FromBackend bool `json:"from_backend,omitempty"`
+	// SHA256 is the project's Hash, taken before its metadata was read.
+	SHA256 string `json:"sha256"`
 }
 
 type pyprojectFile struct {
@@ -89,8 +91,15 @@ type projectTable struct {
 type Option func(*reader)
 
 type reader struct {
-	backend Backend
+	backend  Backend
+	cacheDir string
 }
+
+// WithCache keeps the METADATA the backend wrote in dir, named by the
+// project's hash and backend: an unchanged project's dynamic metadata is
+// read from there, without running the backend again. What is read back
+// is checked as strictly as what the backend wrote.
+func WithCache(dir string) Option { return func(r *reader) { r.cacheDir = dir } }
 
 // WithBackend runs the build backend with b where static metadata is
 // missing; the default is HostPython.
@@ -107,10 +116,15 @@ func Read(ctx context.Context, dir string, opts ...Option) (*Metadata, error) {
 	if err != nil {
 		return nil, err
 	}
+	hash, err := Hash(abs)
+	if err != nil {
+		return nil, err
+	}
 	m, static, err := readPyproject(abs)
 	if err != nil {
 		return nil, err
 	}
+	m.SHA256 = hash
 	if static {
 		return m, nil
 	}

@@ -259,3 +259,58 @@ func metadataBackend(metadata string) string {
 func pyString(s string) string {
 	return "'" + strings.ReplaceAll(s, "\n", "\\n") + "'"
 }
+
+// countingBackend counts the runs of the backend it wraps.
+type countingBackend struct {
+	project.Backend
+	runs *int
+}
+
+func (c countingBackend) PrepareMetadata(ctx context.Context, src, backend string, path []string, out string) (string, error) {
+	*c.runs++
+	return c.Backend.PrepareMetadata(ctx, src, backend, path, out)
+}
+
+// The backend runs once per state of the project: an unchanged tree's
+// metadata comes from the cache, an edit runs it again; a cache entry
+// tampered with is checked like the backend's own output.
+func TestBackendMetadataCachedByHash(t *testing.T) {
+	testfixtures.RequireTool(t, "python3")
+	dir := writeProject(t, map[string]string{
+		"pyproject.toml": "[build-system]\nrequires = []\nbuild-backend = \"be\"\nbackend-path = [\".\"]\n[project]\nname = \"a\"\ndynamic = [\"version\"]\n",
+		"be.py":          metadataBackend("Name: a\nVersion: 1\n"),
+	})
+	cache := t.TempDir()
+	runs := 0
+	read := func() *project.Metadata {
+		t.Helper()
+		m, err := project.Read(context.Background(), dir, project.WithCache(cache), project.WithBackend(countingBackend{project.HostPython{}, &runs}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	first := read()
+	second := read()
+	if runs != 1 || first.Version != "1" || second.Version != "1" || first.SHA256 != second.SHA256 {
+		t.Fatalf("runs %d, versions %s %s", runs, first.Version, second.Version)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "be.py"), []byte(metadataBackend("Name: a\nVersion: 2\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if third := read(); runs != 2 || third.Version != "2" || third.SHA256 == first.SHA256 {
+		t.Errorf("after an edit: runs %d, version %s", runs, third.Version)
+	}
+	entries, err := filepath.Glob(filepath.Join(cache, "*.METADATA"))
+	if err != nil || len(entries) != 2 {
+		t.Fatalf("cache holds %v (%v)", entries, err)
+	}
+	for _, e := range entries {
+		if err := os.WriteFile(e, []byte("Name: a\nVersion: 3${x}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := project.Read(context.Background(), dir, project.WithCache(cache)); !errors.Is(err, project.ErrInvalid) {
+		t.Errorf("a tampered cache entry: %v", err)
+	}
+}
