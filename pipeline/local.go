@@ -49,6 +49,9 @@ func projectArgs(args []string) ([]reqfile.Project, error) {
 		if err != nil {
 			return nil, err
 		}
+		if fi, err := os.Stat(abs); err == nil && fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("%s is a file; a project argument is a directory (name a requirements file with -r)", a)
+		}
 		out = append(out, reqfile.Project{Dir: abs, Extras: extras, File: a})
 	}
 	return out, nil

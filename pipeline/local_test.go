@@ -97,13 +97,17 @@ func TestResolveLocalProjectRefused(t *testing.T) {
 		"url without hash": {"[project]\nname = \"x\"\nversion = \"1\"\ndependencies = [\"six @ https://example.invalid/six-1.16-py3-none-any.whl\"]\n", "",
 			"needs its sha256"},
 		"unknown extra": {"[project]\nname = \"x\"\nversion = \"1\"\n", "", "offers no extra"},
+		"a file":        {"[project]\nname = \"x\"\nversion = \"1\"\n", "", "name a requirements file with -r"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			writeFiles(t, dir, map[string]string{"p/pyproject.toml": tc.pyproject})
 			arg := filepath.Join(dir, "p")
-			if name == "unknown extra" {
+			switch name {
+			case "unknown extra":
 				arg += "[nope]"
+			case "a file":
+				arg = filepath.Join(arg, "pyproject.toml")
 			}
 			in := Inputs{Projects: []string{arg}, IndexURL: idx.URL + "/simple", LockDir: dir,
 				Target: resolve.Target{Python: "3.11", System: "x86_64-linux", Glibc: "2.28"}}
