@@ -16,8 +16,9 @@ func newResolveCmd(g *options.Global) *cobra.Command {
 	var out string
 	var asJSON, noInspect bool
 	cmd := &cobra.Command{
-		Use:   "resolve -r requirements.txt [-o machnix.lock]",
-		Short: "Pin requirements for one Python and platform into a lock",
+		Use:     "resolve [-r requirements.txt] [PROJECT_DIR[extras]...] [-o machnix.lock]",
+		Aliases: []string{"lock"},
+		Short:   "Pin requirements for one Python and platform into a lock",
 		Long: `resolve reads requirements files (PEP 508 lines, -r/-c, --index-url,
 --extra-index-url, --hash, --pre, --only-binary/--no-binary), asks the
 indexes for the candidates (PEP 691/503, metadata from PEP 658 files or HTTP
@@ -26,6 +27,10 @@ solver, newest versions first. An existing lock's pins are kept while they
 still fit; --upgrade-package lets one move. When nothing fits, the error
 explains the chain of conflicting requirements.
 
+A project directory (., ../app, .[extra]) is locked as a local package: its
+pyproject.toml dependencies become root requirements, its files are
+recorded by hash. machnix lock is another name for resolve.
+
 Indexes have an explicit priority: a project found on an earlier index is
 never taken from a later one (no dependency confusion).
 
@@ -33,8 +38,9 @@ Exit codes: 0 written; 1 no solution or an index failed; 2 bad usage or a bad
 requirements file.`,
 		Example: `  machnix resolve -r requirements.txt -o machnix.lock
   machnix resolve -r requirements.txt --python 3.12 --system aarch64-linux --upgrade-package numpy`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fl.Projects = args
 			cfg, err := g.LoadConfig()
 			if err != nil {
 				return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -31,7 +32,13 @@ type Resolve struct {
 	Upgrade      []string
 	Nixpkgs      string
 	NixpkgsHash  string
+	// Projects are local project directories, the commands' arguments.
+	Projects []string
 }
+
+// Resolving reports whether the command resolves (requirements files or
+// projects given) rather than reading a lock.
+func (r *Resolve) Resolving() bool { return len(r.Requirements) > 0 || len(r.Projects) > 0 }
 
 // AddResolveFlags adds them to cmd.
 func AddResolveFlags(cmd *cobra.Command, r *Resolve) {
@@ -67,7 +74,7 @@ func (r *Resolve) Inputs(g *Global, previous *resolve.Lock) pipeline.Inputs {
 		Target:   resolve.Target{Python: r.Python, System: r.System, Glibc: r.Glibc},
 		IndexURL: r.IndexURL, ExtraIndexURLs: r.ExtraIndex, FindLinks: r.FindLinks, NoIndex: r.NoIndex,
 		Providers: r.Providers, Pre: r.Pre, Previous: previous, Upgrade: r.Upgrade,
-		Nixpkgs: r.Nixpkgs, NixpkgsHash: r.NixpkgsHash, Timeout: g.NetTimeout(),
+		Nixpkgs: r.Nixpkgs, NixpkgsHash: r.NixpkgsHash, Timeout: g.NetTimeout(), Projects: r.Projects,
 	}
 }
 
@@ -79,11 +86,14 @@ func (r *Resolve) ReadLockOrResolve(ctx context.Context, g *Global, path string)
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(r.Requirements) == 0 {
+	if !r.Resolving() {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, fmt.Errorf("%s does not exist: resolve requirements into it with -r requirements.txt (or machnix resolve -r requirements.txt), or name another lock with --lock", path)
+			return nil, nil, fmt.Errorf("%s does not exist: resolve requirements into it with -r requirements.txt or a project directory (or machnix lock -r requirements.txt), or name another lock with --lock", path)
 		}
 		lock, err := resolve.ReadLock(path)
+		if err == nil {
+			err = pipeline.CheckProjects(lock, filepath.Dir(path))
+		}
 		return lock, cfg, err
 	}
 	lock, err := r.ResolveInto(ctx, g, cfg, path)
@@ -99,7 +109,9 @@ func (r *Resolve) ResolveInto(ctx context.Context, g *Global, cfg *pipeline.Conf
 			return nil, err
 		}
 	}
-	lock, err := pipeline.Resolve(ctx, r.Inputs(g, previous), cfg)
+	in := r.Inputs(g, previous)
+	in.LockDir = filepath.Dir(path)
+	lock, err := pipeline.Resolve(ctx, in, cfg)
 	if err != nil {
 		return nil, err
 	}
