@@ -205,3 +205,39 @@ func TestEnvLocalProject(t *testing.T) {
 		t.Errorf("gen's copy has path %q, want ../../src/app", got)
 	}
 }
+
+// The lock machnix lock . writes is all machnix's Nix library needs:
+// buildPythonApplication and mkPython build the project from it, without
+// machnix, and its console script runs with an empty environment.
+func TestLibraryBuildsLockedProject(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-build", "nix-store", "patchelf")
+	t.Setenv("MACHNIX_CACHE_DIR", t.TempDir())
+	w := native.BuildT(t)
+	idx := pyindex.Start(t, []pyindex.Wheel{{Prebuilt: w.Zcrc}, pureWheel("greeting", "1.0")})
+	app := filepath.Join(t.TempDir(), "app")
+	marker := fmt.Sprintf("library %d", time.Now().UnixNano())
+	writeApp(t, app, marker)
+	library := filepath.Join(testfixtures.RepoRoot(t), "default.nix")
+	t.Chdir(app)
+	code, _, stderr := runCLI(t, "lock", ".[fast]", "--index-url", idx.URL+"/simple", "--python", "3.11")
+	if code != exitOK {
+		t.Fatalf("lock: exit %d: %s", code, stderr)
+	}
+	want := fmt.Sprintf("%s %d 1.0", marker, native.ZcrcCRC32())
+	for fn, bin := range map[string]string{"buildPythonApplication": "hello-app", "mkPython": "hello-app"} {
+		expr := fmt.Sprintf("let pkgs = import %s { }; machnix = import %s { inherit pkgs; }; in machnix.%s { lock = %s; }",
+			nixpkgs.Dir(), library, fn, filepath.Join(app, "machnix.lock"))
+		out, err := exec.Command("nix-build", "--no-out-link", "--option", "substituters", "", "--option", "allow-import-from-derivation", "false",
+			"-I", "nixpkgs="+nixpkgs.Dir(), "-E", expr).Output()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", fn, err, err.(*exec.ExitError).Stderr)
+		}
+		lines := strings.Fields(string(out))
+		cmd := exec.Command(filepath.Join(lines[len(lines)-1], "bin", bin))
+		cmd.Env = []string{}
+		got, err := cmd.CombinedOutput()
+		if err != nil || strings.TrimSpace(string(got)) != want {
+			t.Errorf("%s: %s: %v, printed %q, want %q", fn, bin, err, got, want)
+		}
+	}
+}
