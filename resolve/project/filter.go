@@ -37,9 +37,10 @@ const LockName = "machnix.lock"
 // directories, and result and result-* symlinks (nix-build's out-links);
 // deeper down such names are ordinary package directories.
 //
-// nixbuild writes the same rules as a builtins.path filter, where the type
-// is "regular", "directory", "symlink" or "unknown"; a test hashes trees
-// both ways.
+// machnix's Nix library has the same rules as a builtins.path filter
+// (sourceFilter in nix/locked.nix), where the type is "regular",
+// "directory", "symlink" or "unknown"; nix/source_test.go hashes a hostile
+// tree both ways.
 func Keep(rel string, mode fs.FileMode) bool {
 	base := rel[strings.LastIndexByte(rel, '/')+1:]
 	top := base == rel
