@@ -158,7 +158,8 @@ in
   inherit mkPython mkPythonShell mkDockerImage mkPythonOverrides mkOverlay mkNixpkgs;
   buildPythonPackage = localProject "buildPythonPackage";
   buildPythonApplication = localProject "buildPythonApplication";
-  # The source filter local projects are copied with; machnix hashes the
-  # same files.
+  # The source filter local projects are copied with, a function of the
+  # project's directory (builtins.path { path = dir; filter =
+  # machnix.sourceFilter dir; }); machnix hashes the same files.
   inherit (locked) sourceFilter;
 }

@@ -260,7 +260,8 @@ func TestHostileLockRefusedByTheLibrary(t *testing.T) {
 		"build input": {`"imports": [`, `"build_inputs": [ "zlib ${abort}" ], "imports": [`, "native.build_inputs"},
 		"import":      {`"plain"` + "\n        ]", `"plain; import os"` + "\n        ]", "native.imports"},
 		"sha256":      {`"sha256": "`, `"sha256": "../`, "sha256"},
-		"local path":  {`"provider": "nixpkgs"`, `"provider": "local", "path": "../../../root", "sha256": "` + strings.Repeat("a", 64) + `"`, ".path"},
+		"local path":  {`"provider": "nixpkgs"`, `"provider": "local", "path": "services/../../../root", "sha256": "` + strings.Repeat("a", 64) + `"`, ".path"},
+		"local up":    {`"provider": "nixpkgs"`, `"provider": "local", "path": "../x/../../root", "sha256": "` + strings.Repeat("a", 64) + `"`, ".path"},
 		"local dot":   {`"provider": "nixpkgs"`, `"provider": "local", "path": "proj/./x", "sha256": "` + strings.Repeat("a", 64) + `"`, ".path"},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -355,7 +356,7 @@ func TestLocalProjectApplication(t *testing.T) {
 		t.Errorf("buildPythonPackage gave %s, buildPythonApplication %s: the same project built twice", pkg, app)
 	}
 	src := strings.TrimSpace(run(t, "nix-instantiate", "--eval", "--json", "-E",
-		libraryExpr(t, fmt.Sprintf(`"${builtins.path { path = %s; name = "hello-app-source"; filter = machnix.sourceFilter; }}"`, proj))))
+		libraryExpr(t, fmt.Sprintf(`"${builtins.path { path = %[1]s; name = "hello-app-source"; filter = machnix.sourceFilter %[1]s; }}"`, proj))))
 	src = strings.Trim(src, `"`)
 	if got, want := run(t, "nix-store", "--query", "--hash", src), "sha256:"+run(t, "nix-hash", "--type", "sha256", "--base32", clean); got != want {
 		t.Errorf("the filtered source has NAR hash %s, a clean copy %s", got, want)

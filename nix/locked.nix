@@ -21,7 +21,28 @@ let
   sonameRE = "[A-Za-z0-9_][A-Za-z0-9._+-]*";
   moduleRE = "[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*";
   hexRE = "[0-9a-f]{64}";
-  localPathRE = "\\.|[^/\\\\$\"[:cntrl:]]+(/[^/\\\\$\"[:cntrl:]]+)*";
+  # A local project's path, as resolve.CheckProjectPath has it: "." or
+  # relative components with forward slashes, none empty, "." or "..",
+  # except that it may start with ".." components (a project beside the
+  # lock's directory or above it: an env folder inside the project); no
+  # leading "~", no backslash, quote, $ or control characters.
+  localPartRE = "[^/\\\\$\"[:cntrl:]]+";
+  # What Go's unicode.IsControl and Bidi_Control add beyond ASCII (C1,
+  # bidirectional marks), and the replacement character.
+  oddChars = map (c: builtins.fromJSON "\"\\u${c}\"")
+    (builtins.genList (i: "00${toString (8 + i / 16)}${builtins.substring (i - i / 16 * 16) 1 "0123456789abcdef"}") 32
+      ++ [ "061c" "200e" "200f" "202a" "202b" "202c" "202d" "202e" "2066" "2067" "2068" "2069" "fffd" ]);
+  isLocalPath = s:
+    let
+      parts = filter isString (builtins.split "/" s);
+      lead = builtins.foldl' (acc: c: if acc.up && c == ".." then { up = true; n = acc.n + 1; } else acc // { up = false; }) { up = true; n = 0; } parts;
+      rest = builtins.genList (i: builtins.elemAt parts (i + lead.n)) (length parts - lead.n);
+    in
+    isString s && (s == "." || (
+      builtins.all (c: match localPartRE c != null) parts
+      && builtins.all (c: c != "." && c != "..") rest
+      && !(u.hasPrefix "~" s)
+      && builtins.replaceStrings oddChars (map (_: "") oddChars) s == s));
 
   matches = re: s: isString s && match re s != null;
 
@@ -50,7 +71,7 @@ let
       && checkList fn "${f}.dependencies" nameRE "a normalised project name" (p.dependencies or null)
       && (p.provider != "nixpkgs" || matches attrRE (p.nix_attr or null) || bad fn "${f}.nix_attr" "${builtins.toJSON (p.nix_attr or null)} is not an attribute path")
       && (!(elem p.provider [ "wheel" "sdist" "local" ]) || matches hexRE (p.sha256 or null) || bad fn "${f}.sha256" "not 64 lowercase hex digits")
-      && (p.provider != "local" || matches localPathRE (p.path or null) && (p.path == "." || !(builtins.any (c: c == ".." || c == ".") (builtins.split "/" p.path))) || bad fn "${f}.path" "${builtins.toJSON (p.path or null)} is not a relative path inside the lock's directory")
+      && (p.provider != "local" || isLocalPath (p.path or null) || bad fn "${f}.path" "${builtins.toJSON (p.path or null)} is not a clean relative path (forward slashes, .. only at the start)")
       && (!(elem p.provider [ "wheel" "sdist" ]) || (isString (p.url or null) && matches "[A-Za-z0-9._+!~=-]+" (p.filename or null)) || bad fn "${f}.filename" "a ${p.provider} needs a url and a plain file name")
       && (!(p ? native) || checkNative fn "${f}.native" p.native));
 
@@ -128,14 +149,42 @@ let
 
   fetch = p: pkgs.fetchurl { name = storeName p.filename; url = p.url; sha256 = p.sha256; };
 
-  # The source filter of local projects; machnix hashes the same files.
-  excludedNames = [ ".git" ".hg" ".svn" ".jj" "__pycache__" "build" "dist" ".venv" "venv" ".tox" ".nox" ".direnv" ".mypy_cache" ".pytest_cache" ".ruff_cache" ];
-  sourceFilter = path: type:
-    let b = baseNameOf (toString path); in
+  # The source filter of local projects, resolve/project.Filter's rule
+  # for rule (machnix hashes the same files; a test compares the hashes).
+  # root is the project's directory; the filter gets each entry's
+  # absolute path and its type (regular, directory, symlink or unknown).
+  # Left out at any depth: these names (version control, caches,
+  # environments, the lock, which records the project's hash), *.pyc and
+  # *.egg-info, sockets and fifos, and any directory holding a
+  # machnix.lock (an env folder written into the project, or a project of
+  # its own). Left out at the top only, where builds put them: the build
+  # and dist directories and nix-build's result and result-* symlinks;
+  # deeper down such names are package code.
+  excludedNames = [ ".direnv" ".git" ".hg" ".jj" ".mypy_cache" ".nox" ".pytest_cache" ".ruff_cache" ".svn" ".tox" ".venv" "__pycache__" "machnix.lock" "venv" ];
+  sourceFilter = root: path: type:
+    let
+      p = toString path;
+      b = baseNameOf p;
+      top = dirOf p == toString root;
+    in
     !(elem b excludedNames
       || u.hasSuffix ".pyc" b
       || u.hasSuffix ".egg-info" b
-      || (type == "symlink" && (b == "result" || u.hasPrefix "result-" b)));
+      || type == "unknown"
+      || (type == "directory" && builtins.pathExists (p + "/machnix.lock"))
+      || (top && type == "directory" && (b == "build" || b == "dist"))
+      || (top && type == "symlink" && (b == "result" || u.hasPrefix "result-" b)));
+
+  # A local project's directory copied into the store with the filter.
+  # Only a Python project's directory is copied (pyproject.toml, setup.py
+  # or setup.cfg in it, as machnix requires when it locks one): a lock
+  # whose path leads elsewhere (../../../etc, a home directory) is refused
+  # before anything of it reaches the world-readable store.
+  projectSource = fn: what: dir: name:
+    if toString dir == "/" then throw "machnix.${fn}: ${what}: the file system's root is not a project"
+    else if !(builtins.any (f: builtins.pathExists (dir + "/${f}")) [ "pyproject.toml" "setup.py" "setup.cfg" ])
+    then throw "machnix.${fn}: ${what}: ${toString dir} is not a Python project (no pyproject.toml, setup.py or setup.cfg)"
+    else builtins.path { path = dir; inherit name; filter = sourceFilter dir; };
 
   # A `_` entry changes one attribute: { add = ...; remove = ...; } edits
   # a list (remove, then add) or appends to a string, { mod = old: new; }
@@ -311,13 +360,9 @@ let
       # needs no new lock, only a change of its dependencies does.
       localPackage = p:
         let
-          src = builtins.path {
-            path = if p.path == "." then lockDir else lockDir + "/${p.path}";
-            name = "${p.name}-source";
-            filter = sourceFilter;
-          };
+          dir = if p.path == "." then lockDir else lockDir + "/${p.path}";
         in
-        ps.buildPythonPackage (sourceAttrs p src { });
+        ps.buildPythonPackage (sourceAttrs p (projectSource fn (entry p) dir "${p.name}-source") { });
 
       one = p:
         if p.provider == "nixpkgs" then nixpkgsPackage p
@@ -344,7 +389,7 @@ let
             else if isAttrs e && e ? src then e
             else throw "machnix.${fn}: packagesExtra[${toString i}] is not a derivation, a source path, { src = ...; } or { url; sha256; }";
           src = if isPath spec.src || (isString spec.src && u.hasPrefix "/" spec.src)
-            then builtins.path { path = spec.src; name = "source"; filter = sourceFilter; } else spec.src;
+            then builtins.path { path = spec.src; name = "source"; filter = sourceFilter spec.src; } else spec.src;
           pname = spec.pname or (u.normalize (baseNameOf (toString spec.src)));
         in
         if isAttrs e && e ? outPath then e
@@ -364,5 +409,5 @@ let
     builtins.genList (i: one i (builtins.elemAt args.packagesExtra i)) (length args.packagesExtra);
 in
 {
-  inherit readLock lockPython pythonAttr checkPython checkRequirements packages extraPackages sourceFilter storeName breakCycles;
+  inherit readLock lockPython pythonAttr checkPython checkRequirements packages extraPackages sourceFilter excludedNames isLocalPath storeName breakCycles;
 }

@@ -302,6 +302,8 @@ func checkOverrides(lock *resolve.Lock, overrides map[string]Override) error {
 			return fmt.Errorf("%w: [overrides.%s]: the package comes from nixpkgs as it is; to change its build, take its sdist (provider = \"sdist\") and override that", ErrBadOverride, name)
 		case prov == resolve.ProviderSdist && len(overrides[name].IgnoreMissing) > 0:
 			return fmt.Errorf("%w: [overrides.%s] ignoreMissing: the package is built from its sdist, which links what buildInputs give; ignoreMissing is for wheels' prebuilt libraries", ErrBadOverride, name)
+		case prov == resolve.ProviderLocal && len(overrides[name].IgnoreMissing) > 0:
+			return fmt.Errorf("%w: [overrides.%s] ignoreMissing: the package is a local project built from its source, which links what buildInputs give; ignoreMissing is for wheels' prebuilt libraries", ErrBadOverride, name)
 		}
 		if err := overrides[name].Validate(name); err != nil {
 			return err

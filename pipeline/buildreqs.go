@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -22,6 +23,9 @@ type buildResolution struct {
 	upgrade  []string
 	pre      bool
 	settings Settings
+	// local are the local projects' declared [build-system] requires,
+	// by name.
+	local map[string][]string
 }
 
 // pinBuildRequirements fetches each sdist the lock pins (the build needs
@@ -39,22 +43,33 @@ func pinBuildRequirements(ctx context.Context, lock *resolve.Lock, br buildResol
 			sdists.Packages = append(sdists.Packages, p)
 		}
 	}
-	if len(sdists.Packages) == 0 {
+	if len(sdists.Packages) == 0 && len(br.local) == 0 {
 		return nil
 	}
-	arts, err := Fetch(ctx, sdists, br.settings)
-	if err != nil {
-		return err
+	var arts []fetch.Artifact
+	if len(sdists.Packages) > 0 {
+		var err error
+		if arts, err = Fetch(ctx, sdists, br.settings); err != nil {
+			return err
+		}
 	}
 	env := lock.Target.WithDefaults().Environment()
 	byName := map[string][]string{}
 	var union []string
+	for _, name := range slices.Sorted(maps.Keys(br.local)) {
+		reqs, err := buildRequirements("the local project "+name, br.local[name], env)
+		if err != nil {
+			return err
+		}
+		byName[name] = reqs
+		union = append(union, reqs...)
+	}
 	for _, a := range arts {
 		declared, err := fetch.SdistBuildRequires(ctx, a.Path, a.Filename)
 		if err != nil {
 			return failed(err)
 		}
-		reqs, err := buildRequirements(a.Filename, declared, env)
+		reqs, err := buildRequirements("sdist "+a.Filename, declared, env)
 		if err != nil {
 			return err
 		}
@@ -119,10 +134,10 @@ func buildRequirements(filename string, declared []string, env pep508.Environmen
 	for _, d := range declared {
 		req, err := pep508.ParseRequirement(d)
 		if err != nil {
-			return nil, failed(fmt.Errorf("sdist %s: [build-system] requires %q: %w", filename, d, err))
+			return nil, failed(fmt.Errorf("%s: [build-system] requires %q: %w", filename, d, err))
 		}
 		if req.URL != "" {
-			return nil, failed(fmt.Errorf("sdist %s: [build-system] requires %s by a direct URL, which machnix cannot pin; build a wheel of it instead", filename, req.Normalized()))
+			return nil, failed(fmt.Errorf("%s: [build-system] requires %s by a direct URL, which machnix cannot pin; build a wheel of it instead", filename, req.Normalized()))
 		}
 		if req.Marker != nil && !req.Marker.Evaluate(env, "") {
 			continue

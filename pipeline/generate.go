@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/machnix/machnix/internal/atomicfile"
 	nixlib "github.com/machnix/machnix/nix"
@@ -23,6 +24,10 @@ type Expression struct {
 	// Lock is machnix.lock as written beside them: the lock with each
 	// wheel's native inputs, which the library reads.
 	Lock string `json:"machnix.lock"`
+	// lock and lockDir are the lock and where it was read, for a copy
+	// written elsewhere.
+	lock    *resolve.Lock
+	lockDir string
 }
 
 // Generate checks what must hold before Nix runs (the overrides fit the
@@ -31,6 +36,12 @@ type Expression struct {
 func Generate(p *Prepared) (*Expression, error) {
 	cfg := p.Settings.Config
 	unfree := nixbuild.WithAllowUnfree(p.Settings.AllowUnfree || (cfg != nil && cfg.AllowUnfree))
+	// Paths in the lock are relative to its directory with symlinks
+	// resolved, as they were recorded.
+	lockDir, err := realDir(p.Settings.LockDir)
+	if err != nil {
+		return nil, err
+	}
 	expr, err := nixbuild.Generate(p.Lock, p.Report, nixbuild.WithIgnoreMissing(p.Settings.IgnoreMissing...),
 		nixbuild.WithOverrides(cfg.overrides()), nixbuild.WithBuildSystems(p.BuildSystems), nixbuild.WithTests(cfg != nil && cfg.Tests), unfree)
 	if errors.Is(err, nixbuild.ErrBadOverride) {
@@ -51,7 +62,35 @@ func Generate(p *Prepared) (*Expression, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Expression{Default: string(expr), Shell: string(shell), Nixpkgs: string(nixbuild.NixpkgsFile(p.Lock, unfree)), Lock: string(lock)}, nil
+	return &Expression{Default: string(expr), Shell: string(shell), Nixpkgs: string(nixbuild.NixpkgsFile(p.Lock, unfree)), Lock: string(lock),
+		lock: annotated, lockDir: lockDir}, nil
+}
+
+// lockFor is the lock as written into dir: a local project's path is
+// relative to the lock file, so a copy elsewhere has it rebased.
+func (e *Expression) lockFor(dir string) (string, error) {
+	abs, err := realDir(dir)
+	if err != nil || e.lock == nil || abs == e.lockDir {
+		return e.Lock, err
+	}
+	rebased := *e.lock
+	rebased.Packages = slices.Clone(e.lock.Packages)
+	changed := false
+	for i, p := range rebased.Packages {
+		if p.Provider != resolve.ProviderLocal {
+			continue
+		}
+		rel, err := filepath.Rel(abs, filepath.Join(e.lockDir, filepath.FromSlash(p.Path)))
+		if err != nil {
+			return "", err
+		}
+		rebased.Packages[i].Path, changed = filepath.ToSlash(rel), true
+	}
+	if !changed {
+		return e.Lock, nil
+	}
+	data, err := resolve.MarshalLock(&rebased)
+	return string(data), err
 }
 
 // WriteDir writes the expression's files into dir, each atomically, with
@@ -63,8 +102,12 @@ func (e *Expression) WriteDir(dir string) error {
 	if err := nixlib.Write(filepath.Join(dir, nixbuild.LibraryDir)); err != nil {
 		return err
 	}
+	lock, err := e.lockFor(dir)
+	if err != nil {
+		return err
+	}
 	for name, data := range map[string]string{
-		"default.nix": e.Default, "shell.nix": e.Shell, "nixpkgs.nix": e.Nixpkgs, nixbuild.LockFile: e.Lock,
+		"default.nix": e.Default, "shell.nix": e.Shell, "nixpkgs.nix": e.Nixpkgs, nixbuild.LockFile: lock,
 	} {
 		if err := atomicfile.Write(filepath.Join(dir, name), []byte(data)); err != nil {
 			return err
@@ -111,4 +154,16 @@ func KeepNative(lock, previous *resolve.Lock) {
 			lock.Packages[i].Native = n
 		}
 	}
+}
+
+// realDir is dir absolute with its symlinks resolved, as far as it exists.
+func realDir(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		return real, nil
+	}
+	return abs, nil
 }

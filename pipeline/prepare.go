@@ -31,6 +31,9 @@ type Settings struct {
 	Timeout time.Duration `json:"timeout,omitempty"`
 	// Jobs bounds the downloads in flight; zero means fetch's default.
 	Jobs int `json:"jobs,omitempty"`
+	// LockDir is the directory of the lock file, which its local
+	// projects' paths are relative to; "" is the working directory.
+	LockDir string `json:"lock_dir,omitempty"`
 	// NixLocate lets sonames the table does not know be looked up with
 	// nix-locate, marked as guesses.
 	NixLocate bool `json:"nix_locate,omitempty"`

@@ -13,6 +13,7 @@ import (
 	"github.com/machnix/machnix/fetch"
 	"github.com/machnix/machnix/nixbuild"
 	"github.com/machnix/machnix/resolve"
+	"github.com/machnix/machnix/resolve/project"
 	"github.com/machnix/machnix/resolve/reqfile"
 )
 
@@ -64,6 +65,14 @@ type Inputs struct {
 	// Timeout ends a network request that receives nothing for so long;
 	// zero means fetch.DefaultTimeout, negative waits for ever.
 	Timeout time.Duration `json:"timeout,omitempty"`
+	// Projects are local project directories to lock, each optionally
+	// with extras ("." or "../app[extra]"), relative to the working
+	// directory; requirements files may name more.
+	Projects []string `json:"projects,omitempty"`
+	// LockDir is the directory of the lock file being written, which a
+	// local project's path is recorded relative to; "" is the working
+	// directory.
+	LockDir string `json:"lock_dir,omitempty"`
 }
 
 // requirementsRead is what the requirements files say, merged.
@@ -76,11 +85,12 @@ type requirementsRead struct {
 	extraIndex, findLinks []string
 	noIndex, pre          bool
 	onlyBinary, noBinary  []string
+	projects              []reqfile.Project
 }
 
 func readRequirements(ctx context.Context, in Inputs) (*requirementsRead, error) {
-	if len(in.Requirements) == 0 {
-		return nil, errors.New("give at least one requirements file with -r")
+	if len(in.Requirements) == 0 && len(in.Projects) == 0 {
+		return nil, errors.New("give at least one requirements file with -r, or a project directory")
 	}
 	if len(in.Extras) > 0 && !slices.ContainsFunc(in.Requirements, isPyproject) {
 		return nil, errors.New("--extra selects optional-dependencies of a pyproject.toml; give one with -r")
@@ -88,6 +98,10 @@ func readRequirements(ctx context.Context, in Inputs) (*requirementsRead, error)
 	r := &requirementsRead{
 		hashes: map[string][]string{}, origins: map[string]string{}, indexURL: in.IndexURL, extraIndex: slices.Clone(in.ExtraIndexURLs),
 		findLinks: slices.Clone(in.FindLinks), noIndex: in.NoIndex, pre: in.Pre,
+	}
+	var err error
+	if r.projects, err = projectArgs(in.Projects); err != nil {
+		return nil, err
 	}
 	for _, path := range in.Constraints {
 		file, err := reqfile.Parse(path, reqfile.WithContext(ctx))
@@ -130,6 +144,7 @@ func readRequirements(ctx context.Context, in Inputs) (*requirementsRead, error)
 		r.pre = r.pre || file.Pre
 		r.onlyBinary = append(r.onlyBinary, file.OnlyBinary...)
 		r.noBinary = append(r.noBinary, file.NoBinary...)
+		r.projects = append(r.projects, file.Projects...)
 	}
 	if r.indexURL == "" {
 		r.indexURL = DefaultIndex
@@ -198,6 +213,24 @@ func Resolve(ctx context.Context, in Inputs, cfg *Config) (*resolve.Lock, error)
 	if err != nil {
 		return nil, err
 	}
+	locals, err := readProjects(ctx, r.projects, rules, in.Target.WithDefaults().Environment())
+	if errors.Is(err, project.ErrBackend) {
+		return nil, failed(err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	roots := slices.Clone(r.requirements)
+	for _, lp := range locals {
+		for _, req := range lp.requires {
+			if _, ok := r.origins[req]; !ok {
+				r.origins[req] = lp.origin
+			}
+			if !slices.Contains(roots, req) {
+				roots = append(roots, req)
+			}
+		}
+	}
 	// Local directories come first, then the indexes in priority order.
 	timeout := fetch.WithClientTimeout(in.Timeout)
 	indexes := &fetch.Indexes{Strategy: fetch.FirstIndex, ClientOptions: []fetch.ClientOption{timeout}}
@@ -239,9 +272,9 @@ func Resolve(ctx context.Context, in Inputs, cfg *Config) (*resolve.Lock, error)
 	}
 	var lock *resolve.Lock
 	if in.Universal {
-		lock, err = resolve.ResolveUniversal(ctx, r.requirements, append(opts, resolve.WithUniverse(resolve.Universe{Targets: targets}))...)
+		lock, err = resolve.ResolveUniversal(ctx, roots, append(opts, resolve.WithUniverse(resolve.Universe{Targets: targets}))...)
 	} else {
-		lock, err = resolve.Resolve(ctx, r.requirements, opts...)
+		lock, err = resolve.Resolve(ctx, roots, opts...)
 	}
 	if errors.Is(err, resolve.ErrBadRequirement) {
 		return nil, err
@@ -249,7 +282,14 @@ func Resolve(ctx context.Context, in Inputs, cfg *Config) (*resolve.Lock, error)
 	if err != nil {
 		return nil, failed(err)
 	}
+	if err := addLocal(lock, locals, in.LockDir); err != nil {
+		return nil, err
+	}
 	if !in.Universal {
+		br.local = map[string][]string{}
+		for _, lp := range locals {
+			br.local[lp.meta.Name] = lp.meta.BuildRequires
+		}
 		if err := pinBuildRequirements(ctx, lock, br); err != nil {
 			return nil, err
 		}

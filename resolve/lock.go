@@ -58,8 +58,10 @@ const (
 	ProviderWheel   Provider = "wheel"
 	ProviderSdist   Provider = "sdist"
 	ProviderNixpkgs Provider = "nixpkgs"
-	// ProviderLocal is a project on disk beside the lock (machnix lock .):
-	// Path names its directory, SHA256 the NAR hash of its filtered tree.
+	// ProviderLocal is a project directory on this machine, built from
+	// its files (machnix lock .): Path says where, relative to the lock,
+	// SHA256 is the NAR hash of its tree under the source filter
+	// (resolve/project.Filter), which machnix's Nix library applies too.
 	ProviderLocal Provider = "local"
 )
 
@@ -74,6 +76,9 @@ type Package struct {
 	URL      string `json:"url,omitempty"`
 	SHA256   string `json:"sha256,omitempty"`
 	Size     int64  `json:"size,omitempty"`
+	// Path is a local project's directory, relative to the lock file's
+	// directory with forward slashes ("." or "../lib").
+	Path string `json:"path,omitempty"`
 	// Index is the index URL the artifact came from.
 	Index string `json:"index,omitempty"`
 	// Dependencies are the normalised names of the packages this one
@@ -83,13 +88,11 @@ type Package struct {
 	Extras []string `json:"extras,omitempty"`
 	// NixAttr is the attribute under python.pkgs for the nixpkgs provider.
 	NixAttr string `json:"nix_attr,omitempty"`
-	// BuildRequires are an sdist's [build-system] requires whose markers
-	// hold on the target, without their markers: normalised PEP 508
-	// requirements, sorted. BuildPackages pins each name.
+	// BuildRequires are an sdist's or a local project's [build-system]
+	// requires whose markers hold on the target, without their markers:
+	// normalised PEP 508 requirements, sorted. BuildPackages pins each
+	// name.
 	BuildRequires []string `json:"build_requires,omitempty"`
-	// Path is a local project's directory, relative to the lock's
-	// directory, with forward slashes ("." for the lock's own).
-	Path string `json:"path,omitempty"`
 	// Native is what a wheel needs from nixpkgs, as the native report
 	// found it; nil where the wheel was never inspected.
 	Native *Native `json:"native,omitempty"`

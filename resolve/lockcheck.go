@@ -39,25 +39,6 @@ func IsSoname(s string) bool { return sonameRE.MatchString(s) && s != "." && s !
 // name (ASCII identifiers), as pythonImportsCheck takes it.
 func IsModuleName(s string) bool { return moduleRE.MatchString(s) }
 
-// IsLocalPath reports whether s is a local project's path as a lock holds
-// it: relative to the lock's directory, forward slashes, "." for that
-// directory itself. Nothing may lead out of it (..), since the library
-// copies the directory into the world-readable Nix store.
-func IsLocalPath(s string) bool {
-	if s == "." {
-		return true
-	}
-	if s == "" || hasControl(s) || strings.ContainsAny(s, `\"$`) || strings.HasPrefix(s, "/") {
-		return false
-	}
-	for _, part := range strings.Split(s, "/") {
-		if part == "" || part == "." || part == ".." {
-			return false
-		}
-	}
-	return true
-}
-
 // IsSHA256Hex reports whether s is a sha256 digest as locks and caches
 // hold it: exactly 64 lowercase hex digits, safe to use as a file name.
 func IsSHA256Hex(s string) bool { return sha256Hex.MatchString(s) }
@@ -237,19 +218,6 @@ func checkPackage(p Package) error {
 		if p.NixAttr != "" {
 			return fmt.Errorf("nix_attr: only the nixpkgs provider names an attribute")
 		}
-	case ProviderLocal:
-		if _, err := pep440.Parse(p.Version); err != nil {
-			return fmt.Errorf("version: %s is not a PEP 440 version", quoteIfOdd(p.Version))
-		}
-		if !IsLocalPath(p.Path) {
-			return fmt.Errorf("path: %s is not a relative path inside the lock's directory (forward slashes, no ..)", quoteIfOdd(p.Path))
-		}
-		if !IsSHA256Hex(p.SHA256) {
-			return fmt.Errorf("sha256: %s is not 64 lowercase hex digits", quoteIfOdd(p.SHA256))
-		}
-		if p.URL != "" || p.Filename != "" || p.NixAttr != "" {
-			return fmt.Errorf("url: a local project has a path, no url, filename or nix_attr")
-		}
 	case ProviderNixpkgs:
 		if !nixVersion.MatchString(p.Version) {
 			return fmt.Errorf("version: %s is not a version", quoteIfOdd(p.Version))
@@ -262,6 +230,19 @@ func checkPackage(p Package) error {
 		}
 		if p.URL != "" || p.Filename != "" || p.SHA256 != "" {
 			return fmt.Errorf("url: a nixpkgs package has no file")
+		}
+	case ProviderLocal:
+		if _, err := pep440.Parse(p.Version); err != nil {
+			return fmt.Errorf("version: %s is not a PEP 440 version", quoteIfOdd(p.Version))
+		}
+		if err := CheckProjectPath(p.Path); err != nil {
+			return fmt.Errorf("path: %v", err)
+		}
+		if !IsSHA256Hex(p.SHA256) {
+			return fmt.Errorf("sha256: %s is not 64 lowercase hex digits", quoteIfOdd(p.SHA256))
+		}
+		if p.URL != "" || p.Filename != "" || p.Index != "" || p.NixAttr != "" || p.Size != 0 {
+			return fmt.Errorf("url: a local project has a path and no file, index or attribute")
 		}
 	default:
 		return fmt.Errorf("provider: %s is unknown (want wheel, sdist, nixpkgs or local)", quoteIfOdd(string(p.Provider)))
@@ -324,6 +305,46 @@ func checkNative(n *Native) error {
 		if !IsModuleName(m) {
 			return fmt.Errorf("imports[%d]: %s is not a Python module name", i, quoteIfOdd(m))
 		}
+	}
+	return nil
+}
+
+// CheckProjectPath accepts a local project's path as a lock records it:
+// relative to the lock's directory, with forward slashes, clean (no ".",
+// "" or ".." inside, no trailing slash), and nothing a shell, Nix or
+// another system reads otherwise: no absolute path, no "~", no
+// backslash, quote or $, no "//", no control characters. Leading ".."
+// components are the one way out of the lock's directory (a sibling
+// project, or the project an env folder inside it was written for).
+// machnix's Nix library (nix/locked.nix, localPathError) applies the same
+// rule, and both refuse a directory that is not a Python project, so a
+// hostile lock cannot have /etc or a home directory copied into the
+// store.
+func CheckProjectPath(p string) error {
+	switch {
+	case p == "":
+		return fmt.Errorf("empty; a local project's path is \".\" or a relative path")
+	case hasControl(p) || strings.ContainsRune(p, 0):
+		return fmt.Errorf("%s holds control characters", quoteIfOdd(p))
+	case strings.HasPrefix(p, "/"):
+		return fmt.Errorf("%s is absolute; the lock records a path relative to its own directory", quoteIfOdd(p))
+	case strings.HasPrefix(p, "~"):
+		return fmt.Errorf("%s starts with ~, which only a shell expands", quoteIfOdd(p))
+	case strings.ContainsRune(p, '\\'):
+		return fmt.Errorf("%s holds a backslash; paths use forward slashes", quoteIfOdd(p))
+	case strings.ContainsAny(p, `"$`):
+		return fmt.Errorf("%s holds a quote or $", quoteIfOdd(p))
+	case strings.Contains(p, "//"):
+		return fmt.Errorf("%s holds //", quoteIfOdd(p))
+	case path.Clean(p) != p:
+		return fmt.Errorf("%s is not clean (it would be %s)", quoteIfOdd(p), quoteIfOdd(path.Clean(p)))
+	}
+	ups := true
+	for _, part := range strings.Split(p, "/") {
+		if part == ".." && !ups {
+			return fmt.Errorf("%s climbs back up after going down", quoteIfOdd(p))
+		}
+		ups = ups && part == ".."
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/machnix/machnix/testfixtures"
 )
 
 // Every field of a lock that reaches Nix, the file system or a URL is
@@ -93,7 +95,6 @@ func TestReadLockRefusesHostileFields(t *testing.T) {
 		{"native of an sdist", "(a).native", func(l *Lock) { l.Packages[1].Native = &Native{} }},
 		{"native of a build package", "build_packages[2] (speedup).native", func(l *Lock) { l.BuildPackages[2].Native = &Native{} }},
 		{"local path absolute", "(proj).path", func(l *Lock) { l.Packages[3].Path = "/home/someone/proj" }},
-		{"local path parent", "(proj).path", func(l *Lock) { l.Packages[3].Path = "../../.ssh" }},
 		{"local path inner parent", "(proj).path", func(l *Lock) { l.Packages[3].Path = "services/../../x" }},
 		{"local path backslash", "(proj).path", func(l *Lock) { l.Packages[3].Path = `services\proj` }},
 		{"local path interpolation", "(proj).path", func(l *Lock) { l.Packages[3].Path = "${builtins.abort 1}" }},
@@ -103,6 +104,16 @@ func TestReadLockRefusesHostileFields(t *testing.T) {
 		{"local with url", "(proj).url", func(l *Lock) { l.Packages[3].URL = "https://example.invalid/proj-0.1.tar.gz" }},
 		{"path of a wheel", "(b).path", func(l *Lock) { l.Packages[0].Path = "." }},
 		{"local version", "(proj).version", func(l *Lock) { l.Packages[3].Version = "0.1; x" }},
+		{"local home", "(proj).path", func(l *Lock) { l.Packages[3].Path = "~/app" }},
+		{"local backslash", "(proj).path", func(l *Lock) { l.Packages[3].Path = `..\\app` }},
+		{"local double slash", "(proj).path", func(l *Lock) { l.Packages[3].Path = "..//app" }},
+		{"local unclean", "(proj).path", func(l *Lock) { l.Packages[3].Path = "./app" }},
+		{"local trailing slash", "(proj).path", func(l *Lock) { l.Packages[3].Path = "app/" }},
+		{"local climbs back", "(proj).path", func(l *Lock) { l.Packages[3].Path = "app/../../etc" }},
+		{"local nul", "(proj).path", func(l *Lock) { l.Packages[3].Path = "app\x00" }},
+		{"local path dot after parent", "(proj).path", func(l *Lock) { l.Packages[3].Path = "../." }},
+		{"local path dot component", "(proj).path", func(l *Lock) { l.Packages[3].Path = "../services/./proj" }},
+		{"local path quote", "(proj).path", func(l *Lock) { l.Packages[3].Path = `services/a"b` }},
 		{"local build package", "build_packages[2] (speedup).provider", func(l *Lock) {
 			l.BuildPackages[2] = Package{Name: "speedup", Version: "1.0", Provider: ProviderLocal, Path: "speedup", SHA256: strings.Repeat("e", 64)}
 		}},
@@ -163,5 +174,21 @@ func TestReadLockRefusesTrailingData(t *testing.T) {
 	os.WriteFile(p, append(append([]byte(nil), data...), " \n\t\n"...), 0o644)
 	if _, err := ReadLock(p); err != nil {
 		t.Errorf("trailing white space refused: %v", err)
+	}
+}
+
+// CheckProjectPath takes the paths of testfixtures.LocalPaths and refuses
+// the hostile ones; nix/library_test.go runs the library's rule on the
+// same table.
+func TestCheckProjectPath(t *testing.T) {
+	for _, p := range testfixtures.LocalPaths {
+		if err := CheckProjectPath(p); err != nil {
+			t.Errorf("%q refused: %v", p, err)
+		}
+	}
+	for p, why := range testfixtures.HostileLocalPaths {
+		if err := CheckProjectPath(p); err == nil {
+			t.Errorf("%q (%s) accepted", p, why)
+		}
 	}
 }

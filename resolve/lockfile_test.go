@@ -24,7 +24,7 @@ func sampleLock() *Lock {
 			{Name: "a", Version: "1.0", Provider: ProviderSdist, Filename: "a-1.0.tar.gz", URL: "file:///srv/wheels/a-1.0.tar.gz", SHA256: strings.Repeat("a", 64),
 				BuildRequires: []string{"setuptools>=61", "mybackend[fast]>=2"}},
 			{Name: "c", Version: "3", Provider: ProviderNixpkgs, NixAttr: "c"},
-			{Name: "proj", Version: "0.1.dev0", Provider: ProviderLocal, Path: "services/proj", SHA256: strings.Repeat("f", 64),
+			{Name: "proj", Version: "0.1.dev0", Provider: ProviderLocal, Path: "../services/proj", SHA256: strings.Repeat("f", 64),
 				Dependencies: []string{"b"}, BuildRequires: []string{"setuptools>=61"}},
 		},
 		BuildPackages: []Package{

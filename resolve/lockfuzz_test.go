@@ -3,6 +3,7 @@ package resolve
 import (
 	"net/url"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -35,6 +36,9 @@ func FuzzReadLock(f *testing.F) {
 			urls = append(urls, pkg.URL, pkg.Index)
 			if pkg.SHA256 != "" && !IsSHA256Hex(pkg.SHA256) {
 				t.Fatalf("accepted sha256 %q", pkg.SHA256)
+			}
+			if pkg.Path != "" && (strings.HasPrefix(pkg.Path, "/") || strings.HasPrefix(pkg.Path, "~") || strings.ContainsAny(pkg.Path, "\\\x00\n") || path.Clean(pkg.Path) != pkg.Path) {
+				t.Fatalf("accepted project path %q", pkg.Path)
 			}
 			if strings.ContainsAny(pkg.Filename, "/\\\x00") {
 				t.Fatalf("accepted file name %q", pkg.Filename)

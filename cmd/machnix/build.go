@@ -71,23 +71,10 @@ usage or a bad lock.`,
 	return cmd
 }
 
-// buildFlags are build's, which docker takes too.
-type buildFlags struct {
-	resolve options.Resolve
-	lock    options.Lock
-	nix     options.Nix
-}
-
-func addBuildFlags(cmd *cobra.Command, fl *buildFlags) {
-	options.AddLockFlags(cmd, &fl.lock)
-	options.AddResolveFlags(cmd, &fl.resolve)
-	options.AddNixFlags(cmd, &fl.nix)
-}
-
 func newBuildCmd(g *options.Global) *cobra.Command {
-	var fl buildFlags
+	var fl options.Build
 	cmd := &cobra.Command{
-		Use:   "build (-r requirements.txt | --lock machnix.lock) [-o result]",
+		Use:   "build (-r requirements.txt | PROJECT_DIR | --lock machnix.lock) [-o result]",
 		Short: "Build a lock's Python environment with nix-build",
 		Long: `build runs (resolve →) fetch → diagnose → gen → nix-build and prints the environment's
 store path, keeping the out-link (-o, default ./result). A wheel whose native
@@ -101,13 +88,18 @@ Nix options pass through: -I, --arg NAME EXPR, --argstr NAME VALUE,
 --substituters and --trusted-public-keys add binary caches, and --cache URL
 with --cache-key FILE pushes the built closure there, signed.
 
+A project directory (machnix build .) is resolved into the lock first and
+built with its locked dependencies; its console scripts are in the result.
+
 Exit codes: 0 built; 1 a library is missing, a download or the build failed;
 2 bad usage or a bad lock.`,
 		Example: `  machnix build -r requirements.txt
+  machnix build '.[cli]'
   machnix build --lock machnix.lock
   machnix build --lock machnix.lock -I nixpkgs=channel:nixos-unstable --max-jobs 8 --builders 'ssh://big x86_64-linux'`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fl.Resolve.Projects = args
 			b, err := buildEnv(cmd, g, &fl)
 			if err != nil {
 				return err
@@ -117,7 +109,7 @@ Exit codes: 0 built; 1 a library is missing, a download or the build failed;
 			return nil
 		},
 	}
-	addBuildFlags(cmd, &fl)
+	options.AddBuildFlags(cmd, &fl)
 	return cmd
 }
 
@@ -134,17 +126,17 @@ type built struct {
 // buildEnv builds the lock's environment (resolving -r into it first). An
 // unchanged lock, config and options with the out-link in place answer at
 // once.
-func buildEnv(cmd *cobra.Command, g *options.Global, fl *buildFlags) (*built, error) {
-	nix, err := fl.nix.NixOptions()
+func buildEnv(cmd *cobra.Command, g *options.Global, fl *options.Build) (*built, error) {
+	nix, err := fl.Nix.NixOptions()
 	if err != nil {
 		return nil, err
 	}
-	lock, cfg, err := fl.resolve.ReadLockOrResolve(cmd.Context(), g, fl.lock.Lock)
+	lock, cfg, err := fl.Resolve.ReadLockOrResolve(cmd.Context(), g, fl.Lock.Lock)
 	if err != nil {
 		return nil, err
 	}
-	sum := progress.NewSummary(lock, len(fl.resolve.Requirements) > 0, fl.lock.Lock, nix.OutLink)
-	b := &built{lock: lock, settings: fl.lock.Settings(g, cfg), sum: sum}
+	sum := progress.NewSummary(lock, fl.Resolve.Resolving(), fl.Lock.Lock, nix.OutLink)
+	b := &built{lock: lock, settings: fl.Lock.Settings(g, cfg), sum: sum}
 	if path, ok := pipeline.UpToDate(lock, b.settings, nix); ok {
 		b.path, b.sum.UpToDate = path, true
 		b.sum.Cached, err = pipeline.Push(cmd.Context(), b.path, nix)
@@ -153,7 +145,7 @@ func buildEnv(cmd *cobra.Command, g *options.Global, fl *buildFlags) (*built, er
 	if b.prepared, err = prepareLock(cmd, b.settings, lock); err != nil {
 		return nil, err
 	}
-	if err := fl.resolve.RecordNative(fl.lock.Lock, b.prepared); err != nil {
+	if err := fl.Resolve.RecordNative(fl.Lock.Lock, b.prepared); err != nil {
 		return nil, err
 	}
 	bar := progress.NewNix(cmd.ErrOrStderr())

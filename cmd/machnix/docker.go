@@ -7,7 +7,7 @@ import (
 )
 
 func newDockerCmd(g *options.Global) *cobra.Command {
-	var bf buildFlags
+	var bf options.Build
 	var im options.Image
 	cmd := &cobra.Command{
 		Use:   "docker (-r requirements.txt | --lock machnix.lock) --tag REF [--push | --oci-layout DIR | --docker-archive FILE]",
@@ -43,7 +43,7 @@ or the push failed; 2 bad usage or a bad lock.`,
 			return writeImage(cmd, g, spec, &im, b.sum)
 		},
 	}
-	addBuildFlags(cmd, &bf)
+	options.AddBuildFlags(cmd, &bf)
 	options.AddImageFlags(cmd, &im)
 	return cmd
 }

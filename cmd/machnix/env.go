@@ -17,7 +17,7 @@ func newEnvCmd(g *options.Global) *cobra.Command {
 	var fl options.Lock
 	var r options.Resolve
 	cmd := &cobra.Command{
-		Use:   "env DIR (-r requirements.txt | --lock machnix.lock)",
+		Use:   "env DIR (-r requirements.txt | PROJECT_DIR | --lock machnix.lock)",
 		Short: "Write a folder that nix-shell turns into the environment",
 		Long: `env (resolves requirements into DIR/machnix.lock,) fetches and checks the lock's
 files, and writes DIR: default.nix, shell.nix, nixpkgs.nix (the nixpkgs the
@@ -36,11 +36,13 @@ Exit codes: 0 written; 1 a library is missing, no solution, or a download
 failed; 2 bad usage, a bad lock or a bad requirements file.`,
 		Example: `  machnix env ./env -r requirements.txt --nixpkgs https://github.com/NixOS/nixpkgs/archive/nixos-24.11.tar.gz
   nix-shell ./env/shell.nix --run 'python -c "import numpy"'
-  machnix env ./env --lock machnix.lock`,
-		Args: cobra.ExactArgs(1),
+  machnix env ./env --lock machnix.lock
+  machnix env ./env .   # the project's dependencies, to develop it in nix-shell`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := args[0]
-			if len(r.Requirements) > 0 {
+			r.Projects = args[1:]
+			if r.Resolving() {
 				// The lock is resolved into DIR; otherwise DIR is made
 				// only once everything it will hold has been checked.
 				if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -67,7 +69,7 @@ failed; 2 bad usage, a bad lock or a bad requirements file.`,
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), dir)
-			fmt.Fprint(cmd.ErrOrStderr(), progress.EnvSummary(p, len(r.Requirements) > 0, fl.Lock, dir))
+			fmt.Fprint(cmd.ErrOrStderr(), progress.EnvSummary(p, r.Resolving(), fl.Lock, dir))
 			return nil
 		},
 	}

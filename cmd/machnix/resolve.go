@@ -16,8 +16,9 @@ func newResolveCmd(g *options.Global) *cobra.Command {
 	var out string
 	var asJSON, noInspect bool
 	cmd := &cobra.Command{
-		Use:   "resolve -r requirements.txt [-o machnix.lock]",
-		Short: "Pin requirements for one Python and platform into a lock",
+		Use:     "resolve [-r requirements.txt] [PROJECT_DIR[extras]...] [-o machnix.lock]",
+		Aliases: []string{"lock"},
+		Short:   "Pin requirements for one Python and platform into a lock",
 		Long: `resolve reads requirements files (PEP 508 lines, -r/-c, --index-url,
 --extra-index-url, --hash, --pre, --only-binary/--no-binary), asks the
 indexes for the candidates (PEP 691/503, metadata from PEP 658 files or HTTP
@@ -25,6 +26,10 @@ range reads), and pins every package for the target with a backjumping
 solver, newest versions first. An existing lock's pins are kept while they
 still fit; --upgrade-package lets one move. When nothing fits, the error
 explains the chain of conflicting requirements.
+
+A project directory (., ../app, .[extra]) is locked as a local package: its
+pyproject.toml dependencies become root requirements, its files are
+recorded by hash. machnix lock is another name for resolve.
 
 Indexes have an explicit priority: a project found on an earlier index is
 never taken from a later one (no dependency confusion). With --universal the
@@ -35,8 +40,9 @@ requirements file.`,
 		Example: `  machnix resolve -r requirements.txt -o machnix.lock
   machnix resolve -r requirements.txt --python 3.12 --system aarch64-linux --upgrade-package numpy
   machnix resolve -r requirements.txt --universal --python 3.12 --python 3.13`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fl.Projects = args
 			cfg, err := g.LoadConfig()
 			if err != nil {
 				return err

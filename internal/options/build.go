@@ -1,6 +1,8 @@
 package options
 
 import (
+	"path/filepath"
+
 	"github.com/spf13/cobra"
 
 	"github.com/machnix/machnix/pipeline"
@@ -25,7 +27,8 @@ func AddLockFlags(cmd *cobra.Command, l *Lock) {
 
 // Settings are the flags as pipeline.Prepare takes them.
 func (l *Lock) Settings(g *Global, cfg *pipeline.Config) pipeline.Settings {
-	return pipeline.Settings{Config: cfg, IgnoreMissing: l.IgnoreMissing, AllowUnfree: l.AllowUnfree, Offline: l.Offline, Timeout: g.NetTimeout(), NixLocate: true}
+	return pipeline.Settings{Config: cfg, IgnoreMissing: l.IgnoreMissing, AllowUnfree: l.AllowUnfree, Offline: l.Offline, Timeout: g.NetTimeout(), NixLocate: true,
+		LockDir: filepath.Dir(l.Lock)}
 }
 
 // Nix are nix-build's flags, passed through.
@@ -85,4 +88,19 @@ func (n *Nix) NixOptions() (pipeline.NixOptions, error) {
 	}
 	out.Options, err = splitPairs("option", n.Options)
 	return out, err
+}
+
+// Build are build's flags, which docker takes too: a lock, or what to
+// resolve into it, and Nix's options.
+type Build struct {
+	Resolve Resolve
+	Lock    Lock
+	Nix     Nix
+}
+
+// AddBuildFlags adds them to cmd.
+func AddBuildFlags(cmd *cobra.Command, b *Build) {
+	AddLockFlags(cmd, &b.Lock)
+	AddResolveFlags(cmd, &b.Resolve)
+	AddNixFlags(cmd, &b.Nix)
 }

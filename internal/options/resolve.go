@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 
 	"github.com/spf13/cobra"
@@ -35,7 +36,13 @@ type Resolve struct {
 	Upgrade     []string
 	Nixpkgs     string
 	NixpkgsHash string
+	// Projects are local project directories, the commands' arguments.
+	Projects []string
 }
+
+// Resolving reports whether the command resolves (requirements files or
+// projects given) rather than reading a lock.
+func (r *Resolve) Resolving() bool { return len(r.Requirements) > 0 || len(r.Projects) > 0 }
 
 // AddResolveFlags adds them to cmd.
 func AddResolveFlags(cmd *cobra.Command, r *Resolve) {
@@ -84,7 +91,7 @@ func (r *Resolve) Inputs(g *Global, previous *resolve.Lock) pipeline.Inputs {
 		Universal: r.Universal, Systems: r.System, Pythons: r.Python,
 		IndexURL: r.IndexURL, ExtraIndexURLs: r.ExtraIndex, FindLinks: r.FindLinks, NoIndex: r.NoIndex,
 		Providers: r.Providers, Pre: r.Pre, Previous: previous, Upgrade: r.Upgrade,
-		Nixpkgs: r.Nixpkgs, NixpkgsHash: r.NixpkgsHash, Timeout: g.NetTimeout(),
+		Nixpkgs: r.Nixpkgs, NixpkgsHash: r.NixpkgsHash, Timeout: g.NetTimeout(), Projects: r.Projects,
 	}
 }
 
@@ -96,12 +103,15 @@ func (r *Resolve) ReadLockOrResolve(ctx context.Context, g *Global, path string)
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(r.Requirements) == 0 {
+	if !r.Resolving() {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			return nil, nil, fmt.Errorf("%s does not exist: resolve requirements into it with -r requirements.txt (or machnix resolve -r requirements.txt), or name another lock with --lock", path)
+			return nil, nil, fmt.Errorf("%s does not exist: resolve requirements into it with -r requirements.txt or a project directory (or machnix lock -r requirements.txt), or name another lock with --lock", path)
 		}
 		lock, err := resolve.ReadLock(path)
 		if err != nil {
+			return nil, nil, err
+		}
+		if err := pipeline.CheckProjects(lock, filepath.Dir(path)); err != nil {
 			return nil, nil, err
 		}
 		lock, err = r.ForTarget(lock)
@@ -148,6 +158,7 @@ func (r *Resolve) ResolveInto(ctx context.Context, g *Global, cfg *pipeline.Conf
 		}
 		in.Target.Python = in.Pythons[0]
 	}
+	in.LockDir = filepath.Dir(path)
 	lock, err := pipeline.Resolve(ctx, in, cfg)
 	if err != nil {
 		return nil, err

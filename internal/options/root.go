@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/machnix/machnix/internal/suggest"
+	"github.com/machnix/machnix/resolve/reqfile"
 )
 
 // SuggestFlags makes an unknown flag's error name the closest flag the
@@ -16,6 +17,9 @@ import (
 // --ofline; did you mean --offline?". Every subcommand inherits it.
 func SuggestFlags(root *cobra.Command) {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if msg := err.Error(); strings.HasPrefix(msg, "unknown shorthand flag: 'e'") || strings.HasPrefix(msg, "unknown flag: --editable") {
+			return fmt.Errorf("%w: %s", err, reqfile.EditableHint)
+		}
 		name, ok := strings.CutPrefix(err.Error(), "unknown flag: --")
 		if !ok {
 			return err

@@ -38,7 +38,7 @@ func ParsePyproject(path string, extras []string) (*File, error) {
 		return nil, &Error{File: path, Err: fmt.Errorf("%w: no [project] table; machnix reads PEP 621 metadata (use a requirements.txt otherwise)", ErrSyntax)}
 	}
 	if slices.Contains(pp.Project.Dynamic, "dependencies") {
-		return nil, &Error{File: path, Err: fmt.Errorf("%w: [project] dependencies are dynamic, so they are only known after a build; list them in a requirements.txt", ErrUnsupported)}
+		return nil, &Error{File: path, Err: fmt.Errorf("%w: [project] dependencies are dynamic, so they are only known from the build backend; name the project directory instead (machnix lock DIR), which asks the backend, or list them in a requirements.txt", ErrUnsupported)}
 	}
 	lines := newLineFinder(string(data))
 	f := &File{Path: path}

@@ -67,6 +67,9 @@ type File struct {
 	// hashes and an exact pin.
 	RequireHashes bool     `json:"require_hashes,omitempty"`
 	TrustedHosts  []string `json:"trusted_hosts,omitempty"`
+	// Projects are the local project directories named in place of
+	// requirements.
+	Projects []Project `json:"projects,omitempty"`
 }
 
 // Entry is one requirement line.
@@ -447,7 +450,7 @@ func (p *fileParser) parseLine(path string, l line, constraint bool, stack []str
 			}
 			hashes = append(hashes, h)
 		case "editable":
-			return fmt.Errorf("%w: editable requirement %q; machnix builds from released files, so list the package by name or as name @ URL", ErrUnsupported, o.value)
+			return fmt.Errorf("%w: editable requirement %q: %s", ErrUnsupported, o.value, EditableHint)
 		case "prefer-binary", "use-feature", "config-settings", "global-option":
 			// Installer tuning with no effect on what is resolved.
 		}
@@ -458,6 +461,12 @@ func (p *fileParser) parseLine(path string, l line, constraint bool, stack []str
 		}
 		return nil
 	}
+	if proj, ok, err := localProject(args, dir); err != nil || ok {
+		if err != nil {
+			return err
+		}
+		return p.addProject(proj, path, l.n, constraint, hashes)
+	}
 	req, err := toPEP508(args, dir)
 	if err != nil {
 		return err
@@ -465,6 +474,12 @@ func (p *fileParser) parseLine(path string, l line, constraint bool, stack []str
 	parsed, err := pep508.ParseRequirement(req)
 	if err != nil {
 		return err
+	}
+	if d, ok := LocalDir(parsed.URL); ok {
+		if parsed.Marker != nil || len(parsed.Specifiers) > 0 {
+			return fmt.Errorf("%w: %s @ %s: a local project takes no marker or version here", ErrUnsupported, parsed.Name, parsed.URL)
+		}
+		return p.addProject(Project{Dir: d, Extras: parsed.Extras, Name: parsed.Normalized()}, path, l.n, constraint, hashes)
 	}
 	if err := parsed.Marker.Check(); err != nil {
 		return err
@@ -481,6 +496,20 @@ func (p *fileParser) parseLine(path string, l line, constraint bool, stack []str
 	} else {
 		p.out.Requirements = append(p.out.Requirements, e)
 	}
+	return nil
+}
+
+// addProject records a local project line. Its hash is its tree's,
+// which the lock records; a --hash cannot name a directory.
+func (p *fileParser) addProject(proj Project, path string, n int, constraint bool, hashes []string) error {
+	if constraint {
+		return fmt.Errorf("%w: the local project %s in a constraints file; name it in a requirements file", ErrUnsupported, proj.Dir)
+	}
+	if len(hashes) > 0 {
+		return fmt.Errorf("%w: --hash on the local project %s: a directory has no file hash; the lock records the hash of its tree", ErrHashes, proj.Dir)
+	}
+	proj.File, proj.Line = path, n
+	p.out.Projects = append(p.out.Projects, proj)
 	return nil
 }
 

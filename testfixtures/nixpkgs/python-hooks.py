@@ -9,6 +9,11 @@
 #       (pkgs/development/interpreters/python/catch_conflicts/catch_conflicts.py):
 #       walking nix-support/propagated-build-inputs from OUT, one
 #       distribution name found in two store paths fails the build.
+#   scripts OUT SITE PYTHON DEPSFILE
+#       pypaInstallHook's console_scripts and gui_scripts (installer writes
+#       them from entry_points.txt) with what wrapPythonPrograms adds
+#       (pkgs/development/interpreters/python/wrap.sh): the package's own
+#       site-packages and its propagated dependencies' are put on sys.path.
 #
 # packaging comes from the directory named by $packaging.
 import os
@@ -85,11 +90,44 @@ def conflicts(out, site):
         sys.exit(1)
 
 
+def scripts(out, site, python, depsfile):
+    import configparser
+    with open(depsfile) as f:
+        dirs = [site] + [line.strip() for line in f if line.strip()]
+    for info in sorted(os.listdir(site)):
+        path = os.path.join(site, info, "entry_points.txt")
+        if not info.endswith(".dist-info") or not os.path.exists(path):
+            continue
+        cp = configparser.ConfigParser(delimiters=("=",))
+        cp.optionxform = str
+        cp.read(path)
+        for section in ("console_scripts", "gui_scripts"):
+            if not cp.has_section(section):
+                continue
+            for name, spec in cp.items(section):
+                if "/" in name or name in ("", ".", ".."):
+                    sys.exit(f"{info}: script name {name!r} is not a file name")
+                module, _, attr = spec.split("[")[0].strip().partition(":")
+                # installer (parse_entrypoints) asserts the object part:
+                # a bare module is refused, as here.
+                if not re.fullmatch(r"[A-Za-z_][\w.]*", module) or not re.fullmatch(r"[A-Za-z_][\w.]*", attr):
+                    sys.exit(f"{info}: entry point {spec!r} is not module:object")
+                call = f"{module}.{attr}"
+                text = (f"#!{python}\nimport site, sys\nfor p in {dirs!r}:\n    site.addsitedir(p)\n"
+                        f"import {module}\nsys.exit({call}())\n")
+                target = os.path.join(out, "bin", name)
+                with open(target, "w") as f:
+                    f.write(text)
+                os.chmod(target, 0o755)
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "runtime-deps":
         runtime_deps(sys.argv[2], sys.argv[3:])
     elif cmd == "conflicts":
         conflicts(sys.argv[2], sys.argv[3])
+    elif cmd == "scripts":
+        scripts(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5])
     else:
         sys.exit(f"unknown command {cmd}")

@@ -218,3 +218,40 @@ func TestSonameTableXorgRowsHaveBothNames(t *testing.T) {
 		t.Errorf("with only the xorg set: %s", out)
 	}
 }
+
+// pypaInstallHook writes a console script per entry point, which runs
+// with an empty environment; installer refuses an entry point without its
+// object part (a bare module), and so does the stand-in.
+func TestConsoleScripts(t *testing.T) {
+	for name, tc := range map[string]struct {
+		spec string
+		ok   bool
+	}{
+		"module:object": {"cli_mod:main", true},
+		"bare module":   {"cli_mod", false},
+		"code":          {"cli_mod:main()", false},
+	} {
+		t.Run(strings.ReplaceAll(name, " ", "-"), func(t *testing.T) {
+			dir := t.TempDir()
+			whl, err := testfixtures.WriteWheel(dir, testfixtures.Wheel{Name: "clitool", Version: "1.0", Files: []testfixtures.File{
+				{Path: "cli_mod.py", Data: []byte("def main():\n    print('cli ran')\n")},
+				{Path: "clitool-1.0.dist-info/entry_points.txt", Data: []byte("[console_scripts]\nclitool = " + tc.spec + "\n")},
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			expr := `python3.pkgs.buildPythonPackage { pname = "clitool"; version = "1.0"; format = "wheel"; src = ` + whl + `; }`
+			if !tc.ok {
+				mustFail(t, "nix-build", "{ }", expr, "is not module:object")
+				return
+			}
+			out := mustPass(t, "nix-build", "{ }", expr)
+			cmd := exec.Command(filepath.Join(out, "bin", "clitool"))
+			cmd.Env = []string{}
+			got, err := cmd.CombinedOutput()
+			if err != nil || strings.TrimSpace(string(got)) != "cli ran" {
+				t.Errorf("clitool: %v, %q", err, got)
+			}
+		})
+	}
+}

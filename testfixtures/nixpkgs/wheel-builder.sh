@@ -60,32 +60,10 @@ for data in "$site"/*.data; do
 	rm -rf "$data"
 done
 chmod -R u+w "$out"
-
 # Console scripts: pypaInstallHook (installer) writes one per entry of the
-# wheel's entry_points.txt [console_scripts] and [gui_scripts], run by the
-# interpreter; wrapPythonPrograms then puts the package's site-packages
-# and those of its propagated dependencies on sys.path with
-# site.addsitedir (pkgs/development/interpreters/python/wrap.sh), so the
-# script runs with its dependencies from anywhere.
-"$python/bin/python3" - "$site" "$out/bin" "$python/bin/python3" "$work/deps" <<'PY'
-import configparser, glob, os, sys
-site, bindir, interp, deps = sys.argv[1:]
-dirs = [site] + [l.strip() for l in open(deps) if l.strip()]
-for ep in glob.glob(os.path.join(site, "*.dist-info", "entry_points.txt")):
-    cp = configparser.ConfigParser(delimiters=("=",))
-    cp.optionxform = str
-    cp.read(ep)
-    for section in ("console_scripts", "gui_scripts"):
-        if not cp.has_section(section):
-            continue
-        for name, target in cp.items(section):
-            module, _, attr = target.split("[")[0].strip().partition(":")
-            path = os.path.join(bindir, name)
-            with open(path, "w") as f:
-                f.write("#!%s\nimport sys, site\nfor d in %r:\n    site.addsitedir(d)\n" % (interp, dirs))
-                f.write("import importlib\n_main = importlib.import_module(%r)\nfor a in %r:\n    _main = getattr(_main, a)\nsys.exit(_main())\n" % (module.strip(), attr.strip().split(".")))
-            os.chmod(path, 0o755)
-PY
+# wheel's entry_points.txt, and wrapPythonPrograms puts the dependencies'
+# site-packages on its path (python-hooks.py scripts).
+"$python/bin/python3" "$hooks" scripts "$out" "$site" "$python/bin/python3" "$work/deps"
 
 extraSearchPaths=""
 addAutoPatchelfSearchPath() { extraSearchPaths="$extraSearchPaths $*"; }

@@ -1,0 +1,304 @@
+package project
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/machnix/machnix/fetch"
+	"github.com/machnix/machnix/internal/atomicfile"
+	"github.com/machnix/machnix/internal/distinfo"
+	"github.com/machnix/machnix/internal/nar"
+	"github.com/machnix/machnix/resolve"
+	"github.com/machnix/machnix/resolve/pep440"
+	"github.com/machnix/machnix/resolve/pep508"
+)
+
+// ErrBackend is wrapped when the build backend cannot give the metadata.
+var ErrBackend = errors.New("the build backend failed")
+
+// ErrBackendMissing is wrapped when the Python that runs the backend
+// cannot import it.
+var ErrBackendMissing = fmt.Errorf("%w: it is not installed", ErrBackend)
+
+// Backend runs a project's PEP 517 build backend.
+type Backend interface {
+	// PrepareMetadata runs backend (module:object, with backendPath
+	// relative to src put first on sys.path) in src, a copy of the
+	// project, and returns the name of the .dist-info directory it wrote
+	// into out.
+	PrepareMetadata(ctx context.Context, src, backend string, backendPath []string, out string) (string, error)
+}
+
+//go:embed pep517.py
+var hookScript string
+
+// HostPython runs the backend with a Python of this machine, which must
+// be able to import it (setuptools for a setup.py project): machnix does
+// not install build requirements to learn a project's metadata. The
+// project's own code runs (setup.py, a backend in backend-path) with the
+// user's rights, as pip's build does.
+type HostPython struct {
+	// Python is the interpreter; "" means python3 on PATH.
+	Python string
+	// Timeout ends the backend; zero means DefaultBackendTimeout.
+	Timeout time.Duration
+}
+
+// DefaultBackendTimeout bounds one metadata preparation.
+const DefaultBackendTimeout = 5 * time.Minute
+
+// maxBackendOutput caps the backend's output kept for messages.
+const maxBackendOutput = 64 << 10
+
+// PrepareMetadata implements Backend.
+func (h HostPython) PrepareMetadata(ctx context.Context, src, backend string, backendPath []string, out string) (string, error) {
+	python := h.Python
+	if python == "" {
+		python = "python3"
+	}
+	path, err := exec.LookPath(python)
+	if err != nil {
+		return "", fmt.Errorf("%w: no %s to run the build backend %s with: %v", ErrBackendMissing, python, backend, err)
+	}
+	timeout := h.Timeout
+	if timeout <= 0 {
+		timeout = DefaultBackendTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	bp, err := json.Marshal(append([]string{}, backendPath...))
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, path, "-c", hookScript, backend, string(bp), out)
+	cmd.Dir = src
+	home := filepath.Join(out, ".home")
+	if err := os.Mkdir(home, 0o700); err != nil {
+		return "", err
+	}
+	// A clean environment: nothing of the user's shell but PATH and a
+	// Python search path decides what the backend computes.
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1",
+		"PYTHONNOUSERSITE=1", "SOURCE_DATE_EPOCH=315532800", "PIP_NO_INPUT=1"}
+	if pp := os.Getenv("PYTHONPATH"); pp != "" {
+		cmd.Env = append(cmd.Env, "PYTHONPATH="+pp)
+	}
+	var output capped
+	output.limit = maxBackendOutput
+	cmd.Stdout, cmd.Stderr = &output, &output
+	cmd.WaitDelay = 5 * time.Second
+	err = cmd.Run()
+	text := output.String()
+	if ctx.Err() == context.DeadlineExceeded {
+		return "", fmt.Errorf("%w: %s did not finish within %v", ErrBackend, backend, timeout)
+	}
+	if ee := (*exec.ExitError)(nil); errors.As(err, &ee) && ee.ExitCode() == 3 && strings.Contains(text, "machnix-backend-missing:") {
+		return "", fmt.Errorf("%w: %s cannot import the build backend %s; install it for that Python, or make [project] version and dependencies static in pyproject.toml so no backend has to run", ErrBackendMissing, path, backend)
+	}
+	if err != nil {
+		return "", fmt.Errorf("%w: %s: %v\n%s", ErrBackend, backend, err, tail(text))
+	}
+	for line := range strings.SplitSeq(text, "\n") {
+		if name, ok := strings.CutPrefix(line, "machnix-dist-info: "); ok {
+			return strings.TrimSpace(name), nil
+		}
+	}
+	return "", fmt.Errorf("%w: %s named no .dist-info directory\n%s", ErrBackend, backend, tail(text))
+}
+
+// capped keeps the first limit bytes written and counts the rest.
+type capped struct {
+	bytes.Buffer
+	limit   int
+	dropped int
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	n := len(p)
+	room := c.limit - c.Len()
+	if room < len(p) {
+		c.dropped += len(p) - max(room, 0)
+		p = p[:max(room, 0)]
+	}
+	c.Buffer.Write(p)
+	return n, nil
+}
+
+// tail is the end of the backend's output, where Python's traceback ends,
+// made safe for a terminal by the caller's error printing.
+func tail(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > 30 {
+		lines = lines[len(lines)-30:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// fromBackend completes m with the backend's metadata, run on a copy of
+// the filtered tree so that the backend's egg-info and caches never land
+// in the user's project.
+func (r reader) fromBackend(ctx context.Context, m *Metadata) (*Metadata, error) {
+	cached := r.cachePath(m)
+	if cached != "" {
+		if data, err := readCapped(cached, distinfo.MaxFileSize); err == nil {
+			return checkCore(m, data)
+		}
+	}
+	work, err := os.MkdirTemp("", "machnix-metadata-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work)
+	src, out := filepath.Join(work, "src"), filepath.Join(work, "out")
+	if err := copyTree(m.Dir, src); err != nil {
+		return nil, err
+	}
+	if err := os.Mkdir(out, 0o755); err != nil {
+		return nil, err
+	}
+	name, err := r.backend.PrepareMetadata(ctx, src, m.Backend, m.BackendPath, out)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", m.Dir, err)
+	}
+	if !strings.HasSuffix(name, ".dist-info") || strings.ContainsAny(name, `/\`) || hasControl(name) || name == ".dist-info" {
+		return nil, fmt.Errorf("%w: %s: the backend named %s, not a .dist-info directory", ErrInvalid, m.Dir, quote(name))
+	}
+	data, err := readCapped(filepath.Join(out, name, distinfo.METADATA), distinfo.MaxFileSize)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: the backend's METADATA: %v", ErrInvalid, m.Dir, err)
+	}
+	got, err := checkCore(m, data)
+	if err != nil {
+		return nil, err
+	}
+	if cached != "" {
+		// A cache that cannot be written costs a backend run next time.
+		if os.MkdirAll(filepath.Dir(cached), 0o755) == nil {
+			_ = atomicfile.Write(cached, data)
+		}
+	}
+	return got, nil
+}
+
+// cachePath names the cached METADATA of m: by its tree's hash and the
+// backend that made it; "" without a cache.
+func (r reader) cachePath(m *Metadata) string {
+	if r.cacheDir == "" || !resolve.IsSHA256Hex(m.SHA256) {
+		return ""
+	}
+	key := sha256.Sum256([]byte(m.SHA256 + "\n" + m.Backend + "\n" + strings.Join(m.BackendPath, "\n")))
+	return filepath.Join(r.cacheDir, hex.EncodeToString(key[:])+".METADATA")
+}
+
+// checkCore completes m with the core metadata in data, checked.
+func checkCore(m *Metadata, data []byte) (*Metadata, error) {
+	core, err := fetch.ParseMetadata(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: the backend's METADATA: %v", ErrInvalid, m.Dir, err)
+	}
+	invalid := func(format string, args ...any) error {
+		return fmt.Errorf("%w: %s: the backend's METADATA: %s", ErrInvalid, m.Dir, fmt.Sprintf(format, args...))
+	}
+	if !pep508.ValidName(core.Name) {
+		return nil, invalid("Name %s is not a valid project name", quote(core.Name))
+	}
+	if m.Name != "" && pep508.NormalizeName(core.Name) != m.Name {
+		return nil, invalid("Name %s, but pyproject.toml names %s", quote(core.Name), m.Name)
+	}
+	v, err := pep440.Parse(core.Version)
+	if err != nil || hasControl(core.Version) {
+		return nil, invalid("Version %s is not a PEP 440 version", quote(core.Version))
+	}
+	if core.RequiresPython != "" {
+		if _, err := pep440.ParseSpecifiers(core.RequiresPython); err != nil || hasControl(core.RequiresPython) {
+			return nil, invalid("Requires-Python %s is not a PEP 440 specifier", quote(core.RequiresPython))
+		}
+	}
+	deps, err := checkRequirements(core.RequiresDist)
+	if err != nil {
+		return nil, invalid("Requires-Dist: %v", err)
+	}
+	var extras []string
+	for _, x := range core.ProvidesExtra {
+		if !pep508.ValidName(x) {
+			return nil, invalid("Provides-Extra %s is not a valid extra name", quote(x))
+		}
+		extras = append(extras, pep508.NormalizeExtra(x))
+	}
+	got := *m
+	got.Name, got.Version, got.RequiresPython = pep508.NormalizeName(core.Name), v.String(), core.RequiresPython
+	got.Dependencies, got.Optional, got.Extras = deps, nil, sortedUnique(extras)
+	got.FromBackend = true
+	return &got, nil
+}
+
+func sortedUnique(s []string) []string {
+	out := make([]string, 0, len(s))
+	seen := map[string]bool{}
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// copyTree copies what Keep keeps of from into to: files with their
+// mode, links as links. The tree was hashed before within nar's limits,
+// which bound the copy too.
+func copyTree(from, to string) error {
+	keep := Filter(from)
+	if _, err := nar.HashDir(from, keep, nar.Limits{}); err != nil {
+		return err
+	}
+	return filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(from, p)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(to, rel)
+		if rel != "." && !keep(filepath.ToSlash(rel), d.Type()) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(dst, 0o755)
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(target, dst)
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, data, info.Mode().Perm()|0o200)
+	})
+}
