@@ -236,7 +236,9 @@ func TestHostileUniversalLockRefusedByTheLibrary(t *testing.T) {
 		"file native build input": {func(l map[string]any) {
 			zcrcOf(l)["files"].([]any)[0].(map[string]any)["native"] = map[string]any{"build_inputs": []any{"zlib ${abort}"}}
 		}, "files[0] (zcrc).native.build_inputs"},
-		"file target":          {func(l map[string]any) { zcrcOf(l)["files"].([]any)[0].(map[string]any)["targets"] = []any{"riscv64-linux/3.11"} }, "files[0].targets"},
+		"file target": {func(l map[string]any) {
+			zcrcOf(l)["files"].([]any)[0].(map[string]any)["targets"] = []any{"riscv64-linux/3.11"}
+		}, "files[0].targets"},
 		"package target":       {func(l map[string]any) { zcrcOf(l)["targets"] = []any{"x86_64-linux/3.11\"; x"} }, `("zcrc").targets`},
 		"package native":       {func(l map[string]any) { zcrcOf(l)["native"] = map[string]any{} }, `("zcrc").native`},
 		"target system":        {func(l map[string]any) { l["targets"].([]any)[1].(map[string]any)["system"] = "aarch64-linux ${x}" }, "targets[1].system"},
