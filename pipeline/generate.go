@@ -120,8 +120,9 @@ func (p *Prepared) annotated() (*resolve.Lock, error) {
 }
 
 // KeepNative copies the native inputs previous records onto the packages
-// of lock pinned to the same file (name, filename and sha256): a pin kept
-// while re-resolving keeps what its inspection found.
+// (and a universal lock's files) of lock pinned to the same file (name,
+// filename and sha256): a pin kept while re-resolving keeps what its
+// inspection found.
 func KeepNative(lock, previous *resolve.Lock) {
 	if previous == nil {
 		return
