@@ -20,6 +20,9 @@
 let
   u = import ./util.nix;
   locked = import ./locked.nix { inherit pkgs u; };
+  # The system the environment is for, which chooses a universal lock's
+  # target.
+  hostSystem = pkgs.stdenv.hostPlatform.system;
 
   # The arguments every function shares, with their defaults.
   common = {
@@ -50,7 +53,8 @@ let
   setup = fn: extra: args0:
     let
       args = withDefaults fn extra args0;
-      lock = locked.readLock fn args.lock;
+      # A universal lock gives the target of this system and Python.
+      lock = locked.forTarget fn (locked.readLock fn args.lock) hostSystem (if args.python != null then args.python.pythonVersion or null else null);
       python0 = if args.python != null then args.python else locked.lockPython fn lock;
       # overridesPre change nixpkgs' packages before the lock's are made
       # from them (python.override's packageOverrides, composed).
@@ -87,19 +91,23 @@ let
   # pythonOverrides (self: super: { ... }) that make the lock's packages
   # the ones of a python package set: other packages of that set which
   # depend on them get the locked versions.
-  mkPythonOverrides = args0:
+  mkPythonOverrides = overridesFor "mkPythonOverrides" hostSystem;
+
+  # mkPythonOverrides for a system: a universal lock's target is that
+  # system's, with the Python of the package set extended.
+  overridesFor = fn: system: args0:
     let
-      args = withDefaults "mkPythonOverrides" { } args0;
-      lock = locked.readLock "mkPythonOverrides" args.lock;
+      args = withDefaults fn { } args0;
+      lock = locked.readLock fn args.lock;
       pre = u.composeManyExtensions args.overridesPre;
       post = u.composeManyExtensions args.overridesPost;
-      own = self: super: locked.packages { fn = "mkPythonOverrides"; inherit lock args; lockFile = args.lock; python = super.python; } super self;
+      own = self: super: locked.packages { inherit fn args; lock = locked.forTarget fn lock system (super.python.pythonVersion or null); lockFile = args.lock; python = super.python; } super self;
     in
     # A package set has its own interpreter and takes packages by name:
     # an interpreter or nameless extra packages would be silently lost.
-    if args.python != null then throw "machnix.mkPythonOverrides: python is the one whose package set these overrides extend; give it no python"
-    else if args.packagesExtra != [ ] then throw "machnix.mkPythonOverrides: packagesExtra belong to mkPython; add packages to a package set in overridesPost"
-    else assert locked.checkRequirements "mkPythonOverrides" lock args.requirements;
+    if args.python != null then throw "machnix.${fn}: python is the one whose package set these overrides extend; give it no python"
+    else if args.packagesExtra != [ ] then throw "machnix.${fn}: packagesExtra belong to mkPython; add packages to a package set in overridesPost"
+    else assert locked.checkRequirements fn lock args.requirements;
     u.composeManyExtensions [ pre own post ];
 
   # An overlay: the lock's interpreter (python3XY, and python3 when it is
@@ -107,9 +115,10 @@ let
   mkOverlay = args:
     final: prev:
     let
-      lock = locked.readLock "mkOverlay" args.lock;
+      system = prev.stdenv.hostPlatform.system;
+      lock = locked.forTarget "mkOverlay" (locked.readLock "mkOverlay" args.lock) system null;
       attr = locked.pythonAttr "mkOverlay" lock;
-      overrides = mkPythonOverrides args;
+      overrides = overridesFor "mkOverlay" system args;
       py = prev.${attr}.override (old: {
         self = final.${attr};
         packageOverrides = u.composeExtensions (old.packageOverrides or (_: _: { })) overrides;

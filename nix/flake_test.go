@@ -76,3 +76,39 @@ func TestFlakeTemplateBuildsAndDevelops(t *testing.T) {
 		}
 	}
 }
+
+// The template with a universal lock: nix build gives this machine's
+// environment, and packages.aarch64-linux.default instantiates (nothing
+// is built) with the aarch64 zcrc file in its closure and not this
+// machine's; lib.aarch64-linux chooses the same file.
+func TestFlakeTemplateWithAUniversalLock(t *testing.T) {
+	flake := copyFlake(t)
+	proj := t.TempDir()
+	nixFlake(t, proj, "flake", "init", "-t", "path:"+flake)
+	l := universalLock(t, proj)
+	x86File, armFile := zcrcFile(t, l, x86Key), zcrcFile(t, l, armKey)
+	// Locked to the stand-in and this checkout, so that getFlake below
+	// reads the same inputs offline.
+	nixFlake(t, proj, "flake", "lock", "--override-input", "nixpkgs", "path:"+nixpkgs.Dir(), "--override-input", "machnix", "path:"+flake)
+
+	nixFlake(t, proj, "build", "-o", "result", ".")
+	if got := pythonIn(t, filepath.Join(proj, "result"), "import app, xonly, zcrc; print(zcrc.crc32(b'x') > 0, xonly.X)"); got != "True x86_64 only" {
+		t.Errorf("nix build's environment printed %q", got)
+	}
+	drv := lastLine(nixFlake(t, proj, "eval", "--raw", ".#packages.aarch64-linux.default.drvPath"))
+	closure := run(t, "nix-store", "-qR", drv)
+	if !strings.Contains(closure, armFile.Filename) || strings.Contains(closure, x86File.Filename) || strings.Contains(closure, "xonly") {
+		t.Errorf("aarch64-linux's environment %s: want %s in its closure, not %s or xonly:\n%s", drv, armFile.Filename, x86File.Filename, closure)
+	}
+	url := lastLine(nixFlake(t, proj, "eval", "--raw", "--impure", "--expr",
+		`let f = builtins.getFlake "path:`+proj+`"; in (f.inputs.nixpkgs.legacyPackages.aarch64-linux.python311.override { packageOverrides = f.inputs.machnix.lib.aarch64-linux.mkPythonOverrides { lock = `+filepath.Join(proj, "machnix.lock")+`; }; }).pkgs.zcrc.src.url`))
+	if url != armFile.URL {
+		t.Errorf("lib.aarch64-linux's zcrc comes from %q, want %s", url, armFile.URL)
+	}
+}
+
+// lastLine is the last line of nix's output, after its warnings.
+func lastLine(out string) string {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}

@@ -75,17 +75,117 @@ let
       && (!(elem p.provider [ "wheel" "sdist" ]) || (isString (p.url or null) && matches "[A-Za-z0-9._+!~=-]+" (p.filename or null)) || bad fn "${f}.filename" "a ${p.provider} needs a url and a plain file name")
       && (!(p ? native) || checkNative fn "${f}.native" p.native));
 
+  # A universal lock (machnix resolve --universal): targets instead of
+  # target, and per package the targets that install it, a file per
+  # target (each with its native inputs) and the markers of dependencies
+  # not installed wherever the package is.
+  systemRE = "[a-z0-9_]+-[a-z0-9_]+";
+  targetPythonRE = "3\\.[0-9]{1,2}(\\.[0-9]{1,3})?";
+  keyOf = t: "${t.system}/${t.python}";
+
+  checkTarget = fn: i: t:
+    let field = "targets[${toString i}]"; in
+    (isAttrs t || bad fn field "not an object")
+    && (matches targetPythonRE (t.python or null) || bad fn "${field}.python" "${builtins.toJSON (t.python or null)} is not 3.N or 3.N.M")
+    && (matches systemRE (t.system or null) || bad fn "${field}.system" "${builtins.toJSON (t.system or null)} is not a Nix system");
+
+  # Each file is checked as the package it makes on its targets, so every
+  # rule for a package's file holds for it (sha256, url, file name,
+  # native inputs); its targets must install the package.
+  checkUniversalPackage = fn: keys: i: p:
+    let
+      field = "packages[${toString i}]";
+      f = "${field} (${builtins.toJSON (p.name or null)})";
+      files = p.files or [ ];
+      fileField = j: "${f}.files[${toString j}]";
+      checkFile = j: file:
+        (isAttrs file || bad fn (fileField j) "not an object")
+        && (elem (file.provider or null) [ "wheel" "sdist" ] || bad fn "${fileField j}.provider" "${builtins.toJSON (file.provider or null)} is not wheel or sdist")
+        && (isList (file.targets or null) && file.targets != [ ] || bad fn "${fileField j}.targets" "not a list of the package's targets")
+        && builtins.all (k: isString k && elem k p.targets || bad fn "${fileField j}.targets" "${builtins.toJSON k} does not install this package") file.targets
+        && checkList fn "${fileField j}.tags" "[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+" "a wheel tag" (file.tags or null)
+        && checkPackage fn "${f}.files" j (asFile p file);
+    in
+    (isAttrs p || bad fn field "not an object")
+    && (!(p ? native) || bad fn "${f}.native" "a universal lock records native inputs per file")
+    && (!(p ? url || p ? sha256 || p ? filename) || bad fn "${f}.filename" "a universal lock lists a package's files under files")
+    && (isList (p.targets or null) && p.targets != [ ] || bad fn "${f}.targets" "not a list of the lock's targets")
+    && builtins.all (k: elem k keys || bad fn "${f}.targets" "${builtins.toJSON k} is not among the lock's targets") p.targets
+    && (isString (p.marker or "") || bad fn "${f}.marker" "not a string")
+    && (isAttrs (p.dependency_markers or { }) || bad fn "${f}.dependency_markers" "not an object")
+    && builtins.all (d: elem d (p.dependencies or [ ]) && isString p.dependency_markers.${d} || bad fn "${f}.dependency_markers" "${builtins.toJSON d} is not a dependency with a marker") (attrNames (p.dependency_markers or { }))
+    && (isList files || bad fn "${f}.files" "not a list")
+    && (if (p.provider or null) == "nixpkgs"
+      then (files == [ ] || bad fn "${f}.files" "a nixpkgs package has no file") && checkPackage fn "packages" i (removeAttrs p [ "targets" "marker" "dependency_markers" ])
+      else builtins.all (x: x) (builtins.genList (j: checkFile j (builtins.elemAt files j)) (length files))
+        && builtins.all (k: builtins.any (file: elem k file.targets) files || bad fn "${f}.files" "no file for target ${k}") p.targets);
+
+  # A package of a universal lock as it is on a target, with that
+  # target's file.
+  asFile = p: file:
+    removeAttrs p [ "files" "targets" "marker" "dependency_markers" ]
+    // { inherit (file) provider; filename = file.filename or null; url = file.url or null; sha256 = file.sha256 or null; }
+    // (if file ? native then { inherit (file) native; } else { });
+
+  checkUniversal = fn: l:
+    let keys = map keyOf l.targets; in
+    (!(l ? target) || bad fn "target" "a universal lock lists targets instead")
+    && (isList l.targets && l.targets != [ ] || bad fn "targets" "a universal lock needs at least one target")
+    && builtins.all (x: x) (builtins.genList (i: checkTarget fn i (builtins.elemAt l.targets i)) (length l.targets))
+    && (length (u.unique keys) == length keys || bad fn "targets" "a target is listed twice")
+    && ((l.build_packages or [ ]) == [ ] || bad fn "build_packages" "a universal lock pins no build packages")
+    && (isList (l.packages or [ ]) || bad fn "packages" "not a list")
+    && builtins.all (x: x) (builtins.genList (i: checkUniversalPackage fn keys i (builtins.elemAt l.packages i)) (length (l.packages or [ ])));
+
   readLock = fn: lockFile:
     let
       file = if isPath lockFile || isString lockFile then lockFile else throw "machnix.${fn}: lock must be a path (./machnix.lock)";
       l = builtins.fromJSON (builtins.readFile file);
+      universal = isAttrs l && l ? targets;
       ok = (isAttrs l || bad fn "(top)" "not an object")
         && (l.version or null == 1 || bad fn "version" "${builtins.toJSON (l.version or null)}, this library reads version 1")
-        && (matches "3\\.[0-9]{1,2}" (l.target.python or null) || bad fn "target.python" "${builtins.toJSON (l.target.python or null)} is not 3.N")
-        && builtins.all (x: x) (builtins.genList (i: checkPackage fn "packages" i (builtins.elemAt l.packages i)) (length (l.packages or [ ])))
-        && builtins.all (x: x) (builtins.genList (i: checkPackage fn "build_packages" i (builtins.elemAt l.build_packages i)) (length (l.build_packages or [ ])));
+        && (if universal then checkUniversal fn l else
+          (matches "3\\.[0-9]{1,2}" (l.target.python or null) || bad fn "target.python" "${builtins.toJSON (l.target.python or null)} is not 3.N")
+          && builtins.all (x: x) (builtins.genList (i: checkPackage fn "packages" i (builtins.elemAt l.packages i)) (length (l.packages or [ ])))
+          && builtins.all (x: x) (builtins.genList (i: checkPackage fn "build_packages" i (builtins.elemAt l.build_packages i)) (length (l.build_packages or [ ]))));
     in
     assert ok; l // { packages = l.packages or [ ]; build_packages = l.build_packages or [ ]; requirements = l.requirements or [ ]; };
+
+  # forTarget fn lock system pythonVersion: a universal lock as the
+  # single-target lock of one of its targets, as machnix's ForTarget
+  # projects it: the packages the target installs, each with its file for
+  # the target, and of each package's dependencies those the target
+  # installs (a dependency whose marker excludes the target has no entry
+  # there). pythonVersion null takes the lock's first Python for the
+  # system. A single-target lock is returned as it is.
+  forTarget = fn: lock: system: pythonVersion:
+    let
+      minor = v: let m = match "([0-9]+\\.[0-9]+).*" v; in if m == null then v else builtins.head m;
+      keys = map keyOf lock.targets;
+      onSystem = filter (t: t.system == system) lock.targets;
+      chosen = if pythonVersion == null then onSystem else filter (t: minor t.python == minor pythonVersion) onSystem;
+      t = builtins.head chosen;
+      key = keyOf t;
+      installed = filter (p: elem key p.targets) lock.packages;
+      present = listToAttrs (map (p: { name = p.name; value = true; }) installed);
+      project = p:
+        let files = filter (f: elem key f.targets) (p.files or [ ]); in
+        (if files == [ ] then removeAttrs p [ "files" "targets" "marker" "dependency_markers" ] else asFile p (builtins.head files))
+        // { dependencies = filter (d: present ? ${d}) (p.dependencies or [ ]); };
+      systems = u.unique (map (t: t.system) lock.targets ++ [ system ]);
+      pythons = u.unique (map (t: t.python) lock.targets ++ (if pythonVersion == null then [ ] else [ pythonVersion ]));
+      flags = concatStringsSep " " (map (s: "--system ${s}") systems ++ map (p: "--python ${p}") pythons);
+    in
+    if !(lock ? targets) then lock
+    else if chosen == [ ] then
+      throw "machnix.${fn}: the lock has no target ${system}/${if pythonVersion == null then "(any Python)" else pythonVersion}; it holds ${concatStringsSep ", " keys}. Add it with `machnix resolve --universal ${flags}`"
+    else lock // {
+      target = t // { python = minor t.python; };
+      packages = map project installed;
+      # Every name the lock pins on any target: `_` may name a package
+      # installed on another system only.
+      allNames = u.unique (map (p: p.name) lock.packages);
+    };
 
   pythonAttr = fn: lock: "python" + builtins.replaceStrings [ "." ] [ "" ] lock.target.python;
 
@@ -217,7 +317,7 @@ let
       cut = n: (cycles.dropped.${n} or [ ]) != [ ];
       over = n: args._.${n} or { };
       testsFor = n: (over n).tests or args.tests;
-      unknownOverrides = filter (n: !(byName ? ${n})) (attrNames args._);
+      unknownOverrides = filter (n: !(byName ? ${n}) && !(elem n (lock.allNames or [ ]))) (attrNames args._);
       nixpkgsOverridden = filter (n: byName.${n}.provider == "nixpkgs") (filter (n: byName ? ${n}) (attrNames args._));
 
       # mach-nix's updatePythonDeps: a Python module a nixpkgs recipe
@@ -409,5 +509,5 @@ let
     builtins.genList (i: one i (builtins.elemAt args.packagesExtra i)) (length args.packagesExtra);
 in
 {
-  inherit readLock lockPython pythonAttr checkPython checkRequirements packages extraPackages sourceFilter excludedNames isLocalPath storeName breakCycles;
+  inherit readLock forTarget lockPython pythonAttr checkPython checkRequirements packages extraPackages sourceFilter excludedNames isLocalPath storeName breakCycles;
 }

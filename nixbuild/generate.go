@@ -136,6 +136,37 @@ func Annotate(lock *resolve.Lock, report *autopatch.NativeReport) (*resolve.Lock
 	return &c, nil
 }
 
+// AnnotateTarget returns a copy of a universal lock whose wheel files
+// serving the target key carry their native inputs as report (that
+// target's inspection) found them; the other files keep what they record.
+// Every wheel file of the target must be in the report.
+func AnnotateTarget(lock *resolve.Lock, key string, report *autopatch.NativeReport) (*resolve.Lock, error) {
+	c := *lock
+	c.From = nil
+	c.Packages = append([]resolve.Package(nil), lock.Packages...)
+	wheels := map[string]*autopatch.WheelReport{}
+	if report != nil {
+		for i := range report.Wheels {
+			w := &report.Wheels[i]
+			wheels[pep508.NormalizeName(w.Name)] = w
+		}
+	}
+	for i, p := range c.Packages {
+		c.Packages[i].Files = append([]resolve.PackageFile(nil), p.Files...)
+		for j, f := range p.Files {
+			if f.Provider != resolve.ProviderWheel || !slices.Contains(f.Targets, key) {
+				continue
+			}
+			w := wheels[p.Name]
+			if w == nil {
+				return nil, fmt.Errorf("%w: no native report for %s, the wheel of %s for %s; run diagnose on the fetched wheels", ErrCannotGenerate, f.Filename, p.Name, key)
+			}
+			c.Packages[i].Files[j].Native = NativeOf(w)
+		}
+	}
+	return &c, nil
+}
+
 // NativeOf is what the lock records of a wheel's report: the nixpkgs
 // inputs, the driver's sonames, the missing ones, the wheels it loads
 // libraries from and its modules.

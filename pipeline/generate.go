@@ -34,6 +34,9 @@ type Expression struct {
 // lock, every native library has a provider) and writes the expressions.
 // The checks are nixbuild.Generate's own, run once.
 func Generate(p *Prepared) (*Expression, error) {
+	if p.Lock.Universal() {
+		return nil, fmt.Errorf("%w: a universal lock is generated for one of its targets: project it first (resolve.Lock.ForTarget)", nixbuild.ErrCannotGenerate)
+	}
 	cfg := p.Settings.Config
 	unfree := nixbuild.WithAllowUnfree(p.Settings.AllowUnfree || (cfg != nil && cfg.AllowUnfree))
 	// Paths in the lock are relative to its directory with symlinks
@@ -54,9 +57,12 @@ func Generate(p *Prepared) (*Expression, error) {
 	if err != nil {
 		return nil, err
 	}
-	annotated, err := nixbuild.Annotate(p.Lock, p.Report)
+	annotated, err := p.annotated()
 	if err != nil {
-		return nil, failed(err)
+		return nil, err
+	}
+	if err := resolve.Validate(annotated); err != nil {
+		return nil, fmt.Errorf("%w: %v", nixbuild.ErrCannotGenerate, err)
 	}
 	lock, err := resolve.MarshalLock(annotated)
 	if err != nil {
@@ -121,9 +127,9 @@ func (e *Expression) WriteDir(dir string) error {
 // the lock alone is what Nix needs: machnix's Nix library builds from it
 // without machnix. A lock that already records them is left as it is.
 func RecordNative(path string, p *Prepared) error {
-	annotated, err := nixbuild.Annotate(p.Lock, p.Report)
+	annotated, err := p.annotated()
 	if err != nil {
-		return failed(err)
+		return err
 	}
 	data, err := resolve.MarshalLock(annotated)
 	if err != nil {
@@ -135,9 +141,31 @@ func RecordNative(path string, p *Prepared) error {
 	return resolve.WriteLock(path, annotated)
 }
 
+// annotated is the lock as Nix reads it: the prepared lock with each
+// wheel's native inputs, or, for a projection of a universal lock, that
+// universal lock with this target's files' native inputs (a universal
+// lock Prepare prepared has them all already).
+func (p *Prepared) annotated() (*resolve.Lock, error) {
+	var annotated *resolve.Lock
+	var err error
+	switch {
+	case p.Lock.Universal():
+		annotated = p.Lock
+	case p.Universal != nil:
+		annotated, err = nixbuild.AnnotateTarget(p.Universal, p.Lock.Target.Key(), p.Report)
+	default:
+		annotated, err = nixbuild.Annotate(p.Lock, p.Report)
+	}
+	if err != nil {
+		return nil, failed(err)
+	}
+	return annotated, nil
+}
+
 // KeepNative copies the native inputs previous records onto the packages
-// of lock pinned to the same file (name, filename and sha256): a pin kept
-// while re-resolving keeps what its inspection found.
+// (and a universal lock's files) of lock pinned to the same file (name,
+// filename and sha256): a pin kept while re-resolving keeps what its
+// inspection found.
 func KeepNative(lock, previous *resolve.Lock) {
 	if previous == nil {
 		return
@@ -148,10 +176,20 @@ func KeepNative(lock, previous *resolve.Lock) {
 		if p.Native != nil {
 			known[file{p.Name, p.Filename, p.SHA256}] = p.Native
 		}
+		for _, f := range p.Files {
+			if f.Native != nil {
+				known[file{p.Name, f.Filename, f.SHA256}] = f.Native
+			}
+		}
 	}
 	for i, p := range lock.Packages {
 		if n, ok := known[file{p.Name, p.Filename, p.SHA256}]; ok && p.Provider == resolve.ProviderWheel && p.Native == nil {
 			lock.Packages[i].Native = n
+		}
+		for j, f := range p.Files {
+			if n, ok := known[file{p.Name, f.Filename, f.SHA256}]; ok && f.Provider == resolve.ProviderWheel && f.Native == nil {
+				lock.Packages[i].Files[j].Native = n
+			}
 		}
 	}
 }

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
@@ -53,11 +54,23 @@ type Prepared struct {
 	BuildSystems map[string][]string `json:"build_systems,omitempty"`
 	// BuildArtifacts are the fetched wheels of the lock's build packages.
 	BuildArtifacts []fetch.Artifact `json:"build_artifacts,omitempty"`
+	// Universal is the universal lock Lock was projected from (Lock's
+	// From), nil for a single-target lock: Generate writes it beside the
+	// expression, with this target's files' native inputs, so that Nix
+	// chooses the target on whichever system evaluates it.
+	Universal *resolve.Lock `json:"universal,omitempty"`
 }
 
 // Prepare fetches (or finds in the cache) every file of the lock, checking
-// each against the lock, and inspects the wheels' native libraries.
+// each against the lock, and inspects the wheels' native libraries. A
+// universal lock is prepared target by target, each file inspected for
+// the platform and Python of the targets it serves: the Prepared holds
+// the universal lock with every wheel file's native inputs, and every
+// target's files, and is for RecordNative (Generate takes one target).
 func Prepare(ctx context.Context, lock *resolve.Lock, s Settings, opts ...Option) (*Prepared, error) {
+	if lock.Universal() {
+		return prepareUniversal(ctx, lock, s, opts...)
+	}
 	arts, err := Fetch(ctx, lock, s, opts...)
 	if err != nil {
 		return nil, err
@@ -108,7 +121,34 @@ func Prepare(ctx context.Context, lock *resolve.Lock, s Settings, opts ...Option
 	if err != nil {
 		return nil, err
 	}
-	return &Prepared{Lock: lock, Settings: s, Artifacts: arts, Report: report, BuildSystems: buildSystems, BuildArtifacts: buildArts}, nil
+	return &Prepared{Lock: lock, Settings: s, Artifacts: arts, Report: report, BuildSystems: buildSystems, BuildArtifacts: buildArts, Universal: lock.From}, nil
+}
+
+// prepareUniversal prepares each target's projection and records what
+// each inspection found on the files of that target.
+func prepareUniversal(ctx context.Context, lock *resolve.Lock, s Settings, opts ...Option) (*Prepared, error) {
+	out := &Prepared{Lock: lock, Settings: s, Report: &autopatch.NativeReport{}}
+	seen := map[string]bool{}
+	for _, t := range lock.Targets {
+		tl, err := lock.ForTarget(t.System, t.Python)
+		if err != nil {
+			return nil, err
+		}
+		tp, err := Prepare(ctx, tl, s, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("target %s: %w", t.Key(), err)
+		}
+		if out.Lock, err = nixbuild.AnnotateTarget(out.Lock, t.Key(), tp.Report); err != nil {
+			return nil, failed(err)
+		}
+		for _, a := range tp.Artifacts {
+			if !seen[a.Path] {
+				seen[a.Path] = true
+				out.Artifacts = append(out.Artifacts, a)
+			}
+		}
+	}
+	return out, nil
 }
 
 // Fetch downloads every file of the lock into the cache (or finds it

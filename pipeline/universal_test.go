@@ -1,9 +1,12 @@
 package pipeline
 
 import (
+	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
+	"github.com/machnix/machnix/autopatch"
 	"github.com/machnix/machnix/resolve"
 )
 
@@ -34,5 +37,66 @@ func TestUniversalTargets(t *testing.T) {
 	single.Systems = []string{"x86_64-linux", "aarch64-linux"}
 	if _, err = universalTargets(single); err == nil {
 		t.Errorf("two systems without --universal were accepted")
+	}
+}
+
+// twoSystemLock is a universal lock whose package has a wheel per system.
+func twoSystemLock() *resolve.Lock {
+	x86, arm := "x86_64-linux/3.12", "aarch64-linux/3.12"
+	sum := strings.Repeat("ab", 32)
+	file := func(arch, key string) resolve.PackageFile {
+		name := "a-1.0-cp312-cp312-manylinux_2_17_" + arch + ".whl"
+		return resolve.PackageFile{Filename: name, URL: "https://example.invalid/" + name, SHA256: sum, Provider: resolve.ProviderWheel,
+			Tags: []string{"cp312-cp312-manylinux_2_17_" + arch}, Targets: []string{key}}
+	}
+	return &resolve.Lock{Version: resolve.LockVersion, Indexes: []string{}, Requirements: []string{"a"},
+		Targets: []resolve.Target{{Python: "3.12", System: "x86_64-linux", Glibc: "2.28"}, {Python: "3.12", System: "aarch64-linux", Glibc: "2.28"}},
+		Packages: []resolve.Package{{Name: "a", Version: "1.0", Provider: resolve.ProviderWheel, Targets: []string{arm, x86},
+			Files: []resolve.PackageFile{file("aarch64", arm), file("x86_64", x86)}}}}
+}
+
+// Re-resolving keeps each file's native inputs where the new lock pins
+// the same file, and only there.
+func TestKeepNativeKeepsEachFiles(t *testing.T) {
+	previous := twoSystemLock()
+	previous.Packages[0].Files[1].Native = &resolve.Native{BuildInputs: []string{"zlib"}}
+	lock := twoSystemLock()
+	lock.Packages[0].Files[0].SHA256 = "cd" + lock.Packages[0].Files[0].SHA256[2:]
+	KeepNative(lock, previous)
+	if n := lock.Packages[0].Files[1].Native; n == nil || n.BuildInputs[0] != "zlib" {
+		t.Errorf("the unchanged x86_64 file lost its native inputs: %+v", n)
+	}
+	if n := lock.Packages[0].Files[0].Native; n != nil {
+		t.Errorf("the changed aarch64 file took native inputs %+v", n)
+	}
+}
+
+// Generate makes an expression for one target: a universal lock as it is
+// is refused, its projection generates with the universal lock beside it,
+// this target's file annotated, the other's as recorded.
+func TestGenerateWritesTheUniversalLock(t *testing.T) {
+	lock := twoSystemLock()
+	if _, err := Generate(&Prepared{Lock: lock, Report: &autopatch.NativeReport{}}); err == nil {
+		t.Errorf("a universal lock generated without a target")
+	}
+	x86, err := lock.ForTarget("x86_64-linux", "3.12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := &autopatch.NativeReport{Wheels: []autopatch.WheelReport{{Name: "a", Version: "1.0", NixInputs: []string{"zlib"}, TopLevelModules: []string{"a"}}}}
+	expr, err := Generate(&Prepared{Lock: x86, Report: report, Universal: x86.From})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var written resolve.Lock
+	if err := json.Unmarshal([]byte(expr.Lock), &written); err != nil {
+		t.Fatal(err)
+	}
+	files := written.Packages[0].Files
+	if !written.Universal() || files[1].Native == nil || files[1].Native.BuildInputs[0] != "zlib" || files[0].Native != nil {
+		t.Errorf("the lock beside the expression: %s", expr.Lock)
+	}
+	if lock.Packages[0].Files[1].Native != nil {
+		t.Errorf("Generate changed the lock it was given")
 	}
 }

@@ -30,6 +30,11 @@ type Lock struct {
 	// each a part of the environments where the pins are one consistent
 	// set.
 	Forks []string `json:"forks,omitempty"`
+
+	// From is the universal lock this one was projected from
+	// (ForTarget), nil otherwise. It is never written: what generates an
+	// expression writes From beside it, so that Nix chooses the target.
+	From *Lock `json:"-"`
 }
 
 // Universal reports whether the lock serves several targets (Targets)
@@ -152,6 +157,10 @@ type PackageFile struct {
 	Tags []string `json:"tags,omitempty"`
 	// Targets are the keys of the targets that install this file, sorted.
 	Targets []string `json:"targets"`
+	// Native is what this wheel needs from nixpkgs, as the native report
+	// found it for the targets it serves (each file is inspected for its
+	// own platform and Python); nil where it was never inspected.
+	Native *Native `json:"native,omitempty"`
 }
 
 // Key names a target within a universal lock: "x86_64-linux/3.13".

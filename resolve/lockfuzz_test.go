@@ -84,7 +84,8 @@ func sampleUniversalLock() *Lock {
 				DependencyMarkers: map[string]string{"b": `platform_machine == "x86_64"`},
 				Files: []PackageFile{
 					{Filename: "a-1.0-cp312-cp312-manylinux_2_17_aarch64.whl", URL: "https://example.invalid/a-1.0-cp312-cp312-manylinux_2_17_aarch64.whl", SHA256: sum, Provider: ProviderWheel, Tags: []string{"cp312-cp312-manylinux_2_17_aarch64"}, Targets: []string{arm}},
-					{Filename: "a-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", URL: "https://example.invalid/a-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", SHA256: sum, Provider: ProviderWheel, Tags: []string{"cp312-cp312-manylinux_2_17_x86_64"}, Targets: []string{x86}},
+					{Filename: "a-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", URL: "https://example.invalid/a-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", SHA256: sum, Provider: ProviderWheel, Tags: []string{"cp312-cp312-manylinux_2_17_x86_64"}, Targets: []string{x86},
+						Native: &Native{BuildInputs: []string{"zlib"}, Missing: []string{"libfoo.so.1"}, WheelDeps: []string{"b"}, Imports: []string{"a"}}},
 				}},
 			{Name: "b", Version: "2.0", Provider: ProviderSdist, Marker: `platform_machine == "x86_64"`, Targets: []string{x86},
 				Files: []PackageFile{{Filename: "b-2.0.tar.gz", URL: "https://example.invalid/b-2.0.tar.gz", SHA256: sum, Provider: ProviderSdist, Targets: []string{x86}}}},

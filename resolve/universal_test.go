@@ -183,6 +183,13 @@ func TestReadLockRefusesHostileUniversalFields(t *testing.T) {
 		{"target without file", ".files", func(l *Lock) { l.Packages[0].Files = l.Packages[0].Files[:1] }},
 		{"dependency marker", ".dependency_markers.b", func(l *Lock) { l.Packages[0].DependencyMarkers["b"] = "${builtins.readFile /etc/passwd}" }},
 		{"dependency marker for no dependency", ".dependency_markers", func(l *Lock) { l.Packages[0].DependencyMarkers["zz"] = "" }},
+		{"file native attr", ".files[0].native.build_inputs[0]", func(l *Lock) {
+			l.Packages[0].Files[0].Native = &Native{BuildInputs: []string{"zlib; x = import /etc/passwd"}}
+		}},
+		{"file native soname", ".files[1].native.missing[0]", func(l *Lock) { l.Packages[0].Files[1].Native = &Native{Missing: []string{"../../lib/libc.so.6"}} }},
+		{"file native import", ".files[0].native.imports[0]", func(l *Lock) { l.Packages[0].Files[0].Native = &Native{Imports: []string{"os; import shutil"}} }},
+		{"file native wheel dep unpinned", ".files[0].native.wheel_deps", func(l *Lock) { l.Packages[0].Files[0].Native = &Native{WheelDeps: []string{"nowhere"}} }},
+		{"package native in a universal lock", ".native", func(l *Lock) { l.Packages[0].Native = &Native{} }},
 		{"single-target file fields", ".filename", func(l *Lock) { l.Packages[1].Filename = "b-1.0-py3-none-any.whl" }},
 		{"two versions on one target", ".targets", func(l *Lock) {
 			p := l.Packages[1]
@@ -296,5 +303,32 @@ func TestResolveUniversalConstraintMarkers(t *testing.T) {
 	}
 	if got := pinsOf(arm); got != "c==1.0(c-1.0-py3-none-any.whl)" {
 		t.Errorf("aarch64 pins %s despite c<2 there", got)
+	}
+}
+
+// Each file's native inputs reach the projection onto the targets it
+// serves, and only those.
+func TestForTargetCarriesTheFileNative(t *testing.T) {
+	l := sampleUniversalLock()
+	if err := Validate(l); err != nil {
+		t.Fatal(err)
+	}
+	x86, err := l.ForTarget("x86_64-linux", "3.12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	arm, err := l.ForTarget("aarch64-linux", "3.12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := l.Packages[0].Files[1].Native
+	if got := findPkg(x86, "a", "1.0").Native; got != want || got == nil {
+		t.Errorf("x86_64's a has native %+v, want the x86_64 file's %+v", got, want)
+	}
+	if got := findPkg(arm, "a", "1.0").Native; got != nil {
+		t.Errorf("aarch64's a has native %+v; its file records none", got)
+	}
+	if x86.From != l || arm.From != l {
+		t.Errorf("a projection does not name the lock it came from")
 	}
 }

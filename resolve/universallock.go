@@ -72,7 +72,7 @@ func (l *Lock) ForTarget(system, python string) (*Lock, error) {
 		np := Package{Name: p.Name, Version: p.Version, Provider: p.Provider, Extras: p.Extras, NixAttr: p.NixAttr}
 		for _, f := range p.Files {
 			if slices.Contains(f.Targets, key) {
-				np.Provider, np.Filename, np.URL, np.SHA256, np.Size, np.Index = f.Provider, f.Filename, f.URL, f.SHA256, f.Size, f.Index
+				np.Provider, np.Filename, np.URL, np.SHA256, np.Size, np.Index, np.Native = f.Provider, f.Filename, f.URL, f.SHA256, f.Size, f.Index, f.Native
 			}
 		}
 		for _, d := range p.Dependencies {
@@ -92,6 +92,7 @@ func (l *Lock) ForTarget(system, python string) (*Lock, error) {
 	if err := validateLock(out); err != nil {
 		return nil, fmt.Errorf("target %s: %w", key, err)
 	}
+	out.From = l
 	return out, nil
 }
 
@@ -196,6 +197,9 @@ func checkUniversalPackage(p Package, targets, names map[string]bool) error {
 	if len(p.BuildRequires) > 0 {
 		return fmt.Errorf("build_requires: a universal lock pins no build requirements")
 	}
+	if p.Native != nil {
+		return fmt.Errorf("native: a universal lock records native inputs per file")
+	}
 	if err := checkMarker(p.Marker); err != nil {
 		return fmt.Errorf("marker: %v", err)
 	}
@@ -253,9 +257,16 @@ func checkUniversalPackage(p Package, targets, names map[string]bool) error {
 		if f.Provider != ProviderWheel && f.Provider != ProviderSdist {
 			return fmt.Errorf("%s.provider: %s is not wheel or sdist", field, quoteIfOdd(string(f.Provider)))
 		}
-		single := Package{Name: p.Name, Version: p.Version, Provider: f.Provider, Filename: f.Filename, URL: f.URL, SHA256: f.SHA256, Size: f.Size, Index: f.Index}
+		single := Package{Name: p.Name, Version: p.Version, Provider: f.Provider, Filename: f.Filename, URL: f.URL, SHA256: f.SHA256, Size: f.Size, Index: f.Index, Native: f.Native}
 		if err := checkPackage(single); err != nil {
 			return fmt.Errorf("%s.%v", field, err)
+		}
+		if f.Native != nil {
+			for _, d := range f.Native.WheelDeps {
+				if !names[d] {
+					return fmt.Errorf("%s.native.wheel_deps: %s is not pinned", field, quoteIfOdd(d))
+				}
+			}
 		}
 		if !slices.Equal(f.Tags, wheelTags(f.Filename)) {
 			return fmt.Errorf("%s.tags: not the tags of %s", field, quoteIfOdd(f.Filename))

@@ -7,8 +7,14 @@
 # It is as strict as nixpkgs where machnix's output could go wrong: each
 # check below names the nixpkgs file whose behaviour it copies. Where
 # nixpkgs is lenient, so is the stand-in.
-{ system ? builtins.currentSystem, config ? { }, overlays ? [ ], ... }:
+# pkgs/top-level/impure.nix: the system comes as localSystem (an
+# attribute set with system, or, as lib.systems.elaborate takes it, the
+# system string) or as the legacy system, never both; the package set
+# names it stdenv.hostPlatform.system.
+{ localSystem ? { system = args.system or builtins.currentSystem; }, config ? { }, overlays ? [ ], ... }@args:
+assert args ? localSystem -> !(args ? system) || throw "nixpkgs: pass localSystem or system, not both";
 let
+  system = if builtins.isString localSystem then localSystem else localSystem.system;
   hostPath = "/usr/local/bin:/usr/bin:/bin";
   hostTriple = if system == "aarch64-linux" then "aarch64-linux-gnu" else "x86_64-linux-gnu";
 
@@ -444,6 +450,7 @@ fix (builtins.foldl' (f: ext: extends ext f) (self: with self; x // {
   autoPatchelfHook = marker "auto-patchelf-hook";
   autoAddDriverRunpath = marker "auto-add-driver-runpath";
   zlib = hostLibs "zlib-fixture" [ "libz.so.1" ];
+  stdenv.hostPlatform.system = system;
   # stdenv.cc.cc has outputs lib (libstdc++, libgomp, libatomic) and
   # libgcc (libgcc_s).
   stdenv.cc.cc = {
