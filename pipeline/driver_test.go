@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/machnix/machnix/autopatch"
+	"github.com/machnix/machnix/resolve"
 )
 
 // TestImageConfigFindsTheDriverOnlyWhenNeeded: an environment whose wheels
@@ -57,6 +58,31 @@ func TestPreparedNeedsDriver(t *testing.T) {
 		p := &Prepared{Report: &autopatch.NativeReport{Wheels: []autopatch.WheelReport{{Name: "other"}, c.wheel}}}
 		if got := p.NeedsDriver(); got != c.want {
 			t.Errorf("%s: NeedsDriver = %v, want %v", name, got, c.want)
+		}
+	}
+}
+
+// TestLockNeedsDriver: an up-to-date docker build answers from the lock's
+// native inputs; a wheel that was never inspected leaves the answer to
+// Prepare, and packages that are not wheels never need inspecting.
+func TestLockNeedsDriver(t *testing.T) {
+	wheel := func(name string, n *resolve.Native) resolve.Package {
+		return resolve.Package{Name: name, Provider: resolve.ProviderWheel, Native: n}
+	}
+	nix := resolve.Package{Name: "numpy", Provider: resolve.ProviderNixpkgs}
+	for _, c := range []struct {
+		name         string
+		pkgs         []resolve.Package
+		needs, known bool
+	}{
+		{"no wheels", []resolve.Package{nix}, false, true},
+		{"plain wheels", []resolve.Package{nix, wheel("a", &resolve.Native{}), wheel("b", &resolve.Native{BuildInputs: []string{"zlib"}})}, false, true},
+		{"a driver-linked wheel", []resolve.Package{wheel("a", &resolve.Native{}), wheel("torch", &resolve.Native{DriverRunpath: true})}, true, true},
+		{"an uninspected wheel", []resolve.Package{wheel("torch", &resolve.Native{DriverRunpath: true}), wheel("b", nil)}, false, false},
+	} {
+		needs, known := LockNeedsDriver(&resolve.Lock{Packages: c.pkgs})
+		if needs != c.needs || known != c.known {
+			t.Errorf("%s: LockNeedsDriver = %v, %v; want %v, %v", c.name, needs, known, c.needs, c.known)
 		}
 	}
 }

@@ -207,3 +207,19 @@ func (p *Prepared) NeedsDriver() bool {
 	}
 	return false
 }
+
+// LockNeedsDriver answers NeedsDriver from the native inputs the lock
+// records, without fetching anything; known is false when a wheel was never
+// inspected, and only Prepare can tell.
+func LockNeedsDriver(lock *resolve.Lock) (needs, known bool) {
+	for _, p := range lock.Packages {
+		if p.Provider != resolve.ProviderWheel {
+			continue
+		}
+		if p.Native == nil {
+			return false, false
+		}
+		needs = needs || p.Native.DriverRunpath
+	}
+	return needs, true
+}

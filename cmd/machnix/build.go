@@ -7,30 +7,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/machnix/machnix/internal/options"
-	"github.com/machnix/machnix/internal/progress"
 	"github.com/machnix/machnix/pipeline"
-	"github.com/machnix/machnix/resolve"
 )
-
-// prepare reads the lock (or resolves it from -r) and fetches and inspects
-// its files, with a bar on a terminal.
-func prepare(cmd *cobra.Command, g *options.Global, r *options.Resolve, l *options.Lock) (*pipeline.Prepared, error) {
-	lock, cfg, err := r.ReadLockOrResolve(cmd.Context(), g, l.Lock)
-	if err != nil {
-		return nil, err
-	}
-	p, err := prepareLock(cmd, l.Settings(g, cfg), lock)
-	if err != nil {
-		return nil, err
-	}
-	return p, r.RecordNative(l.Lock, p)
-}
-
-func prepareLock(cmd *cobra.Command, s pipeline.Settings, lock *resolve.Lock) (*pipeline.Prepared, error) {
-	opts, done := progress.Fetching(cmd.ErrOrStderr(), len(lock.Packages))
-	defer done()
-	return pipeline.Prepare(cmd.Context(), lock, s, opts...)
-}
 
 func newGenCmd(g *options.Global) *cobra.Command {
 	var fl options.Lock
@@ -50,7 +28,7 @@ usage or a bad lock.`,
 		Example: `  machnix gen -r requirements.txt -o nix/ && nix-build nix/`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := prepare(cmd, g, &r, &fl)
+			p, err := r.Prepare(cmd.Context(), cmd.ErrOrStderr(), g, &fl)
 			if err != nil {
 				return err
 			}
@@ -100,61 +78,15 @@ Exit codes: 0 built; 1 a library is missing, a download or the build failed;
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fl.Resolve.Projects = args
-			b, err := buildEnv(cmd, g, &fl)
+			b, err := fl.Run(cmd.Context(), cmd.ErrOrStderr(), g)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), b.path)
-			fmt.Fprint(cmd.ErrOrStderr(), b.sum)
+			fmt.Fprintln(cmd.OutOrStdout(), b.Path)
+			fmt.Fprint(cmd.ErrOrStderr(), b.Summary)
 			return nil
 		},
 	}
 	options.AddBuildFlags(cmd, &fl)
 	return cmd
-}
-
-// built is what buildEnv made: the environment, and what it was made from.
-// prepared is nil when the out-link was up to date.
-type built struct {
-	path     string
-	lock     *resolve.Lock
-	settings pipeline.Settings
-	prepared *pipeline.Prepared
-	sum      progress.Summary
-}
-
-// buildEnv builds the lock's environment (resolving -r into it first). An
-// unchanged lock, config and options with the out-link in place answer at
-// once.
-func buildEnv(cmd *cobra.Command, g *options.Global, fl *options.Build) (*built, error) {
-	nix, err := fl.Nix.NixOptions()
-	if err != nil {
-		return nil, err
-	}
-	lock, cfg, err := fl.Resolve.ReadLockOrResolve(cmd.Context(), g, fl.Lock.Lock)
-	if err != nil {
-		return nil, err
-	}
-	sum := progress.NewSummary(lock, fl.Resolve.Resolving(), fl.Lock.Lock, nix.OutLink)
-	b := &built{lock: lock, settings: fl.Lock.Settings(g, cfg), sum: sum}
-	if path, ok := pipeline.UpToDate(lock, b.settings, nix); ok {
-		b.path, b.sum.UpToDate = path, true
-		b.sum.Cached, err = pipeline.Push(cmd.Context(), b.path, nix)
-		return b, err
-	}
-	if b.prepared, err = prepareLock(cmd, b.settings, lock); err != nil {
-		return nil, err
-	}
-	if err := fl.Resolve.RecordNative(fl.Lock.Lock, b.prepared); err != nil {
-		return nil, err
-	}
-	bar := progress.NewNix(cmd.ErrOrStderr())
-	defer bar.End()
-	b.path, err = pipeline.Build(cmd.Context(), b.prepared, nix, pipeline.WithBuildProgress(bar.Update))
-	b.sum.Fetched = b.prepared.Artifacts
-	bar.Fill(&b.sum)
-	if err == nil {
-		b.sum.Cached, err = pipeline.Push(cmd.Context(), b.path, nix)
-	}
-	return b, err
 }

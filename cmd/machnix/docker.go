@@ -26,21 +26,16 @@ or the push failed; 2 bad usage or a bad lock.`,
 			if err := im.Check(g); err != nil {
 				return err
 			}
-			b, err := buildEnv(cmd, g, &bf)
+			b, err := bf.Run(cmd.Context(), cmd.ErrOrStderr(), g)
 			if err != nil {
 				return err
 			}
-			// An up-to-date build inspected nothing; the facts cache
-			// answers for the unchanged wheels.
-			if b.prepared == nil {
-				if b.prepared, err = prepareLock(cmd, b.settings, b.lock); err != nil {
-					return err
-				}
+			im.System = b.Lock.Target.System
+			spec := im.Spec([]string{b.Path})
+			if spec.NeedsDriver, err = b.NeedsDriver(cmd.Context(), cmd.ErrOrStderr()); err != nil {
+				return err
 			}
-			im.System = b.lock.Target.System
-			spec := im.Spec([]string{b.path})
-			spec.NeedsDriver = b.prepared.NeedsDriver()
-			return writeImage(cmd, g, spec, &im, b.sum)
+			return writeImage(cmd, g, spec, &im, b.Summary)
 		},
 	}
 	options.AddBuildFlags(cmd, &bf)

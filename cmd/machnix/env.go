@@ -54,7 +54,7 @@ failed; 2 bad usage, a bad lock or a bad requirements file.`,
 			} else if cmd.Flags().Changed("nixpkgs") {
 				return errors.New("--nixpkgs is recorded when resolving: use it with -r, or with machnix resolve")
 			}
-			p, err := prepare(cmd, g, &r, &fl)
+			p, err := r.Prepare(cmd.Context(), cmd.ErrOrStderr(), g, &fl)
 			if err != nil {
 				return err
 			}

@@ -52,7 +52,7 @@ requirements file.`,
 				return err
 			}
 			if !noInspect { // Nix builds from the lock alone: inspect the wheels
-				p, err := prepareLock(cmd, (&options.Lock{}).Settings(g, cfg), lock)
+				p, err := options.Prepare(cmd.Context(), cmd.ErrOrStderr(), (&options.Lock{}).Settings(g, cfg), lock)
 				if err == nil {
 					err = pipeline.RecordNative(out, p)
 				}
