@@ -417,3 +417,63 @@ func TestExplanationMergesVersionRanges(t *testing.T) {
 		t.Errorf("a pin nobody can satisfy: %v", err)
 	}
 }
+
+// lateSource marks some versions late (pre-releases to package resolve).
+type lateSource struct {
+	*memSource
+	late map[string]int
+}
+
+func (l lateSource) Candidates(ctx context.Context, name string) ([]Candidate, error) {
+	cs, err := l.memSource.Candidates(ctx, name)
+	for i := range cs {
+		if v, ok := l.late[name]; ok && cs[i].Version == strconv.Itoa(v) {
+			cs[i].Late = true
+		}
+	}
+	return cs, err
+}
+
+func TestResolutionStrategies(t *testing.T) {
+	pk := map[string]map[int][]string{
+		"a": {1: {"b>=2"}, 2: {"b"}, 3: {"b"}},
+		"b": {1: nil, 2: nil, 3: nil, 4: nil},
+		"c": {1: nil, 2: nil},
+	}
+	// c's oldest is late (a pre-release): it comes last in every order.
+	late := map[string]int{"c": 1}
+	for _, c := range []struct {
+		r    Resolution
+		want string
+	}{
+		{Highest, "map[a:3 b:4 c:2]"},
+		{Lowest, "map[a:1 b:2 c:2]"},      // b>=2 is a's oldest's bound
+		{LowestDirect, "map[a:1 b:4 c:2]"}, // b is not required by the root
+	} {
+		pins, _, err := Solve(context.Background(), lateSource{src([]string{"a", "c"}, pk), late}, WithResolution(c.r))
+		if err != nil || fmt.Sprint(pins) != c.want {
+			t.Errorf("resolution %d: %v %v, want %s", c.r, pins, err, c.want)
+		}
+	}
+	// The late version is still taken when nothing else fits.
+	pins, _, err := Solve(context.Background(), lateSource{src([]string{"c<2"}, pk), late})
+	if err != nil || pins["c"] != "1" {
+		t.Errorf("only the late version fits: %v %v", pins, err)
+	}
+}
+
+func TestPreferencesComeFirstWhileAllowed(t *testing.T) {
+	pk := map[string]map[int][]string{
+		"a": {1: nil, 2: nil, 3: nil},
+		"b": {1: nil, 2: nil},
+	}
+	pins, _, err := Solve(context.Background(), src([]string{"a", "b<2"}, pk), WithPreferences(map[string]string{"a": "2", "b": "2"}))
+	if err != nil || pins["a"] != "2" || pins["b"] != "1" {
+		t.Errorf("got %v %v, want a at its preferred 2 and b at 1 (its preference is excluded)", pins, err)
+	}
+	// A preference also holds under the lowest resolution.
+	pins, _, err = Solve(context.Background(), src([]string{"a"}, pk), WithPreferences(map[string]string{"a": "3"}), WithResolution(Lowest))
+	if err != nil || pins["a"] != "3" {
+		t.Errorf("got %v %v, want the preferred a 3", pins, err)
+	}
+}
