@@ -447,7 +447,7 @@ func TestResolutionStrategies(t *testing.T) {
 		want string
 	}{
 		{Highest, "map[a:3 b:4 c:2]"},
-		{Lowest, "map[a:1 b:2 c:2]"},      // b>=2 is a's oldest's bound
+		{Lowest, "map[a:1 b:2 c:2]"},       // b>=2 is a's oldest's bound
 		{LowestDirect, "map[a:1 b:4 c:2]"}, // b is not required by the root
 	} {
 		pins, _, err := Solve(context.Background(), lateSource{src([]string{"a", "c"}, pk), late}, WithResolution(c.r))
