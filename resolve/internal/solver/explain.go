@@ -171,7 +171,7 @@ func (e *explainer) text(inc *incompat) string {
 	case len(pos) == 1 && len(neg) == 0:
 		t := pos[0]
 		if t.s.count() == t.p.n && t.p.n > 1 {
-			return "no version of " + t.p.name + " can be used"
+			return "no version of " + oneLine(t.p.name) + " can be used"
 		}
 		return versions(t.p, t.s, false) + " cannot be used"
 	case len(pos) == 0 && len(neg) == 1:
@@ -205,10 +205,17 @@ func rootRequirement(inc *incompat) bool {
 // requirement is a dependency as written, with where the user wrote it.
 func requirement(inc *incompat) string {
 	if inc.dep.Origin != "" {
-		return inc.dep.Text + " (" + inc.dep.Origin + ")"
+		return oneLine(inc.dep.Text) + " (" + oneLine(inc.dep.Origin) + ")"
 	}
-	return inc.dep.Text
+	return oneLine(inc.dep.Text)
 }
+
+// lineBreaks are escaped in every text the source gives: each line of an
+// explanation is one derivation step, and a requirement or version must
+// not be able to forge one.
+var lineBreaks = strings.NewReplacer("\n", `\n`, "\r", `\r`)
+
+func oneLine(s string) string { return lineBreaks.Replace(s) }
 
 // external states a fact the source gave.
 func (e *explainer) external(inc *incompat) string {
@@ -229,7 +236,7 @@ func noMatch(q *pkg, text string) string {
 	if q.n == 0 {
 		return "has no usable versions"
 	}
-	return fmt.Sprintf("no version of %s matches (%s)", q.name, available(q))
+	return fmt.Sprintf("no version of %s matches (%s)", oneLine(q.name), available(q))
 }
 
 // maxListed is how many versions a message lists.
@@ -245,7 +252,7 @@ func available(q *pkg) string {
 	if len(vs) == 1 {
 		return "the only version is " + vs[0]
 	}
-	return "the versions are " + strings.Join(vs, ", ") + more
+	return oneLine("the versions are " + strings.Join(vs, ", ") + more)
 }
 
 // versions names the versions of p in s as ranges over p's known
@@ -263,11 +270,11 @@ func versions(p *pkg, s set, subject bool) string {
 		return "your requirements"
 	case n == p.n && p.n > 1:
 		if subject {
-			return "every version of " + p.name
+			return "every version of " + oneLine(p.name)
 		}
-		return p.name
+		return oneLine(p.name)
 	case n == 0:
-		return p.name + " (no version)"
+		return oneLine(p.name) + " (no version)"
 	}
 	// Runs of consecutive versions; index 0 is the newest.
 	var runs []string
@@ -293,5 +300,5 @@ func versions(p *pkg, s set, subject bool) string {
 		}
 		j = i - 1
 	}
-	return p.name + strings.Join(runs, " | ")
+	return oneLine(p.name + strings.Join(runs, " | "))
 }

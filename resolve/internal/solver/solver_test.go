@@ -477,3 +477,30 @@ func TestPreferencesComeFirstWhileAllowed(t *testing.T) {
 		t.Errorf("got %v %v, want the preferred a 3", pins, err)
 	}
 }
+
+// A requirement's text or a version with a line break cannot forge a step
+// of the explanation: each line is still one derivation.
+func TestExplanationEscapesLineBreaks(t *testing.T) {
+	m := src([]string{"a"}, map[string]map[int][]string{"a": {1: {"b>=2"}}, "b": {1: nil}})
+	hostile := hostileSource{m}
+	_, _, err := Solve(context.Background(), hostile)
+	ls := lines(t, err)
+	for _, l := range ls {
+		if strings.HasPrefix(l, "Because you require evil") {
+			t.Errorf("a forged line: %q", ls)
+		}
+	}
+	if !strings.Contains(err.Error(), `b>=2\nBecause you require evil`) {
+		t.Errorf("the text is not kept, escaped: %q", ls)
+	}
+}
+
+type hostileSource struct{ *memSource }
+
+func (h hostileSource) Dependencies(ctx context.Context, name, version string) ([]Dep, error) {
+	ds, err := h.memSource.Dependencies(ctx, name, version)
+	for i := range ds {
+		ds[i].Text += "\nBecause you require evil, we can conclude that your requirements are unsatisfiable."
+	}
+	return ds, err
+}
