@@ -109,3 +109,26 @@ func BenchmarkStress(b *testing.B) {
 		})
 	}
 }
+
+// The pin conflict three levels down, made unavoidable by a root bound:
+// the explanation follows the chain once, with every release of each
+// level told as one range, instead of a sentence per version.
+func TestPinConflictExplainedAsOneChain(t *testing.T) {
+	c := stress.Pins(40, 60)
+	c.Requires = append(c.Requires, "app07>=1.1")
+	_, err := solve(t, c)
+	if !errors.Is(err, resolve.ErrNoSolution) {
+		t.Fatalf("want no solution, got %v", err)
+	}
+	msg := err.Error()
+	for _, fact := range []string{"app07>=1.1 depends on mid07>=1.0", "every version of mid07 depends on low07>=1.0",
+		"every version of low07 depends on pin==2.0", "you require pin==1.0 and app07>=1.1"} {
+		if !strings.Contains(msg, fact) {
+			t.Errorf("explanation lacks %q:\n%s", fact, msg)
+		}
+	}
+	// Nothing about the other 39 apps, and no single versions of the 60.
+	if strings.Contains(msg, "app08") || strings.Contains(msg, "app07==") {
+		t.Errorf("explanation strays from the chain:\n%s", msg)
+	}
+}

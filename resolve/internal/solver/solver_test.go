@@ -257,6 +257,24 @@ func TestAgainstBruteForce(t *testing.T) {
 		if err != nil && !errors.Is(err, ErrNoSolution) {
 			t.Fatal(err)
 		}
+		// The other orders find a solution exactly when one exists too.
+		for _, r := range []Resolution{Lowest, LowestDirect} {
+			other, _, oerr := Solve(context.Background(), src(root, pk), WithResolution(r))
+			if (oerr == nil) != want {
+				t.Fatalf("iter %d: resolution %d: err=%v, brute force satisfiable=%v", iter, r, oerr, want)
+			}
+			if oerr == nil {
+				for n, v := range other {
+					x, _ := strconv.Atoi(v)
+					for _, req := range append(pk[n][x], root...) {
+						d := parseDep(req)
+						if w, ok := other[d.Name]; !ok || (d.Match != nil && !d.Match(w)) {
+							t.Fatalf("iter %d: resolution %d: %v violates %s", iter, r, other, req)
+						}
+					}
+				}
+			}
+		}
 		if err == nil {
 			check := func(reqs []string) {
 				for _, r := range reqs {
