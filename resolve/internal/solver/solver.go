@@ -87,12 +87,17 @@ type NoSolutionError struct {
 func (e *NoSolutionError) Error() string { return e.Explanation }
 func (e *NoSolutionError) Unwrap() error { return ErrNoSolution }
 
+// errInternal reports a broken invariant of the algorithm: a bug, never
+// an answer about the requirements.
+var errInternal = errors.New("solver: internal error: the partial solution contradicts a learnt fact")
+
 // prefetchBatch is how many further candidates of a package are warmed
 // once its first choice has failed.
 const prefetchBatch = 8
 
 // Solve picks one version per reachable package. The result maps package
-// name to version and, for each package, the names it depends on.
+// name to version and, for each package, the names it depends on. Without
+// options it tries the newest version of each package first.
 func Solve(ctx context.Context, src Source, options ...Option) (map[string]string, map[string][]string, error) {
 	s := &solver{ctx: ctx, src: src, pkgs: map[string]*pkg{}, depIncs: map[depKey]*incompat{}, direct: map[string]bool{}}
 	for _, o := range options {
@@ -115,7 +120,7 @@ func Solve(ctx context.Context, src Source, options ...Option) (map[string]strin
 	for _, d := range deps {
 		s.direct[baseName(d.Name)] = true
 	}
-	if err := s.addDependencies(root, 0, deps); err != nil {
+	if _, err := s.addDependencies(root, 0, deps); err != nil {
 		return nil, nil, err
 	}
 	s.push(assignment{p: root, term: singleton(root, 0), level: 0, version: 0})
@@ -285,10 +290,11 @@ func (s *solver) order(p *pkg) []int {
 		}
 	}
 	out := append(early, late...)
-	if pv, ok := s.cfg.prefer[p.name]; ok || s.cfg.prefer[baseName(p.name)] != "" {
-		if !ok {
-			pv = s.cfg.prefer[baseName(p.name)]
-		}
+	pv, ok := s.cfg.prefer[p.name]
+	if !ok {
+		pv, ok = s.cfg.prefer[baseName(p.name)]
+	}
+	if ok {
 		for i, v := range out {
 			if p.versions[v] == pv {
 				copy(out[1:i+1], out[:i])
@@ -393,7 +399,7 @@ func (s *solver) propagate(start *pkg) error {
 				}
 				rel, open = relate(cause)
 				if rel != almostSatisfied {
-					panic("solver: a learnt incompatibility is not almost satisfied after backjumping")
+					return errInternal
 				}
 				s.derive(*open, cause)
 				for q := range queued {
@@ -464,7 +470,7 @@ func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
 			}
 		}
 		if sat < 0 {
-			panic("solver: conflict without a satisfier")
+			return nil, errInternal
 		}
 		a := s.trail[sat]
 		st := inc.terms[satTerm]
@@ -566,12 +572,7 @@ func setKey(x set) string {
 // versions of p with exactly the same requirement is widened to cover v,
 // so that one failure rules out the whole run of versions at once and the
 // explanation tells it as a range.
-func (s *solver) addDependencies(p *pkg, v int, deps []Dep) error {
-	_, err := s.addDependenciesClash(p, v, deps)
-	return err
-}
-
-func (s *solver) addDependenciesClash(p *pkg, v int, deps []Dep) (bool, error) {
+func (s *solver) addDependencies(p *pkg, v int, deps []Dep) (bool, error) {
 	p.added[v] = true
 	clash := false
 	for _, d := range deps {
@@ -657,7 +658,7 @@ func (s *solver) decide() (*pkg, error) {
 		}
 	}
 	if v < 0 {
-		panic("solver: a required package has no version left")
+		return nil, errInternal
 	}
 	if s.pf != nil && pos > 0 {
 		// The first choices have failed: the next ones are likely to be
@@ -682,7 +683,7 @@ func (s *solver) decide() (*pkg, error) {
 	}
 	clash := false
 	if !p.added[v] {
-		if clash, err = s.addDependenciesClash(p, v, deps); err != nil {
+		if clash, err = s.addDependencies(p, v, deps); err != nil {
 			return nil, err
 		}
 	}
