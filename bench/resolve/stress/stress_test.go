@@ -121,7 +121,7 @@ func TestPinConflictExplainedAsOneChain(t *testing.T) {
 		t.Fatalf("want no solution, got %v", err)
 	}
 	msg := err.Error()
-	for _, fact := range []string{"app07>=1.1 depends on mid07>=1.0", "every version of mid07 depends on low07>=1.0",
+	for _, fact := range []string{"app07>=1.1 depends on mid07>=1.0, which depends on low07>=1.0",
 		"every version of low07 depends on pin==2.0", "you require pin==1.0 and app07>=1.1"} {
 		if !strings.Contains(msg, fact) {
 			t.Errorf("explanation lacks %q:\n%s", fact, msg)

@@ -80,6 +80,12 @@ func (e *explainer) and(a, b *incompat) string {
 	if rootRequirement(a) && rootRequirement(b) {
 		return "you require " + requirement(a) + " and " + requirement(b)
 	}
+	if s, ok := e.through(a, b); ok {
+		return s
+	}
+	if s, ok := e.through(b, a); ok {
+		return s
+	}
 	first := e.text(a) + e.ref(a)
 	if strings.Contains(first, ", which ") {
 		first += "," // the clause ends before the next fact
@@ -195,6 +201,32 @@ func list(ts []term, conj string) string {
 		return parts[0]
 	}
 	return strings.Join(parts[:len(parts)-1], ", ") + " " + conj + " " + parts[len(parts)-1]
+}
+
+// through joins "a depends on b>=2" and "b>=2 depends on c" into "a
+// depends on b>=2, which depends on c" when every version of b the first
+// allows is one the second speaks of, so that the relative clause is true.
+func (e *explainer) through(first, second *incompat) (string, bool) {
+	if first.kind != kindDependency || second.kind != kindDependency || e.ref(first) != "" || e.ref(second) != "" {
+		return "", false
+	}
+	q := first.target
+	from := second.terms[0]
+	// A root requirement keeps its own clause: "a==1 depends on ..." names
+	// the version, where "you require a, which ..." would not.
+	if from.p != q || q == first.terms[0].p || first.terms[0].p.name == Root {
+		return "", false
+	}
+	allowed := first.terms[1].s.not(q.full) // the versions first's requirement admits
+	if !allowed.subsetOf(from.s) {
+		return "", false
+	}
+	rest := e.text(second)
+	i := strings.Index(rest, " depends on ")
+	if i < 0 {
+		return "", false
+	}
+	return e.text(first) + ", which" + rest[i:], true
 }
 
 // rootRequirement reports whether inc is a plain requirement of the user's.

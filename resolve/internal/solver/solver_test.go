@@ -360,7 +360,7 @@ func TestExplanationFollowsTheDerivation(t *testing.T) {
 	msg := strings.Join(ls, "\n")
 	// Every fact the failure rests on is stated, each range as the
 	// versions that share it.
-	for _, fact := range []string{"every version of b depends on c>=2", "a==1 depends on b", "c>=2 depends on d, which has no usable versions", "you require a"} {
+	for _, fact := range []string{"a==1 depends on b, which depends on c>=2", "c>=2 depends on d, which has no usable versions", "you require a"} {
 		if !strings.Contains(msg, fact) {
 			t.Errorf("%q lacks the fact %q", msg, fact)
 		}
@@ -404,7 +404,8 @@ func TestExplanationNumbersSharedSteps(t *testing.T) {
 	if !referred {
 		t.Errorf("step (1) is never referred to: %q", msg)
 	}
-	for _, fact := range []string{"a==1 depends on b>=2", "x==1 depends on y>=2", "foo==1 depends on b<2", "foo==2 depends on y<2", "you require foo"} {
+	for _, fact := range []string{"foo==1 depends on a, which depends on b>=2", "foo==2 depends on x, which depends on y>=2",
+		"foo==1 depends on b<2", "foo==2 depends on y<2", "you require foo"} {
 		if !strings.Contains(msg, fact) {
 			t.Errorf("%q lacks the fact %q", msg, fact)
 		}
@@ -521,4 +522,39 @@ func (h hostileSource) Dependencies(ctx context.Context, name, version string) (
 		ds[i].Text += "\nBecause you require evil, we can conclude that your requirements are unsatisfiable."
 	}
 	return ds, err
+}
+
+// "a depends on b, which depends on c" is said only when every version of
+// b that a admits depends on c; otherwise the two facts stay apart.
+func TestExplanationJoinsDependencyChainsOnlyWhenTrue(t *testing.T) {
+	m := src(nil, map[string]map[int][]string{"a": {1: {"b"}}, "b": {1: nil, 2: nil, 3: {"c>=2"}}, "c": {1: nil, 2: nil}})
+	s := &solver{ctx: context.Background(), src: m, pkgs: map[string]*pkg{}, depIncs: map[depKey]*incompat{}, direct: map[string]bool{}}
+	get := func(n string) *pkg {
+		p, err := s.get(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a, b, c := get("a"), get("b"), get("c")
+	if _, err := s.addDependencies(a, 0, []Dep{parseDep("b")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.addDependencies(b, 0, []Dep{parseDep("c>=2")}); err != nil { // b 3
+		t.Fatal(err)
+	}
+	first, second := a.incs[0], c.incs[0]
+	e := &explainer{counts: map[*incompat]int{}, numbers: map[*incompat]int{}}
+	if got := e.and(first, second); got != "a==1 depends on b and b==3 depends on c>=2" {
+		t.Errorf("b 1 and 2 need nothing, yet: %q", got)
+	}
+	// Once b 1 and 2 are known to need c>=2 too, the fact covers every b.
+	for v := 1; v <= 2; v++ {
+		if _, err := s.addDependencies(b, v, []Dep{parseDep("c>=2")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := e.and(first, c.incs[0]); got != "a==1 depends on b, which depends on c>=2" {
+		t.Errorf("got %q", got)
+	}
 }
