@@ -53,6 +53,9 @@ type Inputs struct {
 	// config's.
 	Providers []string `json:"providers,omitempty"`
 	Pre       bool     `json:"pre,omitempty"`
+	// Resolution is "highest" (also ""), "lowest" or "lowest-direct"
+	// (resolve.ParseResolution).
+	Resolution string `json:"resolution,omitempty"`
 	// Previous is the lock being refreshed: its pins are kept while they
 	// fit, except for the packages in Upgrade; its nixpkgs pin is kept
 	// unless Nixpkgs names another.
@@ -166,6 +169,10 @@ func isPyproject(path string) bool { return filepath.Base(path) == "pyproject.to
 // Resolve pins the requirements for the target into a lock. The lock is
 // returned, not written: WriteLock is the caller's.
 func Resolve(ctx context.Context, in Inputs, cfg *Config) (*resolve.Lock, error) {
+	resolution, err := resolve.ParseResolution(in.Resolution)
+	if err != nil {
+		return nil, err
+	}
 	r, err := readRequirements(ctx, in)
 	if err != nil {
 		return nil, err
@@ -259,7 +266,7 @@ func Resolve(ctx context.Context, in Inputs, cfg *Config) (*resolve.Lock, error)
 		resolve.WithRules(rules), resolve.WithIndex(indexes), resolve.WithTarget(in.Target),
 		resolve.WithProviders(providers), resolve.WithPre(r.pre), resolve.WithUpgrade(in.Upgrade...),
 		resolve.WithBinaryRules(r.onlyBinary, r.noBinary), resolve.WithConstraints(r.constraints...),
-		resolve.WithPrevious(in.Previous), resolve.WithOrigins(r.origins),
+		resolve.WithPrevious(in.Previous), resolve.WithOrigins(r.origins), resolve.WithResolution(resolution),
 	}
 	if len(r.hashes) > 0 {
 		opts = append(opts, resolve.WithHashes(r.hashes))

@@ -76,7 +76,8 @@ type settings struct {
 	// Origins maps a root requirement's text to where it came from.
 	Origins map[string]string
 	// Universe is what ResolveUniversal resolves for.
-	Universe Universe
+	Universe   Universe
+	Resolution Resolution
 }
 
 // WithRules gives the version, marker and tag rules of the target
@@ -120,6 +121,45 @@ func WithHashes(h map[string][]string) Option { return func(s *settings) { s.Has
 func WithConstraints(c ...string) Option {
 	return func(s *settings) { s.Constraints = append(s.Constraints, c...) }
 }
+
+// Resolution says which versions are tried first: the newest (the
+// default), the oldest, or the oldest of the root requirements only, as
+// uv's --resolution does, so that a library's lower bounds can be tested.
+type Resolution string
+
+const (
+	ResolutionHighest      Resolution = "highest"
+	ResolutionLowest       Resolution = "lowest"
+	ResolutionLowestDirect Resolution = "lowest-direct"
+)
+
+// ErrBadResolution is wrapped when a resolution strategy is unknown.
+var ErrBadResolution = errors.New("unknown resolution")
+
+// ParseResolution reads "highest", "lowest" or "lowest-direct"; "" is
+// highest.
+func ParseResolution(s string) (Resolution, error) {
+	switch r := Resolution(s); r {
+	case "", ResolutionHighest:
+		return ResolutionHighest, nil
+	case ResolutionLowest, ResolutionLowestDirect:
+		return r, nil
+	}
+	return "", fmt.Errorf("%w %q: want highest, lowest or lowest-direct", ErrBadResolution, textWithoutCredentials(s))
+}
+
+func (r Resolution) solver() solver.Resolution {
+	switch r {
+	case ResolutionLowest:
+		return solver.Lowest
+	case ResolutionLowestDirect:
+		return solver.LowestDirect
+	}
+	return solver.Highest
+}
+
+// WithResolution chooses the resolution strategy (ParseResolution).
+func WithResolution(r Resolution) Option { return func(s *settings) { s.Resolution = r } }
 
 // WithNixpkgs offers the nixpkgs provider's versions. A nixpkgs candidate
 // depends on the Python packages it propagates, pinned like any others.
@@ -187,7 +227,9 @@ func Resolve(ctx context.Context, requirements []string, options ...Option) (*Lo
 	if err != nil {
 		return nil, err
 	}
-	pins, deps, err := solver.Solve(ctx, s)
+	// A previous pin is preferred while it is allowed; a yanked one is
+	// not, unless a requirement pins it.
+	pins, deps, err := solver.Solve(ctx, s, solver.WithPreferences(s.prefer), solver.WithResolution(opts.Resolution.solver()))
 	if err != nil {
 		if errors.Is(err, solver.ErrNoSolution) {
 			return nil, fmt.Errorf("%w: %s", ErrNoSolution, err.Error())
@@ -463,14 +505,6 @@ func (s *source) load(name string) ([]candidate, error) {
 		}
 	}
 	s.sortNewestFirst(out)
-	if pv, ok := s.prefer[name]; ok {
-		for i, c := range out {
-			if c.version == pv && !c.yanked {
-				out = append([]candidate{c}, append(out[:i:i], out[i+1:]...)...)
-				break
-			}
-		}
-	}
 	var yanked map[string]bool
 	for _, c := range out {
 		if c.yanked {
@@ -487,18 +521,11 @@ func (s *source) load(name string) ([]candidate, error) {
 	return out, nil
 }
 
-// sortNewestFirst orders candidates newest first; without --pre every
-// final release comes before every pre-release, so a pre-release is
-// chosen only when no final release of the package works (uv's order,
-// which the packse scenarios test).
+// sortNewestFirst orders candidates newest first, by version alone: the
+// solver tells runs of this order as ranges. Candidates reports which are
+// pre-releases, tried last.
 func (s *source) sortNewestFirst(out []candidate) {
 	less := func(i, j int) bool {
-		if !s.o.Pre {
-			pi, pj := s.o.Rules.IsPrerelease(out[i].version), s.o.Rules.IsPrerelease(out[j].version)
-			if pi != pj {
-				return pj
-			}
-		}
 		return s.o.Rules.Compare(out[i].version, out[j].version) > 0
 	}
 	if r, ok := s.o.Rules.(*standardRules); ok {
@@ -509,14 +536,7 @@ func (s *source) sortNewestFirst(out []candidate) {
 			keys[i] = r.versionEntry(c.version)
 		}
 		less = func(i, j int) bool {
-			ki, kj := keys[i], keys[j]
-			if !s.o.Pre {
-				pi, pj := ki.ok && ki.v.IsPrerelease(), kj.ok && kj.v.IsPrerelease()
-				if pi != pj {
-					return pj
-				}
-			}
-			return compareParsed(ki, kj, out[i].version, out[j].version) > 0
+			return compareParsed(keys[i], keys[j], out[i].version, out[j].version) > 0
 		}
 		sort.Sort(candidateSort{out, keys, less})
 		return
@@ -539,15 +559,17 @@ func (c candidateSort) Swap(i, j int) {
 }
 
 // Candidates implements solver.Source; "pkg[extra]" shares pkg's versions.
-func (s *source) Candidates(ctx context.Context, node string) ([]string, error) {
+// Without --pre a pre-release is tried only when no final release of the
+// package works (uv's order, which the packse scenarios test).
+func (s *source) Candidates(ctx context.Context, node string) ([]solver.Candidate, error) {
 	base, _, _ := splitExtra(node)
 	cs, err := s.load(base)
 	if err != nil {
 		return nil, err
 	}
-	vs := make([]string, len(cs))
+	vs := make([]solver.Candidate, len(cs))
 	for i, c := range cs {
-		vs[i] = c.version
+		vs[i] = solver.Candidate{Version: c.version, Late: !s.o.Pre && s.o.Rules.IsPrerelease(c.version)}
 	}
 	return vs, nil
 }
@@ -709,11 +731,9 @@ func (s *source) Dependencies(ctx context.Context, node, version string) ([]solv
 		for i, r := range s.roots {
 			if r.Applies == nil || r.Applies("") {
 				ds := s.dep(r)
-				if o := s.rootOrigins[i]; o != "" {
-					// Conflicts then say where the user asked for it.
-					for j := range ds {
-						ds[j].Text += " (" + o + ")"
-					}
+				// Conflicts then say where the user asked for it.
+				for j := range ds {
+					ds[j].Origin = s.rootOrigins[i]
 				}
 				out = append(out, ds...)
 			}
@@ -788,10 +808,34 @@ func (s *source) prefetchProjects(deps []solver.Dep) {
 			// which walks the likely graph in parallel instead of one round
 			// trip after another.
 			if cands, err := s.load(name); err == nil && len(cands) > 0 {
-				_, _ = s.Dependencies(s.ctx, name, cands[0].version)
+				_, _ = s.Dependencies(s.ctx, name, s.likelyChoice(name, cands).version)
 			}
 		}()
 	}
+}
+
+// likelyChoice is the candidate the solver will probably try first: the
+// previous pin, else the newest (oldest, for a lowest resolution) final
+// release.
+func (s *source) likelyChoice(name string, cands []candidate) candidate {
+	if pv, ok := s.prefer[name]; ok {
+		for _, c := range cands {
+			if c.version == pv {
+				return c
+			}
+		}
+	}
+	best := cands[0]
+	found := false
+	for _, c := range cands {
+		if !s.o.Pre && s.o.Rules.IsPrerelease(c.version) {
+			continue
+		}
+		if !found || s.o.Resolution == ResolutionLowest {
+			best, found = c, true
+		}
+	}
+	return best
 }
 
 func containsFold(list []string, s string) bool {

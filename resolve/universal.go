@@ -67,6 +67,7 @@ type universal struct {
 	chosen map[string][]string
 	// constraints are the -c requirements with their markers.
 	constraints []Requirement
+	resolution  Resolution
 }
 
 // fork is one part of the universe, resolved on its own.
@@ -101,7 +102,7 @@ func ResolveUniversal(ctx context.Context, requirements []string, options ...Opt
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	u := &universal{chosen: map[string][]string{}}
+	u := &universal{chosen: map[string][]string{}, resolution: opts.Resolution}
 	defer func() {
 		for _, v := range u.views {
 			v.src.wg.Wait()
@@ -132,7 +133,7 @@ func (u *universal) solve(ctx context.Context, f fork, forks *int) ([]forkResult
 			return nil, fmt.Errorf("%w: more than %d forks", ErrTooManyForks, maxForks)
 		}
 		fs := &forkSource{u: u, fork: f, edges: map[string]pep508.EnvSet{}}
-		pins, deps, err := solver.Solve(ctx, fs)
+		pins, deps, err := solver.Solve(ctx, fs, solver.WithPreferences(fs.preferences()), solver.WithResolution(u.resolution.solver()))
 		if fs.split != nil {
 			var out []forkResult
 			// Over targets a split is always kept: an unsplit fork would
@@ -321,60 +322,55 @@ type forkSource struct {
 // errSplit stops the solver when the fork must split.
 var errSplit = errors.New("fork splits")
 
-func (f *forkSource) Candidates(ctx context.Context, node string) ([]string, error) {
+func (f *forkSource) Candidates(ctx context.Context, node string) ([]solver.Candidate, error) {
 	base, _, _ := splitExtra(node)
-	var out []string
+	var out []solver.Candidate
 	for i, v := range f.fork.views {
-		cs, err := v.src.load(base)
+		cs, err := v.src.Candidates(ctx, base)
 		if err != nil {
 			return nil, err
 		}
 		if i == 0 {
-			for _, c := range cs {
-				out = append(out, c.version)
-			}
+			out = cs
 			continue
 		}
-		out = slices.DeleteFunc(out, func(ver string) bool {
-			return !slices.ContainsFunc(cs, func(c candidate) bool { return c.version == ver })
+		out = slices.DeleteFunc(out, func(c solver.Candidate) bool {
+			return !slices.ContainsFunc(cs, func(d solver.Candidate) bool { return d.Version == c.Version })
 		})
 	}
-	// Versions earlier forks chose come first, in the order chosen; then,
-	// over targets, versions every target of the lock has a file for, so
-	// that forks agree on one version wherever one exists.
-	pref := f.u.chosen[base]
-	everywhere := map[string]bool{}
+	// Over targets, a version some target of the lock has no file for is
+	// tried only after the versions every target has, so that forks agree
+	// on one version wherever one exists. Versions earlier forks chose are
+	// the solver's preferences (forkSource.preferences).
 	if f.u.concrete && len(f.fork.views) < len(f.u.views) {
-		for _, ver := range out {
-			everywhere[ver] = true
-		}
 		for _, v := range f.u.views {
 			cs, err := v.src.load(base)
 			if err != nil {
 				return nil, err
 			}
-			for ver := range everywhere {
-				if !slices.ContainsFunc(cs, func(c candidate) bool { return c.version == ver }) {
-					delete(everywhere, ver)
+			for i := range out {
+				if !slices.ContainsFunc(cs, func(c candidate) bool { return c.version == out[i].Version }) {
+					out[i].Late = true
 				}
 			}
 		}
-	} else {
-		for _, ver := range out {
-			everywhere[ver] = true
-		}
 	}
-	rank := func(ver string) int {
-		if i := slices.Index(pref, ver); i >= 0 {
-			return i
-		}
-		if everywhere[ver] {
-			return len(pref)
-		}
-		return len(pref) + 1
-	}
-	sort.SliceStable(out, func(i, j int) bool { return rank(out[i]) < rank(out[j]) })
 	return out, nil
+}
+
+// preferences are the versions the solver tries first in this fork: the
+// first version an earlier fork chose, else the previous lock's pin.
+func (f *forkSource) preferences() map[string]string {
+	prefs := map[string]string{}
+	if len(f.fork.views) > 0 {
+		maps.Copy(prefs, f.fork.views[0].src.prefer)
+	}
+	for name, vs := range f.u.chosen {
+		if len(vs) > 0 {
+			prefs[name] = vs[0]
+		}
+	}
+	return prefs
 }
 
 func (f *forkSource) Prefetch(node string, versions []string) {

@@ -22,10 +22,11 @@ func newResolveCmd(g *options.Global) *cobra.Command {
 		Long: `resolve reads requirements files (PEP 508 lines, -r/-c, --index-url,
 --extra-index-url, --hash, --pre, --only-binary/--no-binary), asks the
 indexes for the candidates (PEP 691/503, metadata from PEP 658 files or HTTP
-range reads), and pins every package for the target with a backjumping
-solver, newest versions first. An existing lock's pins are kept while they
+range reads), and pins every package for the target with a solver that
+learns from conflicts, newest versions first (--resolution lowest or
+lowest-direct: oldest first). An existing lock's pins are kept while they
 still fit; --upgrade-package lets one move. When nothing fits, the error
-explains the chain of conflicting requirements.
+explains the chain of conflicting requirements, one step per line.
 
 A project directory (., ../app, .[extra]) is locked as a local package: its
 pyproject.toml dependencies become root requirements, its files are

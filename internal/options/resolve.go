@@ -33,6 +33,7 @@ type Resolve struct {
 	NoIndex     bool
 	Providers   []string
 	Pre         bool
+	Resolution  string
 	Upgrade     []string
 	Nixpkgs     string
 	NixpkgsHash string
@@ -59,11 +60,13 @@ func AddResolveFlags(cmd *cobra.Command, r *Resolve) {
 	f.BoolVar(&r.NoIndex, "no-index", false, "ask no index: only --find-links directories")
 	stringArrayVar(f, &r.Providers, "provider", nil, "provider order per package, e.g. numpy=sdist,nixpkgs or _default=wheel,nixpkgs (repeatable)")
 	f.BoolVar(&r.Pre, "pre", false, "allow pre-releases for every package")
+	f.StringVar(&r.Resolution, "resolution", "highest", "which versions to try first: highest, lowest, or lowest-direct (lowest for your own requirements only), to test a library's lower bounds")
 	stringArrayVar(f, &r.Upgrade, "upgrade-package", nil, "let this package's pin move (repeatable)")
 	f.StringVar(&r.Nixpkgs, "nixpkgs", "", "pin nixpkgs, recorded in the lock: a local checkout, or a tarball URL (its hash is prefetched unless --nixpkgs-hash gives it); the nixpkgs provider offers its Python packages")
 	f.StringVar(&r.NixpkgsHash, "nixpkgs-hash", "", "SRI sha256 of the unpacked --nixpkgs tarball")
 	completeValues(cmd, "python", resolve.SupportedPythons...)
 	completeValues(cmd, "system", resolve.SupportedSystems...)
+	completeValues(cmd, "resolution", string(resolve.ResolutionHighest), string(resolve.ResolutionLowest), string(resolve.ResolutionLowestDirect))
 }
 
 // completeValues makes shell completion offer values for cmd's flag.
@@ -90,7 +93,7 @@ func (r *Resolve) Inputs(g *Global, previous *resolve.Lock) pipeline.Inputs {
 		Target:    resolve.Target{Python: first(r.Python, ""), System: first(r.System, resolve.DefaultSystem), Glibc: r.Glibc},
 		Universal: r.Universal, Systems: r.System, Pythons: r.Python,
 		IndexURL: r.IndexURL, ExtraIndexURLs: r.ExtraIndex, FindLinks: r.FindLinks, NoIndex: r.NoIndex,
-		Providers: r.Providers, Pre: r.Pre, Previous: previous, Upgrade: r.Upgrade,
+		Providers: r.Providers, Pre: r.Pre, Resolution: r.Resolution, Previous: previous, Upgrade: r.Upgrade,
 		Nixpkgs: r.Nixpkgs, NixpkgsHash: r.NixpkgsHash, Timeout: g.NetTimeout(), Projects: r.Projects,
 	}
 }

@@ -28,7 +28,9 @@ type Case struct {
 	Target   resolve.Target  `json:"target"`
 	// Pre allows pre-releases everywhere; OnlyBinary and NoBinary hold
 	// normalised names.
-	Pre        bool     `json:"pre,omitempty"`
+	Pre bool `json:"pre,omitempty"`
+	// Resolution is packse's resolution option ("lowest", ...), or "".
+	Resolution string   `json:"resolution,omitempty"`
 	OnlyBinary []string `json:"onlyBinary,omitempty"`
 	NoBinary   []string `json:"noBinary,omitempty"`
 	Expected   Expected `json:"expected"`
@@ -167,9 +169,13 @@ func resolveCase(ctx context.Context, c *Case) (*resolve.Lock, error) {
 	if err != nil {
 		return nil, err
 	}
+	resolution, err := resolve.ParseResolution(c.Resolution)
+	if err != nil {
+		return nil, err
+	}
 	idx := &fetch.Indexes{Strategy: fetch.FirstIndex, List: []resolve.Index{fetch.NewClient(srv.URL + "/simple")}}
 	opts := []resolve.Option{resolve.WithRules(rules), resolve.WithIndex(idx), resolve.WithPre(c.Pre),
-		resolve.WithBinaryRules(c.OnlyBinary, c.NoBinary), resolve.WithTarget(c.Target),
+		resolve.WithBinaryRules(c.OnlyBinary, c.NoBinary), resolve.WithTarget(c.Target), resolve.WithResolution(resolution),
 		resolve.WithProviders(resolve.ProviderPrefs{resolve.DefaultKey: {resolve.ProviderWheel, resolve.ProviderSdist}})}
 	if c.Universal {
 		opts = append(opts, resolve.WithUniverse(resolve.Universe{Python: c.Target.Python, RequiresPython: c.RequiresPython, Environments: c.Environments}))

@@ -104,9 +104,7 @@ func loadPackse(path string) (*Case, error) {
 		}
 		c.Target.Glibc = glibc
 	}
-	if ro.Resolution != "" && ro.Resolution != "highest" {
-		c.Unsupported = "resolution = " + ro.Resolution
-	}
+	c.Resolution = ro.Resolution
 	if len(f.Expected.Packages) > 0 {
 		c.Expected.Pins = map[string]string{}
 		for n, v := range f.Expected.Packages {

@@ -41,8 +41,8 @@ func TestSharedScenarios(t *testing.T) {
 	}
 	c := Count(results)
 	t.Logf("%d passed, %d failed, %d skipped (%d universal)", c.Passed, c.Failed, c.Skipped, c.Universal)
-	if c.Universal != 36 || c.UniversalPassed < 32 {
-		t.Errorf("universal scenarios: %d passed of %d; want 32 of 36 at least", c.UniversalPassed, c.Universal)
+	if c.Universal != 36 || c.UniversalPassed < 35 {
+		t.Errorf("universal scenarios: %d passed of %d; want 35 of 36 at least (lock-without-metadata expects pins its file cannot reach)", c.UniversalPassed, c.Universal)
 	}
 	if packse != 90 || resolvelib == 0 {
 		t.Errorf("ran %d non-universal packse scenarios and %d resolvelib cases; want 90 and all of them", packse, resolvelib)

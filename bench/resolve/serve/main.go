@@ -8,7 +8,9 @@
 // ../shared/scenarios/resolvelib, resolving pandas and pandas[test]), chain
 // (2,000 packages in chains of 50 whose tails force deep backjumping) or wide (150
 // packages with many versions and ranged dependencies, like a real
-// application's set).
+// application's set), or one of the stress cases of bench/resolve/stress
+// (missing, pins, unsat, openstack). A case with a known answer gets
+// DIR/expected.json; one without a solution gets DIR/nosolution.
 package main
 
 import (
@@ -18,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/machnix/machnix/bench/resolve/stress"
 	"github.com/machnix/machnix/testfixtures"
 	"github.com/machnix/machnix/testfixtures/pyindex"
 	"github.com/machnix/machnix/testfixtures/scenario"
@@ -25,7 +28,7 @@ import (
 
 func main() {
 	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: serve pandas|chain|wide DIR")
+		fmt.Fprintln(os.Stderr, "usage: serve pandas|chain|wide|missing|pins|unsat|openstack DIR")
 		os.Exit(2)
 	}
 	dir := os.Args[2]
@@ -33,6 +36,7 @@ func main() {
 	var reqs []string
 	var expected map[string]string
 	var err error
+	nosolution := false
 	switch os.Args[1] {
 	case "pandas":
 		dists, reqs, err = pandas()
@@ -41,7 +45,13 @@ func main() {
 	case "wide":
 		dists, reqs = wide(150)
 	default:
-		err = fmt.Errorf("unknown case %q", os.Args[1])
+		var c stress.Case
+		if c, err = stress.ByName(os.Args[1]); err == nil {
+			for _, r := range c.Releases {
+				dists = append(dists, wheel(r.Name, r.Version, r.Requires...))
+			}
+			reqs, expected, nosolution = c.Requires, c.Expected, c.Expected == nil
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "serve:", err)
@@ -65,6 +75,12 @@ func main() {
 	if expected != nil {
 		raw, _ := json.Marshal(expected)
 		if err := os.WriteFile(filepath.Join(dir, "expected.json"), raw, 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "serve:", err)
+			os.Exit(1)
+		}
+	}
+	if nosolution {
+		if err := os.WriteFile(filepath.Join(dir, "nosolution"), nil, 0o644); err != nil {
 			fmt.Fprintln(os.Stderr, "serve:", err)
 			os.Exit(1)
 		}

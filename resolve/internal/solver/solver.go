@@ -2,8 +2,8 @@ package solver
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
 )
@@ -12,19 +12,30 @@ import (
 // requirements.
 const Root = ""
 
-// Dep is one dependency edge: package Name restricted to the candidate
-// versions Match accepts. Text is how the requirement reads to a person
-// (e.g. "b>=2"); it appears in explanations.
+// Dep is one dependency edge: package Name restricted to the versions Match
+// accepts (nil accepts all). Text is how the requirement reads to a person
+// (e.g. "b>=2"); Origin, for a root requirement, is where the user wrote it
+// ("requirements.txt:3") or "". Both appear in explanations.
 type Dep struct {
-	Name  string
-	Text  string
-	Match func(version string) bool
+	Name   string
+	Text   string
+	Origin string
+	Match  func(version string) bool
+}
+
+// Candidate is one version of a package.
+type Candidate struct {
+	Version string
+	// Late candidates are tried only after every other candidate of the
+	// package has been ruled out: pre-releases, unless asked for.
+	Late bool
 }
 
 // Source answers the solver's questions. Both methods must be deterministic.
 type Source interface {
-	// Candidates lists the versions of name, most preferred first.
-	Candidates(ctx context.Context, name string) ([]string, error)
+	// Candidates lists the versions of name, newest first: explanations
+	// tell consecutive entries as ranges.
+	Candidates(ctx context.Context, name string) ([]Candidate, error)
 	// Dependencies of name at version. For Root, version is "".
 	Dependencies(ctx context.Context, name, version string) ([]Dep, error)
 }
@@ -34,6 +45,35 @@ type Source interface {
 type Prefetcher interface {
 	Prefetch(name string, versions []string)
 }
+
+// Resolution says which version of a package is tried first.
+type Resolution int
+
+const (
+	// Highest tries the newest version first.
+	Highest Resolution = iota
+	// Lowest tries the oldest version first, for every package.
+	Lowest
+	// LowestDirect tries the oldest first for the root's own requirements
+	// and the newest first for everything else.
+	LowestDirect
+)
+
+// Option adjusts Solve.
+type Option func(*config)
+
+type config struct {
+	prefer     map[string]string
+	resolution Resolution
+}
+
+// WithPreferences gives a version per package that is tried before any
+// other while it is allowed (a previous lock's pins). A "pkg[extra]" node
+// takes pkg's preference.
+func WithPreferences(p map[string]string) Option { return func(c *config) { c.prefer = p } }
+
+// WithResolution chooses the order versions are tried in.
+func WithResolution(r Resolution) Option { return func(c *config) { c.resolution = r } }
 
 // ErrNoSolution is wrapped by the error Solve returns when the requirements
 // cannot all be met; the error's message explains why in sentences.
@@ -47,113 +87,168 @@ type NoSolutionError struct {
 func (e *NoSolutionError) Error() string { return e.Explanation }
 func (e *NoSolutionError) Unwrap() error { return ErrNoSolution }
 
+// errInternal reports a broken invariant of the algorithm: a bug, never
+// an answer about the requirements.
+var errInternal = errors.New("solver: internal error: the partial solution contradicts a learnt fact")
+
+// prefetchBatch is how many further candidates of a package are warmed
+// once its first choice has failed.
+const prefetchBatch = 8
+
 // Solve picks one version per reachable package. The result maps package
-// name to version and, for each package, the names it depends on.
-func Solve(ctx context.Context, src Source) (map[string]string, map[string][]string, error) {
-	s := &state{ctx: ctx, src: src, pkgs: map[string]*pkg{}}
-	root := &pkg{name: Root, cands: []string{""}, level: -1}
+// name to version and, for each package, the names it depends on. Without
+// options it tries the newest version of each package first.
+func Solve(ctx context.Context, src Source, options ...Option) (map[string]string, map[string][]string, error) {
+	s := &solver{ctx: ctx, src: src, pkgs: map[string]*pkg{}, depIncs: map[depKey]*incompat{}, direct: map[string]bool{}}
+	for _, o := range options {
+		o(&s.cfg)
+	}
+	s.pf, _ = src.(Prefetcher)
+	root := &pkg{name: Root, versions: []string{""}, late: []bool{false}, n: 1, decided: -1, order: []int{0},
+		deps: map[int][]Dep{}, added: map[int]bool{}}
+	root.full = fullSet(2)
+	root.acc = root.full.clone()
 	s.pkgs[Root] = root
-	conflict, err := s.decide(root, 0)
+	s.list = append(s.list, root)
+	s.root = root
+	// The root is decided at level 0, with the facts its requirements
+	// give; backjumping never goes below it.
+	deps, err := s.depsOf(root, 0)
 	if err != nil {
 		return nil, nil, err
 	}
-	if conflict != nil {
-		return nil, nil, &NoSolutionError{Explanation: s.explain()}
+	for _, d := range deps {
+		s.direct[baseName(d.Name)] = true
+	}
+	if _, err := s.addDependencies(root, 0, deps); err != nil {
+		return nil, nil, err
+	}
+	s.push(assignment{p: root, term: singleton(root, 0), level: 0, version: 0})
+	root.decided = 0
+	next := root
+	for {
+		if err := s.ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		if err := s.propagate(next); err != nil {
+			return nil, nil, err
+		}
+		p, err := s.decide()
+		if err != nil {
+			return nil, nil, err
+		}
+		if p == nil {
+			break
+		}
+		next = p
 	}
 	pins := map[string]string{}
-	deps := map[string][]string{}
-	for _, d := range s.trail {
-		if d.name == Root {
+	out := map[string][]string{}
+	for _, p := range s.list[1:] {
+		if p.decided < 0 {
 			continue
 		}
-		pins[d.name] = d.cands[d.chosen]
+		pins[p.name] = p.versions[p.decided]
 		var names []string
-		for _, dep := range d.deps {
-			names = append(names, dep.Name)
+		for _, d := range p.deps[p.decided] {
+			names = append(names, d.Name)
 		}
 		sort.Strings(names)
-		deps[d.name] = names
+		out[p.name] = names
 	}
-	return pins, deps, nil
+	return pins, out, nil
 }
 
-type bitset []uint64
-
-func fullSet(n int) bitset {
-	b := make(bitset, (n+63)/64)
-	for i := 0; i < n; i++ {
-		b[i/64] |= 1 << (i % 64)
+// baseName is a node's project: "pkg[extra]" belongs to pkg.
+func baseName(node string) string {
+	if i := strings.IndexByte(node, '['); i >= 0 {
+		return node[:i]
 	}
-	return b
-}
-func (b bitset) has(i int) bool { return b[i/64]&(1<<(i%64)) != 0 }
-func (b bitset) and(o bitset) bitset {
-	c := make(bitset, len(b))
-	for i := range b {
-		c[i] = b[i] & o[i]
-	}
-	return c
-}
-func (b bitset) empty() bool {
-	for _, w := range b {
-		if w != 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// constraint is a restriction on one package imposed by a decided package.
-type constraint struct {
-	from    *pkg // the package whose chosen version imposed it
-	text    string
-	allowed bitset
+	return node
 }
 
 type pkg struct {
-	name   string
-	cands  []string
-	loaded bool
-	cons   []constraint
-	level  int // position in the trail, -1 when undecided
-	chosen int
-	deps   []Dep
+	name     string
+	versions []string // newest first
+	late     []bool
+	n        int // len(versions); state n is "not installed"
+	full     set // every state
+	// acc is the intersection of the terms assigned to the package so far.
+	acc     set
+	assigns []int // indices into the trail
+	decided int   // version index, or -1
+	order   []int // version indices, first tried first
+	incs    []*incompat
+	deps    map[int][]Dep // by version index, once fetched
+	added   map[int]bool  // versions whose dependencies are incompatibilities
 }
 
-func (p *pkg) allowed() bitset {
-	a := fullSet(len(p.cands))
-	for _, c := range p.cons {
-		a = a.and(c.allowed)
-	}
-	return a
+// singleton is the positive term "p == versions[v]".
+func singleton(p *pkg, v int) set {
+	s := make(set, len(p.full))
+	s.add(v)
+	return s
 }
 
-type state struct {
-	ctx   context.Context
-	src   Source
-	pkgs  map[string]*pkg
-	trail []*pkg
-	order []string // discovery order of undecided packages, for determinism
-	// last records the deepest failure, for the explanation.
-	last *failure
+// positive reports whether a term over p requires p to be installed.
+func positive(p *pkg, s set) bool { return !s.has(p.n) }
+
+type term struct {
+	p *pkg
+	s set
 }
 
-type failure struct {
-	pkg     *pkg
-	cons    []constraint
-	reasons []failedCand
+type kind uint8
+
+const (
+	// terms[0] depends on dep; terms[1] is "not target in what dep allows".
+	kindDependency kind = iota
+	// terms[0] depends on dep, which no version of target matches.
+	kindUnavailable
+	// Derived by conflict resolution from causes.
+	kindDerived
+)
+
+// incompat is a set of terms that cannot all hold at once.
+type incompat struct {
+	terms  []term
+	kind   kind
+	dep    Dep
+	target *pkg
+	causes [2]*incompat
 }
 
-// failedCand is why one candidate of a failed package could not be used.
-type failedCand struct {
-	cand int    // index in the package's cands
-	text string // with the candidate written as "\x00"
+type assignment struct {
+	p       *pkg
+	term    set
+	prev    set // p.acc before this assignment
+	level   int
+	cause   *incompat // nil for a decision
+	version int       // a decision's version index
 }
 
-// conflictSet is the set of trail levels responsible for a failure.
-type conflictSet map[int]bool
+type depKey struct {
+	kind         kind
+	from, target *pkg
+	text, origin string
+	allowed      string
+}
 
-func (s *state) get(name string) (*pkg, error) {
+type solver struct {
+	ctx     context.Context
+	src     Source
+	cfg     config
+	pf      Prefetcher
+	pkgs    map[string]*pkg
+	list    []*pkg // in discovery order, root first
+	root    *pkg
+	trail   []assignment
+	level   int
+	depIncs map[depKey]*incompat // for merging the same fact about further versions
+	direct  map[string]bool      // projects the root requires
+}
+
+func (s *solver) get(name string) (*pkg, error) {
 	if p, ok := s.pkgs[name]; ok {
 		return p, nil
 	}
@@ -161,282 +256,441 @@ func (s *state) get(name string) (*pkg, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &pkg{name: name, cands: cands, loaded: true, level: -1}
+	p := &pkg{name: name, n: len(cands), decided: -1, deps: map[int][]Dep{}, added: map[int]bool{}}
+	for _, c := range cands {
+		p.versions = append(p.versions, c.Version)
+		p.late = append(p.late, c.Late)
+	}
+	p.full = fullSet(p.n + 1)
+	p.acc = p.full.clone()
+	p.order = s.order(p)
 	s.pkgs[name] = p
-	s.order = append(s.order, name)
+	s.list = append(s.list, p)
 	return p, nil
 }
 
-func (s *state) allow(p *pkg, d Dep) bitset {
-	b := make(bitset, (len(p.cands)+63)/64)
-	for i, v := range p.cands {
-		if d.Match == nil || d.Match(v) {
-			b[i/64] |= 1 << (i % 64)
+// order lists p's versions in the order they are tried: the preferred
+// version, then the regular ones, then the late ones, each newest or
+// oldest first as the resolution says.
+func (s *solver) order(p *pkg) []int {
+	lowest := s.cfg.resolution == Lowest || (s.cfg.resolution == LowestDirect && s.direct[baseName(p.name)])
+	var early, late []int
+	for i := range p.versions {
+		if p.late[i] {
+			late = append(late, i)
+		} else {
+			early = append(early, i)
 		}
 	}
-	return b
-}
-
-// next picks the undecided package with the fewest remaining candidates;
-// ties go to the earliest discovered, which keeps the search deterministic.
-func (s *state) next() *pkg {
-	var best *pkg
-	bestN := -1
-	for _, name := range s.order {
-		p := s.pkgs[name]
-		if p.level >= 0 || len(p.cons) == 0 {
-			continue
-		}
-		n := 0
-		a := p.allowed()
-		for i := range p.cands {
-			if a.has(i) {
-				n++
+	if lowest {
+		for _, l := range [][]int{early, late} {
+			for i, j := 0, len(l)-1; i < j; i, j = i+1, j-1 {
+				l[i], l[j] = l[j], l[i]
 			}
-		}
-		if best == nil || n < bestN {
-			best, bestN = p, n
 		}
 	}
-	return best
-}
-
-// decide tries each allowed candidate of p in preference order, then
-// recurses. It returns nil on success, or the levels to blame on failure.
-func (s *state) decide(p *pkg, level int) (conflictSet, error) {
-	if err := s.ctx.Err(); err != nil {
-		return nil, err
+	out := append(early, late...)
+	pv, ok := s.cfg.prefer[p.name]
+	if !ok {
+		pv, ok = s.cfg.prefer[baseName(p.name)]
 	}
-	blame := conflictSet{}
-	for _, c := range p.cons {
-		blame[c.from.level] = true
-	}
-	allowed := p.allowed()
-	var reasons []failedCand
-	pf, _ := s.src.(Prefetcher)
-	tried := false
-	for i, v := range p.cands {
-		if !allowed.has(i) {
-			continue
-		}
-		// Once the first choice has failed, warm the source for this
-		// candidate and the next while this one is checked. Before that,
-		// speculation mostly fetched what the first choice made needless.
-		if tried && pf != nil && p.name != Root {
-			vs := []string{v}
-			for j := i + 1; j < len(p.cands); j++ {
-				if allowed.has(j) {
-					vs = append(vs, p.cands[j])
-					break
-				}
-			}
-			pf.Prefetch(p.name, vs)
-		}
-		tried = true
-		deps, err := s.src.Dependencies(s.ctx, p.name, v)
-		if err != nil {
-			return nil, err
-		}
-		p.level, p.chosen, p.deps = level, i, deps
-		s.trail = append(s.trail, p)
-		bad, reason, err := s.apply(p, deps)
-		if err != nil {
-			return nil, err
-		}
-		if bad == nil {
-			nxt := s.next()
-			if nxt == nil {
-				return nil, nil
-			}
-			bad, err = s.decide(nxt, level+1)
-			if err != nil {
-				return nil, err
-			}
-			if bad == nil {
-				return nil, nil
-			}
-			reason = ""
-		}
-		s.undo(p)
-		if !bad[level] {
-			return bad, nil // backjump: this choice is not to blame
-		}
-		for l := range bad {
-			if l != level {
-				blame[l] = true
-			}
-		}
-		if reason != "" {
-			// The candidate is replaced by a mark, so that versions that
-			// failed for the same reason are told once, as a range.
-			who := p.name + "==" + v + " "
-			reasons = append(reasons, failedCand{cand: i, text: strings.ReplaceAll(reason, who, "\x00 ")})
-		}
-	}
-	delete(blame, level)
-	if s.last == nil || len(reasons) > 0 || len(s.last.reasons) == 0 {
-		s.last = &failure{pkg: p, cons: append([]constraint(nil), p.cons...), reasons: reasons}
-	}
-	return blame, nil
-}
-
-// apply adds p's dependencies as constraints. On an immediate clash it
-// returns the blamed levels and a sentence saying why.
-func (s *state) apply(p *pkg, deps []Dep) (conflictSet, string, error) {
-	for _, d := range deps {
-		q, err := s.get(d.Name)
-		if err != nil {
-			return nil, "", err
-		}
-		c := constraint{from: p, text: d.Text, allowed: s.allow(q, d)}
-		q.cons = append(q.cons, c)
-		if q.level >= 0 && !c.allowed.has(q.chosen) {
-			bad := conflictSet{p.level: true, q.level: true}
-			for _, qc := range q.cons {
-				bad[qc.from.level] = true
-			}
-			var others []string
-			for _, qc := range q.cons[:len(q.cons)-1] {
-				others = append(others, says(qc))
-			}
-			return bad, fmt.Sprintf("%s depends on %s while %s", who(p), d.Text, strings.Join(others, " and ")), nil
-		}
-		if q.level < 0 && q.allowed().empty() {
-			bad := conflictSet{}
-			for _, qc := range q.cons {
-				bad[qc.from.level] = true
-			}
-			return bad, clash(q), nil
-		}
-	}
-	return nil, "", nil
-}
-
-func (s *state) undo(p *pkg) {
-	for _, d := range p.deps {
-		q := s.pkgs[d.Name]
-		if q == nil {
-			continue // apply stopped before reaching this dependency
-		}
-		for i := len(q.cons) - 1; i >= 0; i-- {
-			if q.cons[i].from == p {
-				q.cons = append(q.cons[:i], q.cons[i+1:]...)
+	if ok {
+		for i, v := range out {
+			if p.versions[v] == pv {
+				copy(out[1:i+1], out[:i])
+				out[0] = v
 				break
 			}
 		}
 	}
-	p.level, p.deps = -1, nil
-	s.trail = s.trail[:len(s.trail)-1]
-}
-
-// says renders a constraint as "x==1 depends on y>=2" or "you require y>=2".
-func says(c constraint) string {
-	if c.from.name == Root {
-		return "you require " + c.text
-	}
-	return who(c.from) + " depends on " + c.text
-}
-
-func who(p *pkg) string {
-	if p.name == Root {
-		return "you require"
-	}
-	if p.level >= 0 {
-		return p.name + "==" + p.cands[p.chosen]
-	}
-	return p.name
-}
-
-// noMatch says that no candidate of q meets its constraints, which the
-// sentence it ends has named with their sources.
-func noMatch(q *pkg) string {
-	switch {
-	case len(q.cands) == 0:
-		return fmt.Sprintf("no versions of %s are available", q.name)
-	case len(q.cons) == 1:
-		return fmt.Sprintf("no version of %s matches %s (%s)", q.name, q.cons[0].text, available(q))
-	case len(q.cons) == 2:
-		return fmt.Sprintf("no version of %s matches both", q.name)
-	}
-	return fmt.Sprintf("no version of %s matches all of these", q.name)
-}
-
-// clash names every side of q's constraints, who imposed each, and that
-// no candidate meets them all.
-func clash(q *pkg) string {
-	var froms []string
-	for _, c := range q.cons {
-		froms = append(froms, says(c))
-	}
-	if len(froms) == 1 {
-		return froms[0] + " and " + noMatch(q)
-	}
-	return strings.Join(froms, " and ") + ", and " + noMatch(q)
-}
-
-func (s *state) explain() string {
-	f := s.last
-	if f == nil {
-		return "the requirements are unsatisfiable"
-	}
-	var b strings.Builder
-	if f.pkg.name == Root {
-		for _, r := range f.reasons {
-			fmt.Fprintf(&b, "Because %s, the requirements are unsatisfiable. ", r.text)
-		}
-		return strings.TrimSpace(b.String())
-	}
-	for _, g := range mergeReasons(f.pkg, f.reasons) {
-		fmt.Fprintf(&b, "Because %s, %s. ", g.text, g.verdict)
-	}
-	var froms []string
-	for _, c := range f.cons {
-		froms = append(froms, says(c))
-	}
-	if len(f.reasons) == 0 {
-		fmt.Fprintf(&b, "Because %s, the requirements are unsatisfiable.", clash(&pkg{name: f.pkg.name, cands: f.pkg.cands, cons: f.cons}))
-	} else {
-		fmt.Fprintf(&b, "So no version of %s can be used. And because %s, the requirements are unsatisfiable.", f.pkg.name, strings.Join(froms, " and "))
-	}
-	return b.String()
-}
-
-type merged struct{ text, verdict string }
-
-// mergeReasons states once the reasons that consecutive candidates share,
-// naming the run as a range ("b>=1.0,<=1.3") when every candidate between
-// its ends failed for that same reason, as uv does.
-func mergeReasons(p *pkg, rs []failedCand) []merged {
-	var out []merged
-	for i := 0; i < len(rs); {
-		j := i + 1
-		for j < len(rs) && rs[j].text == rs[i].text && rs[j].cand == rs[j-1].cand+1 {
-			j++
-		}
-		name, verdict := p.name+"=="+p.cands[rs[i].cand], "that version cannot be used"
-		if j-i > 1 {
-			// Candidates come most preferred first, which is newest first.
-			hi, lo := p.cands[rs[i].cand], p.cands[rs[j-1].cand]
-			name, verdict = p.name+">="+lo+",<="+hi, "those versions cannot be used"
-		}
-		out = append(out, merged{strings.ReplaceAll(rs[i].text, "\x00", name), verdict})
-		i = j
-	}
 	return out
 }
 
-// maxListed is how many versions a message lists.
-const maxListed = 10
+func (s *solver) depsOf(p *pkg, v int) ([]Dep, error) {
+	if d, ok := p.deps[v]; ok {
+		return d, nil
+	}
+	if p.deps == nil {
+		p.deps = map[int][]Dep{}
+	}
+	d, err := s.src.Dependencies(s.ctx, p.name, p.versions[v])
+	if err != nil {
+		return nil, err
+	}
+	p.deps[v] = d
+	return d, nil
+}
 
-// available lists q's versions, most preferred first.
-func available(q *pkg) string {
-	vs := q.cands
-	more := ""
-	if len(vs) > maxListed {
-		vs, more = vs[:maxListed], fmt.Sprintf(" and %d more", len(q.cands)-maxListed)
+func (s *solver) push(a assignment) {
+	a.prev = a.p.acc
+	a.p.acc = a.p.acc.and(a.term)
+	a.p.assigns = append(a.p.assigns, len(s.trail))
+	s.trail = append(s.trail, a)
+}
+
+func (s *solver) backtrack(level int) {
+	for len(s.trail) > 0 {
+		a := &s.trail[len(s.trail)-1]
+		if a.level <= level {
+			break
+		}
+		a.p.acc = a.prev
+		a.p.assigns = a.p.assigns[:len(a.p.assigns)-1]
+		if a.cause == nil {
+			a.p.decided = -1
+		}
+		s.trail = s.trail[:len(s.trail)-1]
 	}
-	if len(vs) == 1 {
-		return "the only version is " + vs[0]
+	s.level = level
+}
+
+type relation uint8
+
+const (
+	satisfied relation = iota
+	almostSatisfied
+	contradicted
+	inconclusive
+)
+
+// relate says how the partial solution stands to inc; for an almost
+// satisfied one it also returns the one term not yet satisfied.
+func relate(inc *incompat) (relation, *term) {
+	var open *term
+	for i := range inc.terms {
+		t := &inc.terms[i]
+		if t.p.acc.subsetOf(t.s) {
+			continue
+		}
+		if t.p.acc.disjoint(t.s) {
+			return contradicted, nil
+		}
+		if open != nil {
+			return inconclusive, nil
+		}
+		open = t
 	}
-	return "the versions are " + strings.Join(vs, ", ") + more
+	if open == nil {
+		return satisfied, nil
+	}
+	return almostSatisfied, open
+}
+
+// propagate derives what the incompatibilities force, starting from the
+// package that changed last, until nothing more follows.
+func (s *solver) propagate(start *pkg) error {
+	changed := []*pkg{start}
+	queued := map[*pkg]bool{start: true}
+	for len(changed) > 0 {
+		p := changed[len(changed)-1]
+		changed = changed[:len(changed)-1]
+		delete(queued, p)
+		// Newer incompatibilities first: they are the learnt ones, which
+		// say the most.
+	incs:
+		for i := len(p.incs) - 1; i >= 0; i-- {
+			inc := p.incs[i]
+			rel, open := relate(inc)
+			switch rel {
+			case satisfied:
+				cause, err := s.resolveConflict(inc)
+				if err != nil {
+					return err
+				}
+				rel, open = relate(cause)
+				if rel != almostSatisfied {
+					return errInternal
+				}
+				s.derive(*open, cause)
+				for q := range queued {
+					delete(queued, q)
+				}
+				changed = append(changed[:0], open.p)
+				queued[open.p] = true
+				break incs // go on from the package the conflict settled
+			case almostSatisfied:
+				s.derive(*open, inc)
+				if !queued[open.p] {
+					queued[open.p] = true
+					changed = append(changed, open.p)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// derive records that t cannot hold, because of cause.
+func (s *solver) derive(t term, cause *incompat) {
+	s.push(assignment{p: t.p, term: t.s.not(t.p.full), level: s.level, cause: cause, version: -1})
+}
+
+func (s *solver) terminal(inc *incompat) bool {
+	return len(inc.terms) == 0 || (len(inc.terms) == 1 && inc.terms[0].p == s.root && positive(s.root, inc.terms[0].s))
+}
+
+// satisfierIndex is the trail index of the assignment after which t is
+// satisfied, starting from seed and looking only before limit; -1 when
+// seed alone satisfies it.
+func (s *solver) satisfierIndex(t term, seed set, limit int) int {
+	r := seed.clone()
+	if r.subsetOf(t.s) {
+		return -1
+	}
+	for _, idx := range t.p.assigns {
+		if idx >= limit {
+			break
+		}
+		a := s.trail[idx].term
+		for i := range r {
+			r[i] &= a[i]
+		}
+		if r.subsetOf(t.s) {
+			return idx
+		}
+	}
+	return -1
+}
+
+// resolveConflict derives, from the satisfied incompatibility inc, one
+// that is almost satisfied after backjumping, and learns it; or reports
+// that the root cannot be satisfied.
+func (s *solver) resolveConflict(inc *incompat) (*incompat, error) {
+	created := false
+	for {
+		if s.terminal(inc) {
+			return nil, &NoSolutionError{Explanation: s.explain(inc)}
+		}
+		idx := make([]int, len(inc.terms))
+		sat, satTerm := -1, 0
+		for i, t := range inc.terms {
+			idx[i] = s.satisfierIndex(t, t.p.full, len(s.trail))
+			if idx[i] > sat {
+				sat, satTerm = idx[i], i
+			}
+		}
+		if sat < 0 {
+			return nil, errInternal
+		}
+		a := s.trail[sat]
+		st := inc.terms[satTerm]
+		prev := -1
+		for i := range inc.terms {
+			if i != satTerm && idx[i] > prev {
+				prev = idx[i]
+			}
+		}
+		if j := s.satisfierIndex(st, a.term, sat); j > prev {
+			prev = j
+		}
+		prevLevel := 0
+		if prev >= 0 {
+			prevLevel = s.trail[prev].level
+		}
+		if a.cause == nil || prevLevel != a.level {
+			if created {
+				s.learn(inc)
+			}
+			s.backtrack(prevLevel)
+			return inc, nil
+		}
+		var ts []term
+		for _, t := range inc.terms {
+			if t.p != a.p {
+				ts = append(ts, t)
+			}
+		}
+		for _, t := range a.cause.terms {
+			if t.p != a.p {
+				ts = append(ts, t)
+			}
+		}
+		// What the satisfier allows beyond the term must be ruled out too.
+		if diff := a.term.and(st.s.not(a.p.full)); !diff.empty() {
+			ts = append(ts, term{p: a.p, s: diff.not(a.p.full)})
+		}
+		inc = s.derived(ts, inc, a.cause)
+		created = true
+	}
+}
+
+// derived builds the incompatibility that follows from two others: terms
+// on the same package are intersected, terms every state satisfies are
+// dropped, and so is the root, which always holds.
+func (s *solver) derived(ts []term, a, b *incompat) *incompat {
+	var out []term
+	for _, t := range ts {
+		merged := false
+		for i := range out {
+			if out[i].p == t.p {
+				out[i].s = out[i].s.and(t.s)
+				merged = true
+				break
+			}
+		}
+		if !merged {
+			out = append(out, term{p: t.p, s: t.s})
+		}
+	}
+	kept := out[:0]
+	for _, t := range out {
+		if t.s.equal(t.p.full) {
+			continue
+		}
+		kept = append(kept, t)
+	}
+	if len(kept) > 1 {
+		noRoot := kept[:0]
+		for _, t := range kept {
+			if t.p == s.root && positive(s.root, t.s) {
+				continue
+			}
+			noRoot = append(noRoot, t)
+		}
+		kept = noRoot
+	}
+	return &incompat{terms: kept, kind: kindDerived, causes: [2]*incompat{a, b}}
+}
+
+func (s *solver) learn(inc *incompat) {
+	for _, t := range inc.terms {
+		t.p.incs = append(t.p.incs, inc)
+	}
+}
+
+func setKey(x set) string {
+	b := make([]byte, 8*len(x))
+	for i, w := range x {
+		binary.LittleEndian.PutUint64(b[8*i:], w)
+	}
+	return string(b)
+}
+
+// addDependencies turns the dependencies of p at version v into
+// incompatibilities and reports whether one of them already clashes with
+// the partial solution if v were chosen. A fact already known for other
+// versions of p with exactly the same requirement is widened to cover v,
+// so that one failure rules out the whole run of versions at once and the
+// explanation tells it as a range.
+func (s *solver) addDependencies(p *pkg, v int, deps []Dep) (bool, error) {
+	p.added[v] = true
+	clash := false
+	for _, d := range deps {
+		q, err := s.get(d.Name)
+		if err != nil {
+			return false, err
+		}
+		allowed := make(set, len(q.full))
+		for i, qv := range q.versions {
+			if d.Match == nil || d.Match(qv) {
+				allowed.add(i)
+			}
+		}
+		if q == p && allowed.has(v) {
+			continue // a version that needs itself needs nothing more
+		}
+		k := kindDependency
+		if allowed.empty() || q == p {
+			k = kindUnavailable
+		}
+		key := depKey{kind: k, from: p, target: q, text: d.Text, origin: d.Origin, allowed: setKey(allowed)}
+		from := singleton(p, v)
+		old := s.depIncs[key]
+		if old != nil {
+			from = old.terms[0].s.or(from)
+		}
+		inc := &incompat{kind: k, dep: d, target: q, terms: []term{{p: p, s: from}}}
+		if k == kindDependency {
+			// "not q in allowed": any other version, or not installed.
+			inc.terms = append(inc.terms, term{p: q, s: allowed.not(q.full)})
+		}
+		s.depIncs[key] = inc
+		for _, t := range inc.terms {
+			if old != nil && replace(t.p.incs, old, inc) {
+				continue
+			}
+			t.p.incs = append(t.p.incs, inc)
+		}
+		others := true
+		for _, t := range inc.terms {
+			if t.p != p && !t.p.acc.subsetOf(t.s) {
+				others = false
+			}
+		}
+		clash = clash || others
+	}
+	return clash, nil
+}
+
+func replace(list []*incompat, old, inc *incompat) bool {
+	for i := len(list) - 1; i >= 0; i-- {
+		if list[i] == old {
+			list[i] = inc
+			return true
+		}
+	}
+	return false
+}
+
+// decide picks the undecided required package with the fewest versions
+// left (ties: the earliest found) and tries its first allowed version in
+// order. It returns nil when every required package is decided.
+func (s *solver) decide() (*pkg, error) {
+	var best *pkg
+	bestN := 0
+	for _, p := range s.list {
+		if p.decided >= 0 || !positive(p, p.acc) {
+			continue
+		}
+		if n := p.acc.count(); best == nil || n < bestN {
+			best, bestN = p, n
+		}
+	}
+	if best == nil {
+		return nil, nil
+	}
+	p := best
+	v, pos := -1, 0
+	for i, c := range p.order {
+		if p.acc.has(c) {
+			v, pos = c, i
+			break
+		}
+	}
+	if v < 0 {
+		return nil, errInternal
+	}
+	if s.pf != nil && pos > 0 {
+		// The first choices have failed: the next ones are likely to be
+		// looked at too, so their metadata is fetched while this one is
+		// checked.
+		var batch []string
+		for _, c := range p.order[pos+1:] {
+			if p.acc.has(c) {
+				batch = append(batch, p.versions[c])
+				if len(batch) == prefetchBatch {
+					break
+				}
+			}
+		}
+		if len(batch) > 0 {
+			s.pf.Prefetch(p.name, batch)
+		}
+	}
+	deps, err := s.depsOf(p, v)
+	if err != nil {
+		return nil, err
+	}
+	clash := false
+	if !p.added[v] {
+		if clash, err = s.addDependencies(p, v, deps); err != nil {
+			return nil, err
+		}
+	}
+	if !clash {
+		s.level++
+		s.push(assignment{p: p, term: singleton(p, v), level: s.level, version: v})
+		p.decided = v
+	}
+	return p, nil
 }
