@@ -66,20 +66,8 @@ func validateLock(l *Lock) error {
 	if err := l.Target.checkForm(); err != nil {
 		return fieldError("target", "%v", err)
 	}
-	for i, ix := range l.Indexes {
-		if err := checkLockURL(ix); err != nil {
-			return fieldError(fmt.Sprintf("indexes[%d]", i), "%v", err)
-		}
-	}
-	for i, r := range l.Requirements {
-		if err := checkRequirement(r); err != nil {
-			return fieldError(fmt.Sprintf("requirements[%d]", i), "%v", err)
-		}
-	}
-	if l.Nixpkgs != nil {
-		if err := checkPin(l.Nixpkgs); err != nil {
-			return err
-		}
+	if err := checkSources(l); err != nil {
+		return err
 	}
 	seen, err := checkPackages("packages", l.Packages)
 	if err != nil {
@@ -508,3 +496,25 @@ func quoteIfOdd(s string) string {
 // built in memory, or changed since) as ReadLock checks a file: every
 // field against its grammar, errors naming the field.
 func Validate(l *Lock) error { return validateLock(l) }
+
+// checkSources checks what both kinds of lock record about where their
+// packages come from: the indexes, the root requirements and the nixpkgs
+// pin.
+func checkSources(l *Lock) error {
+	for i, ix := range l.Indexes {
+		if err := checkLockURL(ix); err != nil {
+			return fieldError(fmt.Sprintf("indexes[%d]", i), "%v", err)
+		}
+	}
+	for i, r := range l.Requirements {
+		if err := checkRequirement(r); err != nil {
+			return fieldError(fmt.Sprintf("requirements[%d]", i), "%v", err)
+		}
+	}
+	if l.Nixpkgs != nil {
+		if err := checkPin(l.Nixpkgs); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -126,20 +126,8 @@ func validateUniversal(l *Lock) error {
 			return fieldError(fmt.Sprintf("forks[%d]", i), "%v", err)
 		}
 	}
-	for i, ix := range l.Indexes {
-		if err := checkLockURL(ix); err != nil {
-			return fieldError(fmt.Sprintf("indexes[%d]", i), "%v", err)
-		}
-	}
-	for i, r := range l.Requirements {
-		if err := checkRequirement(r); err != nil {
-			return fieldError(fmt.Sprintf("requirements[%d]", i), "%v", err)
-		}
-	}
-	if l.Nixpkgs != nil {
-		if err := checkPin(l.Nixpkgs); err != nil {
-			return err
-		}
+	if err := checkSources(l); err != nil {
+		return err
 	}
 	if len(l.BuildPackages) > 0 {
 		return fieldError("build_packages", "a universal lock pins no build packages")
