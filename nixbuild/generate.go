@@ -116,13 +116,7 @@ const (
 func Annotate(lock *resolve.Lock, report *autopatch.NativeReport) (*resolve.Lock, error) {
 	c := *lock
 	c.Packages = append([]resolve.Package(nil), lock.Packages...)
-	wheels := map[string]*autopatch.WheelReport{}
-	if report != nil {
-		for i := range report.Wheels {
-			w := &report.Wheels[i]
-			wheels[pep508.NormalizeName(w.Name)] = w
-		}
-	}
+	wheels := wheelsByName(report)
 	for i, p := range c.Packages {
 		if p.Provider != resolve.ProviderWheel {
 			continue
@@ -136,6 +130,18 @@ func Annotate(lock *resolve.Lock, report *autopatch.NativeReport) (*resolve.Lock
 	return &c, nil
 }
 
+// wheelsByName indexes a native report's wheels by normalised name.
+func wheelsByName(report *autopatch.NativeReport) map[string]*autopatch.WheelReport {
+	wheels := map[string]*autopatch.WheelReport{}
+	if report != nil {
+		for i := range report.Wheels {
+			w := &report.Wheels[i]
+			wheels[pep508.NormalizeName(w.Name)] = w
+		}
+	}
+	return wheels
+}
+
 // AnnotateTarget returns a copy of a universal lock whose wheel files
 // serving the target key carry their native inputs as report (that
 // target's inspection) found them; the other files keep what they record.
@@ -144,13 +150,7 @@ func AnnotateTarget(lock *resolve.Lock, key string, report *autopatch.NativeRepo
 	c := *lock
 	c.From = nil
 	c.Packages = append([]resolve.Package(nil), lock.Packages...)
-	wheels := map[string]*autopatch.WheelReport{}
-	if report != nil {
-		for i := range report.Wheels {
-			w := &report.Wheels[i]
-			wheels[pep508.NormalizeName(w.Name)] = w
-		}
-	}
+	wheels := wheelsByName(report)
 	for i, p := range c.Packages {
 		c.Packages[i].Files = append([]resolve.PackageFile(nil), p.Files...)
 		for j, f := range p.Files {

@@ -73,7 +73,7 @@ func StartSSHD(t testing.TB) *SSHD {
 	if err := os.WriteFile(authorized, clientPub, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s.Port = freePort(t)
+	s.Port = FreePort(t)
 	if err := os.WriteFile(s.KnownHosts, fmt.Appendf(nil, "[127.0.0.1]:%d %s %s\n", s.Port, fields[0], fields[1]), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,9 @@ LogLevel VERBOSE
 	return s
 }
 
-func freePort(t testing.TB) int {
+// FreePort asks the kernel for a free port on 127.0.0.1. The server binds
+// it a moment later; the window for another process to take it is small.
+func FreePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -5,7 +5,6 @@ package registry
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -44,7 +43,7 @@ func Start(t testing.TB, user, password string) *Registry {
 		}
 		auth = fmt.Sprintf("auth:\n  htpasswd:\n    realm: machnix-test\n    path: %s\n", htpasswd)
 	}
-	port := freePort(t)
+	port := testfixtures.FreePort(t)
 	host := fmt.Sprintf("127.0.0.1:%d", port)
 	config := fmt.Sprintf(`version: 0.1
 log:
@@ -90,16 +89,4 @@ http:
 		time.Sleep(50 * time.Millisecond)
 	}
 	return &Registry{Host: host, LogPath: logPath}
-}
-
-// freePort asks the kernel for a free port on 127.0.0.1. The registry binds
-// it a moment later; the window for another process to take it is small.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
