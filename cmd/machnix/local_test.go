@@ -60,9 +60,9 @@ def main():
 
 // A local project is built with its locked dependencies, a gcc-built
 // wheel among them, and its console script runs; an edit is noticed by
-// its hash and built again.
+// its hash and built again, and docker makes an image of it.
 func TestBuildLocalProjectEndToEnd(t *testing.T) {
-	testfixtures.RequireTool(t, "nix-build", "nix-store", "patchelf")
+	testfixtures.RequireTool(t, "nix-build", "nix-store", "patchelf", "umoci", "runc")
 	t.Setenv("MACHNIX_CACHE_DIR", t.TempDir())
 	w := native.BuildT(t)
 	idx := pyindex.Start(t, []pyindex.Wheel{{Prebuilt: w.Zcrc}, pureWheel("greeting", "1.0")})
@@ -126,6 +126,24 @@ func TestBuildLocalProjectEndToEnd(t *testing.T) {
 	}
 	if got, want := run(strings.TrimSpace(stdout)), fmt.Sprintf("%s %d 1.0", second, native.ZcrcCRC32()); got != want {
 		t.Errorf("after the edit printed %q, want %q", got, want)
+	}
+
+	// docker takes the project as build does; the image runs its console
+	// script in runc.
+	env := strings.TrimSpace(stdout)
+	layoutDir := filepath.Join(t.TempDir(), "oci")
+	code, _, stderr = runCLI(t, "docker", app+"[fast]", "--lock", lockPath, "--index-url", idx.URL+"/simple", "--python", "3.11",
+		"-o", out, "-I", "nixpkgs="+nixpkgs.Dir(), "--option", "substituters=",
+		"--tag", "app", "--oci-layout", layoutDir, "--cache-dir", t.TempDir(), "--entrypoint", env+"/bin/hello-app")
+	if code != exitOK {
+		t.Fatalf("docker: exit %d: %s", code, stderr)
+	}
+	bundle := filepath.Join(t.TempDir(), "bundle")
+	if got, err := exec.Command("umoci", "unpack", "--image", layoutDir+":app", bundle).CombinedOutput(); err != nil {
+		t.Fatalf("umoci unpack: %v\n%s", err, got)
+	}
+	if got, want := strings.TrimSpace(string(runBundle(t, bundle))), fmt.Sprintf("%s %d 1.0", second, native.ZcrcCRC32()); got != want {
+		t.Errorf("the container printed %q, want %q", got, want)
 	}
 }
 
