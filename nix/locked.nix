@@ -92,9 +92,9 @@ let
   # Each file is checked as the package it makes on its targets, so every
   # rule for a package's file holds for it (sha256, url, file name,
   # native inputs); its targets must install the package.
-  checkUniversalPackage = fn: keys: i: p:
+  checkUniversalPackage = fn: list: keys: i: p:
     let
-      field = "packages[${toString i}]";
+      field = "${list}[${toString i}]";
       f = "${field} (${builtins.toJSON (p.name or null)})";
       files = p.files or [ ];
       fileField = j: "${f}.files[${toString j}]";
@@ -104,10 +104,12 @@ let
         && (isList (file.targets or null) && file.targets != [ ] || bad fn "${fileField j}.targets" "not a list of the package's targets")
         && builtins.all (k: isString k && elem k p.targets || bad fn "${fileField j}.targets" "${builtins.toJSON k} does not install this package") file.targets
         && checkList fn "${fileField j}.tags" "[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+" "a wheel tag" (file.tags or null)
+        && checkFileBuildRequires fn (fileField j) file
         && checkPackage fn "${f}.files" j (asFile p file);
     in
     (isAttrs p || bad fn field "not an object")
     && (!(p ? native) || bad fn "${f}.native" "a universal lock records native inputs per file")
+    && (!(p ? build_requires) || bad fn "${f}.build_requires" "a universal lock records build requirements per target on the sdist's file")
     && (!(p ? url || p ? sha256 || p ? filename) || bad fn "${f}.filename" "a universal lock lists a package's files under files")
     && (isList (p.targets or null) && p.targets != [ ] || bad fn "${f}.targets" "not a list of the lock's targets")
     && builtins.all (k: elem k keys || bad fn "${f}.targets" "${builtins.toJSON k} is not among the lock's targets") p.targets
@@ -116,9 +118,26 @@ let
     && builtins.all (d: elem d (p.dependencies or [ ]) && isString p.dependency_markers.${d} || bad fn "${f}.dependency_markers" "${builtins.toJSON d} is not a dependency with a marker") (attrNames (p.dependency_markers or { }))
     && (isList files || bad fn "${f}.files" "not a list")
     && (if (p.provider or null) == "nixpkgs"
-      then (files == [ ] || bad fn "${f}.files" "a nixpkgs package has no file") && checkPackage fn "packages" i (removeAttrs p [ "targets" "marker" "dependency_markers" ])
+      then (files == [ ] || bad fn "${f}.files" "a nixpkgs package has no file") && checkPackage fn list i (removeAttrs p [ "targets" "marker" "dependency_markers" ])
       else builtins.all (x: x) (builtins.genList (j: checkFile j (builtins.elemAt files j)) (length files))
         && builtins.all (k: builtins.any (file: elem k file.targets) files || bad fn "${f}.files" "no file for target ${k}") p.targets);
+
+  # An sdist file's build requirements per target key: each key one of
+  # the file's targets, each requirement a normalised name, optional
+  # extras and specifiers (the markers were evaluated per target).
+  buildReqRE = "${nameRE}(\\[[a-z0-9,-]+])?[<>=!~ .,*+A-Za-z0-9]*";
+  checkFileBuildRequires = fn: field: file:
+    let br = file.build_requires or { }; in
+    (isAttrs br || bad fn "${field}.build_requires" "not an object")
+    && (br == { } || file.provider == "sdist" || bad fn "${field}.build_requires" "only an sdist has build requirements")
+    && builtins.all (k: elem k (file.targets or [ ]) || bad fn "${field}.build_requires" "${builtins.toJSON k} is not among the file's targets") (attrNames br)
+    && builtins.all (k: checkList fn "${field}.build_requires.${k}" buildReqRE "a build requirement" br.${k}) (attrNames br);
+
+  # A build package of a universal lock: a wheel or nixpkgs' package.
+  checkUniversalBuildPackage = fn: keys: i: p:
+    checkUniversalPackage fn "build_packages" keys i p
+    && (elem p.provider [ "wheel" "nixpkgs" ] || bad fn "build_packages[${toString i}] (${p.name}).provider" "a build package is a wheel or comes from nixpkgs")
+    && builtins.all (file: file.provider == "wheel" && !(file ? build_requires) && !(file ? native) || bad fn "build_packages[${toString i}] (${p.name}).files" "a build package is installed from a wheel, without native inputs or build requirements") (p.files or [ ]);
 
   # A package of a universal lock as it is on a target, with that
   # target's file.
@@ -133,9 +152,10 @@ let
     && (isList l.targets && l.targets != [ ] || bad fn "targets" "a universal lock needs at least one target")
     && builtins.all (x: x) (builtins.genList (i: checkTarget fn i (builtins.elemAt l.targets i)) (length l.targets))
     && (length (u.unique keys) == length keys || bad fn "targets" "a target is listed twice")
-    && ((l.build_packages or [ ]) == [ ] || bad fn "build_packages" "a universal lock pins no build packages")
     && (isList (l.packages or [ ]) || bad fn "packages" "not a list")
-    && builtins.all (x: x) (builtins.genList (i: checkUniversalPackage fn keys i (builtins.elemAt l.packages i)) (length (l.packages or [ ])));
+    && builtins.all (x: x) (builtins.genList (i: checkUniversalPackage fn "packages" keys i (builtins.elemAt l.packages i)) (length (l.packages or [ ])))
+    && (isList (l.build_packages or [ ]) || bad fn "build_packages" "not a list")
+    && builtins.all (x: x) (builtins.genList (i: checkUniversalBuildPackage fn keys i (builtins.elemAt l.build_packages i)) (length (l.build_packages or [ ])));
 
   readLock = fn: lockFile:
     let
@@ -166,12 +186,23 @@ let
       chosen = if pythonVersion == null then onSystem else filter (t: minor t.python == minor pythonVersion) onSystem;
       t = builtins.head chosen;
       key = keyOf t;
-      installed = filter (p: elem key p.targets) lock.packages;
-      present = listToAttrs (map (p: { name = p.name; value = true; }) installed);
-      project = p:
-        let files = filter (f: elem key f.targets) (p.files or [ ]); in
-        (if files == [ ] then removeAttrs p [ "files" "targets" "marker" "dependency_markers" ] else asFile p (builtins.head files))
-        // { dependencies = filter (d: present ? ${d}) (p.dependencies or [ ]); };
+      # The packages of a list (packages or build_packages) the target
+      # installs, each with its file for the target and that file's
+      # build requirements there.
+      projectList = list:
+        let
+          installed = filter (p: elem key p.targets) list;
+          present = listToAttrs (map (p: { name = p.name; value = true; }) installed);
+          project = p:
+            let
+              files = filter (f: elem key f.targets) (p.files or [ ]);
+              file = builtins.head files;
+            in
+            (if files == [ ] then removeAttrs p [ "files" "targets" "marker" "dependency_markers" ] else asFile p file)
+            // (if files != [ ] && (file.build_requires or { }) ? ${key} then { build_requires = file.build_requires.${key}; } else { })
+            // { dependencies = filter (d: present ? ${d}) (p.dependencies or [ ]); };
+        in
+        map project installed;
       systems = u.unique (map (t: t.system) lock.targets ++ [ system ]);
       pythons = u.unique (map (t: t.python) lock.targets ++ (if pythonVersion == null then [ ] else [ pythonVersion ]));
       flags = concatStringsSep " " (map (s: "--system ${s}") systems ++ map (p: "--python ${p}") pythons);
@@ -181,7 +212,8 @@ let
       throw "machnix.${fn}: the lock has no target ${system}/${if pythonVersion == null then "(any Python)" else pythonVersion}; it holds ${concatStringsSep ", " keys}. Add it with `machnix resolve --universal ${flags}`"
     else lock // {
       target = t // { python = minor t.python; };
-      packages = map project installed;
+      packages = projectList lock.packages;
+      build_packages = projectList lock.build_packages;
       # Every name the lock pins on any target: `_` may name a package
       # installed on another system only.
       allNames = u.unique (map (p: p.name) lock.packages);

@@ -127,6 +127,46 @@ func pinBuildRequirements(ctx context.Context, lock *resolve.Lock, br buildResol
 	return nil
 }
 
+// pinUniversalBuildRequirements pins a universal lock's build
+// requirements target by target: each target's projection of the lock is
+// pinned as a single-target lock is (pinBuildRequirements), with that
+// target's rules, its Python's nixpkgs packages and the previous lock's
+// build pins for it, and resolve.AddBuildPins records the results per
+// target.
+func pinUniversalBuildRequirements(ctx context.Context, lock *resolve.Lock, br buildResolution, pinDir string) error {
+	byKey := map[string]*resolve.Lock{}
+	for _, t := range lock.Targets {
+		proj, err := lock.ForTarget(t.System, t.Python)
+		if err != nil {
+			return err
+		}
+		// A copy: the projection shares its lists with the lock.
+		proj = &resolve.Lock{Version: proj.Version, Target: proj.Target, Packages: slices.Clone(proj.Packages)}
+		tbr := br
+		if tbr.rules, err = resolve.NewRules(t); err != nil {
+			return err
+		}
+		if br.catalog != nil {
+			tbr.catalog = resolve.NewNixInstantiateCatalog(pinDir, t.PythonAttr())
+		}
+		tbr.previous = nil
+		if br.previous != nil {
+			// A previous lock without this target has no build pins for it.
+			if prev, err := br.previous.ForTarget(t.System, t.Python); err == nil {
+				tbr.previous = prev
+			}
+		}
+		if err := pinBuildRequirements(ctx, proj, tbr); err != nil {
+			return fmt.Errorf("target %s: %w", t.Key(), err)
+		}
+		byKey[t.Key()] = proj
+	}
+	if err := resolve.AddBuildPins(lock, byKey); err != nil {
+		return failed(err)
+	}
+	return nil
+}
+
 // buildRequirements returns an sdist's declared build requirements whose
 // markers hold in env, normalised and without their markers, sorted.
 func buildRequirements(filename string, declared []string, env pep508.Environment) ([]string, error) {

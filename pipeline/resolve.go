@@ -292,7 +292,11 @@ func Resolve(ctx context.Context, in Inputs, cfg *Config) (*resolve.Lock, error)
 	if err := addLocal(lock, locals, in.LockDir); err != nil {
 		return nil, err
 	}
-	if !in.Universal {
+	if in.Universal {
+		if err := pinUniversalBuildRequirements(ctx, lock, br, pinDir); err != nil {
+			return nil, err
+		}
+	} else {
 		br.local = map[string][]string{}
 		for _, lp := range locals {
 			br.local[lp.meta.Name] = lp.meta.BuildRequires

@@ -20,7 +20,9 @@ type Lock struct {
 	// resolution of their own, since they are installed only where an
 	// sdist is built, never in the environment. Each is a wheel or comes
 	// from nixpkgs; the same name may be pinned at another version in
-	// Packages, since the two never meet in one environment.
+	// Packages, since the two never meet in one environment. In a
+	// universal lock they are resolved once per target and have the
+	// universal shape of Packages (targets, files, dependency markers).
 	BuildPackages []Package `json:"build_packages,omitempty"`
 	// Targets are the targets of a universal lock: one resolution that
 	// forks where requirements differ between them. Each package says on
@@ -161,6 +163,11 @@ type PackageFile struct {
 	// found it for the targets it serves (each file is inspected for its
 	// own platform and Python); nil where it was never inspected.
 	Native *Native `json:"native,omitempty"`
+	// BuildRequires are an sdist's build requirements per target key (a
+	// single-target lock's Package.BuildRequires for that target): the
+	// markers of [build-system] requires are evaluated per target, so
+	// one file may need other pins on another Python.
+	BuildRequires map[string][]string `json:"build_requires,omitempty"`
 }
 
 // Key names a target within a universal lock: "x86_64-linux/3.13".

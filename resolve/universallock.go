@@ -3,6 +3,7 @@ package resolve
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -59,13 +60,28 @@ func (l *Lock) ForTarget(system, python string) (*Lock, error) {
 	t := matches[0]
 	key, env := t.Key(), t.Environment()
 	out := &Lock{Version: l.Version, Target: t, Indexes: l.Indexes, Requirements: l.Requirements, Nixpkgs: l.Nixpkgs}
+	out.Packages = projectPackages(l.Packages, key, env)
+	out.BuildPackages = projectPackages(l.BuildPackages, key, env)
+	if err := validateLock(out); err != nil {
+		return nil, fmt.Errorf("target %s: %w", key, err)
+	}
+	out.From = l
+	return out, nil
+}
+
+// projectPackages is the packages of a universal list (packages or
+// build_packages) that the target key installs, each with its file for
+// the target, that file's build requirements for it, and those of its
+// dependencies the target installs from the same list.
+func projectPackages(pkgs []Package, key string, env pep508.Environment) []Package {
 	present := map[string]bool{}
-	for _, p := range l.Packages {
+	for _, p := range pkgs {
 		if slices.Contains(p.Targets, key) {
 			present[p.Name] = true
 		}
 	}
-	for _, p := range l.Packages {
+	var out []Package
+	for _, p := range pkgs {
 		if !slices.Contains(p.Targets, key) {
 			continue
 		}
@@ -73,6 +89,7 @@ func (l *Lock) ForTarget(system, python string) (*Lock, error) {
 		for _, f := range p.Files {
 			if slices.Contains(f.Targets, key) {
 				np.Provider, np.Filename, np.URL, np.SHA256, np.Size, np.Index, np.Native = f.Provider, f.Filename, f.URL, f.SHA256, f.Size, f.Index, f.Native
+				np.BuildRequires = f.BuildRequires[key]
 			}
 		}
 		for _, d := range p.Dependencies {
@@ -87,13 +104,9 @@ func (l *Lock) ForTarget(system, python string) (*Lock, error) {
 			}
 			np.Dependencies = append(np.Dependencies, d)
 		}
-		out.Packages = append(out.Packages, np)
+		out = append(out, np)
 	}
-	if err := validateLock(out); err != nil {
-		return nil, fmt.Errorf("target %s: %w", key, err)
-	}
-	out.From = l
-	return out, nil
+	return out
 }
 
 var wheelTagForm = regexp.MustCompile(`^[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+$`)
@@ -129,39 +142,100 @@ func validateUniversal(l *Lock) error {
 	if err := checkSources(l); err != nil {
 		return err
 	}
-	if len(l.BuildPackages) > 0 {
-		return fieldError("build_packages", "a universal lock pins no build packages")
+	if _, err := checkUniversalList("packages", l.Packages, keys); err != nil {
+		return err
 	}
-	names := map[string]bool{}
-	for _, p := range l.Packages {
-		names[p.Name] = true
+	builtOn, err := checkUniversalList("build_packages", l.BuildPackages, keys)
+	if err != nil {
+		return err
 	}
-	pinned := map[string]bool{}     // name@version
-	onTarget := map[string]string{} // name@target → version
-	for i, p := range l.Packages {
-		field := fmt.Sprintf("packages[%d]", i)
-		if p.Name == "" || p.Version == "" {
-			return fieldError(field, "has no name or version")
+	for i, p := range l.BuildPackages {
+		field := fmt.Sprintf("build_packages[%d] (%s %s)", i, p.Name, quoteIfOdd(p.Version))
+		if p.Provider != ProviderWheel && p.Provider != ProviderNixpkgs {
+			return fieldError(field+".provider", "a build package is a wheel or comes from nixpkgs")
 		}
-		if !IsNormalizedName(p.Name) {
-			return fieldError(field+".name", "%q is not a normalised project name", p.Name)
-		}
-		field = fmt.Sprintf("packages[%d] (%s %s)", i, p.Name, quoteIfOdd(p.Version))
-		if err := checkUniversalPackage(p, keys, names); err != nil {
-			return fmt.Errorf("%w: %s.%v", ErrInvalidLock, field, err)
-		}
-		if pinned[p.Name+"@"+p.Version] {
-			return fieldError(field, "pinned twice")
-		}
-		pinned[p.Name+"@"+p.Version] = true
-		for _, k := range p.Targets {
-			if v, ok := onTarget[p.Name+"@"+k]; ok {
-				return fieldError(field+".targets", "%s also installs %s %s", k, p.Name, quoteIfOdd(v))
+		for j, f := range p.Files {
+			if f.Provider != ProviderWheel {
+				return fieldError(fmt.Sprintf("%s.files[%d].provider", field, j), "a build package is installed from a wheel")
 			}
-			onTarget[p.Name+"@"+k] = p.Version
+			if f.Native != nil {
+				return fieldError(fmt.Sprintf("%s.files[%d].native", field, j), "a build package is installed without native inputs")
+			}
+			if len(f.BuildRequires) > 0 {
+				return fieldError(fmt.Sprintf("%s.files[%d].build_requires", field, j), "only an sdist of packages has build requirements")
+			}
+		}
+	}
+	for i, p := range l.Packages {
+		field := fmt.Sprintf("packages[%d] (%s %s)", i, p.Name, quoteIfOdd(p.Version))
+		for j, f := range p.Files {
+			if len(f.BuildRequires) == 0 {
+				continue
+			}
+			ff := fmt.Sprintf("%s.files[%d].build_requires", field, j)
+			if f.Provider != ProviderSdist {
+				return fieldError(ff, "only an sdist has build requirements")
+			}
+			for _, k := range slices.Sorted(maps.Keys(f.BuildRequires)) {
+				if !slices.Contains(f.Targets, k) {
+					return fieldError(ff, "%s is not among the file's targets", quoteIfOdd(k))
+				}
+				reqs := f.BuildRequires[k]
+				if len(reqs) == 0 {
+					return fieldError(ff+"."+k, "an empty list; a target without build requirements has no entry")
+				}
+				if !sort.StringsAreSorted(reqs) || len(slices.Compact(slices.Clone(reqs))) != len(reqs) {
+					return fieldError(ff+"."+k, "not sorted and distinct")
+				}
+				for _, r := range reqs {
+					if err := checkBuildRequirement(r, builtOn[k]); err != nil {
+						return fieldError(ff+"."+k, "%v", err)
+					}
+				}
+			}
 		}
 	}
 	return nil
+}
+
+// checkUniversalList checks each package of a universal list (packages
+// or build_packages): its fields, that no name and version is pinned
+// twice and that no target installs two versions of a name. It returns
+// the pins of each target key by name.
+func checkUniversalList(list string, pkgs []Package, keys map[string]bool) (map[string]map[string]Package, error) {
+	names := map[string]bool{}
+	for _, p := range pkgs {
+		names[p.Name] = true
+	}
+	pinned := map[string]bool{} // name@version
+	onTarget := map[string]map[string]Package{}
+	for i, p := range pkgs {
+		field := fmt.Sprintf("%s[%d]", list, i)
+		if p.Name == "" || p.Version == "" {
+			return nil, fieldError(field, "has no name or version")
+		}
+		if !IsNormalizedName(p.Name) {
+			return nil, fieldError(field+".name", "%q is not a normalised project name", p.Name)
+		}
+		field = fmt.Sprintf("%s[%d] (%s %s)", list, i, p.Name, quoteIfOdd(p.Version))
+		if err := checkUniversalPackage(p, keys, names); err != nil {
+			return nil, fmt.Errorf("%w: %s.%v", ErrInvalidLock, field, err)
+		}
+		if pinned[p.Name+"@"+p.Version] {
+			return nil, fieldError(field, "pinned twice")
+		}
+		pinned[p.Name+"@"+p.Version] = true
+		for _, k := range p.Targets {
+			if onTarget[k] == nil {
+				onTarget[k] = map[string]Package{}
+			}
+			if other, ok := onTarget[k][p.Name]; ok {
+				return nil, fieldError(field+".targets", "%s also installs %s %s", k, p.Name, quoteIfOdd(other.Version))
+			}
+			onTarget[k][p.Name] = p
+		}
+	}
+	return onTarget, nil
 }
 
 func checkMarker(m string) error {
@@ -183,7 +257,7 @@ func checkUniversalPackage(p Package, targets, names map[string]bool) error {
 		return fmt.Errorf("filename: a universal lock lists a package's files under files")
 	}
 	if len(p.BuildRequires) > 0 {
-		return fmt.Errorf("build_requires: a universal lock pins no build requirements")
+		return fmt.Errorf("build_requires: a universal lock records build requirements per target on the sdist's file")
 	}
 	if p.Native != nil {
 		return fmt.Errorf("native: a universal lock records native inputs per file")
