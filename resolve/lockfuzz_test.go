@@ -5,6 +5,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -19,6 +20,13 @@ func FuzzReadLock(f *testing.F) {
 	if data, err := MarshalLock(sampleUniversalLock()); err == nil {
 		f.Add(data)
 	}
+	// A universal lock with build requirements per target and build
+	// packages in the universal shape.
+	if l, _ := universalBuildLock(f); l != nil {
+		if data, err := MarshalLock(l); err == nil {
+			f.Add(data)
+		}
+	}
 	f.Add([]byte(`{"version":1,"target":{"python":"3.11 or (x)","system":"x86_64-linux","glibc":"2.28"},"indexes":[],"requirements":[],"packages":[]}`))
 	f.Add([]byte(`{"version":1,"target":{"python":"3.11","system":"x86_64-linux","glibc":"2.28"},"indexes":["https://u:p@h/simple"],"requirements":[],"packages":[]}{}`))
 	dir := f.TempDir()
@@ -32,7 +40,7 @@ func FuzzReadLock(f *testing.F) {
 			return
 		}
 		urls := append([]string(nil), l.Indexes...)
-		for _, pkg := range l.Packages {
+		for _, pkg := range append(slices.Clone(l.Packages), l.BuildPackages...) {
 			urls = append(urls, pkg.URL, pkg.Index)
 			if pkg.SHA256 != "" && !IsSHA256Hex(pkg.SHA256) {
 				t.Fatalf("accepted sha256 %q", pkg.SHA256)
