@@ -243,6 +243,33 @@ func TestHostileUniversalLockRefusedByTheLibrary(t *testing.T) {
 		"package native":       {func(l map[string]any) { zcrcOf(l)["native"] = map[string]any{} }, `("zcrc").native`},
 		"target system":        {func(l map[string]any) { l["targets"].([]any)[1].(map[string]any)["system"] = "aarch64-linux ${x}" }, "targets[1].system"},
 		"dependency marker of": {func(l map[string]any) { zcrcOf(l)["dependency_markers"] = map[string]any{"nothing": "x"} }, "dependency_markers"},
+		"build requirement": {func(l map[string]any) {
+			f := zcrcOf(l)["files"].([]any)[0].(map[string]any)
+			f["provider"], f["build_requires"] = "sdist", map[string]any{armKey: []any{`setuptools"; ${abort}`}}
+		}, "files[0].build_requires." + armKey},
+		"build requirements of another target": {func(l map[string]any) {
+			f := zcrcOf(l)["files"].([]any)[0].(map[string]any)
+			f["provider"], f["build_requires"] = "sdist", map[string]any{x86Key: []any{"setuptools"}}
+		}, "files[0].build_requires"},
+		"build requirements of a wheel": {func(l map[string]any) {
+			zcrcOf(l)["files"].([]any)[0].(map[string]any)["build_requires"] = map[string]any{armKey: []any{"setuptools"}}
+		}, "files[0].build_requires"},
+		"package-level build requirements": {func(l map[string]any) { zcrcOf(l)["build_requires"] = []any{"setuptools"} }, `("zcrc").build_requires`},
+		"build package sha256": {func(l map[string]any) {
+			l["build_packages"] = []any{buildPin(x86Key)}
+			l["build_packages"].([]any)[0].(map[string]any)["files"].([]any)[0].(map[string]any)["sha256"] = "../../etc/passwd"
+		}, `build_packages[0] ("mybackend").files[0] (mybackend).sha256`},
+		"build package target": {func(l map[string]any) { l["build_packages"] = []any{buildPin("riscv64-linux/3.11")} }, `build_packages[0] ("mybackend").targets`},
+		"build package sdist": {func(l map[string]any) {
+			p := buildPin(x86Key)
+			p["provider"] = "sdist"
+			l["build_packages"] = []any{p}
+		}, "build_packages[0] (mybackend).provider"},
+		"build package file native": {func(l map[string]any) {
+			p := buildPin(x86Key)
+			p["files"].([]any)[0].(map[string]any)["native"] = map[string]any{}
+			l["build_packages"] = []any{p}
+		}, "build_packages[0] (mybackend).files"},
 	}
 	for name, c := range cases {
 		data, err := resolve.MarshalLock(good)
@@ -263,6 +290,15 @@ func TestHostileUniversalLockRefusedByTheLibrary(t *testing.T) {
 			t.Errorf("%s: %v, want the field %s named:\n%s", name, err, c.field, stderr)
 		}
 	}
+}
+
+// buildPin is a universal lock's build package entry for mybackend 2.0's
+// wheel on the target key.
+func buildPin(key string) map[string]any {
+	fn := "mybackend-2.0-py3-none-any.whl"
+	return map[string]any{"name": "mybackend", "version": "2.0", "provider": "wheel", "targets": []any{key},
+		"files": []any{map[string]any{"filename": fn, "url": "https://example.invalid/" + fn, "sha256": strings.Repeat("ab", 32),
+			"provider": "wheel", "tags": []any{"py3-none-any"}, "targets": []any{key}}}}
 }
 
 func zcrcOf(l map[string]any) map[string]any {
