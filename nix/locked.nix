@@ -171,13 +171,40 @@ let
     in
     assert ok; l // { packages = l.packages or [ ]; build_packages = l.build_packages or [ ]; requirements = l.requirements or [ ]; };
 
+  # markerHolds t m: whether a dependency marker holds on target t, as
+  # machnix writes them over targets (resolve's concreteMarker): terms of
+  # platform_machine, python_version and python_full_version joined by
+  # "and", parenthesised, joined by "or". A marker of another form, or a
+  # full version this library cannot know (a target of "3.11" has the
+  # newest patch release), keeps the dependency, which then takes part
+  # only where the target installs it.
+  markerHolds = t: m:
+    let
+      machine = builtins.head (builtins.split "-" t.system);
+      minorOf = v: let x = match "([0-9]+\\.[0-9]+).*" v; in if x == null then v else builtins.head x;
+      full = if match "[0-9]+\\.[0-9]+\\.[0-9]+" t.python != null then t.python else null;
+      strip = s: let x = match "[(](.*)[)]" s; in if x == null then s else builtins.head x;
+      atomHolds = a:
+        let x = match "(platform_machine|python_version|python_full_version) == \"([^\"]*)\"" a; in
+        if x == null then null
+        else let var = builtins.elemAt x 0; val = builtins.elemAt x 1; in
+          if var == "platform_machine" then val == machine
+          else if var == "python_version" then val == minorOf t.python
+          else if full == null then null
+          else val == full;
+      terms = map (term: map atomHolds (filter isString (builtins.split " and " (strip term)))) (filter isString (builtins.split " or " m));
+      known = builtins.all (atoms: builtins.all (a: a != null) atoms) terms;
+    in
+    m == "" || !known || builtins.any (atoms: builtins.all (a: a) atoms) terms;
+
   # forTarget fn lock system pythonVersion: a universal lock as the
   # single-target lock of one of its targets, as machnix's ForTarget
-  # projects it: the packages the target installs, each with its file for
-  # the target, and of each package's dependencies those the target
-  # installs (a dependency whose marker excludes the target has no entry
-  # there). pythonVersion null takes the lock's first Python for the
-  # system. A single-target lock is returned as it is.
+  # projects it: the packages and build packages the target installs,
+  # each with its file for the target (and that file's build requirements
+  # there), and of each package's dependencies those the target installs
+  # whose markers hold on it (markerHolds). pythonVersion null takes the
+  # lock's first Python for the system. A single-target lock is returned
+  # as it is.
   forTarget = fn: lock: system: pythonVersion:
     let
       minor = v: let m = match "([0-9]+\\.[0-9]+).*" v; in if m == null then v else builtins.head m;
@@ -200,7 +227,7 @@ let
             in
             (if files == [ ] then removeAttrs p [ "files" "targets" "marker" "dependency_markers" ] else asFile p file)
             // (if files != [ ] && (file.build_requires or { }) ? ${key} then { build_requires = file.build_requires.${key}; } else { })
-            // { dependencies = filter (d: present ? ${d}) (p.dependencies or [ ]); };
+            // { dependencies = filter (d: present ? ${d} && markerHolds t ((p.dependency_markers or { }).${d} or "")) (p.dependencies or [ ]); };
         in
         map project installed;
       systems = u.unique (map (t: t.system) lock.targets ++ [ system ]);

@@ -309,3 +309,60 @@ func zcrcOf(l map[string]any) map[string]any {
 	}
 	panic("no zcrc")
 }
+
+// A universal lock's build packages reach each target's sdist builds as
+// that target's own: app's build requirement mybackend depends on helper
+// on aarch64 only, while helper is a build package of x86_64 as well
+// (other's requirement there). Each system's evaluation gives app's
+// build-system what Go's projection (ForTarget) pins for it: mybackend
+// alone on x86_64, mybackend and helper on aarch64.
+func TestUniversalBuildPackagesPerSystem(t *testing.T) {
+	dir := t.TempDir()
+	sum := strings.Repeat("ab", 32)
+	both := []string{armKey, x86Key}
+	sdist := func(name string, reqs map[string][]string, keys ...string) resolve.Package {
+		fn := name + "-1.0.tar.gz"
+		return resolve.Package{Name: name, Version: "1.0", Provider: resolve.ProviderSdist, Targets: keys,
+			Files: []resolve.PackageFile{{Filename: fn, URL: "https://example.invalid/" + fn, SHA256: sum, Provider: resolve.ProviderSdist, Targets: keys, BuildRequires: reqs}}}
+	}
+	wheel := func(name, version string, deps ...string) resolve.Package {
+		fn := name + "-" + version + "-py3-none-any.whl"
+		return resolve.Package{Name: name, Version: version, Provider: resolve.ProviderWheel, Targets: both, Dependencies: deps,
+			Files: []resolve.PackageFile{{Filename: fn, URL: "https://example.invalid/" + fn, SHA256: sum, Provider: resolve.ProviderWheel, Tags: []string{"py3-none-any"}, Targets: both}}}
+	}
+	other := sdist("other", map[string][]string{x86Key: {"helper"}}, x86Key)
+	other.Marker = `platform_machine == "x86_64"`
+	backend := wheel("mybackend", "3.0", "helper")
+	backend.DependencyMarkers = map[string]string{"helper": `platform_machine == "aarch64"`}
+	lock := &resolve.Lock{Version: resolve.LockVersion, Indexes: []string{}, Requirements: []string{"app", `other ; platform_machine == "x86_64"`},
+		Targets:       []resolve.Target{{Python: "3.11", System: "x86_64-linux", Glibc: "2.28"}, {Python: "3.11", System: "aarch64-linux", Glibc: "2.28"}},
+		Packages:      []resolve.Package{sdist("app", map[string][]string{x86Key: {"mybackend>=2"}, armKey: {"mybackend>=3"}}, both...), other},
+		BuildPackages: []resolve.Package{wheel("helper", "1.0"), backend},
+	}
+	if err := resolve.WriteLock(filepath.Join(dir, "machnix.lock"), lock); err != nil {
+		t.Fatal(err)
+	}
+	for _, sys := range []string{"x86_64", "aarch64"} {
+		proj, err := lock.ForTarget(sys+"-linux", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"mybackend-3.0"}
+		for _, p := range proj.BuildPackages {
+			if p.Name == "mybackend" && len(p.Dependencies) > 0 {
+				want = append(want, "helper-1.0")
+			}
+		}
+		var got []string
+		if stderr, err := evalFileJSON(t, dir, onSystem(t, sys+"-linux", `map (d: d.name) ps.app.buildSystem`), &got); err != nil {
+			t.Fatalf("%s: %v\n%s", sys, err, stderr)
+		}
+		var names []string
+		for _, n := range got {
+			names = append(names, strings.TrimPrefix(n, "python3.11-"))
+		}
+		if !slices.Equal(names, want) {
+			t.Errorf("%s builds app with %v, want %v as ForTarget pins", sys, got, want)
+		}
+	}
+}
