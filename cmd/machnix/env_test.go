@@ -105,3 +105,28 @@ func stderrOf(err error) string {
 	}
 	return ""
 }
+
+// env writes a folder and builds nothing, so it has no fleet flags; given
+// one, it says so and names the Nix flag or command that does the job
+// where the folder is built.
+func TestEnvExplainsFleetFlags(t *testing.T) {
+	for flag, want := range map[string]string{
+		"--builders":            "pass --builders to the nix-build or nix-shell that builds DIR",
+		"--substituters":        "--option extra-substituters URL",
+		"--trusted-public-keys": "--option extra-trusted-public-keys KEY",
+		"--cache":               "nix copy --to URL?secret-key=FILE",
+		"--cache-key":           "machnix build --cache",
+	} {
+		for _, args := range [][]string{{flag, "x"}, {flag + "=x"}} {
+			code, _, stderr := runCLI(t, append([]string{"env", t.TempDir(), "--lock", "machnix.lock"}, args...)...)
+			if code != exitBadInput || !strings.Contains(stderr, "machnix env builds nothing") || !strings.Contains(stderr, want) {
+				t.Errorf("env %v: exit %d, want %d and %q:\n%s", args, code, exitBadInput, want, stderr)
+			}
+		}
+	}
+	// build has them: no such hint there.
+	code, _, stderr := runCLI(t, "build", "--lock", "machnix.lock", "--buildrs", "x")
+	if code != exitBadInput || strings.Contains(stderr, "builds nothing") || !strings.Contains(stderr, "did you mean --builders?") {
+		t.Errorf("build --buildrs: exit %d:\n%s", code, stderr)
+	}
+}

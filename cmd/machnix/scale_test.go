@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/ed25519"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -30,9 +32,7 @@ func uniqueLock(t *testing.T) (string, string) {
 // at first, as on another machine: a chroot store under a temporary
 // directory, which Nix builds in with its sandbox. The sandbox sees the
 // host's /bin, /usr and /lib, where the fixture nixpkgs finds its tools.
-// The shared /nix/store is no good as a fleet's first machine here: tests
-// run its python as root, which writes bytecode into the store path, so
-// its contents no longer match its recorded hash.
+// The machine that builds first is this one, with the shared store.
 func asMachine(t *testing.T) string {
 	t.Helper()
 	store := filepath.Join(t.TempDir(), "store")
@@ -41,6 +41,11 @@ func asMachine(t *testing.T) string {
 	return store
 }
 
+// zstd is the caches' compression (the cache store's compression
+// setting): the closure holds the fixture python, which Nix's default,
+// xz, takes most of a minute to compress.
+const zstd = "?compression=zstd"
+
 // greetingScript prints the greeting package's version.
 const greetingScript = "import greeting, zcrc; print(greeting.VERSION)"
 
@@ -48,14 +53,14 @@ const greetingScript = "import greeting, zcrc; print(greeting.VERSION)"
 // real sshd on 127.0.0.1), whose store is a directory of its own: progress
 // and the summary name the machine, the remote store holds the
 // environment and the wheel machnix fetched (copied there with the
-// closure), and the environment copied back runs.
+// closure, the fixture python among it, from this machine's store), and
+// the environment copied back runs.
 func TestBuildOnRemoteBuilder(t *testing.T) {
 	testfixtures.RequireTool(t, "nix-build", "nix-store", "patchelf")
 	sshd := testfixtures.StartSSHD(t)
 	t.Setenv("NIX_SSHOPTS", sshd.SSHOpts())
 	root, machine := sshd.RemoteStore(t, "ssh", "x86_64-linux")
 	lock, version := uniqueLock(t)
-	local := asMachine(t)
 	code, stdout, stderr := runCLI(t, "build", "--lock", lock, "-o", filepath.Join(t.TempDir(), "result"),
 		"-I", "nixpkgs="+nixpkgs.Dir(), "--option", "substituters=", "--max-jobs", "0", "--builders", machine)
 	if code != exitOK {
@@ -75,27 +80,18 @@ func TestBuildOnRemoteBuilder(t *testing.T) {
 	if len(wheels) != 1 {
 		t.Errorf("the builder's store holds %v, want the fetched greeting wheel", wheels)
 	}
-	if _, err := os.Stat(filepath.Join(local, env, "bin", "python")); err != nil {
-		t.Errorf("the environment was not copied back: %v", err)
-	}
-	// The environment runs: the local store is a chroot store, so Nix's
-	// sandbox runs it, from a derivation that imports the package.
-	check := filepath.Join(t.TempDir(), "check.nix")
-	expr := fmt.Sprintf(`derivation { name = "check"; system = "x86_64-linux"; builder = "/bin/sh"; env = builtins.storePath %q; args = [ "-c" "$env/bin/python -c '%s' > $out" ]; }`, env, greetingScript)
-	if err := os.WriteFile(check, []byte(expr), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	got, err := exec.Command("nix-build", check, "--no-out-link", "--option", "substituters", "").Output()
+	got, err := exec.Command(env+"/bin/python", "-c", greetingScript).Output()
 	if err != nil {
-		t.Fatalf("running the environment: %v %s", err, stderrOf(err))
+		t.Fatalf("the environment copied back does not run: %v %s", err, stderrOf(err))
 	}
-	printed, err := os.ReadFile(filepath.Join(local, strings.TrimSpace(string(got))))
-	if err != nil || strings.TrimSpace(string(printed)) != version {
-		t.Errorf("python printed %q (%v), want %s", printed, err, version)
+	if strings.TrimSpace(string(got)) != version {
+		t.Errorf("python printed %q, want %s", got, version)
 	}
 }
 
-// One machine builds and pushes to a signed binary cache; a second,
+// This machine builds; run again with --cache while the out-link is up to
+// date, machnix builds nothing and pushes the closure to a binary cache,
+// every path signed, and a third run finds nothing new to push. A second,
 // empty store (a chroot store, standing for another machine) builds the
 // same lock with --max-jobs 0 and substitutes everything, from the cache
 // as file:// and over HTTP; a store that trusts another key is refused,
@@ -104,36 +100,52 @@ func TestCacheFleet(t *testing.T) {
 	testfixtures.RequireTool(t, "nix-build", "nix-store", "nix", "patchelf")
 	lock, _ := uniqueLock(t)
 	secret, public := testfixtures.BinaryCacheKey(t, "fleet-1")
-	asMachine(t)
 	_, otherPublic := testfixtures.BinaryCacheKey(t, "fleet-other")
 	dir := filepath.Join(t.TempDir(), "cache")
-	cache := "file://" + dir
+	cache := "file://" + dir + zstd
 	out := filepath.Join(t.TempDir(), "result")
 	build := []string{"build", "--lock", lock, "-o", out, "-I", "nixpkgs=" + nixpkgs.Dir(), "--option", "substituters="}
-	code, stdout, stderr := runCLI(t, append(build, "--cache", cache, "--cache-key", secret)...)
+	code, stdout, stderr := runCLI(t, build...)
 	if code != exitOK {
-		t.Fatalf("build --cache: exit %d\n%s", code, stderr)
+		t.Fatalf("build: exit %d\n%s", code, stderr)
 	}
 	env := strings.TrimSpace(stdout)
-	pushed := regexp.MustCompile(`machnix: pushed ([0-9]+) new of ([0-9]+) paths to ` + regexp.QuoteMeta(cache) + `, signed with the key "fleet-1"`)
-	m := pushed.FindStringSubmatch(stderr)
-	if m == nil {
-		t.Fatalf("build --cache does not say what it pushed:\n%s", stderr)
-	}
 	closure, err := exec.Command("nix-store", "-qR", env).Output()
 	if err != nil {
 		t.Fatal(err)
 	}
-	total := len(strings.Fields(string(closure)))
-	if m[2] != strconv.Itoa(total) || m[1] != m[2] {
-		t.Errorf("pushed %s new of %s, want all %d paths of the closure new", m[1], m[2], total)
+	paths := strings.Fields(string(closure))
+
+	push := func() (string, string) {
+		t.Helper()
+		code, stdout, stderr := runCLI(t, append(build, "--cache", cache, "--cache-key", secret)...)
+		if code != exitOK {
+			t.Fatalf("build --cache: exit %d\n%s", code, stderr)
+		}
+		if got := strings.TrimSpace(stdout); got != env {
+			t.Errorf("build --cache printed %s, want %s", got, env)
+		}
+		if !strings.Contains(stderr, "build up to date") {
+			t.Errorf("build --cache with the out-link in place is not up to date:\n%s", stderr)
+		}
+		pushed := regexp.MustCompile(`machnix: pushed ([0-9]+) new of ([0-9]+) paths to ` + regexp.QuoteMeta(cache) + `, signed with the key "fleet-1"`)
+		m := pushed.FindStringSubmatch(stderr)
+		if m == nil {
+			t.Fatalf("build --cache does not say what it pushed:\n%s", stderr)
+		}
+		if m[2] != strconv.Itoa(len(paths)) {
+			t.Errorf("pushed of %s paths, want the closure's %d", m[2], len(paths))
+		}
+		return m[1], stderr
 	}
-	// Unchanged: nothing to build, and the cache already has everything.
-	// (The out-link points into the chroot store, so it is no proof of an
-	// earlier build here, and nix-build runs again.)
-	code, _, stderr = runCLI(t, append(build, "--cache", cache, "--cache-key", secret)...)
-	if code != exitOK || !strings.Contains(stderr, fmt.Sprintf("pushed 0 new of %d paths", total)) || !strings.Contains(stderr, "built 0 derivations") {
-		t.Errorf("second build --cache: exit %d, want nothing built and nothing new pushed:\n%s", code, stderr)
+	if n, stderr := push(); n != strconv.Itoa(len(paths)) {
+		t.Errorf("the first push: %s new, want all %d paths of the closure:\n%s", n, len(paths), stderr)
+	}
+	for _, p := range paths {
+		checkSigned(t, dir, p, public)
+	}
+	if n, stderr := push(); n != "0" {
+		t.Errorf("the second push: %s new, want 0:\n%s", n, stderr)
 	}
 
 	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
@@ -174,27 +186,42 @@ func TestCacheFleet(t *testing.T) {
 }
 
 // A machine that did not build the environment assembles its image from
-// the binary cache: machine A (a store of its own) builds and pushes;
-// this machine lacks the environment, machnix image --store copies it from
-// the cache, checked against the cache's key, and the image runs in runc.
+// the binary cache: machine A builds and pushes, then loses the
+// environment and the package only it uses (deleted from the store, as a
+// machine that never built them lacks them); machnix image --store copies
+// them from the cache, checked against the cache's key, and the image
+// runs in runc.
 func TestImageFromBinaryCache(t *testing.T) {
 	testfixtures.RequireTool(t, "nix-build", "nix-store", "nix", "patchelf", "umoci", "runc")
 	lock, version := uniqueLock(t)
 	secret, public := testfixtures.BinaryCacheKey(t, "fleet-image")
-	cache := "file://" + filepath.Join(t.TempDir(), "cache")
-	storeA := asMachine(t)
-	code, stdout, stderr := runCLI(t, "build", "--lock", lock, "-o", filepath.Join(t.TempDir(), "result"), "-I", "nixpkgs="+nixpkgs.Dir(),
+	cache := "file://" + filepath.Join(t.TempDir(), "cache") + zstd
+	out := filepath.Join(t.TempDir(), "result")
+	code, stdout, stderr := runCLI(t, "build", "--lock", lock, "-o", out, "-I", "nixpkgs="+nixpkgs.Dir(),
 		"--option", "substituters=", "--cache", cache, "--cache-key", secret)
 	if code != exitOK {
 		t.Fatalf("build --cache: exit %d\n%s", code, stderr)
 	}
 	env := strings.TrimSpace(stdout)
-	if _, err := os.Stat(filepath.Join(storeA, env)); err != nil {
-		t.Fatalf("machine A's store lacks %s: %v", env, err)
+	// The environment and the greeting package are this test's alone (a
+	// version no other test builds); with the out-link gone nothing keeps
+	// them alive.
+	closure, err := exec.Command("nix-store", "-qR", env).Output()
+	if err != nil {
+		t.Fatal(err)
 	}
-	// This machine: the default store, which never built the environment.
-	os.Unsetenv("NIX_REMOTE")
-	os.Unsetenv("NIX_CONFIG")
+	gone := []string{env}
+	for _, p := range strings.Fields(string(closure)) {
+		if strings.Contains(p, "-greeting-"+version) {
+			gone = append(gone, p)
+		}
+	}
+	if err := os.Remove(out); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := exec.Command("nix-store", append([]string{"--delete"}, gone...)...).CombinedOutput(); err != nil {
+		t.Fatalf("nix-store --delete %v: %v\n%s", gone, err, b)
+	}
 	if _, err := os.Stat(env); err == nil {
 		t.Fatalf("%s is in this machine's store before the copy", env)
 	}
@@ -211,8 +238,8 @@ func TestImageFromBinaryCache(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("image --store: exit %d\n%s", code, stderr)
 	}
-	if !regexp.MustCompile(`copied [1-9][0-9]* paths? from the store`).MatchString(stderr) {
-		t.Errorf("image does not say what it copied:\n%s", stderr)
+	if !strings.Contains(stderr, fmt.Sprintf("copied %d paths from the store", len(gone))) {
+		t.Errorf("image does not say it copied the %d deleted paths:\n%s", len(gone), stderr)
 	}
 	bundle := filepath.Join(t.TempDir(), "bundle")
 	if b, err := exec.Command("umoci", "unpack", "--image", layout+":app", bundle).CombinedOutput(); err != nil {
@@ -263,4 +290,51 @@ func TestFleetFlagsAreCheckedFirst(t *testing.T) {
 			t.Errorf("build %v: exit %d, want %d and %q:\n%s", tc.args, code, exitBadInput, tc.want, stderr)
 		}
 	}
+}
+
+// checkSigned reads the cache's narinfo for path and checks its signature
+// with the public key NAME:BASE64, over the fingerprint Nix signs:
+// 1;PATH;NARHASH;NARSIZE;REFERENCES (full paths, comma-separated).
+func checkSigned(t *testing.T, cacheDir, path, public string) {
+	t.Helper()
+	base := filepath.Base(path)
+	data, err := os.ReadFile(filepath.Join(cacheDir, base[:32]+".narinfo"))
+	if err != nil {
+		t.Errorf("the cache lacks %s: %v", path, err)
+		return
+	}
+	fields := map[string]string{}
+	var sigs []string
+	for _, line := range strings.Split(string(data), "\n") {
+		k, v, ok := strings.Cut(line, ": ")
+		if !ok {
+			continue
+		}
+		if k == "Sig" {
+			sigs = append(sigs, v)
+		}
+		fields[k] = v
+	}
+	if fields["StorePath"] != path {
+		t.Errorf("%s.narinfo names %q", base[:32], fields["StorePath"])
+		return
+	}
+	var refs []string
+	for _, r := range strings.Fields(fields["References"]) {
+		refs = append(refs, filepath.Join(filepath.Dir(path), r))
+	}
+	fingerprint := "1;" + path + ";" + fields["NarHash"] + ";" + fields["NarSize"] + ";" + strings.Join(refs, ",")
+	name, key, _ := strings.Cut(public, ":")
+	pub, err := base64.StdEncoding.DecodeString(key)
+	if err != nil || len(pub) != ed25519.PublicKeySize {
+		t.Fatalf("bad public key %q", public)
+	}
+	for _, sig := range sigs {
+		signer, b64, _ := strings.Cut(sig, ":")
+		raw, err := base64.StdEncoding.DecodeString(b64)
+		if signer == name && err == nil && ed25519.Verify(pub, []byte(fingerprint), raw) {
+			return
+		}
+	}
+	t.Errorf("%s: no valid signature by %s among %q", path, name, sigs)
 }

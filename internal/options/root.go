@@ -24,11 +24,25 @@ func SuggestFlags(root *cobra.Command) {
 		if !ok {
 			return err
 		}
+		if hint, ok := envBuildsNothing[strings.SplitN(name, "=", 2)[0]]; ok && c.Name() == "env" {
+			return fmt.Errorf("%w: machnix env builds nothing; %s", err, hint)
+		}
 		if best := closestFlag(c, name); best != "" {
 			return fmt.Errorf("%w; did you mean --%s?", err, best)
 		}
 		return err
 	})
+}
+
+// envBuildsNothing explains the fleet flags of build, which env does not
+// take: the folder env writes is built later by nix-build or nix-shell,
+// which take Nix's own flags for the same settings.
+var envBuildsNothing = map[string]string{
+	"builders":            "pass --builders to the nix-build or nix-shell that builds DIR",
+	"substituters":        "pass --option extra-substituters URL to the nix-build or nix-shell that builds DIR",
+	"trusted-public-keys": "pass --option extra-trusted-public-keys KEY to the nix-build or nix-shell that builds DIR",
+	"cache":               "push what nix-build DIR built with nix copy --to URL?secret-key=FILE, or build with machnix build --cache",
+	"cache-key":           "push what nix-build DIR built with nix copy --to URL?secret-key=FILE, or build with machnix build --cache",
 }
 
 // closestFlag is the flag of c nearest to name (suggest.Closest).

@@ -12,3 +12,9 @@ for info in /usr/lib/python3/dist-packages/"$pname"-*.egg-info /usr/lib/python3/
 	if [ -e "$info" ]; then cp -R "$info" "$out/$sitePackages/"; fi
 done
 find "$out" -name __pycache__ -type d -prune -exec rm -rf {} +
+# Bytecode compiled here, as installer compiles it in nixpkgs' package
+# (levels 0 and 1, hash-checked: see wheel-builder.sh); Debian's
+# python3.11 writes the same format as the fixture's interpreter.
+for opt in "" -O; do
+	/usr/bin/python3.11 $opt -m compileall -q -f --invalidation-mode checked-hash "$out/$sitePackages"
+done

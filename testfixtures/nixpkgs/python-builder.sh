@@ -12,6 +12,8 @@ ln -s python3.11 "$out/bin/python"
 # The standard library; Debian's dist-packages and the test suite stay out.
 cp -R /usr/lib/python3.11 "$out/lib/python3.11"
 rm -rf "$out/lib/python3.11/test" "$out/lib/python3.11/EXTERNALLY-MANAGED"
+# Debian's sitecustomize is a link to /etc; ours is written below.
+rm -f "$out/lib/python3.11/sitecustomize.py"
 find "$out/lib/python3.11" -name __pycache__ -type d -prune -exec rm -rf {} +
 chmod -R u+w "$out"
 
@@ -28,4 +30,43 @@ patchelf --set-interpreter "$loader" --set-rpath "$out/lib" "$out/bin/python3.11
 for so in "$out"/lib/python3.11/lib-dynload/*.so "$out"/lib/*.so*; do
 	case "$so" in */ld-linux-*) continue ;; esac
 	patchelf --set-rpath "$out/lib" "$so"
+done
+
+# The store is read-only on a real system (multi-user Nix mounts it so),
+# and Python silently skips caching bytecode it cannot write. Tests run
+# this interpreter as root, where the write would succeed and change a
+# store path after Nix recorded its hash (nix-store --verify-path then
+# fails, Nix refuses to copy the path to a builder, a binary cache pushed
+# from it serves a hash mismatch). This sitecustomize stands in for the
+# read-only mount: the importer's bytecode cache writes nothing under the
+# store directory and carries on as on a read-only file system; elsewhere
+# Python caches bytecode as usual. (nixpkgs' own sitecustomize.py, in
+# site-packages, reads NIX_PYTHONPATH; the stand-in needs none of that.)
+cat > "$out/lib/python3.11/sitecustomize.py" <<EOF
+import os
+from importlib.machinery import SourceFileLoader
+
+_store = "$NIX_STORE" + os.sep
+_set_data = SourceFileLoader.set_data
+
+
+def _set_data_outside_store(self, path, data, *, _mode=0o666):
+    if os.path.abspath(path).startswith(_store):
+        return
+    _set_data(self, path, data, _mode=_mode)
+
+
+SourceFileLoader.set_data = _set_data_outside_store
+EOF
+
+# The bytecode of the whole output at the three optimisation levels, as
+# cpython/default.nix does in postInstall (rebuildBytecode), excluding
+# lib2to3 as it does. nixpkgs gets hash-checked pycs (PEP 552) from
+# compileall because stdenv sets SOURCE_DATE_EPOCH; this builder has no
+# stdenv, so it asks for them: a timestamp pyc would be stale once Nix
+# resets every mtime in the output, and Python would compile the module
+# again on each import.
+for opt in "" -O -OO; do
+	find "$out" -name '*.py' |
+		"$out/bin/python3.11" $opt -m compileall -q -f -x lib2to3 --invalidation-mode checked-hash -i -
 done

@@ -60,6 +60,15 @@ for data in "$site"/*.data; do
 	rm -rf "$data"
 done
 chmod -R u+w "$out"
+# pypaInstallHook runs installer, which compiles the bytecode of every
+# module it puts in site-packages at optimisation levels 0 and 1 (its
+# default) and ignores a file that does not compile. Hash-checked pycs
+# (PEP 552) as nixpkgs gets them with SOURCE_DATE_EPOCH set, so that they
+# stay valid after Nix resets the output's mtimes. Nothing is written into
+# the store at run time then, as the store is read-only on a real system.
+for opt in "" -O; do
+	"$python/bin/python3" $opt -m compileall -q -f --invalidation-mode checked-hash "$site" >&2 || true
+done
 # Console scripts: pypaInstallHook (installer) writes one per entry of the
 # wheel's entry_points.txt, and wrapPythonPrograms puts the dependencies'
 # site-packages on its path (python-hooks.py scripts).
