@@ -306,15 +306,7 @@ hello = "hello_app.cli:main"
 		"hello_app/__init__.py": "",
 		"hello_app/cli.py":      "import plain\n\ndef main():\n    print('hello from', plain.P)\n    return 0\n",
 	}
-	for name, text := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testfixtures.WriteFiles(t, dir, files)
 }
 
 // buildPythonApplication builds the lock's local project (provider local)

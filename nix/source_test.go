@@ -109,15 +109,7 @@ func hostileTree(t *testing.T) string {
 	}
 	delete(files, "machnix.lock/x")
 	delete(files, "app/machnix.lock/x")
-	for rel, data := range files {
-		p := filepath.Join(root, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testfixtures.WriteFiles(t, root, files)
 	for name, target := range map[string]string{"result": "/nix/store", "result-dev": "/nix/store", "app/result": "kept.py",
 		"app/result-1": "kept.py", "escape": "../../../etc/passwd", ".git-link": ".git", "dangling/machnix.lock": "nowhere"} {
 		os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755)

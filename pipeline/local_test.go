@@ -15,19 +15,6 @@ import (
 	"github.com/machnix/machnix/testfixtures/pyindex"
 )
 
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for rel, data := range files {
-		p := filepath.Join(dir, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 func pure(name, version string, requires ...string) pyindex.Wheel {
 	return pyindex.Wheel{Wheel: testfixtures.Wheel{Name: name, Version: version, Requires: requires,
 		Files: []testfixtures.File{{Path: name + "/__init__.py", Data: []byte("")}}}}
@@ -41,7 +28,7 @@ func TestResolveLocalProjects(t *testing.T) {
 	idx := pyindex.Start(t, []pyindex.Wheel{pure("six", "1.16"), pure("attrs", "23.1")})
 	root := t.TempDir()
 	lib := filepath.Join(root, "lib")
-	writeFiles(t, root, map[string]string{
+	testfixtures.WriteFiles(t, root, map[string]string{
 		"app/pyproject.toml": "[build-system]\nrequires = [\"flit_core>=3\"]\nbuild-backend = \"flit_core.buildapi\"\n[project]\nname = \"App\"\nversion = \"2.0\"\n" +
 			"dependencies = [\"six\", \"lib @ file://" + filepath.ToSlash(lib) + "\", \"win32 ; sys_platform == 'win32'\"]\n",
 		"lib/pyproject.toml": "[project]\nname = \"lib\"\nversion = \"0.5\"\ndependencies = [\"attrs>=23\"]\n",
@@ -79,7 +66,7 @@ func TestResolveLocalProjects(t *testing.T) {
 	if err := CheckProjects(lock, lockDir); err != nil {
 		t.Errorf("unchanged projects: %v", err)
 	}
-	writeFiles(t, root, map[string]string{"lib/lib/__init__.py": "changed = True\n"})
+	testfixtures.WriteFiles(t, root, map[string]string{"lib/lib/__init__.py": "changed = True\n"})
 	if err := CheckProjects(lock, lockDir); !errors.Is(err, ErrProjectChanged) {
 		t.Errorf("an edited project: %v", err)
 	}
@@ -102,7 +89,7 @@ func TestResolveLocalProjectRefused(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			writeFiles(t, dir, map[string]string{"p/pyproject.toml": tc.pyproject})
+			testfixtures.WriteFiles(t, dir, map[string]string{"p/pyproject.toml": tc.pyproject})
 			arg := filepath.Join(dir, "p")
 			switch name {
 			case "unknown extra":
@@ -113,7 +100,7 @@ func TestResolveLocalProjectRefused(t *testing.T) {
 			in := Inputs{Projects: []string{arg}, IndexURL: idx.URL + "/simple", LockDir: dir,
 				Target: resolve.Target{Python: "3.11", System: "x86_64-linux", Glibc: "2.28"}}
 			if tc.reqs != "" {
-				writeFiles(t, dir, map[string]string{"requirements.txt": tc.reqs})
+				testfixtures.WriteFiles(t, dir, map[string]string{"requirements.txt": tc.reqs})
 				in.Requirements = []string{filepath.Join(dir, "requirements.txt")}
 			}
 			_, err := Resolve(context.Background(), in, nil)
@@ -129,7 +116,7 @@ func TestResolveLocalProjectRefused(t *testing.T) {
 // are read, even where the hash would match.
 func TestCheckProjectsRefusesNonProject(t *testing.T) {
 	root := t.TempDir()
-	writeFiles(t, root, map[string]string{".ssh/id_ed25519": "secret", "env/x": ""})
+	testfixtures.WriteFiles(t, root, map[string]string{".ssh/id_ed25519": "secret", "env/x": ""})
 	hash, err := project.Hash(filepath.Join(root, ".ssh"))
 	if err != nil {
 		t.Fatal(err)
@@ -141,7 +128,7 @@ func TestCheckProjectsRefusesNonProject(t *testing.T) {
 			t.Errorf("%s: %v, want ErrNotProject", path, err)
 		}
 	}
-	writeFiles(t, root, map[string]string{".ssh/setup.cfg": ""})
+	testfixtures.WriteFiles(t, root, map[string]string{".ssh/setup.cfg": ""})
 	lock := &resolve.Lock{Packages: []resolve.Package{{Name: "app", Version: "1", Provider: resolve.ProviderLocal, Path: "../.ssh", SHA256: hash}}}
 	if err := CheckProjects(lock, filepath.Join(root, "env")); !errors.Is(err, ErrProjectChanged) {
 		t.Errorf("a project whose files changed: %v", err)

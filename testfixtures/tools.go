@@ -60,3 +60,18 @@ func SharedDir(t testing.TB, elem ...string) string {
 	}
 	return p
 }
+
+// WriteFiles writes each file of files (path relative to dir, with
+// forward slashes) under dir, making directories as needed.
+func WriteFiles(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for rel, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

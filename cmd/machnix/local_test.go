@@ -47,15 +47,7 @@ def main():
     print(%q, zcrc.crc32(%q.encode()), greeting.VERSION)
 `, marker, native.ZcrcInput),
 	}
-	for rel, data := range files {
-		p := filepath.Join(dir, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testfixtures.WriteFiles(t, dir, files)
 }
 
 // A local project is built with its locked dependencies, a gcc-built
