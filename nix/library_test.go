@@ -2,8 +2,6 @@ package nixlib_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -17,9 +15,8 @@ import (
 	"github.com/machnix/machnix/autopatch"
 	"github.com/machnix/machnix/nixbuild"
 	"github.com/machnix/machnix/resolve"
-	"github.com/machnix/machnix/resolve/pep508"
-	"github.com/machnix/machnix/resolve/tags"
 	"github.com/machnix/machnix/testfixtures"
+	"github.com/machnix/machnix/testfixtures/lockpin"
 	"github.com/machnix/machnix/testfixtures/native"
 	"github.com/machnix/machnix/testfixtures/nixpkgs"
 )
@@ -53,28 +50,7 @@ func (s server) pin(t *testing.T, w testfixtures.Wheel, sdist bool) resolve.Pack
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pinFile(t, path, s.url, prov)
-}
-
-func pinFile(t *testing.T, path, base string, prov resolve.Provider) resolve.Package {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(data)
-	file := filepath.Base(path)
-	var name, version string
-	if prov == resolve.ProviderSdist {
-		name, version, err = tags.ParseSdistFilename(file)
-	} else {
-		name, version, _, _, err = tags.ParseWheelFilename(file)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resolve.Package{Name: pep508.NormalizeName(name), Version: version, Provider: prov, Filename: file,
-		URL: base + "/" + file, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))}
+	return lockpin.File(t, path, s.url, "", prov)
 }
 
 func py(path, text string) testfixtures.File {
@@ -426,7 +402,7 @@ func TestUnderscoreAddsABuildInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	path := writeLock(t, s, dir, newLock(pinFile(t, filepath.Join(s.dir, filepath.Base(w.Zcrc)), s.url, resolve.ProviderWheel)))
+	path := writeLock(t, s, dir, newLock(lockpin.File(t, filepath.Join(s.dir, filepath.Base(w.Zcrc)), s.url, "", resolve.ProviderWheel)))
 	l, err := resolve.ReadLock(path)
 	if err != nil {
 		t.Fatal(err)
@@ -474,7 +450,7 @@ func TestTestsTrueRunsTheTests(t *testing.T) {
 	}
 	tarball := filepath.Join(s.dir, "nixonly-3.2.tar.gz")
 	run(t, "tar", "-C", filepath.Dir(src), "-czf", tarball, "nixonly-3.2")
-	sdist := pinFile(t, tarball, s.url, resolve.ProviderSdist)
+	sdist := lockpin.File(t, tarball, s.url, "", resolve.ProviderSdist)
 	sdist.BuildRequires = []string{"setuptools>=61"}
 	writeLock(t, s, dir, newLock(sdist))
 	if _, stderr, err := nixBuild(t, dir, libraryExpr(t, `machnix.mkPython { lock = ./machnix.lock; tests = true; }`)); err == nil || !strings.Contains(stderr, "the tests of nixonly 3.2 ran") {

@@ -14,6 +14,7 @@ import (
 	"github.com/machnix/machnix/pipeline"
 	"github.com/machnix/machnix/resolve"
 	"github.com/machnix/machnix/testfixtures"
+	"github.com/machnix/machnix/testfixtures/lockpin"
 	"github.com/machnix/machnix/testfixtures/native"
 	"github.com/machnix/machnix/testfixtures/nixpkgs"
 )
@@ -44,7 +45,7 @@ func universalLock(t *testing.T, dir string) *resolve.Lock {
 	if err := os.WriteFile(x86Path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	zX86 := pinFile(t, x86Path, s.url, resolve.ProviderWheel)
+	zX86 := lockpin.File(t, x86Path, s.url, "", resolve.ProviderWheel)
 	zArm := s.pin(t, testfixtures.Wheel{Name: "zcrc", Version: "1.0", Tags: []string{"cp311-cp311-manylinux_2_17_aarch64"},
 		Files: []testfixtures.File{py("zcrc/__init__.py", "ARCH = 'aarch64'\n")}}, false)
 	app := s.pin(t, testfixtures.Wheel{Name: "app", Version: "1.0", Requires: []string{"zcrc", `xonly ; platform_machine == "x86_64"`},

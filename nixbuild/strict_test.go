@@ -2,8 +2,6 @@ package nixbuild
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,9 +12,8 @@ import (
 
 	"github.com/machnix/machnix/autopatch"
 	"github.com/machnix/machnix/resolve"
-	"github.com/machnix/machnix/resolve/pep508"
-	"github.com/machnix/machnix/resolve/tags"
 	"github.com/machnix/machnix/testfixtures"
+	"github.com/machnix/machnix/testfixtures/lockpin"
 	"github.com/machnix/machnix/testfixtures/nixpkgs"
 )
 
@@ -50,7 +47,7 @@ func strictLock(t *testing.T, dists []dist, nixpkgsPkgs ...resolve.Package) (*re
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := pinFile(t, path, srv.URL, d.url, prov)
+		p := lockpin.File(t, path, srv.URL, d.url, prov)
 		p.Dependencies = d.deps
 		lock.Packages = append(lock.Packages, p)
 		if d.sdist {
@@ -78,34 +75,7 @@ func servedWheel(t *testing.T, w testfixtures.Wheel) resolve.Package {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pinFile(t, path, srv.URL, "", resolve.ProviderWheel)
-}
-
-// pinFile pins the wheel or sdist at path, served from base (under url,
-// else its file name), as a lock would: name and version from the file
-// name, its sha256 and size.
-func pinFile(t *testing.T, path, base, url string, prov resolve.Provider) resolve.Package {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(data)
-	file := filepath.Base(path)
-	if url == "" {
-		url = file
-	}
-	var name, version string
-	if prov == resolve.ProviderSdist {
-		name, version, err = tags.ParseSdistFilename(file)
-	} else {
-		name, version, _, _, err = tags.ParseWheelFilename(file)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resolve.Package{Name: pep508.NormalizeName(name), Version: version, Provider: prov, Filename: file,
-		URL: base + "/" + url, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data))}
+	return lockpin.File(t, path, srv.URL, "", resolve.ProviderWheel)
 }
 
 // writeGenerated writes expr (a default.nix Generate gave for lock and
