@@ -44,6 +44,10 @@ let
       && !(u.hasPrefix "~" s)
       && builtins.replaceStrings oddChars (map (_: "") oddChars) s == s));
 
+  # Whether check holds for each element of l with its index (checks
+  # throw with the element's place in the lock).
+  allIndexed = check: l: builtins.all (x: x) (builtins.genList (i: check i (builtins.elemAt l i)) (length l));
+
   matches = re: s: isString s && match re s != null;
 
   bad = fn: field: what: throw "machnix.${fn}: invalid lock: ${field}: ${what}";
@@ -119,7 +123,7 @@ let
     && (isList files || bad fn "${f}.files" "not a list")
     && (if (p.provider or null) == "nixpkgs"
       then (files == [ ] || bad fn "${f}.files" "a nixpkgs package has no file") && checkPackage fn list i (removeAttrs p [ "targets" "marker" "dependency_markers" ])
-      else builtins.all (x: x) (builtins.genList (j: checkFile j (builtins.elemAt files j)) (length files))
+      else allIndexed checkFile files
         && builtins.all (k: builtins.any (file: elem k file.targets) files || bad fn "${f}.files" "no file for target ${k}") p.targets);
 
   # An sdist file's build requirements per target key: each key one of
@@ -150,12 +154,12 @@ let
     let keys = map keyOf l.targets; in
     (!(l ? target) || bad fn "target" "a universal lock lists targets instead")
     && (isList l.targets && l.targets != [ ] || bad fn "targets" "a universal lock needs at least one target")
-    && builtins.all (x: x) (builtins.genList (i: checkTarget fn i (builtins.elemAt l.targets i)) (length l.targets))
+    && allIndexed (checkTarget fn) l.targets
     && (length (u.unique keys) == length keys || bad fn "targets" "a target is listed twice")
     && (isList (l.packages or [ ]) || bad fn "packages" "not a list")
-    && builtins.all (x: x) (builtins.genList (i: checkUniversalPackage fn "packages" keys i (builtins.elemAt l.packages i)) (length (l.packages or [ ])))
+    && allIndexed (checkUniversalPackage fn "packages" keys) (l.packages or [ ])
     && (isList (l.build_packages or [ ]) || bad fn "build_packages" "not a list")
-    && builtins.all (x: x) (builtins.genList (i: checkUniversalBuildPackage fn keys i (builtins.elemAt l.build_packages i)) (length (l.build_packages or [ ])));
+    && allIndexed (checkUniversalBuildPackage fn keys) (l.build_packages or [ ]);
 
   readLock = fn: lockFile:
     let
@@ -166,8 +170,8 @@ let
         && (l.version or null == 1 || bad fn "version" "${builtins.toJSON (l.version or null)}, this library reads version 1")
         && (if universal then checkUniversal fn l else
           (matches "3\\.[0-9]{1,2}" (l.target.python or null) || bad fn "target.python" "${builtins.toJSON (l.target.python or null)} is not 3.N")
-          && builtins.all (x: x) (builtins.genList (i: checkPackage fn "packages" i (builtins.elemAt l.packages i)) (length (l.packages or [ ])))
-          && builtins.all (x: x) (builtins.genList (i: checkPackage fn "build_packages" i (builtins.elemAt l.build_packages i)) (length (l.build_packages or [ ]))));
+          && allIndexed (checkPackage fn "packages") (l.packages or [ ])
+          && allIndexed (checkPackage fn "build_packages") (l.build_packages or [ ]));
     in
     assert ok; l // { packages = l.packages or [ ]; build_packages = l.build_packages or [ ]; requirements = l.requirements or [ ]; };
 
@@ -345,6 +349,12 @@ let
     then throw "machnix.${fn}: ${what}: ${toString dir} is not a Python project (no pyproject.toml, setup.py or setup.cfg)"
     else builtins.path { path = dir; inherit name; filter = sourceFilter dir; };
 
+  # A build-system input named by its attribute path in python.pkgs (ps),
+  # for the lock's build requirements and packagesExtra alike.
+  pythonPkg = fn: ps: attr:
+    let v = u.attrByPath ps attr; in
+    if v == null then throw "machnix.${fn}: python.pkgs has no ${attr}" else v;
+
   # A `_` entry changes one attribute: { add = ...; remove = ...; } edits
   # a list (remove, then add) or appends to a string, { mod = old: new; }
   # maps the old value, anything else replaces it. ignoreMissing and tests
@@ -401,8 +411,7 @@ let
       # installs any wheel, without tests or import checks.
       buildPins = listToAttrs (map (p: { name = p.name; value = p; }) lock.build_packages);
       buildCycles = breakCycles lock.build_packages;
-      buildRef = n: if buildPins.${n}.provider == "nixpkgs" then pkgAttrOf ps buildPins.${n}.nix_attr else buildFixed.${n};
-      pkgAttrOf = set: attr: let v = u.attrByPath set attr; in if v == null then throw "machnix.${fn}: python.pkgs has no ${attr}" else v;
+      buildRef = n: if buildPins.${n}.provider == "nixpkgs" then pythonPkg fn ps buildPins.${n}.nix_attr else buildFixed.${n};
       buildFixed = builtins.mapAttrs (n: p: ps.buildPythonPackage {
         pname = n;
         inherit (p) version;
@@ -429,7 +438,7 @@ let
           wheel = if elem "setuptools" names && !(elem "wheel" names) then [ ps.wheel ] else [ ];
         in
         if names == [ ] then throw "machnix.${fn}: ${entry p} records no build requirements; lock it again with this machnix, or give _.${p.name}.build-system"
-        else map (x: if x ? pin then buildRef x.pin else pkgAttrOf ps x.nix) items ++ wheel;
+        else map (x: if x ? pin then buildRef x.pin else pythonPkg fn ps x.nix) items ++ wheel;
 
       nixpkgsPackage = p:
         let
@@ -556,14 +565,13 @@ let
           inherit pname src;
           version = spec.version or "0";
           pyproject = true;
-          build-system = map (b: if isString b then pkgAttrOf b else b) (spec.build-system or [ "setuptools" "wheel" ]);
+          build-system = map (b: if isString b then pythonPkg fn ps b else b) (spec.build-system or [ "setuptools" "wheel" ]);
           dependencies = map (d: if isString d then self.${u.normalize d} or (throw "machnix.${fn}: packagesExtra[${toString i}] depends on ${d}, which the lock does not have") else d) (spec.dependencies or [ ]);
           doCheck = spec.doCheck or args.tests;
           # Its version is unknown without building it, so the runtime
           # check has nothing to compare with.
           dontCheckRuntimeDeps = true;
         };
-      pkgAttrOf = n: let v = u.attrByPath ps n; in if v == null then throw "machnix.${fn}: python.pkgs has no ${n}" else v;
     in
     builtins.genList (i: one i (builtins.elemAt args.packagesExtra i)) (length args.packagesExtra);
 in

@@ -635,8 +635,17 @@ func attrPath(path string) string {
 	return strings.Join(parts, ".")
 }
 
+// nixKeywords are the words Nix's lexer reads as keywords (src/libexpr/lexer.l):
+// an attribute name or selector that is one must be quoted.
+var nixKeywords = map[string]bool{
+	"if": true, "then": true, "else": true, "assert": true, "with": true,
+	"let": true, "in": true, "rec": true, "inherit": true, "or": true,
+}
+
+// isIdentifier reports whether s can stand unquoted as an attribute name:
+// Nix's identifier grammar, and not a keyword.
 func isIdentifier(s string) bool {
-	if s == "" {
+	if s == "" || nixKeywords[s] {
 		return false
 	}
 	for i, r := range s {

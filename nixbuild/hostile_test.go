@@ -8,6 +8,7 @@ import (
 	"math"
 	"os/exec"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -185,6 +186,28 @@ func TestOverrideValuesEvaluateToThemselves(t *testing.T) {
 	for _, v := range []any{math.NaN(), math.Inf(1), []any{math.Inf(-1)}} {
 		if expr, err := nixValue(v); err == nil {
 			t.Errorf("%v rendered as %s", v, expr)
+		}
+	}
+}
+
+// An env key reaches default.nix as an attribute name, and a component of
+// an attribute path as a selector: a Nix keyword there does not parse
+// unquoted, and the library's own keys of `_` (tests, ignoreMissing)
+// would be read as machnix's settings instead of the derivation's
+// variables. Before, env.with broke the file and env.tests = "yes" set
+// doCheck to a string.
+func TestKeywordsAndOwnKeysInOverrides(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-instantiate")
+	keywords := []string{"if", "then", "else", "assert", "with", "let", "in", "rec", "inherit", "or"}
+	for _, k := range append(slices.Clone(keywords), "tests", "ignoreMissing") {
+		if err := (Override{Env: map[string]any{k: "1"}}).Validate("p"); !errors.Is(err, ErrBadOverride) {
+			t.Errorf("env key %q accepted: %v", k, err)
+		}
+	}
+	for _, k := range keywords {
+		expr := fmt.Sprintf(`let pkgs = { a = { %s = "found"; }; }; in %s`, nixString(k), pkgExpr("a."+k))
+		if got, err := evalString(t, expr); err != nil || got != "found" {
+			t.Errorf("attribute path a.%s rendered as %s: %q, %v", k, pkgExpr("a."+k), got, err)
 		}
 	}
 }

@@ -46,13 +46,15 @@ type ListEdit struct {
 }
 
 // reservedAttrs are the attributes machnix writes itself; Env may not
-// replace them, or the override would silently undo the diagnosis.
+// replace them, or the override would silently undo the diagnosis; tests
+// and ignoreMissing are the library's own keys of `_`, read as machnix's
+// settings rather than the derivation's.
 var reservedAttrs = map[string]bool{
 	"pname": true, "version": true, "format": true, "src": true, "nativeBuildInputs": true,
 	"buildInputs": true, "dependencies": true, "dontStrip": true, "autoPatchelfIgnoreMissingDeps": true,
 	"preFixup": true, "postFixup": true, "pythonImportsCheck": true,
 	"doCheck": true, "pyproject": true, "build-system": true, "propagatedBuildInputs": true,
-	"dontCheckRuntimeDeps": true,
+	"dontCheckRuntimeDeps": true, "tests": true, "ignoreMissing": true,
 }
 
 // Validate reports the first problem with o, naming the package.
