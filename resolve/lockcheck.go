@@ -337,6 +337,9 @@ func CheckProjectPath(p string) error {
 	return nil
 }
 
+// maxStoreName is the longest store path name Nix accepts.
+const maxStoreName = 211
+
 // checkFilename accepts a wheel or sdist file name of the package's own
 // name and version: it names the file in the cache, in the store and in
 // messages.
@@ -344,6 +347,11 @@ func checkFilename(p Package) error {
 	f := p.Filename
 	if strings.ContainsAny(f, `/\`) || f == "." || f == ".." || hasControl(f) {
 		return fmt.Errorf("%s is not a plain file name", quoteIfOdd(f))
+	}
+	// The file's store path is named after it, and Nix refuses a store
+	// name longer than this (StorePath::MaxPathLen in libstore).
+	if len(f) > maxStoreName {
+		return fmt.Errorf("%s is longer than the %d characters Nix allows a store name", quoteIfOdd(f[:40]+"..."), maxStoreName)
 	}
 	var name, version string
 	if p.Provider == ProviderWheel {

@@ -45,6 +45,9 @@ func TestReadLockRefusesHostileFields(t *testing.T) {
 		{"filename other project", "(b).filename", func(l *Lock) { l.Packages[0].Filename = "evil-2.0-py3-none-any.whl" }},
 		{"filename other version", "(a).filename", func(l *Lock) { l.Packages[1].Filename = "a-9.tar.gz" }},
 		{"filename escape", "(b).filename", func(l *Lock) { l.Packages[0].Filename = "b-2.0-py3-none-any\x1b[2J.whl" }},
+		{"filename longer than a store name", "(b).filename", func(l *Lock) {
+			l.Packages[0].Filename = "b-2.0-py3-none-" + strings.Repeat("linux_x86_64.", 20) + "any.whl"
+		}},
 		{"nix attr", "(c).nix_attr", func(l *Lock) { l.Packages[2].NixAttr = "c; evil = import /etc/passwd" }},
 		{"nix attr quoted", "(c).nix_attr", func(l *Lock) { l.Packages[2].NixAttr = `"c"` }},
 		{"dependency", "(b).dependencies", func(l *Lock) { l.Packages[0].Dependencies = []string{`a"; x`} }},
