@@ -259,13 +259,14 @@ func sortedUnique(s []string) []string {
 }
 
 // copyTree copies what Keep keeps of from into to: files with their
-// mode, links as links. The tree was hashed before within nar's limits,
-// which bound the copy too.
+// mode, links as links. Read hashed the tree within nar's default limits
+// just before; the copy counts against the same limits rather than
+// hashing the tree a second time, so a tree that grew in between still
+// stops.
 func copyTree(from, to string) error {
 	keep := Filter(from)
-	if _, err := nar.HashDir(from, keep, nar.Limits{}); err != nil {
-		return err
-	}
+	var entries int
+	var size int64
 	return filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -281,6 +282,12 @@ func copyTree(from, to string) error {
 			}
 			return nil
 		}
+		if entries++; entries > nar.DefaultEntries {
+			return fmt.Errorf("%w: more than %d entries", nar.ErrTooLarge, nar.DefaultEntries)
+		}
+		if rel != "." && strings.Count(filepath.ToSlash(rel), "/") >= nar.DefaultDepth {
+			return fmt.Errorf("%w: directories nested deeper than %d at %s", nar.ErrTooLarge, nar.DefaultDepth, rel)
+		}
 		switch {
 		case d.IsDir():
 			return os.MkdirAll(dst, 0o755)
@@ -294,6 +301,9 @@ func copyTree(from, to string) error {
 		info, err := d.Info()
 		if err != nil {
 			return err
+		}
+		if size += info.Size(); size > nar.DefaultBytes {
+			return fmt.Errorf("%w: more than %d bytes of files", nar.ErrTooLarge, nar.DefaultBytes)
 		}
 		data, err := os.ReadFile(p)
 		if err != nil {
