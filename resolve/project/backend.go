@@ -173,7 +173,7 @@ func (r reader) fromBackend(ctx context.Context, m *Metadata) (*Metadata, error)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", m.Dir, err)
 	}
-	if !strings.HasSuffix(name, ".dist-info") || strings.ContainsAny(name, `/\`) || hasControl(name) || name == ".dist-info" {
+	if !strings.HasSuffix(name, ".dist-info") || strings.ContainsAny(name, `/\`) || resolve.HasControl(name) || name == ".dist-info" {
 		return nil, fmt.Errorf("%w: %s: the backend named %s, not a .dist-info directory", ErrInvalid, m.Dir, quote(name))
 	}
 	data, err := readCapped(filepath.Join(out, name, distinfo.METADATA), distinfo.MaxFileSize)
@@ -219,11 +219,11 @@ func checkCore(m *Metadata, data []byte) (*Metadata, error) {
 		return nil, invalid("Name %s, but pyproject.toml names %s", quote(core.Name), m.Name)
 	}
 	v, err := pep440.Parse(core.Version)
-	if err != nil || hasControl(core.Version) {
+	if err != nil || resolve.HasControl(core.Version) {
 		return nil, invalid("Version %s is not a PEP 440 version", quote(core.Version))
 	}
 	if core.RequiresPython != "" {
-		if _, err := pep440.ParseSpecifiers(core.RequiresPython); err != nil || hasControl(core.RequiresPython) {
+		if _, err := pep440.ParseSpecifiers(core.RequiresPython); err != nil || resolve.HasControl(core.RequiresPython) {
 			return nil, invalid("Requires-Python %s is not a PEP 440 specifier", quote(core.RequiresPython))
 		}
 	}
