@@ -24,7 +24,6 @@ var ErrProjectChanged = errors.New("the local project changed since it was locke
 type localProject struct {
 	meta   *project.Metadata
 	extras []string
-	hash   string
 	// requires are its root requirements on the target, and origin
 	// where it was named.
 	requires []string
@@ -95,7 +94,7 @@ func readProjects(ctx context.Context, named []reqfile.Project, rules resolve.Ru
 			if meta.RequiresPython != "" && !rules.PythonMatches(meta.RequiresPython) {
 				return nil, fmt.Errorf("%s: %s %s requires Python %s; the target is another (--python)", where, meta.Name, meta.Version, meta.RequiresPython)
 			}
-			lp = &localProject{meta: meta, hash: meta.SHA256, origin: filepath.Join(dir, "pyproject.toml")}
+			lp = &localProject{meta: meta, origin: filepath.Join(dir, "pyproject.toml")}
 			byDir[dir] = lp
 			order = append(order, dir)
 		} else if len(np.Extras) == 0 || !slices.ContainsFunc(np.Extras, func(x string) bool { return !slices.Contains(lp.extras, x) }) {
@@ -165,7 +164,7 @@ func addLocal(lock *resolve.Lock, locals []*localProject, lockDir string) error 
 		if err := resolve.CheckProjectPath(rel); err != nil {
 			return fmt.Errorf("%s: the path from the lock's directory: %w", lp.meta.Dir, err)
 		}
-		p := resolve.Package{Name: lp.meta.Name, Version: lp.meta.Version, Provider: resolve.ProviderLocal, Path: rel, SHA256: lp.hash, Extras: lp.extras}
+		p := resolve.Package{Name: lp.meta.Name, Version: lp.meta.Version, Provider: resolve.ProviderLocal, Path: rel, SHA256: lp.meta.SHA256, Extras: lp.extras}
 		for _, r := range lp.requires {
 			if n := pep508.MustParseRequirement(r).Normalized(); n != p.Name && !slices.Contains(p.Dependencies, n) {
 				p.Dependencies = append(p.Dependencies, n)

@@ -154,7 +154,7 @@ func checkPackages(list string, pkgs []Package) (map[string]bool, error) {
 // pin, when there is one, satisfies. A name without a pin is taken from
 // the nixpkgs in use as it is.
 func checkBuildRequirement(r string, pins map[string]Package) error {
-	if hasControl(r) {
+	if HasControl(r) {
 		return fmt.Errorf("%s is not a requirement", quoteIfOdd(r))
 	}
 	req, err := pep508.ParseRequirement(r)
@@ -312,7 +312,7 @@ func CheckProjectPath(p string) error {
 	switch {
 	case p == "":
 		return fmt.Errorf("empty; a local project's path is \".\" or a relative path")
-	case hasControl(p) || strings.ContainsRune(p, 0):
+	case HasControl(p) || strings.ContainsRune(p, 0):
 		return fmt.Errorf("%s holds control characters", quoteIfOdd(p))
 	case strings.HasPrefix(p, "/"):
 		return fmt.Errorf("%s is absolute; the lock records a path relative to its own directory", quoteIfOdd(p))
@@ -345,7 +345,7 @@ const maxStoreName = 211
 // messages.
 func checkFilename(p Package) error {
 	f := p.Filename
-	if strings.ContainsAny(f, `/\`) || f == "." || f == ".." || hasControl(f) {
+	if strings.ContainsAny(f, `/\`) || f == "." || f == ".." || HasControl(f) {
 		return fmt.Errorf("%s is not a plain file name", quoteIfOdd(f))
 	}
 	// The file's store path is named after it, and Nix refuses a store
@@ -383,7 +383,7 @@ func checkFilename(p Package) error {
 // the keychain when the file is fetched.
 func checkLockURL(raw string) error {
 	shown := quoteIfOdd(textWithoutCredentials(raw))
-	if raw == "" || hasControl(raw) || strings.ContainsAny(raw, " \"\\") {
+	if raw == "" || HasControl(raw) || strings.ContainsAny(raw, " \"\\") {
 		return fmt.Errorf("%s is not a URL", shown)
 	}
 	u, err := url.Parse(raw)
@@ -412,7 +412,7 @@ func checkLockURL(raw string) error {
 }
 
 func checkRequirement(r string) error {
-	if hasControl(r) {
+	if HasControl(r) {
 		return fmt.Errorf("%s is not a requirement", quoteIfOdd(r))
 	}
 	req, err := pep508.ParseRequirement(r)
@@ -432,7 +432,7 @@ func checkPin(pin *NixpkgsPin) error {
 	case pin.Path != "" && pin.URL != "":
 		return fieldError("nixpkgs", "has both a path and a url")
 	case pin.Path != "":
-		if !path.IsAbs(pin.Path) || hasControl(pin.Path) {
+		if !path.IsAbs(pin.Path) || HasControl(pin.Path) {
 			return fieldError("nixpkgs.path", "%s is not an absolute path", quoteIfOdd(pin.Path))
 		}
 		if pin.Hash != "" {
@@ -485,7 +485,11 @@ func IsNormalizedName(s string) bool {
 	return true
 }
 
-func hasControl(s string) bool {
+// HasControl reports whether s holds a control character, a
+// bidirectional control or the replacement character (left by invalid
+// UTF-8): text that must be quoted or refused before it reaches a
+// terminal or a file name.
+func HasControl(s string) bool {
 	return strings.ContainsFunc(s, func(r rune) bool {
 		return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == unicode.ReplacementChar
 	})
@@ -494,7 +498,7 @@ func hasControl(s string) bool {
 // quoteIfOdd quotes a value from the lock so that control characters in
 // it reach no terminal.
 func quoteIfOdd(s string) string {
-	if hasControl(s) || strings.ContainsAny(s, " \"'`") || s == "" {
+	if HasControl(s) || strings.ContainsAny(s, " \"'`") || s == "" {
 		return fmt.Sprintf("%q", s)
 	}
 	return s

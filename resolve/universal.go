@@ -688,17 +688,12 @@ func (u *universal) merge(requirements []string, done []forkResult) *Lock {
 			p.Extras = append(p.Extras, x)
 		}
 		sort.Strings(p.Extras)
+		within := viewsIn(e.views, u.views)
 		for d, set := range e.deps {
 			p.Dependencies = append(p.Dependencies, d)
 			m := ""
 			switch {
 			case u.concrete && len(e.depViews[d]) < len(e.views):
-				var within []*view
-				for _, vw := range u.views {
-					if e.views[vw] {
-						within = append(within, vw)
-					}
-				}
 				m = concreteMarker(e.depViews[d], within)
 			case !u.concrete && !set.Covers(e.set):
 				m = set.Simplified(e.set).String()
@@ -834,6 +829,17 @@ func concreteMarker(in map[*view]bool, all []*view) string {
 		return strings.Join(terms, " or ")
 	}
 	return ""
+}
+
+// viewsIn is the views of all that in holds, in the order of all.
+func viewsIn(in map[*view]bool, all []*view) []*view {
+	var out []*view
+	for _, v := range all {
+		if in[v] {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // rulesOrDefault is NewRules for t, or for the default target when t

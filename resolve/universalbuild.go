@@ -91,13 +91,9 @@ func AddBuildPins(l *Lock, byKey map[string]*Lock) error {
 		e := entries[id]
 		p := e.pkg
 		p.Targets = slices.Sorted(maps.Keys(e.keys))
-		p.Marker = concreteMarker(among(e.keys, views), views)
-		var within []*view
-		for _, v := range views {
-			if e.keys[v.key] {
-				within = append(within, v)
-			}
-		}
+		in := among(e.keys, views)
+		p.Marker = concreteMarker(in, views)
+		within := viewsIn(in, views)
 		for _, d := range slices.Sorted(maps.Keys(e.deps)) {
 			p.Dependencies = append(p.Dependencies, d)
 			if len(e.deps[d]) < len(e.keys) {

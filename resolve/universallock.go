@@ -242,7 +242,7 @@ func checkMarker(m string) error {
 	if m == "" {
 		return nil
 	}
-	if hasControl(m) {
+	if HasControl(m) {
 		return fmt.Errorf("%s is not a marker", quoteIfOdd(m))
 	}
 	if _, err := pep508.ParseMarker(m); err != nil {

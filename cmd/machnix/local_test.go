@@ -99,6 +99,14 @@ func TestBuildLocalProjectEndToEnd(t *testing.T) {
 		!slices.Equal(local.BuildRequires, []string{"setuptools>=61"}) {
 		t.Fatalf("local entry %+v, want hello-app at . with hash %s", local, hash)
 	}
+	// A lock resolved from a project argument alone records its wheels'
+	// native inputs, as one resolved from -r does: Nix builds from it
+	// alone.
+	for _, p := range lock.Packages {
+		if p.Provider == resolve.ProviderWheel && (p.Native == nil || !slices.Contains(p.Native.Imports, p.Name)) {
+			t.Errorf("the lock's %s records native inputs %+v, want its inspection's (importing %s)", p.Name, p.Native, p.Name)
+		}
+	}
 	want := fmt.Sprintf("%s %d 1.0", first, native.ZcrcCRC32())
 	if got := run(strings.TrimSpace(stdout)); got != want {
 		t.Errorf("printed %q, want %q", got, want)

@@ -6,12 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 )
 
 // ErrTooLarge is wrapped when a tree exceeds a limit.
@@ -157,11 +155,8 @@ func (d *dumper) node(path, rel string, fi fs.FileInfo, depth int) error {
 		if err != nil {
 			return err
 		}
-		// os.ReadDir sorts by name as Go strings compare, bytewise: the
-		// order of Nix's std::map of names.
-		slices.SortFunc(ents, func(a, b fs.DirEntry) int {
-			return compareBytes(a.Name(), b.Name())
-		})
+		// os.ReadDir returns the entries sorted by name as Go strings
+		// compare, bytewise: the order of Nix's std::map of names.
 		for _, e := range ents {
 			childRel := e.Name()
 			if rel != "" {
@@ -189,16 +184,6 @@ func (d *dumper) node(path, rel string, fi fs.FileInfo, depth int) error {
 	}
 	d.str(")")
 	return d.err
-}
-
-func compareBytes(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func (d *dumper) file(path string, fi fs.FileInfo) error {

@@ -171,10 +171,10 @@ func (r *Resolve) ResolveInto(ctx context.Context, g *Global, cfg *pipeline.Conf
 }
 
 // RecordNative writes what the inspection of p found into the lock at
-// path when this run resolved it (-r): a lock machnix writes is one Nix
-// builds from alone.
+// path when this run resolved it (-r or a project directory): a lock
+// machnix writes is one Nix builds from alone.
 func (r *Resolve) RecordNative(path string, p *pipeline.Prepared) error {
-	if len(r.Requirements) == 0 {
+	if !r.Resolving() {
 		return nil
 	}
 	return pipeline.RecordNative(path, p)

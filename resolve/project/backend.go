@@ -173,7 +173,7 @@ func (r reader) fromBackend(ctx context.Context, m *Metadata) (*Metadata, error)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", m.Dir, err)
 	}
-	if !strings.HasSuffix(name, ".dist-info") || strings.ContainsAny(name, `/\`) || hasControl(name) || name == ".dist-info" {
+	if !strings.HasSuffix(name, ".dist-info") || strings.ContainsAny(name, `/\`) || resolve.HasControl(name) || name == ".dist-info" {
 		return nil, fmt.Errorf("%w: %s: the backend named %s, not a .dist-info directory", ErrInvalid, m.Dir, quote(name))
 	}
 	data, err := readCapped(filepath.Join(out, name, distinfo.METADATA), distinfo.MaxFileSize)
@@ -219,11 +219,11 @@ func checkCore(m *Metadata, data []byte) (*Metadata, error) {
 		return nil, invalid("Name %s, but pyproject.toml names %s", quote(core.Name), m.Name)
 	}
 	v, err := pep440.Parse(core.Version)
-	if err != nil || hasControl(core.Version) {
+	if err != nil || resolve.HasControl(core.Version) {
 		return nil, invalid("Version %s is not a PEP 440 version", quote(core.Version))
 	}
 	if core.RequiresPython != "" {
-		if _, err := pep440.ParseSpecifiers(core.RequiresPython); err != nil || hasControl(core.RequiresPython) {
+		if _, err := pep440.ParseSpecifiers(core.RequiresPython); err != nil || resolve.HasControl(core.RequiresPython) {
 			return nil, invalid("Requires-Python %s is not a PEP 440 specifier", quote(core.RequiresPython))
 		}
 	}
@@ -259,13 +259,14 @@ func sortedUnique(s []string) []string {
 }
 
 // copyTree copies what Keep keeps of from into to: files with their
-// mode, links as links. The tree was hashed before within nar's limits,
-// which bound the copy too.
+// mode, links as links. Read hashed the tree within nar's default limits
+// just before; the copy counts against the same limits rather than
+// hashing the tree a second time, so a tree that grew in between still
+// stops.
 func copyTree(from, to string) error {
 	keep := Filter(from)
-	if _, err := nar.HashDir(from, keep, nar.Limits{}); err != nil {
-		return err
-	}
+	var entries int
+	var size int64
 	return filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -281,6 +282,12 @@ func copyTree(from, to string) error {
 			}
 			return nil
 		}
+		if entries++; entries > nar.DefaultEntries {
+			return fmt.Errorf("%w: more than %d entries", nar.ErrTooLarge, nar.DefaultEntries)
+		}
+		if rel != "." && strings.Count(filepath.ToSlash(rel), "/") >= nar.DefaultDepth {
+			return fmt.Errorf("%w: directories nested deeper than %d at %s", nar.ErrTooLarge, nar.DefaultDepth, rel)
+		}
 		switch {
 		case d.IsDir():
 			return os.MkdirAll(dst, 0o755)
@@ -294,6 +301,9 @@ func copyTree(from, to string) error {
 		info, err := d.Info()
 		if err != nil {
 			return err
+		}
+		if size += info.Size(); size > nar.DefaultBytes {
+			return fmt.Errorf("%w: more than %d bytes of files", nar.ErrTooLarge, nar.DefaultBytes)
 		}
 		data, err := os.ReadFile(p)
 		if err != nil {

@@ -11,10 +11,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"unicode"
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/machnix/machnix/resolve"
 	"github.com/machnix/machnix/resolve/pep440"
 	"github.com/machnix/machnix/resolve/pep508"
 )
@@ -231,13 +231,13 @@ func readPyproject(dir string) (m *Metadata, static bool, err error) {
 	}
 	if p.Version != nil {
 		v, err := pep440.Parse(*p.Version)
-		if err != nil || hasControl(*p.Version) {
+		if err != nil || resolve.HasControl(*p.Version) {
 			return nil, false, invalid("[project] version", "%s is not a PEP 440 version", quote(*p.Version))
 		}
 		m.Version = v.String()
 	}
 	if p.RequiresPython != nil {
-		if _, err := pep440.ParseSpecifiers(*p.RequiresPython); err != nil || hasControl(*p.RequiresPython) {
+		if _, err := pep440.ParseSpecifiers(*p.RequiresPython); err != nil || resolve.HasControl(*p.RequiresPython) {
 			return nil, false, invalid("[project] requires-python", "%s is not a PEP 440 specifier", quote(*p.RequiresPython))
 		}
 		m.RequiresPython = *p.RequiresPython
@@ -279,7 +279,7 @@ func checkRequirements(reqs []string) ([]string, error) {
 		return nil, fmt.Errorf("%d requirements, more than the %d allowed", len(reqs), maxRequirements)
 	}
 	for _, r := range reqs {
-		if hasControl(r) {
+		if resolve.HasControl(r) {
 			return nil, fmt.Errorf("%s holds control characters", quote(r))
 		}
 		req, err := pep508.ParseRequirement(r)
@@ -325,7 +325,7 @@ func (m *Metadata) Requirements(extras []string, env pep508.Environment) ([]stri
 // insideRelative reports whether p is a relative path that stays inside
 // the directory it is relative to.
 func insideRelative(p string) bool {
-	if p == "" || hasControl(p) || strings.ContainsRune(p, '\\') || path.IsAbs(p) {
+	if p == "" || resolve.HasControl(p) || strings.ContainsRune(p, '\\') || path.IsAbs(p) {
 		return false
 	}
 	c := path.Clean(p)
@@ -351,12 +351,6 @@ func readCapped(file string, limit int64) ([]byte, error) {
 func exists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
-}
-
-func hasControl(s string) bool {
-	return strings.ContainsFunc(s, func(r rune) bool {
-		return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == unicode.ReplacementChar
-	})
 }
 
 // quote quotes a value from the project for a message.
