@@ -2,6 +2,7 @@ package autopatch
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
@@ -17,6 +18,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	kflate "github.com/klauspost/compress/flate"
 
@@ -95,6 +97,52 @@ func (wr wheelReader) readWheel(file string) (*Wheel, error) {
 	return w, nil
 }
 
+// inflaters keeps klauspost's inflaters, each with its 32 KiB window and
+// its input buffer, for reuse: most entries of a wheel are small, and one
+// new inflater per entry cost more than reading the entry (archive/zip
+// pools its own inflaters the same way).
+var inflaters sync.Pool
+
+type inflater struct {
+	in  *bufio.Reader // gives klauspost the io.ByteReader it would allocate
+	dec io.ReadCloser
+}
+
+func newInflater(r io.Reader) io.ReadCloser {
+	if f, ok := inflaters.Get().(*inflater); ok {
+		f.in.Reset(r)
+		if err := f.dec.(kflate.Resetter).Reset(f.in, nil); err == nil {
+			return &pooledInflater{f: f}
+		}
+	}
+	in := bufio.NewReaderSize(r, 4<<10)
+	return &pooledInflater{f: &inflater{in: in, dec: kflate.NewReader(in)}}
+}
+
+// pooledInflater returns its inflater to the pool when closed; it reads
+// nothing after that.
+type pooledInflater struct{ f *inflater }
+
+var errInflaterClosed = errors.New("read from a closed zip entry")
+
+func (p *pooledInflater) Read(b []byte) (int, error) {
+	if p.f == nil {
+		return 0, errInflaterClosed
+	}
+	return p.f.dec.Read(b)
+}
+
+func (p *pooledInflater) Close() error {
+	if p.f == nil {
+		return nil
+	}
+	err := p.f.dec.Close()
+	p.f.in.Reset(nil)
+	inflaters.Put(p.f)
+	p.f = nil
+	return err
+}
+
 // printableError shows err with every character a terminal would act on
 // escaped.
 type printableError struct{ err error }
@@ -114,7 +162,7 @@ func (wr wheelReader) read(file string) (*Wheel, error) {
 	defer zr.Close()
 	// klauspost's inflate is about twice as fast as the standard library's;
 	// inflating is most of the cost of reading a large wheel.
-	zr.RegisterDecompressor(zip.Deflate, func(r io.Reader) io.ReadCloser { return kflate.NewReader(r) })
+	zr.RegisterDecompressor(zip.Deflate, newInflater)
 	w := &Wheel{File: file}
 
 	var declared uint64
@@ -555,6 +603,11 @@ type lazyReader struct {
 	entered *tailflate.Tail
 }
 
+// firstChunk is what a lazyReader inflates first: enough for an ELF's
+// header and program headers, and little to waste on the many entries that
+// are read only for their magic.
+const firstChunk = 4 << 10
+
 // Entering a stream mid-way decodes its end twice, so it pays only when the
 // skipped stretch is large and the rest of the stream is small beside it.
 const (
@@ -630,8 +683,10 @@ func (l *lazyReader) ReadAt(p []byte, off int64) (int, error) {
 	}
 	for int64(len(l.buf)) < need && !l.eof && l.err == nil {
 		// Grow with what the stream has really given: an offset from the
-		// ELF's headers may lie far past its end.
-		grow := min(max(need-int64(len(l.buf)), 256<<10), max(int64(len(l.buf)), 256<<10))
+		// ELF's headers may lie far past its end. Most entries are not
+		// ELF and are read for their magic alone, so the first chunk is
+		// small.
+		grow := min(max(need-int64(len(l.buf)), firstChunk), max(int64(len(l.buf)), firstChunk))
 		if l.front > 0 {
 			grow = min(grow, l.front-int64(len(l.buf)))
 		}
@@ -639,7 +694,7 @@ func (l *lazyReader) ReadAt(p []byte, off int64) (int, error) {
 			grow = l.budget.left + 1
 		}
 		start := len(l.buf)
-		l.buf = append(l.buf, make([]byte, grow)...)
+		l.buf = slices.Grow(l.buf, int(grow))[:start+int(grow)]
 		n := l.fill(l.buf[start:])
 		l.buf = l.buf[:start+n]
 		if l.pos > 0 {
