@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,12 +17,22 @@ import (
 	"github.com/machnix/machnix/testfixtures/pyindex"
 )
 
-// cacheFixture serves one wheel and returns a lock for it with its size,
-// the wheel's bytes, and the path its blob has in cache.
+// cacheFixture serves one wheel large enough for a stamp (minStamped) and
+// returns a lock for it with its size, the wheel's bytes, and the path its
+// blob has in cache.
 func cacheFixture(t *testing.T) (*pyindex.Server, *resolve.Lock, []byte, string, string) {
 	t.Helper()
+	return cacheFixtureOf(t, minStamped+1)
+}
+
+// cacheFixtureOf is cacheFixture with n bytes that do not compress in the
+// wheel.
+func cacheFixtureOf(t *testing.T, n int) (*pyindex.Server, *resolve.Lock, []byte, string, string) {
+	t.Helper()
+	noise := make([]byte, n)
+	rand.NewChaCha8([32]byte{1}).Read(noise)
 	s := pyindex.Start(t, []pyindex.Wheel{{Wheel: testfixtures.Wheel{Name: "a", Version: "1.0",
-		Files: []testfixtures.File{{Path: "a/data.bin", Data: []byte(strings.Repeat("z", 50000))}}}}})
+		Files: []testfixtures.File{{Path: "a/data.bin", Data: noise}}}}})
 	lock := lockFor(t, s, "a")
 	arts, err := Fetch(context.Background(), lock, WithCacheDir(t.TempDir()))
 	if err != nil {
@@ -67,9 +78,9 @@ func checkBlob(t *testing.T, path string, data []byte) {
 }
 
 // Nothing in the cache is followed when it is a symbolic link: not the
-// blob, the .partial a download appends to, nor the .lock.
+// blob, nor the .partial a download appends to and locks.
 func TestCacheNeverFollowsLinks(t *testing.T) {
-	for _, suffix := range []string{"", ".partial", ".lock"} {
+	for _, suffix := range []string{"", ".partial"} {
 		t.Run("link"+suffix, func(t *testing.T) {
 			s, lock, data, cache, dest := cacheFixture(t)
 			outside := t.TempDir()

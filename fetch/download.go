@@ -176,28 +176,24 @@ func fetchOne(ctx context.Context, o *options, p resolve.Package) (Artifact, err
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 		return Artifact{}, err
 	}
-	// One lock per blob, so parallel machnix processes download it once.
-	if err := clearNonRegular(dest + ".lock"); err != nil {
+	// The partial file survives failed attempts and runs, so a later
+	// attempt resumes it with a Range request. It is also the lock that
+	// makes parallel machnix processes download a blob once.
+	partial := dest + ".partial"
+	lk, err := lockPartial(partial)
+	if err != nil {
 		return Artifact{}, err
-	}
-	lk := flock.New(dest+".lock", flock.SetFlag(os.O_CREATE|os.O_RDONLY|noFollow))
-	if err := lk.Lock(); err != nil {
-		return Artifact{}, fmt.Errorf("%s: cannot lock it in the cache: %w", dest, err)
 	}
 	defer lk.Unlock()
 	if st, err := os.Lstat(dest); err == nil && st.Mode().IsRegular() {
-		// Another process downloaded it while this one waited.
+		// Another process downloaded it while this one waited; the
+		// partial file this one locked is new and empty.
+		os.Remove(partial)
 		art.Size, art.Cached = st.Size(), true
 		return art, nil
 	}
-	// The partial file survives failed attempts and runs, so a later
-	// attempt resumes it with a Range request; the blob lock guards it.
-	partial := dest + ".partial"
-	if err := clearNonRegular(partial); err != nil {
-		return Artifact{}, err
-	}
 	if st, err := os.Lstat(partial); err == nil && p.Size > 0 && st.Size() > p.Size {
-		os.Remove(partial) // longer than the file: not a prefix of it
+		os.Truncate(partial, 0) // longer than the file: not a prefix of it
 	}
 	for round := 0; ; round++ {
 		resumed, err := downloadRetrying(ctx, o, p, partial)
@@ -216,15 +212,46 @@ func fetchOne(ctx context.Context, o *options, p resolve.Package) (Artifact, err
 			art.Size = n
 			return art, nil
 		}
-		os.Remove(partial)
 		// Bytes kept from before (another run, another server) may be
 		// what is wrong: only a download from the start can blame the
-		// source.
+		// source. The file is emptied rather than removed: a new one
+		// would not be the one locked.
 		if resumed && round == 0 {
+			if err := os.Truncate(partial, 0); err != nil {
+				return Artifact{}, err
+			}
 			continue
 		}
+		os.Remove(partial)
 		return Artifact{}, fmt.Errorf("%s %s: %w: %s served a file with sha256 %s, but the lock says %s; the file was deleted. The file changed on the index after the lock was made, or the URL serves another one: check it, then re-run machnix resolve",
 			p.Name, p.Version, ErrHashMismatch, Redact(p.URL), got, p.SHA256)
+	}
+}
+
+// lockPartial locks a blob's partial file, creating it when absent; it
+// is the lock on the blob's download. Whoever holds it may rename the file
+// into place or remove it, so a lock taken on a file that has meanwhile
+// left that path is dropped and taken again on the file there now. Only
+// the holder changes which file the path names; an open that creates it
+// finds no file there, so none is locked.
+func lockPartial(partial string) (*flock.Flock, error) {
+	for {
+		if err := clearNonRegular(partial); err != nil {
+			return nil, err
+		}
+		lk := flock.New(partial, flock.SetFlag(os.O_CREATE|os.O_RDONLY|noFollow))
+		if err := lk.Lock(); err != nil {
+			return nil, fmt.Errorf("%s: cannot lock it in the cache: %w", partial, err)
+		}
+		held, err := lk.Stat()
+		if err != nil {
+			lk.Unlock()
+			return nil, err
+		}
+		if now, err := os.Lstat(partial); err == nil && os.SameFile(held, now) {
+			return lk, nil
+		}
+		lk.Unlock()
 	}
 }
 
@@ -290,7 +317,7 @@ func hashRegularFile(path string) (string, int64, error) {
 // when partial already has bytes. It says whether it kept bytes that were
 // there before, and whether a failure is worth a retry.
 func download(ctx context.Context, o *options, p resolve.Package, partial string) (resumed, retry bool, err error) {
-	f, err := os.OpenFile(partial, os.O_CREATE|os.O_WRONLY|noFollow, 0o644)
+	f, err := os.OpenFile(partial, os.O_WRONLY|noFollow, 0)
 	if err != nil {
 		return false, false, err
 	}

@@ -87,7 +87,7 @@ func TestFetchHashMismatchDeletesFile(t *testing.T) {
 	}
 	var left []string
 	filepath.Walk(cache, func(p string, info os.FileInfo, err error) error {
-		if err == nil && !info.IsDir() && !strings.HasSuffix(p, ".lock") {
+		if err == nil && !info.IsDir() {
 			left = append(left, p)
 		}
 		return nil
@@ -182,7 +182,7 @@ func TestConcurrentFetchersShareCache(t *testing.T) {
 	lock := lockFor(t, s, "a")
 	cache := t.TempDir()
 	var wg sync.WaitGroup
-	errs := make([]error, 4)
+	errs := make([]error, 8)
 	for i := range errs {
 		wg.Add(1)
 		go func() {
@@ -204,5 +204,16 @@ func TestConcurrentFetchersShareCache(t *testing.T) {
 	}
 	if gets != 1 {
 		t.Fatalf("%d downloads of one blob by concurrent fetchers, want 1", gets)
+	}
+	// The waiters found the blob in place and left no partial file behind.
+	var left []string
+	filepath.Walk(cache, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() && filepath.Base(p) != lock.Packages[0].SHA256 {
+			left = append(left, filepath.Base(p))
+		}
+		return nil
+	})
+	if len(left) != 0 {
+		t.Errorf("files left beside the blob: %v", left)
 	}
 }

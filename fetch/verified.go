@@ -3,8 +3,6 @@ package fetch
 import (
 	"bytes"
 	"os"
-
-	"github.com/machnix/machnix/internal/atomicfile"
 )
 
 // A blob is rehashed before use unless it is unchanged since its hash was
@@ -35,12 +33,30 @@ func blobUnchanged(blob string) bool {
 	return bytes.Equal(got[:n], want)
 }
 
+// minStamped is the smallest blob given a stamp. Hashing a smaller one
+// again costs about what creating its stamp does (a file creation, which
+// is slow on some file systems), and a lock's small wheels are most of its
+// files.
+const minStamped = 256 << 10
+
 // stampVerified records that blob's bytes were just checked against its
-// name. A stamp that cannot be written only costs a rehash next time.
+// name. A stamp that cannot be written only costs a rehash next time. It
+// is written in place, not renamed into place: a stamp cut short, or
+// mixed from two writers, matches no file, and only costs a rehash too.
 func stampVerified(blob string) {
+	if st, err := os.Lstat(blob); err != nil || st.Size() < minStamped {
+		return
+	}
 	id, ok := fileIdentity(blob)
 	if !ok || clearNonRegular(blob+".verified") != nil {
 		return
 	}
-	_ = atomicfile.Write(blob+".verified", id)
+	f, err := os.OpenFile(blob+".verified", os.O_CREATE|os.O_WRONLY|os.O_TRUNC|noFollow, 0o644)
+	if err != nil {
+		return
+	}
+	if _, err := f.Write(id); err != nil {
+		f.Truncate(0)
+	}
+	f.Close()
 }

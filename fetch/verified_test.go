@@ -79,3 +79,58 @@ func TestUnchangedBlobIsNotRehashed(t *testing.T) {
 		t.Errorf("the stamp is not a regular file after a fetch: %v %v", fi, err)
 	}
 }
+
+// A blob below minStamped gets no stamp: hashing it again costs about what
+// writing one does. It is rehashed on every use instead, and never fetched
+// again while it is whole.
+func TestSmallBlobIsRehashedWithoutStamp(t *testing.T) {
+	s, lock, _, cache, dest := cacheFixtureOf(t, minStamped/4)
+	if lock.Packages[0].Size >= minStamped {
+		t.Fatalf("the fixture's wheel has %d bytes, not below %d", lock.Packages[0].Size, minStamped)
+	}
+	ctx := context.Background()
+	if _, err := Fetch(ctx, lock, WithCacheDir(cache)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(dest + ".verified"); !os.IsNotExist(err) {
+		t.Errorf("a small blob was stamped: %v", err)
+	}
+	whole, _ := wheelGets(s)
+	hashes := countHashes(t)
+	if _, err := Fetch(ctx, lock, WithCacheDir(cache)); err != nil {
+		t.Fatal(err)
+	}
+	if *hashes != 1 {
+		t.Errorf("a small cached blob was hashed %d times, want 1", *hashes)
+	}
+	if again, _ := wheelGets(s); again != whole {
+		t.Errorf("a whole small blob was downloaded again")
+	}
+}
+
+// A stamp cut short, as a crash while writing it leaves it, is not
+// trusted: the blob is hashed and the stamp written whole again.
+func TestTornStampIsNotTrusted(t *testing.T) {
+	_, lock, _, cache, dest := cacheFixture(t)
+	ctx := context.Background()
+	if _, err := Fetch(ctx, lock, WithCacheDir(cache)); err != nil {
+		t.Fatal(err)
+	}
+	whole, err := os.ReadFile(dest + ".verified")
+	if err != nil || len(whole) < 2 {
+		t.Fatalf("no stamp after a fetch: %q %v", whole, err)
+	}
+	if err := os.Truncate(dest+".verified", int64(len(whole)-2)); err != nil {
+		t.Fatal(err)
+	}
+	hashes := countHashes(t)
+	if _, err := Fetch(ctx, lock, WithCacheDir(cache)); err != nil {
+		t.Fatal(err)
+	}
+	if *hashes != 1 {
+		t.Errorf("a blob with a torn stamp was hashed %d times, want 1", *hashes)
+	}
+	if got, _ := os.ReadFile(dest + ".verified"); string(got) != string(whole) {
+		t.Errorf("the stamp is %q after the rehash, want %q", got, whole)
+	}
+}
