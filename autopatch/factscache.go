@@ -92,8 +92,10 @@ func WithDigests(digests map[string]string) Option {
 }
 
 // WithFactsCache keeps the facts of each wheel given a digest (WithDigests)
-// in c, so that an unchanged wheel is read only once. A failure to store an
-// entry does not fail Inspect: the cache only saves time.
+// in c, so that an unchanged wheel is read only once. Small wheels without
+// ELF files are not kept: reading them again costs less than storing them.
+// A failure to store an entry does not fail Inspect: the cache only saves
+// time.
 func WithFactsCache(c FactsCache) Option { return func(i *inspector) { i.cache = c } }
 
 // wheelSource gives what inspection reads from one wheel file.
@@ -142,11 +144,26 @@ func (s cachedSource) wheel(file string) (*Wheel, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !worthCaching(w) {
+		return w, nil
+	}
 	if data, err := encodeFacts(w, sum); err == nil {
 		_ = s.cache.Store(sum, data) // best effort, see WithFactsCache
 	}
 	return w, nil
 }
+
+// maxUncachedEntries is the most entries a wheel without ELF files may
+// have and still get no cache entry. Reading such a wheel again on the
+// fast path costs its dist-info files and the start of each entry's
+// inflation; for a few entries that is less than creating the cache file
+// (a file creation, slow on some file systems), and the small pure-Python
+// wheels it spares are most of a lock's.
+const maxUncachedEntries = 16
+
+// worthCaching says whether reading w again would cost more than keeping
+// its facts.
+func worthCaching(w *Wheel) bool { return len(w.ELFs) > 0 || len(w.Entries) > maxUncachedEntries }
 
 // wheelFacts is a cache entry: a Wheel without its file name, with the
 // digest it belongs to and the format it is written in.

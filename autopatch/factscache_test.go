@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -102,7 +103,7 @@ func TestFactsCacheReadsNoWheelTwice(t *testing.T) {
 func TestFactsCacheDistrustsEntries(t *testing.T) {
 	wheel := nativeWheel(t, "trusted")
 	sum := sha256Of(t, wheel)
-	other := writeWheel(t, testfixtures.Wheel{Name: "other", Version: "2.0", Files: []testfixtures.File{{Path: "other/__init__.py", Data: []byte("y = 2\n")}}})
+	other := nativeWheel(t, "other")
 	otherSum := sha256Of(t, other)
 	dir := t.TempDir()
 	cache := DirFactsCache(dir)
@@ -179,5 +180,46 @@ func TestDigestsTakeTheFastPath(t *testing.T) {
 	_, err := Inspect(context.Background(), []string{good}, WithDigests(map[string]string{good: "abc"}))
 	if !errors.Is(err, ErrBadOption) {
 		t.Errorf("a digest that is no sha256: %v, want ErrBadOption", err)
+	}
+}
+
+// A small wheel without ELF files gets no cache entry, since reading it
+// again is cheaper than storing one; with more entries, or one ELF file,
+// it gets one. Either way the report is the full read's.
+func TestFactsCacheKeepsWhatIsCostlyToRead(t *testing.T) {
+	pure := func(name string, n int) string {
+		w := testfixtures.Wheel{Name: name, Version: "1.0"}
+		for i := range n {
+			w.Files = append(w.Files, testfixtures.File{Path: fmt.Sprintf("%s/m%d.py", name, i), Data: []byte("x = 1\n")})
+		}
+		return writeWheel(t, w)
+	}
+	for _, tc := range []struct {
+		file   string
+		cached bool
+	}{
+		{pure("small", 1), false},
+		{pure("many", maxUncachedEntries+1), true},
+		{nativeWheel(t, "native"), true},
+	} {
+		dir := t.TempDir()
+		sum := sha256Of(t, tc.file)
+		full, err := Inspect(context.Background(), []string{tc.file}, WithNixLocate(false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for pass := range 2 {
+			got, err := inspectCached(t, tc.file, sum, DirFactsCache(dir))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if reportJSON(t, got) != reportJSON(t, full) {
+				t.Errorf("%s, pass %d: the report differs from the full read", filepath.Base(tc.file), pass)
+			}
+		}
+		_, err = os.Stat(filepath.Join(dir, factsFormat, sum+".json"))
+		if cached := err == nil; cached != tc.cached {
+			t.Errorf("%s: cached %v, want %v", filepath.Base(tc.file), cached, tc.cached)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package autopatch
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -91,12 +92,17 @@ func TestImportsCheckPrefersTopLevelTxt(t *testing.T) {
 		{Path: "tests/__init__.py", Data: py},
 		{Path: "pkgy-2.0.dist-info/top_level.txt", Data: []byte("pkgy\ntests\ngone\n\n")},
 	}}
+	// Enough modules that the facts cache keeps the wheel's entry.
+	for i := range maxUncachedEntries {
+		w.Files = append(w.Files, testfixtures.File{Path: fmt.Sprintf("pkgy/m%d.py", i), Data: py})
+	}
 	file := writeWheel(t, w)
 	if got, want := inspectOne(t, file).TopLevelModules, []string{"pkgy"}; !equal(got, want) {
 		t.Errorf("modules %v, want %v", got, want)
 	}
 	// The same through the facts cache, cold and then warm.
-	cache := DirFactsCache(t.TempDir())
+	dir := t.TempDir()
+	cache := DirFactsCache(dir)
 	sum := sha256Of(t, file)
 	for i := range 2 {
 		rep, err := inspectCached(t, file, sum, cache)
@@ -105,6 +111,9 @@ func TestImportsCheckPrefersTopLevelTxt(t *testing.T) {
 		}
 		if got := rep.Wheels[0].TopLevelModules; !equal(got, []string{"pkgy"}) {
 			t.Errorf("pass %d through the cache: modules %v", i, got)
+		}
+		if _, err := os.Stat(filepath.Join(dir, factsFormat, sum+".json")); err != nil {
+			t.Fatalf("pass %d: no cache entry: %v", i, err)
 		}
 	}
 }
