@@ -290,7 +290,7 @@ func (in *inspector) resolveOne(soname string, e elfInfo, w *Wheel, entries map[
 	if p, ok := bundledPath(soname, e, w, entries); ok {
 		return Dep{Soname: soname, Status: StatusBundled, Provider: p}
 	}
-	row, inTable := builtinTable[soname]
+	row, inTable := builtinTable()[soname]
 	if attr, ok := in.extra[soname]; ok {
 		row, inTable = TableRow{Soname: soname, Status: StatusNixpkgs, Provider: attr}, true
 	}
@@ -369,8 +369,8 @@ func foreignLibc(soname string) bool {
 	case "libc.so", "libm.so", "libdl.so", "liblog.so", "libandroid.so", "libz.so":
 		return true
 	}
-	_, isGlibc := builtinTable[soname]
-	return isGlibc && builtinTable[soname].Status == StatusLibc
+	row, isGlibc := builtinTable()[soname]
+	return isGlibc && row.Status == StatusLibc
 }
 
 func (in *inspector) onLibPath(soname string) (string, bool) {

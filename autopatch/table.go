@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // sonamesTSV is the embedded soname table. Every row names its source; see
@@ -22,7 +23,8 @@ type TableRow struct {
 	Source   string
 }
 
-var builtinTable = mustParseTable(sonamesTSV)
+// builtinTable is parsed when first needed, not at every start of machnix.
+var builtinTable = sync.OnceValue(func() map[string]TableRow { return mustParseTable(sonamesTSV) })
 
 func mustParseTable(data []byte) map[string]TableRow {
 	rows, err := parseTable(data)
@@ -60,8 +62,8 @@ func parseTable(data []byte) (map[string]TableRow, error) {
 
 // Table returns a copy of the embedded soname table, keyed by soname.
 func Table() map[string]TableRow {
-	out := make(map[string]TableRow, len(builtinTable))
-	for k, v := range builtinTable {
+	out := make(map[string]TableRow, len(builtinTable()))
+	for k, v := range builtinTable() {
 		out[k] = v
 	}
 	return out

@@ -22,18 +22,26 @@ import (
 // on its side as well; neither check alone is trusted.
 
 var (
-	sha256Hex   = regexp.MustCompile(`^[0-9a-f]{64}$`)
 	nixBase32   = regexp.MustCompile(`^[0-9abcdfghijklmnpqrsvwxyz]{52}$`)
 	nixVersion  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+~-]*$`)
 	nixAttrPart = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_'-]*$`)
-	sonameRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._+-]{0,254}$`)
+	sonameRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._+-]*$`)
 	moduleRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
 )
 
 // IsSoname reports whether s can be a soname as a lock records it: a file
 // name of letters, digits and ._+- without a path, which Nix then matches
 // as a glob in autoPatchelfIgnoreMissingDeps (none of *?[ can occur).
-func IsSoname(s string) bool { return sonameRE.MatchString(s) && s != "." && s != ".." }
+//
+// The length is checked apart: a counted repetition ({0,254}) compiles to
+// as many copies of its instruction, which cost a millisecond at every
+// start of machnix.
+func IsSoname(s string) bool {
+	return len(s) <= maxSoname && sonameRE.MatchString(s) && s != "." && s != ".."
+}
+
+// maxSoname is the longest file name most Linux file systems allow.
+const maxSoname = 255
 
 // IsModuleName reports whether s is an importable dotted Python module
 // name (ASCII identifiers), as pythonImportsCheck takes it.
@@ -41,7 +49,20 @@ func IsModuleName(s string) bool { return moduleRE.MatchString(s) }
 
 // IsSHA256Hex reports whether s is a sha256 digest as locks and caches
 // hold it: exactly 64 lowercase hex digits, safe to use as a file name.
-func IsSHA256Hex(s string) bool { return sha256Hex.MatchString(s) }
+//
+// It is a loop rather than a regular expression: index pages
+// give a digest for every file, thousands per resolution.
+func IsSHA256Hex(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 // fieldError names the offending field by its path in the lock's JSON.
 func fieldError(field, format string, args ...any) error {
@@ -456,7 +477,7 @@ func isNixHash(h string) bool {
 		raw, err := base64.StdEncoding.DecodeString(sri)
 		return err == nil && len(raw) == 32
 	}
-	return sha256Hex.MatchString(h) || nixBase32.MatchString(h)
+	return IsSHA256Hex(h) || nixBase32.MatchString(h)
 }
 
 // IsAttrPath reports whether s is a dotted path of plain Nix identifiers,

@@ -195,3 +195,32 @@ func TestCheckProjectPath(t *testing.T) {
 		}
 	}
 }
+
+// A soname is a file name: up to 255 bytes of letters, digits and ._+-,
+// without a path, and never . or ..
+func TestIsSoname(t *testing.T) {
+	long := "lib" + strings.Repeat("x", maxSoname-len("lib.so")) + ".so"
+	for s, want := range map[string]bool{
+		"libz.so.1": true, "libstdc++.so.6": true, "_ctypes.so": true, long: true,
+		long + "1": false, "": false, ".": false, "..": false, "lib/z.so": false, "libz*.so": false,
+		"-libz.so": false, "libz.so\n": false, "lib z.so": false,
+	} {
+		if got := IsSoname(s); got != want {
+			t.Errorf("IsSoname(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// A sha256 in a lock or cache is exactly 64 lowercase hex digits: it
+// becomes a file name.
+func TestIsSHA256Hex(t *testing.T) {
+	good := strings.Repeat("0123456789abcdef", 4)
+	for s, want := range map[string]bool{
+		good: true, strings.ToUpper(good): false, good[:63]: false, good + "0": false, good[:63] + "g": false,
+		good[:63] + "/": false, good[:62] + "\x00\x00": false, good[:61] + "é": false, "": false,
+	} {
+		if got := IsSHA256Hex(s); got != want {
+			t.Errorf("IsSHA256Hex(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
