@@ -45,7 +45,7 @@ func cacheFixtureOf(t *testing.T, n int) (*pyindex.Server, *resolve.Lock, []byte
 	lock.Packages[0].Size = int64(len(data))
 	cache := t.TempDir()
 	h := lock.Packages[0].SHA256
-	dest := filepath.Join(cache, "sha256", h[:2], h)
+	dest := filepath.Join(cache, "sha256", h)
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -203,5 +203,38 @@ func TestArtifactSaysWhetherItWasCached(t *testing.T) {
 	}
 	if strings.Contains(string(js), "cached") {
 		t.Errorf("JSON gained a field: %s", js)
+	}
+}
+
+// A blob the cache kept under sha256/<aa>/ before it was flat is moved into
+// place and checked, not downloaded again; a corrupt one is fetched anew.
+func TestShardedBlobIsMovedNotDownloaded(t *testing.T) {
+	for _, corrupt := range []bool{false, true} {
+		s, lock, data, cache, dest := cacheFixture(t)
+		h := lock.Packages[0].SHA256
+		old := filepath.Join(cache, "sha256", h[:2], h)
+		if err := os.MkdirAll(filepath.Dir(old), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		kept := append([]byte(nil), data...)
+		if corrupt {
+			kept[len(kept)/2] ^= 0xff
+		}
+		if err := os.WriteFile(old, kept, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		before, _ := wheelGets(s)
+		hashes := countHashes(t)
+		if _, err := Fetch(context.Background(), lock, WithCacheDir(cache)); err != nil {
+			t.Fatal(err)
+		}
+		checkBlob(t, dest, data)
+		if _, err := os.Lstat(old); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("corrupt %v: the sharded blob is still there: %v", corrupt, err)
+		}
+		after, _ := wheelGets(s)
+		if downloaded := after - before; downloaded != map[bool]int{false: 0, true: 1}[corrupt] || *hashes == 0 {
+			t.Errorf("corrupt %v: %d downloads and %d hashes", corrupt, downloaded, *hashes)
+		}
 	}
 }

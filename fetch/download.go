@@ -80,7 +80,7 @@ func DefaultCacheDir() (string, error) {
 }
 
 // Fetch downloads every file of the lock's index-provided packages into the
-// content-addressed cache (sha256/<aa>/<hash>), verifying each hash.
+// content-addressed cache (sha256/<hash>), verifying each hash.
 // Packages without a file (nixpkgs-provided) are skipped.
 func Fetch(ctx context.Context, lock *resolve.Lock, opts ...Option) ([]Artifact, error) {
 	o := options{jobs: 4, timeout: DefaultTimeout}
@@ -144,14 +144,18 @@ func fetchOne(ctx context.Context, o *options, p resolve.Package) (Artifact, err
 	if !resolve.IsSHA256Hex(p.SHA256) {
 		return Artifact{}, fmt.Errorf("%s %s: the lock's sha256 for %s is %w in lower case (got %q); re-run machnix resolve", p.Name, p.Version, p.Filename, ErrBadHash, p.SHA256)
 	}
-	dest := filepath.Join(o.cacheDir, "sha256", p.SHA256[:2], p.SHA256)
+	// One flat directory: creating a directory is slow on some file
+	// systems, and spreading blobs over 256 of them made a first
+	// resolution create a hundred.
+	dest := filepath.Join(o.cacheDir, "sha256", p.SHA256)
 	art := Artifact{Name: p.Name, Version: p.Version, Filename: p.Filename, Path: dest, SHA256: p.SHA256}
 	// Nothing in the cache is read or written through a link: a blob
-	// behind one could change after it was checked, and a .partial or
-	// .lock behind one writes wherever it points.
+	// behind one could change after it was checked, and a .partial
+	// behind one writes wherever it points.
 	if err := clearNonRegular(dest); err != nil {
 		return Artifact{}, err
 	}
+	moveSharded(o.cacheDir, p.SHA256, dest)
 	// A cached blob is rehashed before use unless it is unchanged since it
 	// was last checked (verified.go): a corrupt one (a hand edit, a
 	// replaced file) is removed and fetched again rather than trusted.
@@ -226,6 +230,21 @@ func fetchOne(ctx context.Context, o *options, p resolve.Package) (Artifact, err
 		return Artifact{}, fmt.Errorf("%s %s: %w: %s served a file with sha256 %s, but the lock says %s; the file was deleted. The file changed on the index after the lock was made, or the URL serves another one: check it, then re-run machnix resolve",
 			p.Name, p.Version, ErrHashMismatch, Redact(p.URL), got, p.SHA256)
 	}
+}
+
+// moveSharded moves a blob the cache kept under sha256/<aa>/ before it
+// was flat into its place, where it is checked like any other: a large
+// wheel is not downloaded again for a change of layout.
+func moveSharded(cacheDir, sum, dest string) {
+	old := filepath.Join(cacheDir, "sha256", sum[:2], sum)
+	st, err := os.Lstat(old)
+	if err != nil || !st.Mode().IsRegular() {
+		return
+	}
+	if _, err := os.Lstat(dest); errors.Is(err, os.ErrNotExist) {
+		_ = os.Rename(old, dest)
+	}
+	os.Remove(old + ".verified")
 }
 
 // lockPartial locks a blob's partial file, creating it when absent; it

@@ -12,11 +12,11 @@ import (
 )
 
 // pathHash is 64 characters that, joined under the cache as a digest,
-// name victim beside the cache directory: ".." as the two-letter directory, then a
-// relative path padded with "./" to the digest's length.
+// name victim beside the cache directory: "../../" out of sha256/ and the
+// cache, then a relative path padded with "./" to the digest's length.
 func pathHash(t *testing.T, victim string) string {
 	t.Helper()
-	h := "../"
+	h := "../../"
 	if (64-len(h)-len(victim))%2 == 1 {
 		h += "/"
 	}
@@ -39,7 +39,7 @@ func TestHashUsedAsPathIsRefused(t *testing.T) {
 				t.Fatal(err)
 			}
 			hash := pathHash(t, victim)
-			target := filepath.Join(cache, "sha256", hash[:2], hash)
+			target := filepath.Join(cache, "sha256", hash)
 			if want := filepath.Join(root, victim); target != want {
 				t.Fatalf("the probe names %s, want %s", target, want)
 			}
