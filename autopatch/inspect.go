@@ -182,6 +182,15 @@ func Inspect(ctx context.Context, files []string, opts ...Option) (*NativeReport
 	return in.resolve(read, arch), errors.Join(errs...)
 }
 
+// fileName is how a report names a wheel: its real file name when given
+// (WithFileNames), else its path's last element.
+func (in *inspector) fileName(file string) string {
+	if name, ok := in.fileNames[file]; ok {
+		return name
+	}
+	return filepath.Base(file)
+}
+
 // source is how wheels are read: as the options say, except that wheels
 // with a vouched-for digest skip RECORD and may come from the facts cache.
 func (in *inspector) source() wheelSource {
@@ -230,7 +239,7 @@ func (in *inspector) resolve(wheels []*Wheel, arch string) *NativeReport {
 	locate := map[string]string{}
 	rep := &NativeReport{Wheels: []WheelReport{}}
 	for _, w := range wheels {
-		wr := WheelReport{File: w.File, Name: w.Name, Version: w.Version, Tags: w.Tags,
+		wr := WheelReport{File: w.File, Filename: in.fileName(w.File), Name: w.Name, Version: w.Version, Tags: w.Tags,
 			ELFs:      []ELFReport{},
 			NixInputs: []string{}, Missing: []string{}}
 		wr.NotForTarget = notForTarget(w, arch)

@@ -27,10 +27,14 @@ type NativeReport struct {
 
 // WheelReport describes one wheel and what its ELF files need.
 type WheelReport struct {
-	File    string   `json:"file"`
-	Name    string   `json:"name"`
-	Version string   `json:"version"`
-	Tags    []string `json:"tags"`
+	File string `json:"file"`
+	// Filename is the wheel's own file name: the one given with
+	// WithFileNames for a wheel kept under another (a cache keeps them
+	// by digest), else File's.
+	Filename string   `json:"filename"`
+	Name     string   `json:"name"`
+	Version  string   `json:"version"`
+	Tags     []string `json:"tags"`
 	// TopLevelModules are the importable top-level names the wheel installs,
 	// used for pythonImportsCheck.
 	TopLevelModules []string    `json:"top_level_modules,omitempty"`

@@ -58,7 +58,11 @@ func (rep *NativeReport) WriteText(out io.Writer) error {
 		if i > 0 {
 			fmt.Fprintln(out)
 		}
-		fmt.Fprintf(out, "%s (%s %s)\n", q(filepath.Base(w.File)), q(w.Name), q(w.Version))
+		name := w.Filename
+		if name == "" { // a report from before Filename, or made by hand
+			name = filepath.Base(w.File)
+		}
+		fmt.Fprintf(out, "%s (%s %s)\n", q(name), q(w.Name), q(w.Version))
 		if w.NotForTarget != "" {
 			fmt.Fprintf(out, "  NOT FOR THIS TARGET: %s; pick a wheel built for this system.\n", q(w.NotForTarget))
 		}
