@@ -204,6 +204,8 @@ type source struct {
 	rootOrigins []string
 	// constraints by normalised name; only those whose marker applies.
 	constraints map[string][]Requirement
+	// absent says, by project, why one without candidates has none.
+	absent map[string]string
 }
 
 // Resolve pins the requirements for opts.Target. An unsatisfiable set
@@ -437,14 +439,17 @@ func (s *source) load(name string) ([]candidate, error) {
 	byVersion := make(map[string]int, len(pf.Files))
 	hashes, hashChecking := s.o.Hashes[name]
 	var unfit []string // files whose name or tags do not fit the target
+	var ruledOut filesRuledOut
 	for i := range pf.Files {
 		f := &pf.Files[i]
 		if hashChecking && !containsFold(hashes, f.SHA256) {
+			ruledOut.hash++
 			continue
 		}
 		// Requires-Python first: it is memoised, and rules out many old
 		// files before their names are parsed.
 		if !s.o.Rules.PythonMatches(f.RequiresPython) {
+			ruledOut.python++
 			continue
 		}
 		n, v, kind, rank, ok := s.o.Rules.ParseFilename(f.Filename)
@@ -453,10 +458,12 @@ func (s *source) load(name string) ([]candidate, error) {
 			continue
 		}
 		if (kind == ProviderWheel && !wheelOK) || (kind == ProviderSdist && !sdistOK) {
+			ruledOut.kind++
 			continue
 		}
 		pr := provRank(kind)
 		if pr < 0 {
+			ruledOut.kind++
 			continue
 		}
 		nc := candidate{version: v, yanked: f.Yanked, file: f, kind: kind}
@@ -504,6 +511,15 @@ func (s *source) load(name string) ([]candidate, error) {
 			return nil, s.notFound(i, missing)
 		}
 	}
+	if len(out) == 0 {
+		ruledOut.tags = len(unfit)
+		s.mu.Lock()
+		if s.absent == nil {
+			s.absent = map[string]string{}
+		}
+		s.absent[name] = ruledOut.why(missing != nil, len(pf.Files))
+		s.mu.Unlock()
+	}
 	s.sortNewestFirst(out)
 	var yanked map[string]bool
 	for _, c := range out {
@@ -519,6 +535,46 @@ func (s *source) load(name string) ([]candidate, error) {
 	s.yanked[name] = yanked
 	s.mu.Unlock()
 	return out, nil
+}
+
+// filesRuledOut counts a project's files that are no candidate, by why.
+type filesRuledOut struct{ hash, python, tags, kind int }
+
+// why ends "X depends on P, which ..." for a project P without candidates.
+func (r filesRuledOut) why(missing bool, files int) string {
+	switch {
+	case missing:
+		return "is on no index"
+	case files == 0:
+		return "has no files on the index"
+	}
+	var parts []string
+	for _, c := range []struct {
+		n    int
+		what string
+	}{
+		{r.python, "for another Python (Requires-Python)"},
+		{r.tags, "for other interpreters or platforms"},
+		{r.kind, "of a kind ruled out (--only-binary, --no-binary or the providers)"},
+		{r.hash, "not matching the hashes required"},
+	} {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.what))
+		}
+	}
+	noun := "files"
+	if files == 1 {
+		noun = "file"
+	}
+	return fmt.Sprintf("has %d %s on the index, none for this target: %s", files, noun, strings.Join(parts, ", "))
+}
+
+// WhyNoVersions implements solver.Absence.
+func (s *source) WhyNoVersions(node string) string {
+	base, _, _ := splitExtra(node)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.absent[base]
 }
 
 // sortNewestFirst orders candidates newest first, by version alone: the

@@ -202,3 +202,33 @@ func TestResolveConstraints(t *testing.T) {
 		t.Errorf("err %v, want no solution naming the constraint", err)
 	}
 }
+
+// A dependency without candidates is explained by why it has none: it is
+// on no index, its page lists no file, or every file is for another
+// target, counted by reason.
+func TestNoVersionsSaysWhy(t *testing.T) {
+	target := Target{Python: "3.11", System: "x86_64-linux", Glibc: "2.28"}
+	rules, err := NewRules(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for dep, want := range map[string]string{
+		"gone":   "app==1.0 depends on gone, which is on no index",
+		"empty":  "app==1.0 depends on empty, which has no files on the index",
+		"native": "app==1.0 depends on native, which has 3 files on the index, none for this target: 1 for another Python (Requires-Python), 2 for other interpreters or platforms",
+	} {
+		ix := &memIndex{files: map[string][]File{"empty": nil}, deps: map[string][]string{}}
+		add := func(project, file, requiresPython string, deps ...string) {
+			ix.files[project] = append(ix.files[project], File{Filename: file, URL: "http://x/" + file, RequiresPython: requiresPython})
+			ix.deps[file] = deps
+		}
+		add("app", "app-1.0-py3-none-any.whl", "", dep)
+		add("native", "native-1.0-cp312-cp312-manylinux_2_28_x86_64.whl", "")
+		add("native", "native-1.0-cp311-cp311-macosx_11_0_arm64.whl", "")
+		add("native", "native-1.0-py3-none-any.whl", ">=3.12")
+		_, err := Resolve(context.Background(), []string{"app"}, WithRules(rules), WithIndex(ix), WithTarget(target))
+		if !errors.Is(err, ErrNoSolution) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want it to say %q", dep, err, want)
+		}
+	}
+}

@@ -266,6 +266,9 @@ func (e *explainer) external(inc *incompat) string {
 // noMatch ends "X depends on T, which ...".
 func noMatch(q *pkg, text string) string {
 	if q.n == 0 {
+		if q.absent != "" {
+			return oneLine(q.absent)
+		}
 		return "has no usable versions"
 	}
 	return fmt.Sprintf("no version of %s matches (%s)", oneLine(q.name), available(q))

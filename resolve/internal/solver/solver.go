@@ -40,6 +40,15 @@ type Source interface {
 	Dependencies(ctx context.Context, name, version string) ([]Dep, error)
 }
 
+// Absence is optionally implemented by a Source that can say why a
+// package has no candidates, so that an explanation says so ("is on no
+// index", "has no files") rather than only that it has no usable versions.
+type Absence interface {
+	// WhyNoVersions ends "X depends on name, which ..." for a name whose
+	// Candidates were empty; "" when the source cannot tell.
+	WhyNoVersions(name string) string
+}
+
 // Prefetcher is optionally implemented by a Source that can warm its caches
 // for candidates the solver is likely to look at next.
 type Prefetcher interface {
@@ -181,6 +190,9 @@ type pkg struct {
 	incs    []*incompat
 	deps    map[int][]Dep // by version index, once fetched
 	added   map[int]bool  // versions whose dependencies are incompatibilities
+	// absent is why a package without versions has none, as the source
+	// says (Absence), or "".
+	absent string
 }
 
 // singleton is the positive term "p == versions[v]".
@@ -260,6 +272,9 @@ func (s *solver) get(name string) (*pkg, error) {
 	for _, c := range cands {
 		p.versions = append(p.versions, c.Version)
 		p.late = append(p.late, c.Late)
+	}
+	if a, ok := s.src.(Absence); ok && p.n == 0 {
+		p.absent = a.WhyNoVersions(name)
 	}
 	p.full = fullSet(p.n + 1)
 	p.acc = p.full.clone()
