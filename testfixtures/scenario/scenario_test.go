@@ -12,9 +12,9 @@ import (
 
 // Every case under ../shared/scenarios: all non-universal packse scenarios
 // and all resolvelib cases must pass; the 36 universal ones are counted
-// apart, and every one the harness can express must pass (the three that
-// ask for lowest resolution, and the one whose expected pins come from
-// context outside its file, are skipped with the reason).
+// apart, and all must pass but lock-without-metadata, skipped with the
+// reason: its expected pins come from a workspace and groups its file
+// does not hold (uv generates no test from it either: [testgen] disable).
 func TestSharedScenarios(t *testing.T) {
 	root := testfixtures.SharedDir(t, "scenarios")
 	cases, err := Load(root)
