@@ -9,12 +9,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/machnix/machnix/fetch"
@@ -302,13 +304,36 @@ func copyTree(from, to string) error {
 		if err != nil {
 			return err
 		}
-		if size += info.Size(); size > nar.DefaultBytes {
-			return fmt.Errorf("%w: more than %d bytes of files", nar.ErrTooLarge, nar.DefaultBytes)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(dst, data, info.Mode().Perm()|0o200)
+		n, err := copyFile(p, dst, info.Mode().Perm()|0o200, nar.DefaultBytes-size)
+		size += n
+		return err
 	})
+}
+
+// copyFile copies the regular file from into a new file to, streaming
+// it: a project may hold large data files. It copies at most budget
+// bytes, however large the file has grown since it was listed.
+func copyFile(from, to string, perm fs.FileMode, budget int64) (int64, error) {
+	// Non-blocking: a file swapped for a FIFO since it was listed would
+	// otherwise hold the open until something writes to it.
+	src, err := os.OpenFile(from, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer src.Close()
+	if st, err := src.Stat(); err != nil || !st.Mode().IsRegular() {
+		return 0, fmt.Errorf("%s is no longer a regular file", from)
+	}
+	dst, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, perm)
+	if err != nil {
+		return 0, err
+	}
+	n, err := io.Copy(dst, io.LimitReader(src, budget+1))
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && n > budget {
+		err = fmt.Errorf("%w: more than %d bytes of files", nar.ErrTooLarge, nar.DefaultBytes)
+	}
+	return n, err
 }
