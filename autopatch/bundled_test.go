@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/machnix/machnix/testfixtures"
+	"github.com/machnix/machnix/testfixtures/native"
 )
 
 // TestBundledAnywhereInTheWheel: auto-patchelf puts every library of the
@@ -17,11 +18,11 @@ import (
 // its cache by file name, and the loader opens files by that name too),
 // even when its DT_SONAME is the needed name.
 func TestBundledAnywhereInTheWheel(t *testing.T) {
-	libB := gccLib(t, "libb.so.2", "")
-	libA := gccLib(t, "liba.so.1", "", "libb.so.2")
-	libC := gccLib(t, "libc-helper.so.3", "")
-	libD := gccLib(t, "libd.so.4", "")
-	ext := gccLib(t, "", "_core", "liba.so.1", "libc-helper.so.3", "libd.so.4")
+	libB := native.SharedLib(t, "libb.so.2", "")
+	libA := native.SharedLib(t, "liba.so.1", "", "libb.so.2")
+	libC := native.SharedLib(t, "libc-helper.so.3", "")
+	libD := native.SharedLib(t, "libd.so.4", "")
+	ext := native.SharedLib(t, "", "_core", "liba.so.1", "libc-helper.so.3", "libd.so.4")
 	wr := inspectOne(t, writeWheel(t, testfixtures.Wheel{Name: "oldaw", Version: "1.0", Files: []testfixtures.File{
 		{Path: "oldaw/__init__.py", Data: []byte("")},
 		{Path: "oldaw/_core.cpython-311-x86_64-linux-gnu.so", Data: ext, Mode: 0o755},

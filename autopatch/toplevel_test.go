@@ -3,56 +3,12 @@ package autopatch
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
 	"github.com/machnix/machnix/testfixtures"
+	"github.com/machnix/machnix/testfixtures/native"
 )
-
-// gccLib compiles a shared object with the given soname (none when empty)
-// that links every library in links (built as stubs with those sonames, so
-// each becomes a DT_NEEDED entry). With pyInit it defines PyInit_<pyInit>,
-// which makes it a Python extension module.
-func gccLib(t testing.TB, soname, pyInit string, links ...string) []byte {
-	t.Helper()
-	testfixtures.RequireTool(t, "gcc")
-	dir := t.TempDir()
-	run := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("gcc", args...)
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("gcc %v: %v\n%s", args, err, out)
-		}
-	}
-	if err := os.WriteFile(filepath.Join(dir, "stub.c"), []byte("int stub_symbol(void) { return 1; }\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	src := "int lib_value(void) { return 7; }\n"
-	if pyInit != "" {
-		src += "void *PyInit_" + pyInit + "(void) { return 0; }\n"
-	}
-	if err := os.WriteFile(filepath.Join(dir, "lib.c"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	args := []string{"-shared", "-fPIC", "-O2", "-o", "out.so", "lib.c"}
-	if soname != "" {
-		args = append(args, "-Wl,-soname,"+soname)
-	}
-	args = append(args, "-Wl,--no-as-needed")
-	for i, l := range links {
-		stub := filepath.Join(dir, "stub"+string(rune('a'+i))+".so")
-		run("-shared", "-fPIC", "-o", stub, "stub.c", "-Wl,-soname,"+l)
-		args = append(args, stub)
-	}
-	run(args...)
-	data, err := os.ReadFile(filepath.Join(dir, "out.so"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
 
 // TestImportsCheckSkipsTestsPrivateAndDriverModules: without top_level.txt
 // the modules come from the listing, minus test/doc/example directories,
@@ -60,8 +16,8 @@ func gccLib(t testing.TB, soname, pyInit string, links ...string) []byte {
 // module whose extension needs the GPU driver (it cannot import in the
 // build sandbox).
 func TestImportsCheckSkipsTestsPrivateAndDriverModules(t *testing.T) {
-	ext := gccLib(t, "", "_fast")
-	gpu := gccLib(t, "", "_kern", "libcuda.so.1")
+	ext := native.SharedLib(t, "", "_fast")
+	gpu := native.SharedLib(t, "", "_kern", "libcuda.so.1")
 	py := []byte("x = 1\n")
 	var files []testfixtures.File
 	for _, p := range []string{"pkgx/__init__.py", "tests/__init__.py", "test/t.py", "docs/conf.py", "doc/x.py",
@@ -123,7 +79,7 @@ func TestImportsCheckPrefersTopLevelTxt(t *testing.T) {
 // recognised by name (also under auditwheel's hashed names), and nothing
 // else is.
 func TestLoadsDriverByName(t *testing.T) {
-	lib := gccLib(t, "", "")
+	lib := native.SharedLib(t, "", "")
 	wr := inspectOne(t, writeWheel(t, testfixtures.Wheel{Name: "nvidia-cuda-runtime-cu12", Version: "12.4.127", Files: []testfixtures.File{
 		{Path: "nvidia/__init__.py", Data: []byte("")},
 		{Path: "nvidia/cuda_runtime/lib/libcudart.so.12", Data: lib, Mode: 0o755},

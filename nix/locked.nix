@@ -109,6 +109,7 @@ let
         && builtins.all (k: isString k && elem k p.targets || bad fn "${fileField j}.targets" "${builtins.toJSON k} does not install this package") file.targets
         && checkList fn "${fileField j}.tags" "[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+" "a wheel tag" (file.tags or null)
         && checkFileBuildRequires fn (fileField j) file
+        && checkFileNativeByTarget fn (fileField j) file
         && checkPackage fn "${f}.files" j (asFile p file);
     in
     (isAttrs p || bad fn field "not an object")
@@ -137,11 +138,21 @@ let
     && builtins.all (k: elem k (file.targets or [ ]) || bad fn "${field}.build_requires" "${builtins.toJSON k} is not among the file's targets") (attrNames br)
     && builtins.all (k: checkList fn "${field}.build_requires.${k}" buildReqRE "a build requirement" br.${k}) (attrNames br);
 
+  # A wheel file's native inputs on the targets where its inspection found
+  # other ones than its native: each key one of the file's targets, each
+  # value native inputs as checkNative takes them.
+  checkFileNativeByTarget = fn: field: file:
+    let nt = file.native_by_target or { }; in
+    (isAttrs nt || bad fn "${field}.native_by_target" "not an object")
+    && (nt == { } || file ? native || bad fn "${field}.native_by_target" "the file records no native inputs to differ from")
+    && builtins.all (k: elem k (file.targets or [ ]) || bad fn "${field}.native_by_target" "${builtins.toJSON k} is not among the file's targets") (attrNames nt)
+    && builtins.all (k: checkNative fn "${field}.native_by_target.${k}" nt.${k}) (attrNames nt);
+
   # A build package of a universal lock: a wheel or nixpkgs' package.
   checkUniversalBuildPackage = fn: keys: i: p:
     checkUniversalPackage fn "build_packages" keys i p
     && (elem p.provider [ "wheel" "nixpkgs" ] || bad fn "build_packages[${toString i}] (${p.name}).provider" "a build package is a wheel or comes from nixpkgs")
-    && builtins.all (file: file.provider == "wheel" && !(file ? build_requires) && !(file ? native) || bad fn "build_packages[${toString i}] (${p.name}).files" "a build package is installed from a wheel, without native inputs or build requirements") (p.files or [ ]);
+    && builtins.all (file: file.provider == "wheel" && !(file ? build_requires) && !(file ? native) && !(file ? native_by_target) || bad fn "build_packages[${toString i}] (${p.name}).files" "a build package is installed from a wheel, without native inputs or build requirements") (p.files or [ ]);
 
   # A package of a universal lock as it is on a target, with that
   # target's file.
@@ -231,6 +242,7 @@ let
             in
             (if files == [ ] then removeAttrs p [ "files" "targets" "marker" "dependency_markers" ] else asFile p file)
             // (if files != [ ] && (file.build_requires or { }) ? ${key} then { build_requires = file.build_requires.${key}; } else { })
+            // (if files != [ ] && (file.native_by_target or { }) ? ${key} then { native = file.native_by_target.${key}; } else { })
             // { dependencies = filter (d: present ? ${d} && markerHolds t ((p.dependency_markers or { }).${d} or "")) (p.dependencies or [ ]); };
         in
         map project installed;

@@ -192,6 +192,40 @@ func TestUniversalLockPerSystem(t *testing.T) {
 	}
 }
 
+// A file serving both systems whose inspections differ: the library gives
+// each system the native inputs recorded for it, native_by_target's where
+// it has an entry, else the file's native.
+func TestNativeByTargetPerSystem(t *testing.T) {
+	dir := t.TempDir()
+	l := universalLock(t, dir)
+	for i, p := range l.Packages {
+		if p.Name == "app" {
+			f := &l.Packages[i].Files[0]
+			if !slices.Equal(f.Targets, []string{armKey, x86Key}) {
+				t.Fatalf("app's file serves %v, want both systems", f.Targets)
+			}
+			f.NativeByTarget = map[string]*resolve.Native{armKey: {BuildInputs: []string{"zstd"}, Imports: f.Native.Imports}}
+		}
+	}
+	if err := resolve.WriteLock(filepath.Join(dir, "machnix.lock"), l); err != nil {
+		t.Fatal(err)
+	}
+	inputs := map[string][]string{}
+	for _, system := range []string{"x86_64-linux", "aarch64-linux"} {
+		var got []string
+		if stderr, err := evalFileJSON(t, dir, onSystem(t, system, `map (d: d.name) ps.app.buildInputs`), &got); err != nil {
+			t.Fatalf("%s: %v\n%s", system, err, stderr)
+		}
+		inputs[system] = got
+	}
+	hasZstd := func(names []string) bool {
+		return slices.ContainsFunc(names, func(s string) bool { return strings.HasPrefix(s, "zstd") })
+	}
+	if !hasZstd(inputs["aarch64-linux"]) || hasZstd(inputs["x86_64-linux"]) {
+		t.Errorf("app's build inputs: aarch64 %v (want zstd's), x86_64 %v (want none of it)", inputs["aarch64-linux"], inputs["x86_64-linux"])
+	}
+}
+
 // A system or Python the lock has no target for stops evaluation, naming
 // the lock's targets and the command that adds it.
 func TestUniversalLockRefusesAnUnknownTarget(t *testing.T) {
@@ -266,6 +300,24 @@ func TestHostileUniversalLockRefusedByTheLibrary(t *testing.T) {
 			p["provider"] = "sdist"
 			l["build_packages"] = []any{p}
 		}, "build_packages[0] (mybackend).provider"},
+		"native by target of another target": {func(l map[string]any) {
+			f := zcrcOf(l)["files"].([]any)[0].(map[string]any)
+			f["native_by_target"] = map[string]any{x86Key: map[string]any{}}
+		}, "files[0].native_by_target"},
+		"native by target build input": {func(l map[string]any) {
+			f := zcrcOf(l)["files"].([]any)[0].(map[string]any)
+			f["native_by_target"] = map[string]any{armKey: map[string]any{"build_inputs": []any{"zlib ${abort}"}}}
+		}, "files[0].native_by_target." + armKey + ".build_inputs"},
+		"native by target without native": {func(l map[string]any) {
+			f := zcrcOf(l)["files"].([]any)[0].(map[string]any)
+			delete(f, "native")
+			f["native_by_target"] = map[string]any{armKey: map[string]any{}}
+		}, "files[0].native_by_target"},
+		"build package file native by target": {func(l map[string]any) {
+			p := buildPin(x86Key)
+			p["files"].([]any)[0].(map[string]any)["native_by_target"] = map[string]any{x86Key: map[string]any{}}
+			l["build_packages"] = []any{p}
+		}, `build_packages[0] ("mybackend").files[0].native_by_target`},
 		"build package file native": {func(l map[string]any) {
 			p := buildPin(x86Key)
 			p["files"].([]any)[0].(map[string]any)["native"] = map[string]any{}

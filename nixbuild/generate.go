@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -146,7 +147,12 @@ func wheelsByName(report *autopatch.NativeReport) map[string]*autopatch.WheelRep
 // serving the target key carry their native inputs as report (that
 // target's inspection) found them; the other files keep what they record.
 // Every wheel file of the target must be in the report.
-func AnnotateTarget(lock *resolve.Lock, key string, report *autopatch.NativeReport) (*resolve.Lock, error) {
+//
+// A file serves several targets, whose inspections may differ. What the
+// lock records for the targets in kept stands: the file's Native where
+// those agree with this one, else this target's own entry in
+// NativeByTarget. A file serving none of kept is recorded afresh.
+func AnnotateTarget(lock *resolve.Lock, key string, report *autopatch.NativeReport, kept []string) (*resolve.Lock, error) {
 	c := *lock
 	c.From = nil
 	c.Packages = append([]resolve.Package(nil), lock.Packages...)
@@ -161,10 +167,41 @@ func AnnotateTarget(lock *resolve.Lock, key string, report *autopatch.NativeRepo
 			if w == nil {
 				return nil, fmt.Errorf("%w: no native report for %s, the wheel of %s for %s; run diagnose on the fetched wheels", ErrCannotGenerate, f.Filename, p.Name, key)
 			}
-			c.Packages[i].Files[j].Native = NativeOf(w)
+			c.Packages[i].Files[j] = withNative(f, key, NativeOf(w), kept)
 		}
 	}
 	return &c, nil
+}
+
+// withNative records n as f's native inputs on the target key, keeping
+// what f records for the targets in kept.
+func withNative(f resolve.PackageFile, key string, n *resolve.Native, kept []string) resolve.PackageFile {
+	others := slices.ContainsFunc(f.Targets, func(k string) bool { return k != key && slices.Contains(kept, k) })
+	if !others || f.Native == nil {
+		f.Native, f.NativeByTarget = n, nil
+		return f
+	}
+	byTarget := maps.Clone(f.NativeByTarget)
+	if sameNative(f.Native, n) {
+		delete(byTarget, key)
+	} else {
+		if byTarget == nil {
+			byTarget = map[string]*resolve.Native{}
+		}
+		byTarget[key] = n
+	}
+	if len(byTarget) == 0 {
+		byTarget = nil
+	}
+	f.NativeByTarget = byTarget
+	return f
+}
+
+// sameNative compares native inputs as the lock writes them.
+func sameNative(a, b *resolve.Native) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
 }
 
 // NativeOf is what the lock records of a wheel's report: the nixpkgs

@@ -152,7 +152,15 @@ func (p *Prepared) annotated() (*resolve.Lock, error) {
 	case p.Lock.Universal():
 		annotated = p.Lock
 	case p.Universal != nil:
-		annotated, err = nixbuild.AnnotateTarget(p.Universal, p.Lock.Target.Key(), p.Report)
+		// One target was inspected: the lock's record of the others stands.
+		key := p.Lock.Target.Key()
+		var others []string
+		for _, t := range p.Universal.Targets {
+			if t.Key() != key {
+				others = append(others, t.Key())
+			}
+		}
+		annotated, err = nixbuild.AnnotateTarget(p.Universal, key, p.Report, others)
 	default:
 		annotated, err = nixbuild.Annotate(p.Lock, p.Report)
 	}
@@ -171,24 +179,36 @@ func KeepNative(lock, previous *resolve.Lock) {
 		return
 	}
 	type file struct{ name, filename, sha256 string }
-	known := map[file]*resolve.Native{}
+	// Each file as the previous lock records it; a single-target lock's
+	// package is a file whose native inputs hold for its one target.
+	known := map[file]resolve.PackageFile{}
 	for _, p := range previous.Packages {
 		if p.Native != nil {
-			known[file{p.Name, p.Filename, p.SHA256}] = p.Native
+			known[file{p.Name, p.Filename, p.SHA256}] = resolve.PackageFile{Native: p.Native}
 		}
 		for _, f := range p.Files {
 			if f.Native != nil {
-				known[file{p.Name, f.Filename, f.SHA256}] = f.Native
+				known[file{p.Name, f.Filename, f.SHA256}] = f
 			}
 		}
 	}
 	for i, p := range lock.Packages {
-		if n, ok := known[file{p.Name, p.Filename, p.SHA256}]; ok && p.Provider == resolve.ProviderWheel && p.Native == nil {
-			lock.Packages[i].Native = n
+		if k, ok := known[file{p.Name, p.Filename, p.SHA256}]; ok && p.Provider == resolve.ProviderWheel && p.Native == nil {
+			lock.Packages[i].Native = k.NativeFor(lock.Target.Key())
 		}
 		for j, f := range p.Files {
-			if n, ok := known[file{p.Name, f.Filename, f.SHA256}]; ok && f.Provider == resolve.ProviderWheel && f.Native == nil {
-				lock.Packages[i].Files[j].Native = n
+			k, ok := known[file{p.Name, f.Filename, f.SHA256}]
+			if !ok || f.Provider != resolve.ProviderWheel || f.Native != nil {
+				continue
+			}
+			lock.Packages[i].Files[j].Native = k.Native
+			for key, n := range k.NativeByTarget {
+				if slices.Contains(f.Targets, key) {
+					if lock.Packages[i].Files[j].NativeByTarget == nil {
+						lock.Packages[i].Files[j].NativeByTarget = map[string]*resolve.Native{}
+					}
+					lock.Packages[i].Files[j].NativeByTarget[key] = n
+				}
 			}
 		}
 	}

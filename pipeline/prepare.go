@@ -129,6 +129,7 @@ func Prepare(ctx context.Context, lock *resolve.Lock, s Settings, opts ...Option
 func prepareUniversal(ctx context.Context, lock *resolve.Lock, s Settings, opts ...Option) (*Prepared, error) {
 	out := &Prepared{Lock: lock, Settings: s, Report: &autopatch.NativeReport{}}
 	seen := map[string]bool{}
+	var done []string // targets inspected so far: what they found stands
 	for _, t := range lock.Targets {
 		tl, err := lock.ForTarget(t.System, t.Python)
 		if err != nil {
@@ -138,9 +139,10 @@ func prepareUniversal(ctx context.Context, lock *resolve.Lock, s Settings, opts 
 		if err != nil {
 			return nil, fmt.Errorf("target %s: %w", t.Key(), err)
 		}
-		if out.Lock, err = nixbuild.AnnotateTarget(out.Lock, t.Key(), tp.Report); err != nil {
+		if out.Lock, err = nixbuild.AnnotateTarget(out.Lock, t.Key(), tp.Report, done); err != nil {
 			return nil, failed(err)
 		}
+		done = append(done, t.Key())
 		for _, a := range tp.Artifacts {
 			if !seen[a.Path] {
 				seen[a.Path] = true

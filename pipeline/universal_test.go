@@ -1,13 +1,18 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/machnix/machnix/autopatch"
 	"github.com/machnix/machnix/resolve"
+	"github.com/machnix/machnix/testfixtures"
+	"github.com/machnix/machnix/testfixtures/lockpin"
+	"github.com/machnix/machnix/testfixtures/native"
 )
 
 // --universal crosses every --system with every --python, defaults to
@@ -98,5 +103,44 @@ func TestGenerateWritesTheUniversalLock(t *testing.T) {
 	}
 	if lock.Packages[0].Files[1].Native != nil {
 		t.Errorf("Generate changed the lock it was given")
+	}
+}
+
+// An abi3 wheel serves two Pythons, and its extension links libpython3.11:
+// on 3.11 the interpreter provides it, on 3.12 nothing does. Preparing the
+// universal lock inspects the file for each target and records both: the
+// file's native inputs for 3.11, and 3.12's own in native_by_target.
+func TestPrepareRecordsEachTargetsInspectionOfASharedFile(t *testing.T) {
+	const py311, py312 = "x86_64-linux/3.11", "x86_64-linux/3.12"
+	dir := t.TempDir()
+	lib := native.SharedLib(t, "", "_ext", "libpython3.11.so.1.0")
+	path, err := testfixtures.WriteWheel(dir, testfixtures.Wheel{Name: "ext", Version: "1.0", Tags: []string{"cp38-abi3-manylinux_2_17_x86_64"},
+		Files: []testfixtures.File{{Path: "ext/__init__.py", Data: []byte("")}, {Path: "ext/_ext.abi3.so", Data: lib, Mode: 0o755}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pin := lockpin.File(t, path, "file://"+dir, "", resolve.ProviderWheel)
+	lock := &resolve.Lock{Version: resolve.LockVersion, Indexes: []string{}, Requirements: []string{"ext"},
+		Targets: []resolve.Target{{Python: "3.11", System: "x86_64-linux", Glibc: "2.28"}, {Python: "3.12", System: "x86_64-linux", Glibc: "2.28"}},
+		Packages: []resolve.Package{{Name: "ext", Version: "1.0", Provider: resolve.ProviderWheel, Targets: []string{py311, py312},
+			Files: []resolve.PackageFile{{Filename: pin.Filename, URL: pin.URL, SHA256: pin.SHA256, Size: pin.Size, Provider: resolve.ProviderWheel,
+				Tags: []string{"cp38-abi3-manylinux_2_17_x86_64"}, Targets: []string{py311, py312}}}}}}
+	if err := resolve.Validate(lock); err != nil {
+		t.Fatal(err)
+	}
+	p, err := Prepare(context.Background(), lock, Settings{CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := p.Lock.Packages[0].Files[0]
+	on311, on312 := f.NativeFor(py311), f.NativeFor(py312)
+	if on311 == nil || len(on311.Missing) != 0 {
+		t.Errorf("on 3.11 the file misses %+v, want nothing", on311)
+	}
+	if on312 == nil || !slices.Equal(on312.Missing, []string{"libpython3.11.so.1.0"}) {
+		t.Errorf("on 3.12 the file misses %+v, want libpython3.11.so.1.0", on312)
+	}
+	if err := resolve.Validate(p.Lock); err != nil {
+		t.Errorf("the annotated lock is invalid: %v", err)
 	}
 }

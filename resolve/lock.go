@@ -163,11 +163,24 @@ type PackageFile struct {
 	// found it for the targets it serves (each file is inspected for its
 	// own platform and Python); nil where it was never inspected.
 	Native *Native `json:"native,omitempty"`
+	// NativeByTarget holds, by target key, what the inspection found for
+	// the targets where it differs from Native: a file serving several
+	// Pythons may link one's libpython, or load a library from a wheel
+	// only some of its targets install. Empty in most locks.
+	NativeByTarget map[string]*Native `json:"native_by_target,omitempty"`
 	// BuildRequires are an sdist's build requirements per target key (a
 	// single-target lock's Package.BuildRequires for that target): the
 	// markers of [build-system] requires are evaluated per target, so
 	// one file may need other pins on another Python.
 	BuildRequires map[string][]string `json:"build_requires,omitempty"`
+}
+
+// NativeFor is what the file needs from nixpkgs on the target key.
+func (f PackageFile) NativeFor(key string) *Native {
+	if n, ok := f.NativeByTarget[key]; ok {
+		return n
+	}
+	return f.Native
 }
 
 // Key names a target within a universal lock: "x86_64-linux/3.13".

@@ -186,6 +186,26 @@ func TestReadLockRefusesHostileUniversalFields(t *testing.T) {
 		{"file native soname", ".files[1].native.missing[0]", func(l *Lock) { l.Packages[0].Files[1].Native = &Native{Missing: []string{"../../lib/libc.so.6"}} }},
 		{"file native import", ".files[0].native.imports[0]", func(l *Lock) { l.Packages[0].Files[0].Native = &Native{Imports: []string{"os; import shutil"}} }},
 		{"file native wheel dep unpinned", ".files[0].native.wheel_deps", func(l *Lock) { l.Packages[0].Files[0].Native = &Native{WheelDeps: []string{"nowhere"}} }},
+		{"native by target for another target", ".files[0].native_by_target", func(l *Lock) {
+			l.Packages[0].Files[0].Native = &Native{}
+			l.Packages[0].Files[0].NativeByTarget = map[string]*Native{l.Packages[0].Files[1].Targets[0]: {}}
+		}},
+		{"native by target without native", ".files[0].native_by_target", func(l *Lock) {
+			l.Packages[0].Files[0].Native = nil
+			l.Packages[0].Files[0].NativeByTarget = map[string]*Native{l.Packages[0].Files[0].Targets[0]: {}}
+		}},
+		{"native by target attr", ".files[0].native_by_target." + good.Packages[0].Files[0].Targets[0] + ": native.build_inputs", func(l *Lock) {
+			l.Packages[0].Files[0].Native = &Native{}
+			l.Packages[0].Files[0].NativeByTarget = map[string]*Native{l.Packages[0].Files[0].Targets[0]: {BuildInputs: []string{"zlib; x = import /etc/passwd"}}}
+		}},
+		{"native by target null", ".files[0].native_by_target." + good.Packages[0].Files[0].Targets[0] + ": not an object", func(l *Lock) {
+			l.Packages[0].Files[0].Native = &Native{}
+			l.Packages[0].Files[0].NativeByTarget = map[string]*Native{l.Packages[0].Files[0].Targets[0]: nil}
+		}},
+		{"native by target wheel dep unpinned", ".files[0].native_by_target." + good.Packages[0].Files[0].Targets[0] + ".wheel_deps", func(l *Lock) {
+			l.Packages[0].Files[0].Native = &Native{}
+			l.Packages[0].Files[0].NativeByTarget = map[string]*Native{l.Packages[0].Files[0].Targets[0]: {WheelDeps: []string{"nowhere"}}}
+		}},
 		{"package native in a universal lock", ".native", func(l *Lock) { l.Packages[0].Native = &Native{} }},
 		{"single-target file fields", ".filename", func(l *Lock) { l.Packages[1].Filename = "b-1.0-py3-none-any.whl" }},
 		{"two versions on one target", ".targets", func(l *Lock) {
@@ -340,5 +360,39 @@ func TestForTargetCarriesTheFileNative(t *testing.T) {
 	}
 	if x86.From != l || arm.From != l {
 		t.Errorf("a projection does not name the lock it came from")
+	}
+}
+
+// A file serving both systems whose inspections differ records one
+// system's native inputs in native_by_target: the lock reads back as
+// written, and each target's projection gets its own.
+func TestNativeByTargetProjects(t *testing.T) {
+	lock, err := resolveUniversalT(t, []string{"c"}, map[string][]string{"c-1.0-py3-none-any.whl": nil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &lock.Packages[0].Files[0]
+	if len(f.Targets) != 2 {
+		t.Fatalf("c's file serves %v, want both targets", f.Targets)
+	}
+	f.Native = &Native{BuildInputs: []string{"zlib"}}
+	f.NativeByTarget = map[string]*Native{f.Targets[1]: {BuildInputs: []string{"zstd"}}}
+	path := filepath.Join(t.TempDir(), "machnix.lock")
+	if err := WriteLock(path, lock); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadLock(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{f.Targets[0]: "zlib", f.Targets[1]: "zstd"}
+	for _, tg := range back.Targets {
+		one, err := back.ForTarget(tg.System, tg.Python)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := one.Packages[0].Native; n == nil || !slices.Equal(n.BuildInputs, []string{want[tg.Key()]}) {
+			t.Errorf("%s: native %+v, want build input %s", tg.Key(), n, want[tg.Key()])
+		}
 	}
 }

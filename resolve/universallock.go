@@ -88,7 +88,7 @@ func projectPackages(pkgs []Package, key string, env pep508.Environment) []Packa
 		np := Package{Name: p.Name, Version: p.Version, Provider: p.Provider, Extras: p.Extras, NixAttr: p.NixAttr}
 		for _, f := range p.Files {
 			if slices.Contains(f.Targets, key) {
-				np.Provider, np.Filename, np.URL, np.SHA256, np.Size, np.Index, np.Native = f.Provider, f.Filename, f.URL, f.SHA256, f.Size, f.Index, f.Native
+				np.Provider, np.Filename, np.URL, np.SHA256, np.Size, np.Index, np.Native = f.Provider, f.Filename, f.URL, f.SHA256, f.Size, f.Index, f.NativeFor(key)
 				np.BuildRequires = f.BuildRequires[key]
 			}
 		}
@@ -158,7 +158,7 @@ func validateUniversal(l *Lock) error {
 			if f.Provider != ProviderWheel {
 				return fieldError(fmt.Sprintf("%s.files[%d].provider", field, j), "a build package is installed from a wheel")
 			}
-			if f.Native != nil {
+			if f.Native != nil || len(f.NativeByTarget) > 0 {
 				return fieldError(fmt.Sprintf("%s.files[%d].native", field, j), "a build package is installed without native inputs")
 			}
 			if len(f.BuildRequires) > 0 {
@@ -251,6 +251,20 @@ func checkMarker(m string) error {
 	return nil
 }
 
+// checkFileNative checks that the wheels a file's native inputs load
+// libraries from are pinned.
+func checkFileNative(field string, n *Native, names map[string]bool) error {
+	if n == nil {
+		return nil
+	}
+	for _, d := range n.WheelDeps {
+		if !names[d] {
+			return fmt.Errorf("%s.wheel_deps: %s is not pinned", field, quoteIfOdd(d))
+		}
+	}
+	return nil
+}
+
 // checkUniversalPackage returns an error starting with the field's name.
 func checkUniversalPackage(p Package, targets, names map[string]bool) error {
 	if p.Filename != "" || p.URL != "" || p.SHA256 != "" || p.Size != 0 || p.Index != "" {
@@ -323,11 +337,26 @@ func checkUniversalPackage(p Package, targets, names map[string]bool) error {
 		if err := checkPackage(single); err != nil {
 			return fmt.Errorf("%s.%v", field, err)
 		}
-		if f.Native != nil {
-			for _, d := range f.Native.WheelDeps {
-				if !names[d] {
-					return fmt.Errorf("%s.native.wheel_deps: %s is not pinned", field, quoteIfOdd(d))
-				}
+		if err := checkFileNative(field+".native", f.Native, names); err != nil {
+			return err
+		}
+		if len(f.NativeByTarget) > 0 && f.Native == nil {
+			return fmt.Errorf("%s.native_by_target: the file records no native inputs to differ from", field)
+		}
+		for _, k := range slices.Sorted(maps.Keys(f.NativeByTarget)) {
+			if !slices.Contains(f.Targets, k) {
+				return fmt.Errorf("%s.native_by_target: %s is not among the file's targets", field, quoteIfOdd(k))
+			}
+			n := f.NativeByTarget[k]
+			if n == nil {
+				return fmt.Errorf("%s.native_by_target.%s: not an object", field, k)
+			}
+			single.Native = n
+			if err := checkPackage(single); err != nil {
+				return fmt.Errorf("%s.native_by_target.%s: %v", field, k, err)
+			}
+			if err := checkFileNative(field+".native_by_target."+k, n, names); err != nil {
+				return err
 			}
 		}
 		if !slices.Equal(f.Tags, wheelTags(f.Filename)) {
