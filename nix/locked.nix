@@ -102,6 +102,7 @@ let
       f = "${field} (${builtins.toJSON (p.name or null)})";
       files = p.files or [ ];
       fileField = j: "${f}.files[${toString j}]";
+      local = (p.provider or null) == "local";
       checkFile = j: file:
         (isAttrs file || bad fn (fileField j) "not an object")
         && (elem (file.provider or null) [ "wheel" "sdist" ] || bad fn "${fileField j}.provider" "${builtins.toJSON (file.provider or null)} is not wheel or sdist")
@@ -114,16 +115,19 @@ let
     in
     (isAttrs p || bad fn field "not an object")
     && (!(p ? native) || bad fn "${f}.native" "a universal lock records native inputs per file")
-    && (!(p ? build_requires) || bad fn "${f}.build_requires" "a universal lock records build requirements per target on the sdist's file")
-    && (!(p ? url || p ? sha256 || p ? filename) || bad fn "${f}.filename" "a universal lock lists a package's files under files")
+    # A local project is a directory, the same on every target: its hash
+    # and build requirements stay on the package.
+    && (!(p ? build_requires) || local && checkList fn "${f}.build_requires" buildReqRE "a build requirement" p.build_requires
+      || bad fn "${f}.build_requires" "a universal lock records build requirements per target on the sdist's file")
+    && (!(p ? url || p ? filename || p ? sha256 && !local) || bad fn "${f}.filename" "a universal lock lists a package's files under files")
     && (isList (p.targets or null) && p.targets != [ ] || bad fn "${f}.targets" "not a list of the lock's targets")
     && builtins.all (k: elem k keys || bad fn "${f}.targets" "${builtins.toJSON k} is not among the lock's targets") p.targets
     && (isString (p.marker or "") || bad fn "${f}.marker" "not a string")
     && (isAttrs (p.dependency_markers or { }) || bad fn "${f}.dependency_markers" "not an object")
     && builtins.all (d: elem d (p.dependencies or [ ]) && isString p.dependency_markers.${d} || bad fn "${f}.dependency_markers" "${builtins.toJSON d} is not a dependency with a marker") (attrNames (p.dependency_markers or { }))
     && (isList files || bad fn "${f}.files" "not a list")
-    && (if (p.provider or null) == "nixpkgs"
-      then (files == [ ] || bad fn "${f}.files" "a nixpkgs package has no file") && checkPackage fn list i (removeAttrs p [ "targets" "marker" "dependency_markers" ])
+    && (if elem (p.provider or null) [ "nixpkgs" "local" ]
+      then (files == [ ] || bad fn "${f}.files" "a ${p.provider} package has no file") && checkPackage fn list i (removeAttrs p [ "targets" "marker" "dependency_markers" ])
       else allIndexed checkFile files
         && builtins.all (k: builtins.any (file: elem k file.targets) files || bad fn "${f}.files" "no file for target ${k}") p.targets);
 

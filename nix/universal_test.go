@@ -290,6 +290,16 @@ func TestHostileUniversalLockRefusedByTheLibrary(t *testing.T) {
 			zcrcOf(l)["files"].([]any)[0].(map[string]any)["build_requires"] = map[string]any{armKey: []any{"setuptools"}}
 		}, "files[0].build_requires"},
 		"package-level build requirements": {func(l map[string]any) { zcrcOf(l)["build_requires"] = []any{"setuptools"} }, `("zcrc").build_requires`},
+		"local project build requirement": {func(l map[string]any) {
+			z := zcrcOf(l)
+			z["provider"], z["path"], z["sha256"] = "local", ".", strings.Repeat("c", 64)
+			delete(z, "files")
+			z["build_requires"] = []any{`setuptools"; ${abort}`}
+		}, `("zcrc").build_requires`},
+		"local project with a file": {func(l map[string]any) {
+			z := zcrcOf(l)
+			z["provider"], z["path"], z["sha256"] = "local", ".", strings.Repeat("c", 64)
+		}, `("zcrc").files`},
 		"build package sha256": {func(l map[string]any) {
 			l["build_packages"] = []any{buildPin(x86Key)}
 			l["build_packages"].([]any)[0].(map[string]any)["files"].([]any)[0].(map[string]any)["sha256"] = "../../etc/passwd"

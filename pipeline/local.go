@@ -60,7 +60,11 @@ func projectArgs(args []string) ([]reqfile.Project, error) {
 // dependencies name by file: URL), hashes its tree and evaluates its
 // requirements for the target. The same directory named twice is one
 // project with the union of the extras.
-func readProjects(ctx context.Context, named []reqfile.Project, rules resolve.Rules, env pep508.Environment) ([]*localProject, error) {
+//
+// Each project's requirements are read for every target: one that holds
+// on some of them only gets a marker naming those (a universal lock's
+// roots keep their markers).
+func readProjects(ctx context.Context, named []reqfile.Project, rules resolve.Rules, targets []resolve.Target) ([]*localProject, error) {
 	byDir := map[string]*localProject{}
 	var order []string
 	// Dynamic metadata is kept by the project's hash: an unchanged
@@ -104,7 +108,7 @@ func readProjects(ctx context.Context, named []reqfile.Project, rules resolve.Ru
 			return nil, fmt.Errorf("%s: the project in %s is %s, not %s", where, dir, lp.meta.Name, np.Name)
 		}
 		lp.extras = slices.Compact(slices.Sorted(slices.Values(append(lp.extras, np.Extras...))))
-		reqs, err := lp.meta.Requirements(lp.extras, env)
+		reqs, err := requirementsOn(lp.meta, lp.extras, targets)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", where, err)
 		}
@@ -130,6 +134,34 @@ func readProjects(ctx context.Context, named []reqfile.Project, rules resolve.Ru
 		}
 		names[lp.meta.Name] = d
 		out = append(out, lp)
+	}
+	return out, nil
+}
+
+// requirementsOn is a project's requirements with its extras on each of
+// the targets, each with a marker for the targets it holds on when that is
+// not all of them.
+func requirementsOn(meta *project.Metadata, extras []string, targets []resolve.Target) ([]string, error) {
+	on := map[string][]resolve.Target{}
+	var order []string
+	for _, t := range targets {
+		reqs, err := meta.Requirements(extras, t.WithDefaults().Environment())
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range reqs {
+			if _, seen := on[r]; !seen {
+				order = append(order, r)
+			}
+			on[r] = append(on[r], t)
+		}
+	}
+	out := make([]string, 0, len(order))
+	for _, r := range order {
+		if m := resolve.TargetsMarker(on[r], targets); m != "" {
+			r += " ; " + m
+		}
+		out = append(out, r)
 	}
 	return out, nil
 }
@@ -165,6 +197,11 @@ func addLocal(lock *resolve.Lock, locals []*localProject, lockDir string) error 
 			return fmt.Errorf("%s: the path from the lock's directory: %w", lp.meta.Dir, err)
 		}
 		p := resolve.Package{Name: lp.meta.Name, Version: lp.meta.Version, Provider: resolve.ProviderLocal, Path: rel, SHA256: lp.meta.SHA256, Extras: lp.extras}
+		if lock.Universal() {
+			// A root of every target; its dependencies' edges need no
+			// markers: each target's projection keeps those it installs.
+			p.Targets = slices.Sorted(slices.Values(lock.Keys()))
+		}
 		for _, r := range lp.requires {
 			if n := pep508.MustParseRequirement(r).Normalized(); n != p.Name && !slices.Contains(p.Dependencies, n) {
 				p.Dependencies = append(p.Dependencies, n)

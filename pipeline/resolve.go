@@ -220,7 +220,11 @@ func Resolve(ctx context.Context, in Inputs, cfg *Config) (*resolve.Lock, error)
 	if err != nil {
 		return nil, err
 	}
-	locals, err := readProjects(ctx, r.projects, rules, in.Target.WithDefaults().Environment())
+	projectTargets := targets
+	if !in.Universal {
+		projectTargets = []resolve.Target{in.Target}
+	}
+	locals, err := readProjects(ctx, r.projects, rules, projectTargets)
 	if errors.Is(err, project.ErrBackend) {
 		return nil, failed(err)
 	}
@@ -292,18 +296,16 @@ func Resolve(ctx context.Context, in Inputs, cfg *Config) (*resolve.Lock, error)
 	if err := addLocal(lock, locals, in.LockDir); err != nil {
 		return nil, err
 	}
+	br.local = map[string][]string{}
+	for _, lp := range locals {
+		br.local[lp.meta.Name] = lp.meta.BuildRequires
+	}
 	if in.Universal {
 		if err := pinUniversalBuildRequirements(ctx, lock, br, pinDir); err != nil {
 			return nil, err
 		}
-	} else {
-		br.local = map[string][]string{}
-		for _, lp := range locals {
-			br.local[lp.meta.Name] = lp.meta.BuildRequires
-		}
-		if err := pinBuildRequirements(ctx, lock, br); err != nil {
-			return nil, err
-		}
+	} else if err := pinBuildRequirements(ctx, lock, br); err != nil {
+		return nil, err
 	}
 	lock.Nixpkgs = pin
 	lock.Indexes = used

@@ -779,6 +779,21 @@ func (u *universal) describe(f fork) string {
 	return concreteMarker(in, u.views)
 }
 
+// TargetsMarker is a PEP 508 marker that holds on the targets of in and
+// on none of the other targets of all, in the form a universal lock's
+// markers take; "" when in holds all of them. in must be among all.
+func TargetsMarker(in, all []Target) string {
+	views := make([]*view, len(all))
+	inside := map[*view]bool{}
+	for i, t := range all {
+		views[i] = &view{target: t, key: t.Key(), env: t.Environment()}
+		if slices.ContainsFunc(in, func(o Target) bool { return o.Key() == t.Key() }) {
+			inside[views[i]] = true
+		}
+	}
+	return concreteMarker(inside, views)
+}
+
 // concreteMarker is a PEP 508 marker that holds on the targets in and on
 // none of the other targets of all: the first of platform_machine,
 // python_version, python_full_version and their pairs with

@@ -206,6 +206,18 @@ func TestReadLockRefusesHostileUniversalFields(t *testing.T) {
 			l.Packages[0].Files[0].Native = &Native{}
 			l.Packages[0].Files[0].NativeByTarget = map[string]*Native{l.Packages[0].Files[0].Targets[0]: {WheelDeps: []string{"nowhere"}}}
 		}},
+		{"local package with a file", ".files", func(l *Lock) {
+			l.Packages[1].Provider, l.Packages[1].Path, l.Packages[1].SHA256 = ProviderLocal, ".", strings.Repeat("c", 64)
+		}},
+		{"local build requirement", ".build_requires", func(l *Lock) {
+			p := &l.Packages[1]
+			p.Provider, p.Path, p.SHA256, p.Files = ProviderLocal, ".", strings.Repeat("c", 64), nil
+			p.BuildRequires = []string{`setuptools"; ${abort}`}
+		}},
+		{"local path", ".path", func(l *Lock) {
+			p := &l.Packages[1]
+			p.Provider, p.Path, p.SHA256, p.Files = ProviderLocal, "/home/user/.ssh", strings.Repeat("c", 64), nil
+		}},
 		{"package native in a universal lock", ".native", func(l *Lock) { l.Packages[0].Native = &Native{} }},
 		{"single-target file fields", ".filename", func(l *Lock) { l.Packages[1].Filename = "b-1.0-py3-none-any.whl" }},
 		{"two versions on one target", ".targets", func(l *Lock) {

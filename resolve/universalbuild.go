@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // AddBuildPins records in a universal lock the build requirements and
@@ -117,11 +118,23 @@ func AddBuildPins(l *Lock, byKey map[string]*Lock) error {
 
 // addFileBuildRequires records p's build requirements on key for the
 // universal package's file that the target key installs.
+//
+// A local project has no file: its requirements stay on the package, and
+// must be the same on every target (its [build-system] requires hold no
+// marker that tells the targets apart).
 func addFileBuildRequires(l *Lock, key string, p Package) error {
 	for i := range l.Packages {
 		u := &l.Packages[i]
 		if u.Name != p.Name || u.Version != p.Version {
 			continue
+		}
+		if u.Provider == ProviderLocal {
+			if len(u.BuildRequires) > 0 && !slices.Equal(u.BuildRequires, p.BuildRequires) {
+				return fmt.Errorf("the local project %s needs other build requirements on %s (%s) than on another target (%s); a universal lock holds one list for it: drop the markers from its [build-system] requires, or lock each target apart",
+					p.Name, key, strings.Join(p.BuildRequires, ", "), strings.Join(u.BuildRequires, ", "))
+			}
+			u.BuildRequires = slices.Clone(p.BuildRequires)
+			return nil
 		}
 		for j := range u.Files {
 			f := &u.Files[j]

@@ -86,6 +86,9 @@ func projectPackages(pkgs []Package, key string, env pep508.Environment) []Packa
 			continue
 		}
 		np := Package{Name: p.Name, Version: p.Version, Provider: p.Provider, Extras: p.Extras, NixAttr: p.NixAttr}
+		if p.Provider == ProviderLocal {
+			np.Path, np.SHA256, np.BuildRequires = p.Path, p.SHA256, p.BuildRequires
+		}
 		for _, f := range p.Files {
 			if slices.Contains(f.Targets, key) {
 				np.Provider, np.Filename, np.URL, np.SHA256, np.Size, np.Index, np.Native = f.Provider, f.Filename, f.URL, f.SHA256, f.Size, f.Index, f.NativeFor(key)
@@ -151,9 +154,6 @@ func validateUniversal(l *Lock) error {
 	}
 	for i, p := range l.BuildPackages {
 		field := fmt.Sprintf("build_packages[%d] (%s %s)", i, p.Name, quoteIfOdd(p.Version))
-		if p.Provider != ProviderWheel && p.Provider != ProviderNixpkgs {
-			return fieldError(field+".provider", "a build package is a wheel or comes from nixpkgs")
-		}
 		for j, f := range p.Files {
 			if f.Provider != ProviderWheel {
 				return fieldError(fmt.Sprintf("%s.files[%d].provider", field, j), "a build package is installed from a wheel")
@@ -168,6 +168,15 @@ func validateUniversal(l *Lock) error {
 	}
 	for i, p := range l.Packages {
 		field := fmt.Sprintf("packages[%d] (%s %s)", i, p.Name, quoteIfOdd(p.Version))
+		if p.Provider == ProviderLocal {
+			for _, k := range p.Targets {
+				for _, r := range p.BuildRequires {
+					if err := checkBuildRequirement(r, builtOn[k]); err != nil {
+						return fieldError(field+".build_requires", "on %s: %v", k, err)
+					}
+				}
+			}
+		}
 		for j, f := range p.Files {
 			if len(f.BuildRequires) == 0 {
 				continue
@@ -218,6 +227,9 @@ func checkUniversalList(list string, pkgs []Package, keys map[string]bool) (map[
 			return nil, fieldError(field+".name", "%q is not a normalised project name", p.Name)
 		}
 		field = fmt.Sprintf("%s[%d] (%s %s)", list, i, p.Name, quoteIfOdd(p.Version))
+		if list == "build_packages" && p.Provider != ProviderWheel && p.Provider != ProviderNixpkgs {
+			return nil, fieldError(field+".provider", "a build package is a wheel or comes from nixpkgs")
+		}
 		if err := checkUniversalPackage(p, keys, names); err != nil {
 			return nil, fmt.Errorf("%w: %s.%v", ErrInvalidLock, field, err)
 		}
@@ -267,10 +279,13 @@ func checkFileNative(field string, n *Native, names map[string]bool) error {
 
 // checkUniversalPackage returns an error starting with the field's name.
 func checkUniversalPackage(p Package, targets, names map[string]bool) error {
-	if p.Filename != "" || p.URL != "" || p.SHA256 != "" || p.Size != 0 || p.Index != "" {
+	// A local project is a directory, the same on every target: its hash
+	// and build requirements stay on the package.
+	local := p.Provider == ProviderLocal
+	if p.Filename != "" || p.URL != "" || (p.SHA256 != "" && !local) || p.Size != 0 || p.Index != "" {
 		return fmt.Errorf("filename: a universal lock lists a package's files under files")
 	}
-	if len(p.BuildRequires) > 0 {
+	if len(p.BuildRequires) > 0 && !local {
 		return fmt.Errorf("build_requires: a universal lock records build requirements per target on the sdist's file")
 	}
 	if p.Native != nil {
@@ -312,9 +327,9 @@ func checkUniversalPackage(p Package, targets, names map[string]bool) error {
 		}
 	}
 	switch p.Provider {
-	case ProviderNixpkgs:
+	case ProviderNixpkgs, ProviderLocal:
 		if len(p.Files) > 0 {
-			return fmt.Errorf("files: a nixpkgs package has no file")
+			return fmt.Errorf("files: a %s package has no file", p.Provider)
 		}
 		return checkPackage(p)
 	case ProviderWheel, ProviderSdist:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -164,5 +165,82 @@ func TestUniversalLockBuildsOnThisSystem(t *testing.T) {
 	if code != exitOK || !strings.Contains(x86, "== x86_64-linux/3.11") || !strings.Contains(x86, "libz.so.1") ||
 		!strings.Contains(arm, "(zcrc 1.0)") || strings.Contains(arm, "xonly") || strings.Contains(arm, "libz.so.1") {
 		t.Errorf("diagnose --lock: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}
+
+// A local project locks universally: its dependency for x86_64 only keeps
+// its marker, the project is a package of both targets with its hash and
+// build requirements, the lock builds with real nix-build on this machine
+// (the project imports both dependencies), and the library evaluates it
+// for aarch64-linux without the x86_64-only one.
+func TestUniversalLockWithLocalProject(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-build", "nix-store", "nix-instantiate")
+	if native.Arch() != "x86_64" {
+		t.Skip("the build half runs on x86_64, the other target's evaluation on aarch64-linux")
+	}
+	t.Setenv("MACHNIX_CACHE_DIR", t.TempDir())
+	idx := pyindex.Start(t, []pyindex.Wheel{pureWheel("greeting", "1.0"), pureWheel("xonly", "1.0")})
+	app := filepath.Join(t.TempDir(), "app")
+	testfixtures.WriteFiles(t, app, map[string]string{
+		"pyproject.toml": `[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "uni-app"
+version = "0.2"
+dependencies = ["greeting", "xonly ; platform_machine == 'x86_64'"]
+`,
+		"uni_app/__init__.py": "import greeting, platform\nif platform.machine() == 'x86_64':\n    import xonly\nWHO = 'uni-app ' + greeting.VERSION\n",
+	})
+	lockPath := filepath.Join(app, "machnix.lock")
+	if code, _, stderr := runCLI(t, "lock", app, "--universal", "--python", "3.11", "--index-url", idx.URL+"/simple", "-o", lockPath); code != exitOK {
+		t.Fatalf("lock --universal: exit %d\n%s", code, stderr)
+	}
+	lock, err := resolve.ReadLock(lockPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets := map[string][]string{}
+	for _, p := range lock.Packages {
+		targets[p.Name] = p.Targets
+		if p.Name == "uni-app" && (p.Provider != resolve.ProviderLocal || p.Path != "." || !slices.Equal(p.BuildRequires, []string{"setuptools>=61"})) {
+			t.Errorf("the local project's entry: %+v", p)
+		}
+	}
+	both := []string{"aarch64-linux/3.11", "x86_64-linux/3.11"}
+	if !lock.Universal() || !slices.Equal(targets["uni-app"], both) || !slices.Equal(targets["greeting"], both) || !slices.Equal(targets["xonly"], both[1:]) {
+		t.Fatalf("targets by package: %v", targets)
+	}
+
+	out := filepath.Join(t.TempDir(), "result")
+	code, stdout, stderr := runCLI(t, "build", "--lock", lockPath, "-o", out, "-I", "nixpkgs="+nixpkgs.Dir(), "--option", "substituters=")
+	if code != exitOK {
+		t.Fatalf("build --lock: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	got, err := exec.Command("env", "-i", filepath.Join(out, "bin", "python"), "-c", "import uni_app, xonly; print(uni_app.WHO)").CombinedOutput()
+	if err != nil || strings.TrimSpace(string(got)) != "uni-app 1.0" {
+		t.Errorf("the x86_64 environment: %v\n%s", err, got)
+	}
+
+	expr := fmt.Sprintf(`let pkgs = import %s { localSystem = { system = "aarch64-linux"; }; }; machnix = import %s { inherit pkgs; };
+  ps = (pkgs.python311.override { packageOverrides = machnix.mkPythonOverrides { lock = %s; }; }).pkgs;
+  env = machnix.mkPython { lock = %s; };
+in { deps = map (d: d.pname) ps.uni-app.dependencies; xonly = ps ? xonly; system = builtins.seq env.drvPath env.system; }`,
+		nixpkgs.Dir(), filepath.Join(testfixtures.RepoRoot(t), "default.nix"), lockPath, lockPath)
+	raw, err := exec.Command("nix-instantiate", "--eval", "--strict", "--json", "--option", "allow-import-from-derivation", "false", "-E", expr).CombinedOutput()
+	if err != nil {
+		t.Fatalf("aarch64-linux: %v\n%s", err, raw)
+	}
+	var arm struct {
+		Deps   []string
+		Xonly  bool
+		System string
+	}
+	if err := json.Unmarshal(raw, &arm); err != nil {
+		t.Fatalf("%s: %v", raw, err)
+	}
+	if !slices.Equal(arm.Deps, []string{"greeting"}) || arm.Xonly || arm.System != "aarch64-linux" {
+		t.Errorf("aarch64-linux: %+v", arm)
 	}
 }
