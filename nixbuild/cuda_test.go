@@ -1,7 +1,6 @@
 package nixbuild
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -16,32 +15,9 @@ import (
 // (stub libraries, so they are DT_NEEDED entries only).
 func cudaWheel(t *testing.T, name string, libs []string, needs ...string) string {
 	t.Helper()
-	testfixtures.RequireTool(t, "gcc")
-	dir := t.TempDir()
-	gcc := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("gcc", args...)
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("gcc %v: %v\n%s", args, err, out)
-		}
-	}
-	if err := os.WriteFile(filepath.Join(dir, "lib.c"), []byte("int lib_value(void) { return 1; }\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var stubs []string
-	for _, n := range needs {
-		gcc("-shared", "-fPIC", "-o", "stub-"+n, "lib.c", "-Wl,-soname,"+n)
-		stubs = append(stubs, "./stub-"+n)
-	}
 	files := []testfixtures.File{{Path: "nvidia/__init__.py", Data: []byte("")}}
 	for _, l := range libs {
-		gcc(append([]string{"-shared", "-fPIC", "-o", l, "lib.c", "-Wl,-soname," + l, "-Wl,--no-as-needed"}, stubs...)...)
-		data, err := os.ReadFile(filepath.Join(dir, l))
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, testfixtures.File{Path: "nvidia/" + name + "/lib/" + l, Data: data, Mode: 0o755})
+		files = append(files, testfixtures.File{Path: "nvidia/" + name + "/lib/" + l, Data: native.SharedLib(t, l, "", needs...), Mode: 0o755})
 	}
 	out := t.TempDir()
 	whl, err := testfixtures.WriteWheel(out, testfixtures.Wheel{Name: "nvidia-" + name + "-cu12", Version: "12.4.127",

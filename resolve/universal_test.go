@@ -111,14 +111,7 @@ func TestResolveUniversalTargets(t *testing.T) {
 	}
 
 	// Written and read back unchanged.
-	path := filepath.Join(t.TempDir(), "machnix.lock")
-	if err := WriteLock(path, lock); err != nil {
-		t.Fatal(err)
-	}
-	back, err := ReadLock(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	back := writeAndRead(t, lock)
 	data1, _ := MarshalLock(lock)
 	data2, _ := MarshalLock(back)
 	if string(data1) != string(data2) {
@@ -389,14 +382,7 @@ func TestNativeByTargetProjects(t *testing.T) {
 	}
 	f.Native = &Native{BuildInputs: []string{"zlib"}}
 	f.NativeByTarget = map[string]*Native{f.Targets[1]: {BuildInputs: []string{"zstd"}}}
-	path := filepath.Join(t.TempDir(), "machnix.lock")
-	if err := WriteLock(path, lock); err != nil {
-		t.Fatal(err)
-	}
-	back, err := ReadLock(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	back := writeAndRead(t, lock)
 	want := map[string]string{f.Targets[0]: "zlib", f.Targets[1]: "zstd"}
 	for _, tg := range back.Targets {
 		one, err := back.ForTarget(tg.System, tg.Python)
@@ -407,4 +393,19 @@ func TestNativeByTargetProjects(t *testing.T) {
 			t.Errorf("%s: native %+v, want build input %s", tg.Key(), n, want[tg.Key()])
 		}
 	}
+}
+
+// writeAndRead writes lock to a file and reads it back, as a user's next
+// command would.
+func writeAndRead(t *testing.T, lock *Lock) *Lock {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "machnix.lock")
+	if err := WriteLock(path, lock); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadLock(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return back
 }
