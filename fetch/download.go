@@ -254,7 +254,10 @@ func moveSharded(cacheDir, sum, dest string) {
 // the holder changes which file the path names; an open that creates it
 // finds no file there, so none is locked.
 func lockPartial(partial string) (*flock.Flock, error) {
-	for {
+	// Each retry follows another process's finished download; a file
+	// system whose file identities do not hold still this long is one
+	// the cache cannot lock on.
+	for range 1000 {
 		if err := clearNonRegular(partial); err != nil {
 			return nil, err
 		}
@@ -272,6 +275,7 @@ func lockPartial(partial string) (*flock.Flock, error) {
 		}
 		lk.Unlock()
 	}
+	return nil, fmt.Errorf("%s: cannot lock it in the cache: the file kept changing under the lock; put the cache (MACHNIX_CACHE_DIR) on a local file system", partial)
 }
 
 // downloadRetrying runs download until it succeeds, with a bounded
