@@ -217,3 +217,18 @@ func TestConcurrentFetchersShareCache(t *testing.T) {
 		t.Errorf("files left beside the blob: %v", left)
 	}
 }
+
+// Where a locked partial file never matches the one at its path (a file
+// system whose file identities do not hold still), the fetch fails with
+// advice instead of retrying for ever.
+func TestUnstableFileIdentitiesFailTheLock(t *testing.T) {
+	s := pyindex.Start(t, []pyindex.Wheel{{Wheel: testfixtures.Wheel{Name: "a", Version: "1.0"}}})
+	lock := lockFor(t, s, "a")
+	orig := sameFile
+	sameFile = func(os.FileInfo, os.FileInfo) bool { return false }
+	t.Cleanup(func() { sameFile = orig })
+	_, err := Fetch(context.Background(), lock, WithCacheDir(t.TempDir()))
+	if err == nil || !strings.Contains(err.Error(), "MACHNIX_CACHE_DIR") {
+		t.Fatalf("want an error pointing at the cache's file system, got %v", err)
+	}
+}
