@@ -238,3 +238,22 @@ func TestShardedBlobIsMovedNotDownloaded(t *testing.T) {
 		}
 	}
 }
+
+// A downloaded blob has the mode any file the user creates with 0644 has
+// (the umask applied), not the lock library's 0600: a cache shared by
+// users or CI accounts stays readable.
+func TestBlobIsReadableByAll(t *testing.T) {
+	_, lock, _, cache, dest := cacheFixture(t)
+	if _, err := Fetch(context.Background(), lock, WithCacheDir(cache)); err != nil {
+		t.Fatal(err)
+	}
+	peer := filepath.Join(t.TempDir(), "peer")
+	if err := os.WriteFile(peer, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err1 := os.Stat(dest)
+	want, err2 := os.Stat(peer)
+	if err1 != nil || err2 != nil || got.Mode().Perm() != want.Mode().Perm() {
+		t.Errorf("blob mode %v (%v), want %v as a 0644 file gets here (%v)", got.Mode(), err1, want.Mode(), err2)
+	}
+}

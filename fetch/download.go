@@ -265,7 +265,10 @@ func lockPartial(partial string) (*flock.Flock, error) {
 		if err := clearNonRegular(partial); err != nil {
 			return nil, err
 		}
-		lk := flock.New(partial, flock.SetFlag(os.O_CREATE|os.O_RDONLY|noFollow))
+		// The lock creates the file the blob becomes: readable by all,
+		// as a blob downloaded into its own file was (flock's default is
+		// 0600), so that a cache shared by users or CI accounts stays so.
+		lk := flock.New(partial, flock.SetFlag(os.O_CREATE|os.O_RDONLY|noFollow), flock.SetPermissions(0o644))
 		if err := lk.Lock(); err != nil {
 			return nil, fmt.Errorf("%s: cannot lock it in the cache: %w", partial, err)
 		}
