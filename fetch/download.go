@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -155,7 +156,6 @@ func fetchOne(ctx context.Context, o *options, p resolve.Package) (Artifact, err
 	if err := clearNonRegular(dest); err != nil {
 		return Artifact{}, err
 	}
-	moveSharded(o.cacheDir, p.SHA256, dest)
 	// A cached blob is rehashed before use unless it is unchanged since it
 	// was last checked (verified.go): a corrupt one (a hand edit, a
 	// replaced file) is removed and fetched again rather than trusted.
@@ -165,7 +165,11 @@ func fetchOne(ctx context.Context, o *options, p resolve.Package) (Artifact, err
 			return art, nil
 		}
 	}
-	if got, n, err := hashFile(dest); err == nil {
+	got, n, err := hashFile(dest)
+	if errors.Is(err, fs.ErrNotExist) && moveSharded(o.cacheDir, p.SHA256, dest) {
+		got, n, err = hashFile(dest)
+	}
+	if err == nil {
 		if got == p.SHA256 {
 			stampVerified(dest)
 			art.Size, art.Cached = n, true
@@ -184,7 +188,7 @@ func fetchOne(ctx context.Context, o *options, p resolve.Package) (Artifact, err
 	// attempt resumes it with a Range request. It is also the lock that
 	// makes parallel machnix processes download a blob once.
 	partial := dest + ".partial"
-	lk, err := lockPartial(partial)
+	lk, err := lockPartial(ctx, partial)
 	if err != nil {
 		return Artifact{}, err
 	}
@@ -233,18 +237,17 @@ func fetchOne(ctx context.Context, o *options, p resolve.Package) (Artifact, err
 }
 
 // moveSharded moves a blob the cache kept under sha256/<aa>/ before it
-// was flat into its place, where it is checked like any other: a large
-// wheel is not downloaded again for a change of layout.
-func moveSharded(cacheDir, sum, dest string) {
+// was flat into dest, which is not there, to be checked like any other: a
+// large wheel is not downloaded again for a change of layout. It reports
+// whether it moved one. Only a miss asks, so a warm cache pays nothing.
+func moveSharded(cacheDir, sum, dest string) bool {
 	old := filepath.Join(cacheDir, "sha256", sum[:2], sum)
 	st, err := os.Lstat(old)
 	if err != nil || !st.Mode().IsRegular() {
-		return
-	}
-	if _, err := os.Lstat(dest); errors.Is(err, os.ErrNotExist) {
-		_ = os.Rename(old, dest)
+		return false
 	}
 	os.Remove(old + ".verified")
+	return os.Rename(old, dest) == nil
 }
 
 // sameFile is os.SameFile; tests give a file system whose identities do
@@ -257,7 +260,7 @@ var sameFile = os.SameFile
 // left that path is dropped and taken again on the file there now. Only
 // the holder changes which file the path names; an open that creates it
 // finds no file there, so none is locked.
-func lockPartial(partial string) (*flock.Flock, error) {
+func lockPartial(ctx context.Context, partial string) (*flock.Flock, error) {
 	// Each retry follows another process's finished download; a file
 	// system whose file identities do not hold still this long is one
 	// the cache cannot lock on.
@@ -269,7 +272,13 @@ func lockPartial(partial string) (*flock.Flock, error) {
 		// as a blob downloaded into its own file was (flock's default is
 		// 0600), so that a cache shared by users or CI accounts stays so.
 		lk := flock.New(partial, flock.SetFlag(os.O_CREATE|os.O_RDONLY|noFollow), flock.SetPermissions(0o644))
-		if err := lk.Lock(); err != nil {
+		// Polled, so that an interrupt ends the wait for another
+		// process's download.
+		if locked, err := lk.TryLockContext(ctx, 20*time.Millisecond); err != nil || !locked {
+			lk.Close()
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
 			return nil, fmt.Errorf("%s: cannot lock it in the cache: %w", partial, err)
 		}
 		held, err := lk.Stat()
