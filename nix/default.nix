@@ -135,17 +135,18 @@ let
       python3Packages = final.python3.pkgs;
     };
 
-  # nixpkgs (this pkgs' own, or the one given) with mkOverlay applied.
+  # nixpkgs (this pkgs, or the one given) with mkOverlay applied. This pkgs
+  # keeps its own overlays, config and platforms through appendOverlays: a
+  # package set does not list the overlays it was made with (stage.nix).
   mkNixpkgs = args:
-    let
-      nixpkgs = args.nixpkgs or pkgs.path;
-      rest = removeAttrs args [ "nixpkgs" ];
-    in
-    import nixpkgs {
-      system = pkgs.stdenv.hostPlatform.system or pkgs.system;
-      config = pkgs.config or { };
-      overlays = (pkgs.overlays or [ ]) ++ [ (mkOverlay rest) ];
-    };
+    let overlay = mkOverlay (removeAttrs args [ "nixpkgs" ]); in
+    if args ? nixpkgs then
+      import args.nixpkgs {
+        system = pkgs.stdenv.hostPlatform.system or pkgs.system;
+        config = pkgs.config or { };
+        overlays = [ overlay ];
+      }
+    else pkgs.appendOverlays [ overlay ];
 
   # The lock's local project (provider "local"; machnix lock .) built with
   # its locked dependencies.

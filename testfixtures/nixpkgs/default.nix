@@ -439,7 +439,11 @@ in
 assert builtins.isList overlays || throw "The overlays argument to nixpkgs must be a list.";
 assert builtins.all builtins.isFunction overlays || throw "All overlays passed to nixpkgs must be functions.";
 fix (builtins.foldl' (f: ext: extends ext f) (self: with self; x // {
-  inherit system fetchurl config overlays;
+  # As stage.nix: the set does not list its overlays; appendOverlays and
+  # extend make the set again with more.
+  inherit system fetchurl config;
+  appendOverlays = extra: if extra == [ ] then self else import ./. (args // { overlays = overlays ++ extra; });
+  extend = f: self.appendOverlays [ f ];
   # The nixpkgs this set was imported from, as pkgs.path.
   path = ./.;
   lib = { inherit licenses; };
