@@ -3,6 +3,7 @@ package pep508
 import (
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/machnix/machnix/resolve/pep440"
@@ -239,7 +240,7 @@ func minorRanges(op, lit string) verSet {
 	}
 	grid = append(grid, minor{4, 0})
 	for i, g := range grid {
-		text := itoa(g.major) + "." + itoa(g.minor)
+		text := strconv.Itoa(g.major) + "." + strconv.Itoa(g.minor)
 		if !(evalEnv{env: Environment{"python_version": text}}).compare(c) {
 			continue
 		}
@@ -249,18 +250,11 @@ func minorRanges(op, lit string) verSet {
 		}
 		if i+1 < len(grid) {
 			n := grid[i+1]
-			iv.hi = bound{v: pep440.MustParse(itoa(n.major) + "." + itoa(n.minor) + ".dev0"), open: true}
+			iv.hi = bound{v: pep440.MustParse(strconv.Itoa(n.major) + "." + strconv.Itoa(n.minor) + ".dev0"), open: true}
 		}
 		out = out.or(verSet{iv})
 	}
 	return out
-}
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
 }
 
 // versionRange is the set of versions op lit accepts, as ranges.
@@ -873,7 +867,9 @@ func minorAligned(b bound) bool {
 		v.Pre == pep440.PreNone && !v.HasPost && v.Local == "")
 }
 
-func minorText(v pep440.Version) string { return itoa(v.Release[0]) + "." + itoa(v.Release[1]) }
+func minorText(v pep440.Version) string {
+	return strconv.Itoa(v.Release[0]) + "." + strconv.Itoa(v.Release[1])
+}
 
 // Contains reports whether the one environment env is in the set; opaque
 // comparisons are evaluated on it as written.

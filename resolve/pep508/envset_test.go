@@ -1,6 +1,7 @@
 package pep508
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -172,7 +173,7 @@ func TestEnvSetDecisions(t *testing.T) {
 func TestEnvSetHostileSize(t *testing.T) {
 	var groups []string
 	for i := range 20 {
-		groups = append(groups, "(platform_release == \"a"+itoa(i)+"\" or platform_release == \"b"+itoa(i)+"\")")
+		groups = append(groups, "(platform_release == \"a"+strconv.Itoa(i)+"\" or platform_release == \"b"+strconv.Itoa(i)+"\")")
 	}
 	m := MustParseMarker(strings.Join(groups, " and "))
 	set := m.Set("")
