@@ -198,9 +198,7 @@ func addLocal(lock *resolve.Lock, locals []*localProject, lockDir string) error 
 		}
 		p := resolve.Package{Name: lp.meta.Name, Version: lp.meta.Version, Provider: resolve.ProviderLocal, Path: rel, SHA256: lp.meta.SHA256, Extras: lp.extras}
 		if lock.Universal() {
-			// A root of every target; its dependencies' edges need no
-			// markers: each target's projection keeps those it installs.
-			p.Targets = slices.Sorted(slices.Values(lock.Keys()))
+			p.Targets = slices.Sorted(slices.Values(lock.Keys())) // a root of every target
 		}
 		for _, r := range lp.requires {
 			if n := pep508.MustParseRequirement(r).Normalized(); n != p.Name && !slices.Contains(p.Dependencies, n) {
@@ -217,10 +215,37 @@ func addLocal(lock *resolve.Lock, locals []*localProject, lockDir string) error 
 		}
 		slices.Sort(p.Dependencies)
 		p.Dependencies = slices.Compact(p.Dependencies)
+		if lock.Universal() {
+			p.DependencyMarkers = localDependencyMarkers(lock, p.Dependencies)
+		}
 		lock.Packages = append(lock.Packages, p)
 	}
 	slices.SortFunc(lock.Packages, func(a, b resolve.Package) int { return strings.Compare(a.Name, b.Name) })
 	return nil
+}
+
+// localDependencyMarkers gives each dependency of a local project in a
+// universal lock that some targets do not install a marker naming the
+// targets that do: its requirement holds there (a local project is a root
+// of every target). Other local projects are on every target.
+func localDependencyMarkers(lock *resolve.Lock, deps []string) map[string]string {
+	var out map[string]string
+	for _, pkg := range lock.Packages {
+		if !slices.Contains(deps, pkg.Name) || len(pkg.Targets) == len(lock.Targets) {
+			continue
+		}
+		var on []resolve.Target
+		for _, t := range lock.Targets {
+			if slices.Contains(pkg.Targets, t.Key()) {
+				on = append(on, t)
+			}
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[pkg.Name] = resolve.TargetsMarker(on, lock.Targets)
+	}
+	return out
 }
 
 // CheckProjects compares each local project of a lock read from lockDir

@@ -173,6 +173,7 @@ func TestReadLockRefusesHostileUniversalFields(t *testing.T) {
 		{"target without file", ".files", func(l *Lock) { l.Packages[0].Files = l.Packages[0].Files[:1] }},
 		{"dependency marker", ".dependency_markers.b", func(l *Lock) { l.Packages[0].DependencyMarkers["b"] = "${builtins.readFile /etc/passwd}" }},
 		{"dependency marker for no dependency", ".dependency_markers", func(l *Lock) { l.Packages[0].DependencyMarkers["zz"] = "" }},
+		{"dependency on a target that lacks it", "packages[0] (a 1.0).dependencies", func(l *Lock) { delete(l.Packages[0].DependencyMarkers, "b") }},
 		{"file native attr", ".files[0].native.build_inputs[0]", func(l *Lock) {
 			l.Packages[0].Files[0].Native = &Native{BuildInputs: []string{"zlib; x = import /etc/passwd"}}
 		}},

@@ -145,12 +145,22 @@ func validateUniversal(l *Lock) error {
 	if err := checkSources(l); err != nil {
 		return err
 	}
-	if _, err := checkUniversalList("packages", l.Packages, keys); err != nil {
+	installs, err := checkUniversalList("packages", l.Packages, keys)
+	if err != nil {
 		return err
 	}
 	builtOn, err := checkUniversalList("build_packages", l.BuildPackages, keys)
 	if err != nil {
 		return err
+	}
+	for _, list := range []struct {
+		name string
+		pkgs []Package
+		on   map[string]map[string]Package
+	}{{"packages", l.Packages, installs}, {"build_packages", l.BuildPackages, builtOn}} {
+		if err := checkDependenciesOnTargets(list.name, list.pkgs, l.Targets, list.on); err != nil {
+			return err
+		}
 	}
 	for i, p := range l.BuildPackages {
 		field := fmt.Sprintf("build_packages[%d] (%s %s)", i, p.Name, quoteIfOdd(p.Version))
@@ -259,6 +269,37 @@ func checkMarker(m string) error {
 	}
 	if _, err := pep508.ParseMarker(m); err != nil {
 		return fmt.Errorf("%s is not a PEP 508 marker", quoteIfOdd(m))
+	}
+	return nil
+}
+
+// checkDependenciesOnTargets checks that every dependency whose marker
+// holds on a target of its package is installed there too: a projection
+// keeps only the dependencies its target installs, so a lock that forgot
+// one would build an environment without it.
+func checkDependenciesOnTargets(list string, pkgs []Package, targets []Target, on map[string]map[string]Package) error {
+	envs := make(map[string]pep508.Environment, len(targets))
+	for _, t := range targets {
+		envs[t.Key()] = t.Environment()
+	}
+	for i, p := range pkgs {
+		for _, d := range p.Dependencies {
+			var marker *pep508.Marker
+			if m := p.DependencyMarkers[d]; m != "" {
+				pm, err := pep508.ParseMarker(m)
+				if err != nil {
+					return fieldError(fmt.Sprintf("%s[%d] (%s %s).dependency_markers.%s", list, i, p.Name, quoteIfOdd(p.Version), d), "not a PEP 508 marker")
+				}
+				marker = pm
+			}
+			for _, k := range p.Targets {
+				if _, ok := on[k][d]; ok || (marker != nil && !marker.EvaluateExtras(envs[k], p.Extras)) {
+					continue
+				}
+				return fieldError(fmt.Sprintf("%s[%d] (%s %s).dependencies", list, i, p.Name, quoteIfOdd(p.Version)),
+					"%s is needed on %s, which does not install it", d, k)
+			}
+		}
 	}
 	return nil
 }
