@@ -24,6 +24,7 @@ import (
 var (
 	nixBase32   = regexp.MustCompile(`^[0-9abcdfghijklmnpqrsvwxyz]{52}$`)
 	nixVersion  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+~-]*$`)
+	pep440Form  = regexp.MustCompile(`^[0-9][0-9A-Za-z.!+_-]*$`)
 	nixAttrPart = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_'-]*$`)
 	sonameRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._+-]*$`)
 	moduleRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
@@ -46,6 +47,14 @@ const maxSoname = 255
 // IsModuleName reports whether s is an importable dotted Python module
 // name (ASCII identifiers), as pythonImportsCheck takes it.
 func IsModuleName(s string) bool { return moduleRE.MatchString(s) }
+
+// isPEP440 reports whether v is a PEP 440 version as a lock writes it:
+// the parser also takes surrounding whitespace and a leading "v", which
+// would reach store names and messages as they are.
+func isPEP440(v string) bool {
+	_, err := pep440.Parse(v)
+	return err == nil && pep440Form.MatchString(v)
+}
 
 // IsSHA256Hex reports whether s is a sha256 digest as locks and caches
 // hold it: exactly 64 lowercase hex digits, safe to use as a file name.
@@ -209,7 +218,7 @@ func checkBuildRequirement(r string, pins map[string]Package) error {
 func checkPackage(p Package) error {
 	switch p.Provider {
 	case ProviderWheel, ProviderSdist:
-		if _, err := pep440.Parse(p.Version); err != nil {
+		if !isPEP440(p.Version) {
 			return fmt.Errorf("version: %s is not a PEP 440 version", quoteIfOdd(p.Version))
 		}
 		if p.Filename == "" || p.URL == "" {
@@ -241,7 +250,7 @@ func checkPackage(p Package) error {
 			return fmt.Errorf("url: a nixpkgs package has no file")
 		}
 	case ProviderLocal:
-		if _, err := pep440.Parse(p.Version); err != nil {
+		if !isPEP440(p.Version) {
 			return fmt.Errorf("version: %s is not a PEP 440 version", quoteIfOdd(p.Version))
 		}
 		if err := CheckProjectPath(p.Path); err != nil {

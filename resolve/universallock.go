@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/machnix/machnix/resolve/pep440"
 	"github.com/machnix/machnix/resolve/pep508"
 )
 
@@ -377,7 +376,7 @@ func checkUniversalPackage(p Package, targets, names map[string]bool) error {
 	default:
 		return fmt.Errorf("provider: %s is unknown (want wheel, sdist or nixpkgs)", quoteIfOdd(string(p.Provider)))
 	}
-	if _, err := pep440.Parse(p.Version); err != nil {
+	if !isPEP440(p.Version) {
 		return fmt.Errorf("version: %s is not a PEP 440 version", quoteIfOdd(p.Version))
 	}
 	if p.NixAttr != "" {
