@@ -322,6 +322,17 @@ type forkSource struct {
 // errSplit stops the solver when the fork must split.
 var errSplit = errors.New("fork splits")
 
+// WhyNoVersions implements solver.Absence: the first reason one of the
+// fork's targets gives.
+func (f *forkSource) WhyNoVersions(node string) string {
+	for _, v := range f.fork.views {
+		if why := v.src.WhyNoVersions(node); why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
 func (f *forkSource) Candidates(ctx context.Context, node string) ([]solver.Candidate, error) {
 	base, _, _ := splitExtra(node)
 	var out []solver.Candidate

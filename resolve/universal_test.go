@@ -410,3 +410,12 @@ func writeAndRead(t *testing.T, lock *Lock) *Lock {
 	}
 	return back
 }
+
+// A universal resolution explains a missing dependency as a single-target
+// one does.
+func TestResolveUniversalSaysWhyNoVersions(t *testing.T) {
+	_, err := resolveUniversalT(t, []string{"app"}, map[string][]string{"app-1.0-py3-none-any.whl": {"gone"}})
+	if !errors.Is(err, ErrNoSolution) || !strings.Contains(err.Error(), "depends on gone, which is on no index") {
+		t.Errorf("%v, want it to say gone is on no index", err)
+	}
+}
