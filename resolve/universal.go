@@ -529,6 +529,9 @@ func (f *forkSource) Dependencies(ctx context.Context, node, version string) ([]
 			}
 		}
 		for _, d := range ds {
+			if f.u.concrete {
+				break // edges are read for symbolic universes only (merge)
+			}
 			k := node + "@" + version + ">" + d.Name
 			if prev, ok := f.edges[k]; ok {
 				f.edges[k] = prev.Or(in.set)
@@ -657,7 +660,9 @@ func (u *universal) merge(requirements []string, done []forkResult) *Lock {
 			if isExtra {
 				e.extras[extra] = true
 			} else {
-				e.set = e.set.Or(r.set)
+				if !u.concrete { // over targets the views say it
+					e.set = e.set.Or(r.set)
+				}
 				for _, vw := range r.views {
 					e.views[vw] = true
 				}
@@ -667,14 +672,18 @@ func (u *universal) merge(requirements []string, done []forkResult) *Lock {
 				if b == name {
 					continue
 				}
-				edge, ok := r.edges[node+"@"+v+">"+d]
-				if !ok {
-					edge = r.set
+				if u.concrete {
+					e.deps[b] = pep508.EnvSet{} // the edge's targets are depViews'
+				} else {
+					edge, ok := r.edges[node+"@"+v+">"+d]
+					if !ok {
+						edge = r.set
+					}
+					if prev, ok := e.deps[b]; ok {
+						edge = prev.Or(edge)
+					}
+					e.deps[b] = edge
 				}
-				if prev, ok := e.deps[b]; ok {
-					edge = prev.Or(edge)
-				}
-				e.deps[b] = edge
 				// Over targets every edge of a fork holds on all its
 				// targets: forks split wherever an edge would not.
 				if e.depViews[b] == nil {
