@@ -2,6 +2,7 @@ package autopatch
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -182,13 +183,10 @@ func Inspect(ctx context.Context, files []string, opts ...Option) (*NativeReport
 	return in.resolve(read, arch), errors.Join(errs...)
 }
 
-// fileName is how a report names a wheel: its real file name when given
-// (WithFileNames), else its path's last element.
+// fileName is how a report names a wheel: the name its .dist-info is
+// checked against (wheelReader.fileName), else its path's last element.
 func (in *inspector) fileName(file string) string {
-	if name, ok := in.fileNames[file]; ok {
-		return name
-	}
-	return filepath.Base(file)
+	return cmp.Or(wheelReader{fileNames: in.fileNames}.fileName(file), filepath.Base(file))
 }
 
 // source is how wheels are read: as the options say, except that wheels
