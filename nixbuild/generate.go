@@ -2,8 +2,6 @@ package nixbuild
 
 import (
 	"bytes"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -453,13 +451,6 @@ func WithTests(on bool) GenerateOption {
 	return func(g *generator) { g.tests = on }
 }
 
-func (g *generator) testsFor(name string) bool {
-	if t := g.overrides[name].Tests; t != nil {
-		return *t
-	}
-	return g.tests
-}
-
 // breakCycles returns each package's dependencies within the lock with
 // the back edges of dependency cycles removed (torch and triton, dask and
 // distributed need each other): Nix cannot build a derivation whose inputs
@@ -699,14 +690,6 @@ func isIdentifier(s string) bool {
 func nixString(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "${", `\${`, "\n", `\n`, "\r", `\r`, "\t", `\t`)
 	return `"` + r.Replace(s) + `"`
-}
-
-func sriHash(hexSum string) (string, error) {
-	raw, err := hex.DecodeString(hexSum)
-	if err != nil || len(raw) != 32 {
-		return "", fmt.Errorf("sha256 %q is not 64 hex digits", hexSum)
-	}
-	return "sha256-" + base64.StdEncoding.EncodeToString(raw), nil
 }
 
 // WriteDir writes what Generate's default.nix needs into dir: expr as
