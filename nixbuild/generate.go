@@ -73,7 +73,7 @@ func Generate(lock *resolve.Lock, report *autopatch.NativeReport, opts ...Genera
 			}
 		}
 	}
-	if _, err := newBuildPins(lock.BuildPackages); err != nil {
+	if err := checkBuildPins(lock.BuildPackages); err != nil {
 		return nil, err
 	}
 	// The lock reaches Nix as data, but only as a lock ReadLock would
@@ -449,50 +449,6 @@ func checkUnfree(pkgs []resolve.Package, g generator) error {
 // Without it tests are off, since the lock pins no test dependencies.
 func WithTests(on bool) GenerateOption {
 	return func(g *generator) { g.tests = on }
-}
-
-// breakCycles returns each package's dependencies within the lock with
-// the back edges of dependency cycles removed (torch and triton, dask and
-// distributed need each other): Nix cannot build a derivation whose inputs
-// lead back to it. The walk is depth first over sorted names, so the same
-// lock always loses the same edges; dropped lists them per package.
-func breakCycles(pkgs []resolve.Package) (kept, dropped map[string][]string) {
-	deps := map[string][]string{}
-	for _, p := range pkgs {
-		deps[p.Name] = slices.Sorted(slices.Values(p.Dependencies))
-	}
-	kept, dropped = map[string][]string{}, map[string][]string{}
-	const (
-		unseen = iota
-		onStack
-		done
-	)
-	state := map[string]int{}
-	var visit func(string)
-	visit = func(n string) {
-		state[n] = onStack
-		for _, d := range deps[n] {
-			if _, inLock := deps[d]; !inLock {
-				kept[n] = append(kept[n], d)
-				continue
-			}
-			switch state[d] {
-			case onStack:
-				dropped[n] = append(dropped[n], d)
-				continue
-			case unseen:
-				visit(d)
-			}
-			kept[n] = append(kept[n], d)
-		}
-		state[n] = done
-	}
-	for _, n := range slices.Sorted(maps.Keys(deps)) {
-		if state[n] == unseen {
-			visit(n)
-		}
-	}
-	return kept, dropped
 }
 
 // WithBuildSystems gives each sdist's [build-system] requires (PEP 518
