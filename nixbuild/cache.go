@@ -31,6 +31,10 @@ var ErrBadKey = errors.New("bad binary cache key")
 // ErrCachePush wraps a failed push to a binary cache.
 var ErrCachePush = errors.New("pushing to the binary cache failed")
 
+// ErrNotStorePath wraps a path given to copy that is not a top-level path
+// of the store, which Nix would otherwise read as an option or a file.
+var ErrNotStorePath = errors.New("not a store path")
+
 // cacheSchemes are the binary cache stores Nix 2.8 writes and reads.
 var cacheSchemes = map[string]bool{"file": true, "http": true, "https": true, "s3": true}
 
@@ -228,6 +232,13 @@ func CopyFrom(ctx context.Context, storeURL string, trustedKeys []string, paths 
 	for _, k := range trustedKeys {
 		if err := CheckPublicKey(k); err != nil {
 			return 0, err
+		}
+	}
+	// The paths become arguments of nix-store and nix: one starting with
+	// a dash would be read as an option, one outside the store as a file.
+	for _, p := range paths {
+		if !IsStorePath(p) {
+			return 0, fmt.Errorf("%w: %q is not a path of the store %s", ErrNotStorePath, p, storeDir())
 		}
 	}
 	missing, err := nixStoreLines(ctx, append([]string{"--check-validity", "--print-invalid"}, paths...)...)
