@@ -197,11 +197,10 @@ func Push(ctx context.Context, cacheURL, keyFile string, roots ...string) (PushR
 		return res, err
 	}
 	res.Paths = len(closure)
-	missing, err := runNix(ctx, []string{cacheURL}, "nix-store", append([]string{"--store", cacheURL, "--check-validity", "--print-invalid"}, closure...)...)
+	lacking, err := nixStoreLines(ctx, append([]string{"--store", cacheURL, "--check-validity", "--print-invalid"}, closure...)...)
 	if err != nil {
 		return res, fmt.Errorf("%w: asking %s which paths it has: %v", ErrCachePush, res.Cache, err)
 	}
-	lacking := strings.Fields(missing)
 	res.New = len(lacking)
 	if res.New == 0 {
 		return res, nil
@@ -247,11 +246,11 @@ func CopyFrom(ctx context.Context, storeURL string, trustedKeys []string, paths 
 	}
 	// What is copied is the closure of what is missing, less what this
 	// store has: ask the source for the closure, this store for the rest.
-	closureOut, err := runNix(ctx, []string{storeURL}, "nix-store", append([]string{"--store", storeURL, "-qR"}, missing...)...)
+	closure, err := nixStoreLines(ctx, append([]string{"--store", storeURL, "-qR"}, missing...)...)
 	if err != nil {
 		return 0, fmt.Errorf("%w: asking %s for the closure: %v", ErrNixStore, fetch.Redact(storeURL), err)
 	}
-	lacking, err := nixStoreLines(ctx, append([]string{"--check-validity", "--print-invalid"}, strings.Fields(closureOut)...)...)
+	lacking, err := nixStoreLines(ctx, append([]string{"--check-validity", "--print-invalid"}, closure...)...)
 	if err != nil {
 		return 0, err
 	}
