@@ -187,13 +187,19 @@ func Build(ctx context.Context, expr string, opts ...BuildOption) (string, error
 	cmd.Stdout, cmd.Stderr = &stdout, structured
 	err := cmd.Run()
 	structured.flush()
-	if warnings := explainUnsigned(ctx, structured.state.Unsigned, o.trustedKeys, err == nil); len(warnings) > 0 && o.progress != nil {
+	// Explaining a refused cache asks each cache for a narinfo: do it once,
+	// and only where the explanation is shown (progress, or the error).
+	var unsigned []string
+	if len(structured.state.Unsigned) > 0 && (o.progress != nil || err != nil) {
+		unsigned = explainUnsigned(ctx, structured.state.Unsigned, o.trustedKeys, err == nil)
+	}
+	if len(unsigned) > 0 && o.progress != nil {
 		final := structured.state
-		final.Warnings = warnings
+		final.Warnings = unsigned
 		o.progress(final)
 	}
 	if err != nil {
-		return "", diagnose(ctx, tail.all(), err, structured, o.trustedKeys)
+		return "", diagnose(tail.all(), err, structured, unsigned)
 	}
 	fields := strings.Fields(stdout.String())
 	if len(fields) == 0 {
@@ -256,8 +262,9 @@ var (
 )
 
 // diagnose turns nix-build's last lines into an error that says which
-// derivation failed and, where the log shows why, what to do.
-func diagnose(ctx context.Context, lines []string, runErr error, log *jsonLog, trustedKeys []string) error {
+// derivation failed and, where the log shows why, what to do; unsigned is
+// explainUnsigned's text for the caches Nix refused.
+func diagnose(lines []string, runErr error, log *jsonLog, unsigned []string) error {
 	state := log.state
 	var b strings.Builder
 	drv, machine, unreached := "", "", false
@@ -307,7 +314,7 @@ func diagnose(ctx context.Context, lines []string, runErr error, log *jsonLog, t
 			b.WriteString("diagnosis: no machine may build: --max-jobs 0 leaves it to remote builders, and none (--builders) takes this system and its features; give a builder or allow local builds with --max-jobs\n")
 		}
 	}
-	for _, w := range explainUnsigned(ctx, state.Unsigned, trustedKeys, false) {
+	for _, w := range unsigned {
 		b.WriteString("diagnosis: " + w + "\n")
 	}
 	return fmt.Errorf("%w: %s", ErrBuildFailed, strings.TrimRight(b.String(), "\n"))

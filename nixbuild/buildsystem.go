@@ -8,43 +8,26 @@ import (
 	"github.com/machnix/machnix/resolve/pep508"
 )
 
-// buildPins are the lock's build packages: what an sdist's build-system
-// is made of. A wheel pin becomes a derivation of its own in buildFixed,
-// apart from the environment's packages; a nixpkgs pin is python.pkgs'
-// attribute as it is.
-type buildPins struct {
-	pins map[string]resolve.Package
-	// kept are each pin's dependencies with the back edges of cycles
-	// left out, as for the environment's packages.
-	kept, dropped map[string][]string
-	names         []string
-}
-
-func newBuildPins(pkgs []resolve.Package) (*buildPins, error) {
-	bp := &buildPins{pins: map[string]resolve.Package{}}
+// checkBuildPins refuses a build package the library (nix/locked.nix)
+// could not build: what an sdist's build-system is made of is a wheel,
+// which becomes a derivation of its own there, or python.pkgs' attribute
+// as it is.
+func checkBuildPins(pkgs []resolve.Package) error {
 	for _, p := range pkgs {
 		if !resolve.IsNormalizedName(p.Name) {
-			return nil, fmt.Errorf("%w: build package name %q is not a normalised project name", ErrCannotGenerate, p.Name)
+			return fmt.Errorf("%w: build package name %q is not a normalised project name", ErrCannotGenerate, p.Name)
 		}
 		switch p.Provider {
 		case resolve.ProviderWheel:
 		case resolve.ProviderNixpkgs:
 			if !resolve.IsAttrPath(p.NixAttr) {
-				return nil, fmt.Errorf("%w: build package %s comes from nixpkgs but names no attribute", ErrCannotGenerate, p.Name)
+				return fmt.Errorf("%w: build package %s comes from nixpkgs but names no attribute", ErrCannotGenerate, p.Name)
 			}
 		default:
-			return nil, fmt.Errorf("%w: build package %s: provider %q (a build package is a wheel or comes from nixpkgs)", ErrCannotGenerate, p.Name, p.Provider)
+			return fmt.Errorf("%w: build package %s: provider %q (a build package is a wheel or comes from nixpkgs)", ErrCannotGenerate, p.Name, p.Provider)
 		}
-		bp.pins[p.Name] = p
-		bp.names = append(bp.names, p.Name)
 	}
-	slices.Sort(bp.names)
-	sorted := make([]resolve.Package, len(bp.names))
-	for i, n := range bp.names {
-		sorted[i] = bp.pins[n]
-	}
-	bp.kept, bp.dropped = breakCycles(sorted)
-	return bp, nil
+	return nil
 }
 
 // nixpkgsBuildSystem is the build-system of an sdist whose lock records

@@ -31,6 +31,10 @@ var ErrBadKey = errors.New("bad binary cache key")
 // ErrCachePush wraps a failed push to a binary cache.
 var ErrCachePush = errors.New("pushing to the binary cache failed")
 
+// ErrNotStorePath wraps a path given to copy that is not a top-level path
+// of the store, which Nix would otherwise read as an option or a file.
+var ErrNotStorePath = errors.New("not a store path")
+
 // cacheSchemes are the binary cache stores Nix 2.8 writes and reads.
 var cacheSchemes = map[string]bool{"file": true, "http": true, "https": true, "s3": true}
 
@@ -193,11 +197,10 @@ func Push(ctx context.Context, cacheURL, keyFile string, roots ...string) (PushR
 		return res, err
 	}
 	res.Paths = len(closure)
-	missing, err := runNix(ctx, []string{cacheURL}, "nix-store", append([]string{"--store", cacheURL, "--check-validity", "--print-invalid"}, closure...)...)
+	lacking, err := nixStoreLines(ctx, append([]string{"--store", cacheURL, "--check-validity", "--print-invalid"}, closure...)...)
 	if err != nil {
 		return res, fmt.Errorf("%w: asking %s which paths it has: %v", ErrCachePush, res.Cache, err)
 	}
-	lacking := strings.Fields(missing)
 	res.New = len(lacking)
 	if res.New == 0 {
 		return res, nil
@@ -230,17 +233,24 @@ func CopyFrom(ctx context.Context, storeURL string, trustedKeys []string, paths 
 			return 0, err
 		}
 	}
+	// The paths become arguments of nix-store and nix: one starting with
+	// a dash would be read as an option, one outside the store as a file.
+	for _, p := range paths {
+		if !IsStorePath(p) {
+			return 0, fmt.Errorf("%w: %q is not a path of the store %s", ErrNotStorePath, p, storeDir())
+		}
+	}
 	missing, err := nixStoreLines(ctx, append([]string{"--check-validity", "--print-invalid"}, paths...)...)
 	if err != nil || len(missing) == 0 {
 		return 0, err
 	}
 	// What is copied is the closure of what is missing, less what this
 	// store has: ask the source for the closure, this store for the rest.
-	closureOut, err := runNix(ctx, []string{storeURL}, "nix-store", append([]string{"--store", storeURL, "-qR"}, missing...)...)
+	closure, err := nixStoreLines(ctx, append([]string{"--store", storeURL, "-qR"}, missing...)...)
 	if err != nil {
 		return 0, fmt.Errorf("%w: asking %s for the closure: %v", ErrNixStore, fetch.Redact(storeURL), err)
 	}
-	lacking, err := nixStoreLines(ctx, append([]string{"--check-validity", "--print-invalid"}, strings.Fields(closureOut)...)...)
+	lacking, err := nixStoreLines(ctx, append([]string{"--check-validity", "--print-invalid"}, closure...)...)
 	if err != nil {
 		return 0, err
 	}

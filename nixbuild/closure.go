@@ -99,12 +99,20 @@ func parseRegistrations(out string) (map[string]StorePathInfo, error) {
 	return records, nil
 }
 
+// nixStoreLines runs nix-store and returns the words of its output (store
+// paths, one a line). Its error is runNix's, with every argument that is a
+// URL (a --store) redacted in nix-store's message; the arguments
+// themselves are left out of it.
 func nixStoreLines(ctx context.Context, args ...string) ([]string, error) {
-	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "nix-store", args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("%w: nix-store %s: %v: %s", ErrNixStore, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	var urls []string
+	for _, a := range args {
+		if strings.Contains(a, "://") {
+			urls = append(urls, a)
+		}
 	}
-	return strings.Fields(stdout.String()), nil
+	out, err := runNix(ctx, urls, "nix-store", args...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNixStore, err)
+	}
+	return strings.Fields(out), nil
 }

@@ -2,8 +2,6 @@ package nixbuild
 
 import (
 	"bytes"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,7 +73,7 @@ func Generate(lock *resolve.Lock, report *autopatch.NativeReport, opts ...Genera
 			}
 		}
 	}
-	if _, err := newBuildPins(lock.BuildPackages); err != nil {
+	if err := checkBuildPins(lock.BuildPackages); err != nil {
 		return nil, err
 	}
 	// The lock reaches Nix as data, but only as a lock ReadLock would
@@ -453,57 +451,6 @@ func WithTests(on bool) GenerateOption {
 	return func(g *generator) { g.tests = on }
 }
 
-func (g *generator) testsFor(name string) bool {
-	if t := g.overrides[name].Tests; t != nil {
-		return *t
-	}
-	return g.tests
-}
-
-// breakCycles returns each package's dependencies within the lock with
-// the back edges of dependency cycles removed (torch and triton, dask and
-// distributed need each other): Nix cannot build a derivation whose inputs
-// lead back to it. The walk is depth first over sorted names, so the same
-// lock always loses the same edges; dropped lists them per package.
-func breakCycles(pkgs []resolve.Package) (kept, dropped map[string][]string) {
-	deps := map[string][]string{}
-	for _, p := range pkgs {
-		deps[p.Name] = slices.Sorted(slices.Values(p.Dependencies))
-	}
-	kept, dropped = map[string][]string{}, map[string][]string{}
-	const (
-		unseen = iota
-		onStack
-		done
-	)
-	state := map[string]int{}
-	var visit func(string)
-	visit = func(n string) {
-		state[n] = onStack
-		for _, d := range deps[n] {
-			if _, inLock := deps[d]; !inLock {
-				kept[n] = append(kept[n], d)
-				continue
-			}
-			switch state[d] {
-			case onStack:
-				dropped[n] = append(dropped[n], d)
-				continue
-			case unseen:
-				visit(d)
-			}
-			kept[n] = append(kept[n], d)
-		}
-		state[n] = done
-	}
-	for _, n := range slices.Sorted(maps.Keys(deps)) {
-		if state[n] == unseen {
-			visit(n)
-		}
-	}
-	return kept, dropped
-}
-
 // WithBuildSystems gives each sdist's [build-system] requires (PEP 518
 // requirement strings), keyed by project name; every sdist of the lock
 // needs an entry.
@@ -699,14 +646,6 @@ func isIdentifier(s string) bool {
 func nixString(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "${", `\${`, "\n", `\n`, "\r", `\r`, "\t", `\t`)
 	return `"` + r.Replace(s) + `"`
-}
-
-func sriHash(hexSum string) (string, error) {
-	raw, err := hex.DecodeString(hexSum)
-	if err != nil || len(raw) != 32 {
-		return "", fmt.Errorf("sha256 %q is not 64 hex digits", hexSum)
-	}
-	return "sha256-" + base64.StdEncoding.EncodeToString(raw), nil
 }
 
 // WriteDir writes what Generate's default.nix needs into dir: expr as

@@ -361,19 +361,6 @@ func TestOverrideEnvKeepsTypes(t *testing.T) {
 	}
 }
 
-// The back edges of a cycle are dropped the same way every time.
-func TestBreakCyclesIsDeterministic(t *testing.T) {
-	pkgs := []resolve.Package{{Name: "dask", Dependencies: []string{"distributed", "toolz"}}, {Name: "distributed", Dependencies: []string{"dask"}},
-		{Name: "toolz"}, {Name: "torch", Dependencies: []string{"triton"}}, {Name: "triton", Dependencies: []string{"torch"}}}
-	kept, dropped := breakCycles(pkgs)
-	if strings.Join(dropped["distributed"], ",") != "dask" || strings.Join(dropped["triton"], ",") != "torch" || len(dropped) != 2 {
-		t.Errorf("dropped %v, want distributed→dask and triton→torch", dropped)
-	}
-	if strings.Join(kept["dask"], ",") != "distributed,toolz" || len(kept["distributed"]) != 0 {
-		t.Errorf("kept %v", kept)
-	}
-}
-
 func mustOut(t *testing.T, name string, args ...string) string {
 	t.Helper()
 	out, err := exec.Command(name, args...).Output()
