@@ -90,6 +90,18 @@ func WithTrustedPublicKeys(keys ...string) BuildOption {
 	return func(s *buildSettings) { s.trustedKeys = append(s.trustedKeys, keys...) }
 }
 
+// givenCaches are the binary caches this build was given: WithSubstituters'
+// and those in a substituters or extra-substituters option.
+func (s *buildSettings) givenCaches() []string {
+	out := slices.Clone(s.substituters)
+	for _, o := range s.options {
+		if o[0] == "substituters" || o[0] == "extra-substituters" {
+			out = append(out, strings.Fields(o[1])...)
+		}
+	}
+	return out
+}
+
 // WithLog receives nix-build's log as it runs; without it the log is kept
 // only for the diagnosis of a failure.
 func WithLog(w io.Writer) BuildOption { return func(s *buildSettings) { s.log = w } }
@@ -191,7 +203,7 @@ func Build(ctx context.Context, expr string, opts ...BuildOption) (string, error
 	// and only where the explanation is shown (progress, or the error).
 	var unsigned []string
 	if len(structured.state.Unsigned) > 0 && (o.progress != nil || err != nil) {
-		unsigned = explainUnsigned(ctx, structured.state.Unsigned, o.trustedKeys, err == nil)
+		unsigned = explainUnsigned(ctx, structured.state.Unsigned, o.trustedKeys, o.givenCaches(), err == nil)
 	}
 	if len(unsigned) > 0 && o.progress != nil {
 		final := structured.state
@@ -324,13 +336,21 @@ func diagnose(lines []string, runErr error, log *jsonLog, unsigned []string) err
 // of a trusted signature, which keys signed them (read from the cache's
 // narinfo where machnix can), which keys were trusted, and what to do.
 // built says whether Nix went on to build them.
-func explainUnsigned(ctx context.Context, unsigned map[string][]string, trustedKeys []string, built bool) []string {
+//
+// Only caches the user gave (given) are asked: a cache's URL in the log
+// is text a remote builder may forward, which must not choose what
+// machnix reads or whom it asks.
+func explainUnsigned(ctx context.Context, unsigned map[string][]string, trustedKeys, given []string, built bool) []string {
 	var out []string
 	for _, cache := range slices.Sorted(maps.Keys(unsigned)) {
 		paths := unsigned[cache]
 		var b strings.Builder
 		fmt.Fprintf(&b, "the binary cache %s offered %d paths (e.g. %s) that Nix refused: they are signed by none of the keys in trusted-public-keys", fetch.Redact(cache), len(paths), paths[0])
-		switch signers, err := CacheSigners(ctx, cache, paths[0]); {
+		signers, err := []string(nil), errors.New("not a cache machnix was given")
+		if slices.Contains(given, cache) {
+			signers, err = CacheSigners(ctx, cache, paths[0])
+		}
+		switch {
 		case err != nil:
 		case len(signers) == 0:
 			b.WriteString("; the cache's narinfo carries no signature at all, so it was pushed unsigned")
