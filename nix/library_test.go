@@ -119,6 +119,20 @@ func nixBuild(t *testing.T, dir, expr string, args ...string) (string, string, e
 	return last, stderr.String(), err
 }
 
+// instantiate evaluates the expression in dir/test.nix to derivations,
+// without import-from-derivation, and gives nix-instantiate's output.
+func instantiate(t *testing.T, dir, expr string) (string, error) {
+	t.Helper()
+	testfixtures.RequireTool(t, "nix-instantiate")
+	file := filepath.Join(dir, "test.nix")
+	if err := os.WriteFile(file, []byte(expr), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("nix-instantiate", "--option", "allow-import-from-derivation", "false",
+		"-I", "nixpkgs="+nixpkgs.Dir(), file).CombinedOutput()
+	return string(out), err
+}
+
 func mustBuild(t *testing.T, dir, expr string, args ...string) string {
 	t.Helper()
 	out, stderr, err := nixBuild(t, dir, expr, args...)
@@ -336,6 +350,34 @@ func TestLocalProjectApplication(t *testing.T) {
 	_, stderr, err := nixBuild(t, root, libraryExpr(t, `machnix.buildPythonApplication { lock = ./machnix.lock; name = "other"; }`))
 	if err == nil || !strings.Contains(stderr, "no local project named other") {
 		t.Errorf("a project the lock lacks: %v\n%s", err, stderr)
+	}
+}
+
+// buildPythonPackage and buildPythonApplication check their arguments as
+// mkPython does: another Python, other requirements or extra packages they
+// cannot build stop evaluation instead of being ignored.
+func TestLocalProjectChecksItsArguments(t *testing.T) {
+	s := serve(t)
+	root := t.TempDir()
+	localProject(t, filepath.Join(root, "hello"))
+	l := plainLock(t, s)
+	l.Packages = append(l.Packages, resolve.Package{Name: "hello-app", Version: "0.3.0", Provider: resolve.ProviderLocal,
+		Path: "hello", SHA256: strings.Repeat("a", 64), Dependencies: []string{"plain"}, BuildRequires: []string{"setuptools>=61"}})
+	writeLock(t, s, root, l)
+	for _, fn := range []string{"buildPythonPackage", "buildPythonApplication"} {
+		if out, err := instantiate(t, root, libraryExpr(t, fmt.Sprintf(`machnix.%s { lock = ./machnix.lock; requirements = "plain\nnixtool\n"; }`, fn))); err != nil {
+			t.Fatalf("%s with the lock's requirements: %v\n%s", fn, err, out)
+		}
+		for arg, want := range map[string]string{
+			`requirements = "totally-different";`:                     "requirements differ from the lock",
+			`python = pkgs.python311 // { pythonVersion = "3.12"; };`: "python is 3.12, the lock is for 3.11",
+			`packagesExtra = [ 42 ];`:                                 "packagesExtra belong to mkPython",
+		} {
+			out, err := instantiate(t, root, libraryExpr(t, fmt.Sprintf(`machnix.%s { lock = ./machnix.lock; %s }`, fn, arg)))
+			if err == nil || !strings.Contains(out, want) {
+				t.Errorf("%s { %s }: %v, want %q:\n%s", fn, arg, err, want, out)
+			}
+		}
 	}
 }
 
