@@ -101,7 +101,12 @@ let
       lock = locked.readLock fn args.lock;
       pre = u.composeManyExtensions args.overridesPre;
       post = u.composeManyExtensions args.overridesPost;
-      own = self: super: locked.packages { inherit fn args; lock = locked.forTarget fn lock system (super.python.pythonVersion or null); lockFile = args.lock; python = super.python; } super self;
+      # The package set's interpreter must be the lock's, as mkPython's
+      # python must: the lock's wheels fit that Python only.
+      own = self: super:
+        let target = locked.forTarget fn lock system (super.python.pythonVersion or null); in
+        assert locked.checkPython fn target super.python;
+        locked.packages { inherit fn args; lock = target; lockFile = args.lock; python = super.python; } super self;
     in
     # A package set has its own interpreter and takes packages by name:
     # an interpreter or nameless extra packages would be silently lost.

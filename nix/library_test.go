@@ -537,6 +537,26 @@ func TestOverridesRefuseWhatTheyCannotApply(t *testing.T) {
 	}
 }
 
+// A single-target lock extends only the package set of its own Python:
+// as packageOverrides of another interpreter its wheels would be installed
+// for a Python they do not fit.
+func TestOverridesRefuseAnotherPython(t *testing.T) {
+	s := serve(t)
+	dir := t.TempDir()
+	l := plainLock(t, s)
+	l.Target.Python = "3.12"
+	writeLock(t, s, dir, l)
+	for name, body := range map[string]string{
+		"packageOverrides": `(pkgs.python311.override { packageOverrides = machnix.mkPythonOverrides { lock = ./machnix.lock; }; }).pkgs.plain`,
+		"withPackages":     `(pkgs.python311.override { packageOverrides = machnix.mkPythonOverrides { lock = ./machnix.lock; }; }).withPackages (ps: [ ps.nixtool ])`,
+	} {
+		out, err := instantiate(t, dir, libraryExpr(t, body))
+		if err == nil || !strings.Contains(out, "python is 3.11, the lock is for 3.12") {
+			t.Errorf("%s: %v, want the Python mismatch refused:\n%s", name, err, out)
+		}
+	}
+}
+
 // Real nixpkgs' check: an overlay that is not a function is refused.
 func TestFixtureRefusesBadOverlays(t *testing.T) {
 	testfixtures.RequireTool(t, "nix-instantiate")
