@@ -244,15 +244,19 @@ func TestHostileLockRefusedByTheLibrary(t *testing.T) {
 	}
 	canary := filepath.Join(dir, "canary")
 	for name, c := range map[string]struct{ from, to, field string }{
-		"name":        {`"name": "plain"`, `"name": "plain\"; x = builtins.toFile \"c\" \"${builtins.readFile /etc/passwd}\""`, "packages[2].name"},
-		"dependency":  {`"nixhelper"` + "\n      ],", `"${import ` + canary + `}"` + "\n      ],", "dependencies"},
-		"nix attr":    {`"nix_attr": "nixtool"`, `"nix_attr": "nixtool; evil"`, "nix_attr"},
-		"build input": {`"imports": [`, `"build_inputs": [ "zlib ${abort}" ], "imports": [`, "native.build_inputs"},
-		"import":      {`"plain"` + "\n        ]", `"plain; import os"` + "\n        ]", "native.imports"},
-		"sha256":      {`"sha256": "`, `"sha256": "../`, "sha256"},
-		"local path":  {`"provider": "nixpkgs"`, `"provider": "local", "path": "services/../../../root", "sha256": "` + strings.Repeat("a", 64) + `"`, ".path"},
-		"local up":    {`"provider": "nixpkgs"`, `"provider": "local", "path": "../x/../../root", "sha256": "` + strings.Repeat("a", 64) + `"`, ".path"},
-		"local dot":   {`"provider": "nixpkgs"`, `"provider": "local", "path": "proj/./x", "sha256": "` + strings.Repeat("a", 64) + `"`, ".path"},
+		"name":                {`"name": "plain"`, `"name": "plain\"; x = builtins.toFile \"c\" \"${builtins.readFile /etc/passwd}\""`, "packages[2].name"},
+		"dependency":          {`"nixhelper"` + "\n      ],", `"${import ` + canary + `}"` + "\n      ],", "dependencies"},
+		"nix attr":            {`"nix_attr": "nixtool"`, `"nix_attr": "nixtool; evil"`, "nix_attr"},
+		"build input":         {`"imports": [`, `"build_inputs": [ "zlib ${abort}" ], "imports": [`, "native.build_inputs"},
+		"import":              {`"plain"` + "\n        ]", `"plain; import os"` + "\n        ]", "native.imports"},
+		"sha256":              {`"sha256": "`, `"sha256": "../`, "sha256"},
+		"local path":          {`"provider": "nixpkgs"`, `"provider": "local", "path": "services/../../../root", "sha256": "` + strings.Repeat("a", 64) + `"`, ".path"},
+		"local up":            {`"provider": "nixpkgs"`, `"provider": "local", "path": "../x/../../root", "sha256": "` + strings.Repeat("a", 64) + `"`, ".path"},
+		"unpinned dependency": {`"nixhelper"` + "\n      ],", `"python"` + "\n      ],", "packages[1] (nixtool).dependencies: python is not pinned"},
+		"unpinned wheel dep":  {`"imports": [`, `"wheel_deps": [ "python" ], "imports": [`, "packages[0] (nixhelper).native.wheel_deps: python is not pinned"},
+		"unpinned build dependency": {`"packages": [`, `"build_packages": [ { "name": "flit-core", "version": "3.9", "provider": "nixpkgs", "nix_attr": "flit-core", "dependencies": [ "nixhelper" ] } ], "packages": [`,
+			"build_packages[0] (flit-core).dependencies: nixhelper is not among build_packages"},
+		"local dot": {`"provider": "nixpkgs"`, `"provider": "local", "path": "proj/./x", "sha256": "` + strings.Repeat("a", 64) + `"`, ".path"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			bad := strings.Replace(string(good), c.from, c.to, 1)

@@ -79,6 +79,31 @@ let
       && (!(elem p.provider [ "wheel" "sdist" ]) || (isString (p.url or null) && matches "[A-Za-z0-9._+!~=-]+" (p.filename or null)) || bad fn "${f}.filename" "a ${p.provider} needs a url and a plain file name")
       && (!(p ? native) || checkNative fn "${f}.native" p.native));
 
+  # Every dependency and every wheel_deps entry of a list's packages names
+  # a package of that list, as resolve's lock check requires: any other
+  # name would be looked up in python.pkgs, where "python" is the
+  # interpreter itself. Run after the checks of each package (names are
+  # known to be clean). notPinned ends the message, as machnix's does.
+  checkPinned = fn: list: notPinned: l:
+    let
+      names = listToAttrs (map (p: { name = p.name; value = true; }) l);
+      orNone = v: if v == null then [ ] else v;
+      # Each native record of a package with its field: its own, or its
+      # files' and their per-target ones in a universal lock.
+      nativesOf = f: p:
+        (if p ? native then [ { field = "${f}.native"; n = p.native; } ] else [ ])
+        ++ builtins.concatLists (builtins.genList (j:
+          let file = builtins.elemAt p.files j; ff = "${f}.files[${toString j}]"; in
+          (if file ? native then [ { field = "${ff}.native"; n = file.native; } ] else [ ])
+          ++ map (k: { field = "${ff}.native_by_target.${k}"; n = file.native_by_target.${k}; }) (attrNames (file.native_by_target or { })))
+          (length (orNone (p.files or null))));
+      one = i: p:
+        let f = "${list}[${toString i}] (${p.name})"; in
+        builtins.all (d: names ? ${d} || bad fn "${f}.dependencies" "${d} ${notPinned}") (orNone (p.dependencies or null))
+        && builtins.all (x: builtins.all (d: names ? ${d} || bad fn "${x.field}.wheel_deps" "${d} is not pinned") (orNone (x.n.wheel_deps or null))) (nativesOf f p);
+    in
+    allIndexed one l;
+
   # A universal lock (machnix resolve --universal): targets instead of
   # target, and per package the targets that install it, a file per
   # target (each with its native inputs) and the markers of dependencies
@@ -174,7 +199,9 @@ let
     && (isList (l.packages or [ ]) || bad fn "packages" "not a list")
     && allIndexed (checkUniversalPackage fn "packages" keys) (l.packages or [ ])
     && (isList (l.build_packages or [ ]) || bad fn "build_packages" "not a list")
-    && allIndexed (checkUniversalBuildPackage fn keys) (l.build_packages or [ ]);
+    && allIndexed (checkUniversalBuildPackage fn keys) (l.build_packages or [ ])
+    && checkPinned fn "packages" "is not pinned" (l.packages or [ ])
+    && checkPinned fn "build_packages" "is not pinned" (l.build_packages or [ ]);
 
   readLock = fn: lockFile:
     let
@@ -186,7 +213,9 @@ let
         && (if universal then checkUniversal fn l else
           (matches "3\\.[0-9]{1,2}" (l.target.python or null) || bad fn "target.python" "${builtins.toJSON (l.target.python or null)} is not 3.N")
           && allIndexed (checkPackage fn "packages") (l.packages or [ ])
-          && allIndexed (checkPackage fn "build_packages") (l.build_packages or [ ]));
+          && allIndexed (checkPackage fn "build_packages") (l.build_packages or [ ])
+          && checkPinned fn "packages" "is not pinned" (l.packages or [ ])
+          && checkPinned fn "build_packages" "is not among build_packages" (l.build_packages or [ ]));
     in
     assert ok; l // { packages = l.packages or [ ]; build_packages = l.build_packages or [ ]; requirements = l.requirements or [ ]; };
 
