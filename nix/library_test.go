@@ -256,7 +256,15 @@ func TestHostileLockRefusedByTheLibrary(t *testing.T) {
 		"unpinned wheel dep":  {`"imports": [`, `"wheel_deps": [ "python" ], "imports": [`, "packages[0] (nixhelper).native.wheel_deps: python is not pinned"},
 		"unpinned build dependency": {`"packages": [`, `"build_packages": [ { "name": "flit-core", "version": "3.9", "provider": "nixpkgs", "nix_attr": "flit-core", "dependencies": [ "nixhelper" ] } ], "packages": [`,
 			"build_packages[0] (flit-core).dependencies: nixhelper is not among build_packages"},
-		"local dot": {`"provider": "nixpkgs"`, `"provider": "local", "path": "proj/./x", "sha256": "` + strings.Repeat("a", 64) + `"`, ".path"},
+		"url with a space":    {`"url": "http://`, `"url": "http://127.0.0.1/evil.whl http://`, "packages[0] (nixhelper).url"},
+		"url with a newline":  {`"url": "http://`, `"url": "http://127.0.0.1/evil.whl\nhttp://`, "packages[0] (nixhelper).url"},
+		"url scheme":          {`"url": "http://`, `"url": "ftp://`, "packages[0] (nixhelper).url"},
+		"url credentials":     {`"url": "http://`, `"url": "http://user:secret@`, "packages[0] (nixhelper).url"},
+		"url without host":    {`"url": "http://`, `"url": "http:///`, "packages[0] (nixhelper).url"},
+		"file url host":       {`"url": "http://`, `"url": "file://`, "packages[0] (nixhelper).url"},
+		"file url up":         {`"url": "http://`, `"url": "file:///srv/../etc/`, "packages[0] (nixhelper).url"},
+		"file url encoded up": {`"url": "http://`, `"url": "file:///srv/%2e%2E/etc/`, "packages[0] (nixhelper).url"},
+		"local dot":           {`"provider": "nixpkgs"`, `"provider": "local", "path": "proj/./x", "sha256": "` + strings.Repeat("a", 64) + `"`, ".path"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			bad := strings.Replace(string(good), c.from, c.to, 1)

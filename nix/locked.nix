@@ -44,6 +44,26 @@ let
       && !(u.hasPrefix "~" s)
       && builtins.replaceStrings oddChars (map (_: "") oddChars) s == s));
 
+  # A file's url as resolve's checkLockURL accepts it: http or https with
+  # a host and no credentials, or file with an absolute path (no host but
+  # localhost) without .. components; nowhere white space, a quote, a
+  # backslash or a control character (fetchurl splits its urls on white
+  # space).
+  urlCharsRE = "[^ \"\\\\[:cntrl:]]+";
+  isLockURL = s:
+    let
+      web = match "[Hh][Tt][Tt][Pp][Ss]?://[^/?#@]+([/?#].*)?" s;
+      # file://[localhost]/path, or file:/path (no authority).
+      withHost = match "[Ff][Ii][Ll][Ee]://(localhost)?(/[^?#]*)([?#].*)?" s;
+      bare = match "[Ff][Ii][Ll][Ee]:(/([^/?#][^?#]*)?)([?#].*)?" s;
+      file = if withHost != null then builtins.elemAt withHost 1 else if bare != null then builtins.head bare else null;
+      # Go's url.Parse decodes the path before its .. check.
+      parts = filter isString (builtins.split "/" (builtins.replaceStrings [ "%2e" "%2E" ] [ "." "." ] file));
+    in
+    isString s && match urlCharsRE s != null
+    && builtins.replaceStrings oddChars (map (_: "") oddChars) s == s
+    && (web != null || file != null && !(elem ".." parts));
+
   # Whether check holds for each element of l with its index (checks
   # throw with the element's place in the lock).
   allIndexed = check: l: builtins.all (x: x) (builtins.genList (i: check i (builtins.elemAt l i)) (length l));
@@ -77,6 +97,7 @@ let
       && (!(elem p.provider [ "wheel" "sdist" "local" ]) || matches hexRE (p.sha256 or null) || bad fn "${f}.sha256" "not 64 lowercase hex digits")
       && (p.provider != "local" || isLocalPath (p.path or null) || bad fn "${f}.path" "${builtins.toJSON (p.path or null)} is not a clean relative path (forward slashes, .. only at the start)")
       && (!(elem p.provider [ "wheel" "sdist" ]) || (isString (p.url or null) && matches "[A-Za-z0-9._+!~=-]+" (p.filename or null)) || bad fn "${f}.filename" "a ${p.provider} needs a url and a plain file name")
+      && (!(elem p.provider [ "wheel" "sdist" ]) || isLockURL p.url || bad fn "${f}.url" "${builtins.toJSON p.url} is not an http(s) URL with a host and no credentials, or a file URL with an absolute path without ..")
       && (!(p ? native) || checkNative fn "${f}.native" p.native));
 
   # Every dependency and every wheel_deps entry of a list's packages names
@@ -621,5 +642,5 @@ let
     builtins.genList (i: one i (builtins.elemAt args.packagesExtra i)) (length args.packagesExtra);
 in
 {
-  inherit readLock forTarget lockPython pythonAttr checkPython checkRequirements packages extraPackages sourceFilter excludedNames isLocalPath storeName breakCycles;
+  inherit readLock forTarget lockPython pythonAttr checkPython checkRequirements packages extraPackages sourceFilter excludedNames isLocalPath isLockURL storeName breakCycles;
 }
