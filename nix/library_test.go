@@ -582,10 +582,14 @@ func TestOverridesRefuseAnotherPython(t *testing.T) {
 // Real nixpkgs' check: an overlay that is not a function is refused.
 func TestFixtureRefusesBadOverlays(t *testing.T) {
 	testfixtures.RequireTool(t, "nix-instantiate")
-	for _, overlays := range []string{"{ }", "[ { } ]"} {
+	// pkgs/top-level/default.nix's messages, each for its own mistake.
+	for overlays, want := range map[string]string{
+		"{ }":     "The overlays argument to nixpkgs must be a list.",
+		"[ { } ]": "All overlays passed to nixpkgs must be functions.",
+	} {
 		out, err := exec.Command("nix-instantiate", "--eval", "-E", fmt.Sprintf("(import %s { overlays = %s; }).system", nixpkgs.Dir(), overlays)).CombinedOutput()
-		if err == nil || !strings.Contains(string(out), "overlays") {
-			t.Errorf("overlays = %s: %v\n%s", overlays, err, out)
+		if err == nil || !strings.Contains(string(out), "error: "+want) {
+			t.Errorf("overlays = %s: %v, want %q:\n%s", overlays, err, want, out)
 		}
 	}
 }
