@@ -667,3 +667,21 @@ func TestLockPythonMustMatch(t *testing.T) {
 		t.Errorf("python 3.11 for a 3.12 lock: %v\n%s", err, stderr)
 	}
 }
+
+// A nixpkgs package the lock names by an attribute this nixpkgs lacks
+// stops evaluation naming the entry and what to do.
+func TestLockNixAttrMissingFromNixpkgs(t *testing.T) {
+	s := serve(t)
+	dir := t.TempDir()
+	l := plainLock(t, s)
+	for i := range l.Packages {
+		if l.Packages[i].Provider == resolve.ProviderNixpkgs {
+			l.Packages[i].NixAttr = "nixtool-renamed"
+		}
+	}
+	writeLock(t, s, dir, l)
+	out, err := instantiate(t, dir, libraryExpr(t, `machnix.mkPython { lock = ./machnix.lock; }`))
+	if want := "python.pkgs of this nixpkgs has no nixtool-renamed, which the lock's packages[1] (nixtool, nixpkgs 0.9) names"; err == nil || !strings.Contains(out, want) {
+		t.Errorf("%v, want %q:\n%s", err, want, out)
+	}
+}

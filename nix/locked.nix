@@ -240,6 +240,9 @@ let
     in
     assert ok; l // { packages = l.packages or [ ]; build_packages = l.build_packages or [ ]; requirements = l.requirements or [ ]; };
 
+  # A Python version's major.minor (3.11 of 3.11.4).
+  minorOf = v: let x = match "([0-9]+\\.[0-9]+).*" v; in if x == null then v else builtins.head x;
+
   # markerHolds t m: whether a dependency marker holds on target t, as
   # machnix writes them over targets (resolve's concreteMarker): terms of
   # platform_machine, python_version and python_full_version joined by
@@ -250,7 +253,6 @@ let
   markerHolds = t: m:
     let
       machine = builtins.head (builtins.split "-" t.system);
-      minorOf = v: let x = match "([0-9]+\\.[0-9]+).*" v; in if x == null then v else builtins.head x;
       full = if match "[0-9]+\\.[0-9]+\\.[0-9]+" t.python != null then t.python else null;
       strip = s: let x = match "[(](.*)[)]" s; in if x == null then s else builtins.head x;
       atomHolds = a:
@@ -276,10 +278,9 @@ let
   # as it is.
   forTarget = fn: lock: system: pythonVersion:
     let
-      minor = v: let m = match "([0-9]+\\.[0-9]+).*" v; in if m == null then v else builtins.head m;
       keys = map keyOf lock.targets;
       onSystem = filter (t: t.system == system) lock.targets;
-      chosen = if pythonVersion == null then onSystem else filter (t: minor t.python == minor pythonVersion) onSystem;
+      chosen = if pythonVersion == null then onSystem else filter (t: minorOf t.python == minorOf pythonVersion) onSystem;
       t = builtins.head chosen;
       key = keyOf t;
       # The packages of a list (packages or build_packages) the target
@@ -308,7 +309,7 @@ let
     else if chosen == [ ] then
       throw "machnix.${fn}: the lock has no target ${system}/${if pythonVersion == null then "(any Python)" else pythonVersion}; it holds ${concatStringsSep ", " keys}. Add it with `machnix resolve --universal ${flags}`"
     else lock // {
-      target = t // { python = minor t.python; };
+      target = t // { python = minorOf t.python; };
       packages = projectList lock.packages;
       build_packages = projectList lock.build_packages;
       # Every name the lock pins on any target: `_` may name a package
@@ -417,9 +418,11 @@ let
 
   # A build-system input named by its attribute path in python.pkgs (ps),
   # for the lock's build requirements and packagesExtra alike.
-  pythonPkg = fn: ps: attr:
+  # pythonPkgOr gives orElse where the set has no such attribute.
+  pythonPkgOr = ps: attr: orElse:
     let v = u.attrByPath ps attr; in
-    if v == null then throw "machnix.${fn}: python.pkgs has no ${attr}" else v;
+    if v == null then orElse else v;
+  pythonPkg = fn: ps: attr: pythonPkgOr ps attr (throw "machnix.${fn}: python.pkgs has no ${attr}");
 
   # A `_` entry changes one attribute: { add = ...; remove = ...; } edits
   # a list (remove, then add) or appends to a string, { mod = old: new; }
@@ -508,8 +511,7 @@ let
 
       nixpkgsPackage = p:
         let
-          r = let v = u.attrByPath ps p.nix_attr; in
-            if v == null then throw "machnix.${fn}: python.pkgs of this nixpkgs has no ${p.nix_attr}, which ${entry p} names: lock again against this nixpkgs (machnix resolve --nixpkgs)" else v;
+          r = pythonPkgOr ps p.nix_attr (throw "machnix.${fn}: python.pkgs of this nixpkgs has no ${p.nix_attr}, which ${entry p} names: lock again against this nixpkgs (machnix resolve --nixpkgs)");
           deps = r.propagatedBuildInputs or [ ];
         in
         if r ? overridePythonAttrs && builtins.any (d: fromLock d != d) deps then
