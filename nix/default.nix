@@ -68,7 +68,7 @@ let
       envPackages = map (p: final.${p.name}) lock.packages ++ extraDrvs;
       env = assert checked; python.withPackages (_: envPackages);
     in
-    { inherit args lock python final env; };
+    { inherit args lock python final env checked; };
 
   mkPython = args: (setup "mkPython" { } args).env;
 
@@ -101,7 +101,12 @@ let
       lock = locked.readLock fn args.lock;
       pre = u.composeManyExtensions args.overridesPre;
       post = u.composeManyExtensions args.overridesPost;
-      own = self: super: locked.packages { inherit fn args; lock = locked.forTarget fn lock system (super.python.pythonVersion or null); lockFile = args.lock; python = super.python; } super self;
+      # The package set's interpreter must be the lock's, as mkPython's
+      # python must: the lock's wheels fit that Python only.
+      own = self: super:
+        let target = locked.forTarget fn lock system (super.python.pythonVersion or null); in
+        assert locked.checkPython fn target super.python;
+        locked.packages { inherit fn args; lock = target; lockFile = args.lock; python = super.python; } super self;
     in
     # A package set has its own interpreter and takes packages by name:
     # an interpreter or nameless extra packages would be silently lost.
@@ -156,13 +161,18 @@ let
       locals = builtins.filter (p: p.provider == "local") s.lock.packages;
       chosen = if s.args.name != null then builtins.filter (p: p.name == s.args.name) locals else locals;
     in
-    if chosen == [ ] then throw "machnix.${fn}: the lock has no local project${if s.args.name != null then " named ${s.args.name}" else ""}; lock one with `machnix lock .` in its directory"
+    # The project is one derivation of the set: extra packages would be
+    # silently lost, as in a package set's overrides.
+    if s.args.packagesExtra != [ ] then throw "machnix.${fn}: packagesExtra belong to mkPython; the project's dependencies come from the lock"
+    else if chosen == [ ] then throw "machnix.${fn}: the lock has no local project${if s.args.name != null then " named ${s.args.name}" else ""}; lock one with `machnix lock .` in its directory"
     else if builtins.length chosen > 1 then throw "machnix.${fn}: the lock has several local projects (${builtins.concatStringsSep ", " (map (p: p.name) chosen)}); choose one with name = \"...\""
     else
       # buildPythonPackage wraps console scripts so that they find their
       # dependencies (wrapPythonPrograms), so the application is the same
       # derivation, built with buildPythonApplication where nixpkgs has it.
-      s.final.${(builtins.head chosen).name};
+      # The same checks as mkPython's (python, requirements), which the
+      # environment alone would otherwise force.
+      assert s.checked; s.final.${(builtins.head chosen).name};
 in
 {
   inherit mkPython mkPythonShell mkDockerImage mkPythonOverrides mkOverlay mkNixpkgs;

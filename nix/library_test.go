@@ -119,6 +119,20 @@ func nixBuild(t *testing.T, dir, expr string, args ...string) (string, string, e
 	return last, stderr.String(), err
 }
 
+// instantiate evaluates the expression in dir/test.nix to derivations,
+// without import-from-derivation, and gives nix-instantiate's output.
+func instantiate(t *testing.T, dir, expr string) (string, error) {
+	t.Helper()
+	testfixtures.RequireTool(t, "nix-instantiate")
+	file := filepath.Join(dir, "test.nix")
+	if err := os.WriteFile(file, []byte(expr), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("nix-instantiate", "--option", "allow-import-from-derivation", "false",
+		"-I", "nixpkgs="+nixpkgs.Dir(), file).CombinedOutput()
+	return string(out), err
+}
+
 func mustBuild(t *testing.T, dir, expr string, args ...string) string {
 	t.Helper()
 	out, stderr, err := nixBuild(t, dir, expr, args...)
@@ -228,17 +242,39 @@ func TestHostileLockRefusedByTheLibrary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	canary := filepath.Join(dir, "canary")
+	// The canary is a Nix file that stops evaluation with a marker: a
+	// library that evaluated the lock's text would import it and print
+	// the marker. Importing it directly shows that it does.
+	const marker = "CANARY: the lock's text was evaluated"
+	canary := filepath.Join(dir, "canary.nix")
+	if err := os.WriteFile(canary, []byte(fmt.Sprintf("throw %q\n", marker)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("nix-instantiate", "--eval", "-E", `"${import `+canary+`}"`).CombinedOutput(); err == nil || !strings.Contains(string(out), marker) {
+		t.Fatalf("importing the canary: %v, want its marker:\n%s", err, out)
+	}
 	for name, c := range map[string]struct{ from, to, field string }{
-		"name":        {`"name": "plain"`, `"name": "plain\"; x = builtins.toFile \"c\" \"${builtins.readFile /etc/passwd}\""`, "packages[2].name"},
-		"dependency":  {`"nixhelper"` + "\n      ],", `"${import ` + canary + `}"` + "\n      ],", "dependencies"},
-		"nix attr":    {`"nix_attr": "nixtool"`, `"nix_attr": "nixtool; evil"`, "nix_attr"},
-		"build input": {`"imports": [`, `"build_inputs": [ "zlib ${abort}" ], "imports": [`, "native.build_inputs"},
-		"import":      {`"plain"` + "\n        ]", `"plain; import os"` + "\n        ]", "native.imports"},
-		"sha256":      {`"sha256": "`, `"sha256": "../`, "sha256"},
-		"local path":  {`"provider": "nixpkgs"`, `"provider": "local", "path": "services/../../../root", "sha256": "` + strings.Repeat("a", 64) + `"`, ".path"},
-		"local up":    {`"provider": "nixpkgs"`, `"provider": "local", "path": "../x/../../root", "sha256": "` + strings.Repeat("a", 64) + `"`, ".path"},
-		"local dot":   {`"provider": "nixpkgs"`, `"provider": "local", "path": "proj/./x", "sha256": "` + strings.Repeat("a", 64) + `"`, ".path"},
+		"name":                {`"name": "plain"`, `"name": "plain\"; x = builtins.toFile \"c\" \"${builtins.readFile /etc/passwd}\""`, "packages[2].name"},
+		"dependency":          {`"nixhelper"` + "\n      ],", `"${import ` + canary + `}"` + "\n      ],", "dependencies"},
+		"nix attr":            {`"nix_attr": "nixtool"`, `"nix_attr": "nixtool; evil"`, "nix_attr"},
+		"build input":         {`"imports": [`, `"build_inputs": [ "zlib ${abort}" ], "imports": [`, "native.build_inputs"},
+		"import":              {`"plain"` + "\n        ]", `"plain; import os"` + "\n        ]", "native.imports"},
+		"sha256":              {`"sha256": "`, `"sha256": "../`, "sha256"},
+		"local path":          {`"provider": "nixpkgs"`, `"provider": "local", "path": "services/../../../root", "sha256": "` + strings.Repeat("a", 64) + `"`, ".path"},
+		"local up":            {`"provider": "nixpkgs"`, `"provider": "local", "path": "../x/../../root", "sha256": "` + strings.Repeat("a", 64) + `"`, ".path"},
+		"unpinned dependency": {`"nixhelper"` + "\n      ],", `"python"` + "\n      ],", "packages[1] (nixtool).dependencies: python is not pinned"},
+		"unpinned wheel dep":  {`"imports": [`, `"wheel_deps": [ "python" ], "imports": [`, "packages[0] (nixhelper).native.wheel_deps: python is not pinned"},
+		"unpinned build dependency": {`"packages": [`, `"build_packages": [ { "name": "flit-core", "version": "3.9", "provider": "nixpkgs", "nix_attr": "flit-core", "dependencies": [ "nixhelper" ] } ], "packages": [`,
+			"build_packages[0] (flit-core).dependencies: nixhelper is not among build_packages"},
+		"url with a space":    {`"url": "http://`, `"url": "http://127.0.0.1/evil.whl http://`, "packages[0] (nixhelper).url"},
+		"url with a newline":  {`"url": "http://`, `"url": "http://127.0.0.1/evil.whl\nhttp://`, "packages[0] (nixhelper).url"},
+		"url scheme":          {`"url": "http://`, `"url": "ftp://`, "packages[0] (nixhelper).url"},
+		"url credentials":     {`"url": "http://`, `"url": "http://user:secret@`, "packages[0] (nixhelper).url"},
+		"url without host":    {`"url": "http://`, `"url": "http:///`, "packages[0] (nixhelper).url"},
+		"file url host":       {`"url": "http://`, `"url": "file://`, "packages[0] (nixhelper).url"},
+		"file url up":         {`"url": "http://`, `"url": "file:///srv/../etc/`, "packages[0] (nixhelper).url"},
+		"file url encoded up": {`"url": "http://`, `"url": "file:///srv/%2e%2E/etc/`, "packages[0] (nixhelper).url"},
+		"local dot":           {`"provider": "nixpkgs"`, `"provider": "local", "path": "proj/./x", "sha256": "` + strings.Repeat("a", 64) + `"`, ".path"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			bad := strings.Replace(string(good), c.from, c.to, 1)
@@ -255,8 +291,8 @@ func TestHostileLockRefusedByTheLibrary(t *testing.T) {
 			if err == nil || !strings.Contains(string(out), "invalid lock") || !strings.Contains(string(out), c.field) {
 				t.Errorf("evaluated (%v), want an invalid-lock error naming %s:\n%s", err, c.field, out)
 			}
-			if _, err := os.Stat(canary); err == nil {
-				t.Error("the lock's text was evaluated")
+			if strings.Contains(string(out), marker) {
+				t.Error("the lock's text was evaluated: the canary's marker is in the output")
 			}
 		})
 	}
@@ -336,6 +372,34 @@ func TestLocalProjectApplication(t *testing.T) {
 	_, stderr, err := nixBuild(t, root, libraryExpr(t, `machnix.buildPythonApplication { lock = ./machnix.lock; name = "other"; }`))
 	if err == nil || !strings.Contains(stderr, "no local project named other") {
 		t.Errorf("a project the lock lacks: %v\n%s", err, stderr)
+	}
+}
+
+// buildPythonPackage and buildPythonApplication check their arguments as
+// mkPython does: another Python, other requirements or extra packages they
+// cannot build stop evaluation instead of being ignored.
+func TestLocalProjectChecksItsArguments(t *testing.T) {
+	s := serve(t)
+	root := t.TempDir()
+	localProject(t, filepath.Join(root, "hello"))
+	l := plainLock(t, s)
+	l.Packages = append(l.Packages, resolve.Package{Name: "hello-app", Version: "0.3.0", Provider: resolve.ProviderLocal,
+		Path: "hello", SHA256: strings.Repeat("a", 64), Dependencies: []string{"plain"}, BuildRequires: []string{"setuptools>=61"}})
+	writeLock(t, s, root, l)
+	for _, fn := range []string{"buildPythonPackage", "buildPythonApplication"} {
+		if out, err := instantiate(t, root, libraryExpr(t, fmt.Sprintf(`machnix.%s { lock = ./machnix.lock; requirements = "plain\nnixtool\n"; }`, fn))); err != nil {
+			t.Fatalf("%s with the lock's requirements: %v\n%s", fn, err, out)
+		}
+		for arg, want := range map[string]string{
+			`requirements = "totally-different";`:                     "requirements differ from the lock",
+			`python = pkgs.python311 // { pythonVersion = "3.12"; };`: "python is 3.12, the lock is for 3.11",
+			`packagesExtra = [ 42 ];`:                                 "packagesExtra belong to mkPython",
+		} {
+			out, err := instantiate(t, root, libraryExpr(t, fmt.Sprintf(`machnix.%s { lock = ./machnix.lock; %s }`, fn, arg)))
+			if err == nil || !strings.Contains(out, want) {
+				t.Errorf("%s { %s }: %v, want %q:\n%s", fn, arg, err, want, out)
+			}
+		}
 	}
 }
 
@@ -495,13 +559,37 @@ func TestOverridesRefuseWhatTheyCannotApply(t *testing.T) {
 	}
 }
 
+// A single-target lock extends only the package set of its own Python:
+// as packageOverrides of another interpreter its wheels would be installed
+// for a Python they do not fit.
+func TestOverridesRefuseAnotherPython(t *testing.T) {
+	s := serve(t)
+	dir := t.TempDir()
+	l := plainLock(t, s)
+	l.Target.Python = "3.12"
+	writeLock(t, s, dir, l)
+	for name, body := range map[string]string{
+		"packageOverrides": `(pkgs.python311.override { packageOverrides = machnix.mkPythonOverrides { lock = ./machnix.lock; }; }).pkgs.plain`,
+		"withPackages":     `(pkgs.python311.override { packageOverrides = machnix.mkPythonOverrides { lock = ./machnix.lock; }; }).withPackages (ps: [ ps.nixtool ])`,
+	} {
+		out, err := instantiate(t, dir, libraryExpr(t, body))
+		if err == nil || !strings.Contains(out, "python is 3.11, the lock is for 3.12") {
+			t.Errorf("%s: %v, want the Python mismatch refused:\n%s", name, err, out)
+		}
+	}
+}
+
 // Real nixpkgs' check: an overlay that is not a function is refused.
 func TestFixtureRefusesBadOverlays(t *testing.T) {
 	testfixtures.RequireTool(t, "nix-instantiate")
-	for _, overlays := range []string{"{ }", "[ { } ]"} {
+	// pkgs/top-level/default.nix's messages, each for its own mistake.
+	for overlays, want := range map[string]string{
+		"{ }":     "The overlays argument to nixpkgs must be a list.",
+		"[ { } ]": "All overlays passed to nixpkgs must be functions.",
+	} {
 		out, err := exec.Command("nix-instantiate", "--eval", "-E", fmt.Sprintf("(import %s { overlays = %s; }).system", nixpkgs.Dir(), overlays)).CombinedOutput()
-		if err == nil || !strings.Contains(string(out), "overlays") {
-			t.Errorf("overlays = %s: %v\n%s", overlays, err, out)
+		if err == nil || !strings.Contains(string(out), "error: "+want) {
+			t.Errorf("overlays = %s: %v, want %q:\n%s", overlays, err, want, out)
 		}
 	}
 }
@@ -577,5 +665,23 @@ func TestLockPythonMustMatch(t *testing.T) {
 	_, stderr, err = nixBuild(t, dir, libraryExpr(t, `machnix.mkPython { lock = ./machnix.lock; python = pkgs.python311; }`))
 	if err == nil || !strings.Contains(stderr, "python is 3.11, the lock is for 3.12") {
 		t.Errorf("python 3.11 for a 3.12 lock: %v\n%s", err, stderr)
+	}
+}
+
+// A nixpkgs package the lock names by an attribute this nixpkgs lacks
+// stops evaluation naming the entry and what to do.
+func TestLockNixAttrMissingFromNixpkgs(t *testing.T) {
+	s := serve(t)
+	dir := t.TempDir()
+	l := plainLock(t, s)
+	for i := range l.Packages {
+		if l.Packages[i].Provider == resolve.ProviderNixpkgs {
+			l.Packages[i].NixAttr = "nixtool-renamed"
+		}
+	}
+	writeLock(t, s, dir, l)
+	out, err := instantiate(t, dir, libraryExpr(t, `machnix.mkPython { lock = ./machnix.lock; }`))
+	if want := "python.pkgs of this nixpkgs has no nixtool-renamed, which the lock's packages[1] (nixtool, nixpkgs 0.9) names"; err == nil || !strings.Contains(out, want) {
+		t.Errorf("%v, want %q:\n%s", err, want, out)
 	}
 }

@@ -44,6 +44,26 @@ let
       && !(u.hasPrefix "~" s)
       && builtins.replaceStrings oddChars (map (_: "") oddChars) s == s));
 
+  # A file's url as resolve's checkLockURL accepts it: http or https with
+  # a host and no credentials, or file with an absolute path (no host but
+  # localhost) without .. components; nowhere white space, a quote, a
+  # backslash or a control character (fetchurl splits its urls on white
+  # space).
+  urlCharsRE = "[^ \"\\\\[:cntrl:]]+";
+  isLockURL = s:
+    let
+      web = match "[Hh][Tt][Tt][Pp][Ss]?://[^/?#@]+([/?#].*)?" s;
+      # file://[localhost]/path, or file:/path (no authority).
+      withHost = match "[Ff][Ii][Ll][Ee]://(localhost)?(/[^?#]*)([?#].*)?" s;
+      bare = match "[Ff][Ii][Ll][Ee]:(/([^/?#][^?#]*)?)([?#].*)?" s;
+      file = if withHost != null then builtins.elemAt withHost 1 else if bare != null then builtins.head bare else null;
+      # Go's url.Parse decodes the path before its .. check.
+      parts = filter isString (builtins.split "/" (builtins.replaceStrings [ "%2e" "%2E" ] [ "." "." ] file));
+    in
+    isString s && match urlCharsRE s != null
+    && builtins.replaceStrings oddChars (map (_: "") oddChars) s == s
+    && (web != null || file != null && !(elem ".." parts));
+
   # Whether check holds for each element of l with its index (checks
   # throw with the element's place in the lock).
   allIndexed = check: l: builtins.all (x: x) (builtins.genList (i: check i (builtins.elemAt l i)) (length l));
@@ -77,7 +97,33 @@ let
       && (!(elem p.provider [ "wheel" "sdist" "local" ]) || matches hexRE (p.sha256 or null) || bad fn "${f}.sha256" "not 64 lowercase hex digits")
       && (p.provider != "local" || isLocalPath (p.path or null) || bad fn "${f}.path" "${builtins.toJSON (p.path or null)} is not a clean relative path (forward slashes, .. only at the start)")
       && (!(elem p.provider [ "wheel" "sdist" ]) || (isString (p.url or null) && matches "[A-Za-z0-9._+!~=-]+" (p.filename or null)) || bad fn "${f}.filename" "a ${p.provider} needs a url and a plain file name")
+      && (!(elem p.provider [ "wheel" "sdist" ]) || isLockURL p.url || bad fn "${f}.url" "${builtins.toJSON p.url} is not an http(s) URL with a host and no credentials, or a file URL with an absolute path without ..")
       && (!(p ? native) || checkNative fn "${f}.native" p.native));
+
+  # Every dependency and every wheel_deps entry of a list's packages names
+  # a package of that list, as resolve's lock check requires: any other
+  # name would be looked up in python.pkgs, where "python" is the
+  # interpreter itself. Run after the checks of each package (names are
+  # known to be clean). notPinned ends the message, as machnix's does.
+  checkPinned = fn: list: notPinned: l:
+    let
+      names = listToAttrs (map (p: { name = p.name; value = true; }) l);
+      orNone = v: if v == null then [ ] else v;
+      # Each native record of a package with its field: its own, or its
+      # files' and their per-target ones in a universal lock.
+      nativesOf = f: p:
+        (if p ? native then [ { field = "${f}.native"; n = p.native; } ] else [ ])
+        ++ builtins.concatLists (builtins.genList (j:
+          let file = builtins.elemAt p.files j; ff = "${f}.files[${toString j}]"; in
+          (if file ? native then [ { field = "${ff}.native"; n = file.native; } ] else [ ])
+          ++ map (k: { field = "${ff}.native_by_target.${k}"; n = file.native_by_target.${k}; }) (attrNames (file.native_by_target or { })))
+          (length (orNone (p.files or null))));
+      one = i: p:
+        let f = "${list}[${toString i}] (${p.name})"; in
+        builtins.all (d: names ? ${d} || bad fn "${f}.dependencies" "${d} ${notPinned}") (orNone (p.dependencies or null))
+        && builtins.all (x: builtins.all (d: names ? ${d} || bad fn "${x.field}.wheel_deps" "${d} is not pinned") (orNone (x.n.wheel_deps or null))) (nativesOf f p);
+    in
+    allIndexed one l;
 
   # A universal lock (machnix resolve --universal): targets instead of
   # target, and per package the targets that install it, a file per
@@ -174,7 +220,9 @@ let
     && (isList (l.packages or [ ]) || bad fn "packages" "not a list")
     && allIndexed (checkUniversalPackage fn "packages" keys) (l.packages or [ ])
     && (isList (l.build_packages or [ ]) || bad fn "build_packages" "not a list")
-    && allIndexed (checkUniversalBuildPackage fn keys) (l.build_packages or [ ]);
+    && allIndexed (checkUniversalBuildPackage fn keys) (l.build_packages or [ ])
+    && checkPinned fn "packages" "is not pinned" (l.packages or [ ])
+    && checkPinned fn "build_packages" "is not pinned" (l.build_packages or [ ]);
 
   readLock = fn: lockFile:
     let
@@ -186,9 +234,14 @@ let
         && (if universal then checkUniversal fn l else
           (matches "3\\.[0-9]{1,2}" (l.target.python or null) || bad fn "target.python" "${builtins.toJSON (l.target.python or null)} is not 3.N")
           && allIndexed (checkPackage fn "packages") (l.packages or [ ])
-          && allIndexed (checkPackage fn "build_packages") (l.build_packages or [ ]));
+          && allIndexed (checkPackage fn "build_packages") (l.build_packages or [ ])
+          && checkPinned fn "packages" "is not pinned" (l.packages or [ ])
+          && checkPinned fn "build_packages" "is not among build_packages" (l.build_packages or [ ]));
     in
     assert ok; l // { packages = l.packages or [ ]; build_packages = l.build_packages or [ ]; requirements = l.requirements or [ ]; };
+
+  # A Python version's major.minor (3.11 of 3.11.4).
+  minorOf = v: let x = match "([0-9]+\\.[0-9]+).*" v; in if x == null then v else builtins.head x;
 
   # markerHolds t m: whether a dependency marker holds on target t, as
   # machnix writes them over targets (resolve's concreteMarker): terms of
@@ -200,7 +253,6 @@ let
   markerHolds = t: m:
     let
       machine = builtins.head (builtins.split "-" t.system);
-      minorOf = v: let x = match "([0-9]+\\.[0-9]+).*" v; in if x == null then v else builtins.head x;
       full = if match "[0-9]+\\.[0-9]+\\.[0-9]+" t.python != null then t.python else null;
       strip = s: let x = match "[(](.*)[)]" s; in if x == null then s else builtins.head x;
       atomHolds = a:
@@ -226,10 +278,9 @@ let
   # as it is.
   forTarget = fn: lock: system: pythonVersion:
     let
-      minor = v: let m = match "([0-9]+\\.[0-9]+).*" v; in if m == null then v else builtins.head m;
       keys = map keyOf lock.targets;
       onSystem = filter (t: t.system == system) lock.targets;
-      chosen = if pythonVersion == null then onSystem else filter (t: minor t.python == minor pythonVersion) onSystem;
+      chosen = if pythonVersion == null then onSystem else filter (t: minorOf t.python == minorOf pythonVersion) onSystem;
       t = builtins.head chosen;
       key = keyOf t;
       # The packages of a list (packages or build_packages) the target
@@ -258,7 +309,7 @@ let
     else if chosen == [ ] then
       throw "machnix.${fn}: the lock has no target ${system}/${if pythonVersion == null then "(any Python)" else pythonVersion}; it holds ${concatStringsSep ", " keys}. Add it with `machnix resolve --universal ${flags}`"
     else lock // {
-      target = t // { python = minor t.python; };
+      target = t // { python = minorOf t.python; };
       packages = projectList lock.packages;
       build_packages = projectList lock.build_packages;
       # Every name the lock pins on any target: `_` may name a package
@@ -367,9 +418,11 @@ let
 
   # A build-system input named by its attribute path in python.pkgs (ps),
   # for the lock's build requirements and packagesExtra alike.
-  pythonPkg = fn: ps: attr:
+  # pythonPkgOr gives orElse where the set has no such attribute.
+  pythonPkgOr = ps: attr: orElse:
     let v = u.attrByPath ps attr; in
-    if v == null then throw "machnix.${fn}: python.pkgs has no ${attr}" else v;
+    if v == null then orElse else v;
+  pythonPkg = fn: ps: attr: pythonPkgOr ps attr (throw "machnix.${fn}: python.pkgs has no ${attr}");
 
   # A `_` entry changes one attribute: { add = ...; remove = ...; } edits
   # a list (remove, then add) or appends to a string, { mod = old: new; }
@@ -458,8 +511,7 @@ let
 
       nixpkgsPackage = p:
         let
-          r = let v = u.attrByPath ps p.nix_attr; in
-            if v == null then throw "machnix.${fn}: python.pkgs of this nixpkgs has no ${p.nix_attr}, which ${entry p} names: lock again against this nixpkgs (machnix resolve --nixpkgs)" else v;
+          r = pythonPkgOr ps p.nix_attr (throw "machnix.${fn}: python.pkgs of this nixpkgs has no ${p.nix_attr}, which ${entry p} names: lock again against this nixpkgs (machnix resolve --nixpkgs)");
           deps = r.propagatedBuildInputs or [ ];
         in
         if r ? overridePythonAttrs && builtins.any (d: fromLock d != d) deps then
@@ -592,5 +644,5 @@ let
     builtins.genList (i: one i (builtins.elemAt args.packagesExtra i)) (length args.packagesExtra);
 in
 {
-  inherit readLock forTarget lockPython pythonAttr checkPython checkRequirements packages extraPackages sourceFilter excludedNames isLocalPath storeName breakCycles;
+  inherit readLock forTarget lockPython pythonAttr checkPython checkRequirements packages extraPackages sourceFilter excludedNames isLocalPath isLockURL storeName breakCycles;
 }

@@ -204,3 +204,55 @@ func TestLocalPathOutsideTheLock(t *testing.T) {
 		t.Errorf("the console script printed %q", got)
 	}
 }
+
+// The library's rule for a file's url is the one resolve's lock check
+// applies: both judge the same URLs, good and hostile.
+func TestLockURLRuleIsResolves(t *testing.T) {
+	testfixtures.RequireTool(t, "nix-instantiate")
+	urls := []string{
+		"https://files.example.org/packages/plain-1.0-py3-none-any.whl",
+		"http://127.0.0.1:8080/plain-1.0-py3-none-any.whl#sha256=ab",
+		"https://example.org/simple?x=1",
+		"file:///srv/wheels/plain-1.0-py3-none-any.whl",
+		"file://localhost/srv/wheels/plain.whl",
+		"file:/srv/wheels/plain.whl",
+		"file:///srv/a..b/plain.whl",
+		"https://example.org/a b.whl",
+		"https://example.org/a.whl https://evil.example/b.whl",
+		"https://example.org/a.whl\nhttps://evil.example/b.whl",
+		"https://example.org/a.whl\thttps://evil.example/b.whl",
+		"https://example.org/\u202ea.whl",
+		"https://example.org/\u0085a.whl",
+		`https://example.org/"a.whl`,
+		`https://example.org/a\b.whl`,
+		"https://user:secret@example.org/a.whl",
+		"https:///a.whl",
+		"https:a.whl",
+		"ftp://example.org/a.whl",
+		"ssh://example.org/a.whl",
+		"file://example.org/srv/a.whl",
+		"file:///srv/../etc/passwd",
+		"file:///srv/%2e%2E/etc/passwd",
+		"file:relative/a.whl",
+		"/srv/a.whl",
+		"",
+	}
+	data, err := json.Marshal(urls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []bool
+	evalJSON(t, fmt.Sprintf("map %s.isLockURL (builtins.fromJSON %s)", lockedNix(t), nixString(string(data))), &got)
+	for i, u := range urls {
+		l := &resolve.Lock{Version: resolve.LockVersion, Target: resolve.Target{Python: "3.11", System: "x86_64-linux", Glibc: "2.28"},
+			Requirements: []string{}, Packages: []resolve.Package{{Name: "plain", Version: "1.0", Provider: resolve.ProviderWheel,
+				Filename: "plain-1.0-py3-none-any.whl", URL: u, SHA256: strings.Repeat("a", 64)}}}
+		err := resolve.Validate(l)
+		if err != nil && !strings.Contains(err.Error(), "url") {
+			t.Fatalf("%q: the lock is invalid for another reason: %v", u, err)
+		}
+		if want := err == nil; got[i] != want {
+			t.Errorf("%q: the library says %v, resolve %v (%v)", u, got[i], want, err)
+		}
+	}
+}

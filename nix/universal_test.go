@@ -274,6 +274,15 @@ func TestHostileUniversalLockRefusedByTheLibrary(t *testing.T) {
 		"file target": {func(l map[string]any) {
 			zcrcOf(l)["files"].([]any)[0].(map[string]any)["targets"] = []any{"riscv64-linux/3.11"}
 		}, "files[0].targets"},
+		"unpinned file wheel dep": {func(l map[string]any) {
+			zcrcOf(l)["files"].([]any)[0].(map[string]any)["native"] = map[string]any{"wheel_deps": []any{"python"}}
+		}, "files[0].native.wheel_deps: python is not pinned"},
+		"unpinned native by target wheel dep": {func(l map[string]any) {
+			f := zcrcOf(l)["files"].([]any)[0].(map[string]any)
+			f["native"] = map[string]any{}
+			f["native_by_target"] = map[string]any{armKey: map[string]any{"wheel_deps": []any{"python"}}}
+		}, "files[0].native_by_target." + armKey + ".wheel_deps: python is not pinned"},
+		"unpinned dependency":  {func(l map[string]any) { zcrcOf(l)["dependencies"] = []any{"python"} }, "(zcrc).dependencies: python is not pinned"},
 		"package target":       {func(l map[string]any) { zcrcOf(l)["targets"] = []any{"x86_64-linux/3.11\"; x"} }, `("zcrc").targets`},
 		"package native":       {func(l map[string]any) { zcrcOf(l)["native"] = map[string]any{} }, `("zcrc").native`},
 		"target system":        {func(l map[string]any) { l["targets"].([]any)[1].(map[string]any)["system"] = "aarch64-linux ${x}" }, "targets[1].system"},
