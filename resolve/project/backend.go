@@ -1,7 +1,6 @@
 package project
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	_ "embed"
@@ -94,7 +93,7 @@ func (h HostPython) PrepareMetadata(ctx context.Context, src, backend string, ba
 	// A clean environment: nothing of the user's shell but PATH and a
 	// Python search path decides what the backend computes.
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1",
-		"PYTHONNOUSERSITE=1", "SOURCE_DATE_EPOCH=315532800", "PIP_NO_INPUT=1"}
+		"PYTHONNOUSERSITE=1", "PYTHONUNBUFFERED=1", "SOURCE_DATE_EPOCH=315532800", "PIP_NO_INPUT=1"}
 	if pp := os.Getenv("PYTHONPATH"); pp != "" {
 		cmd.Env = append(cmd.Env, "PYTHONPATH="+pp)
 	}
@@ -111,40 +110,70 @@ func (h HostPython) PrepareMetadata(ctx context.Context, src, backend string, ba
 		return "", fmt.Errorf("%w: %s cannot import the build backend %s; install it for that Python, or make [project] version and dependencies static in pyproject.toml so no backend has to run", ErrBackendMissing, path, backend)
 	}
 	if err != nil {
-		return "", fmt.Errorf("%w: %s: %v\n%s", ErrBackend, backend, err, tail(text))
+		return "", fmt.Errorf("%w: %s: %v\n%s", ErrBackend, backend, err, output.tail())
 	}
-	for line := range strings.SplitSeq(text, "\n") {
-		if name, ok := strings.CutPrefix(line, "machnix-dist-info: "); ok {
-			return strings.TrimSpace(name), nil
-		}
+	// The script writes the name to a file rather than to its output,
+	// which the backend shares and which is capped.
+	name, err := readCapped(filepath.Join(out, distInfoNameFile), maxDistInfoName)
+	if err != nil {
+		return "", fmt.Errorf("%w: %s named no .dist-info directory: %v\n%s", ErrBackend, backend, err, output.tail())
 	}
-	return "", fmt.Errorf("%w: %s named no .dist-info directory\n%s", ErrBackend, backend, tail(text))
+	return strings.TrimSuffix(string(name), "\n"), nil
 }
 
-// capped keeps the first limit bytes written and counts the rest.
+// distInfoNameFile is the file in the output directory where pep517.py
+// leaves the name of the .dist-info directory; it cannot be taken for
+// one, as its name does not end in .dist-info.
+const distInfoNameFile = ".machnix-dist-info-name"
+
+// maxDistInfoName caps that file: a directory name is at most 255 bytes.
+const maxDistInfoName = 4096
+
+// capped keeps the last limit bytes written, where a traceback ends, and
+// counts the bytes it let go. It is a plain Writer on purpose: os/exec
+// copies a child's output with io.Copy, which would use a ReadFrom (such
+// as an embedded bytes.Buffer's) and bypass Write and its cap.
 type capped struct {
-	bytes.Buffer
+	buf     []byte
 	limit   int
 	dropped int
 }
 
 func (c *capped) Write(p []byte) (int, error) {
 	n := len(p)
-	room := c.limit - c.Len()
-	if room < len(p) {
-		c.dropped += len(p) - max(room, 0)
-		p = p[:max(room, 0)]
+	if len(p) >= c.limit {
+		c.dropped += len(c.buf) + len(p) - c.limit
+		c.buf = append(c.buf[:0], p[len(p)-c.limit:]...)
+		return n, nil
 	}
-	c.Buffer.Write(p)
+	// Shift the kept bytes down only once twice the limit is reached, so
+	// that many small writes cost linear time in all.
+	if len(c.buf)+len(p) > 2*c.limit {
+		keep := c.limit - len(p)
+		c.dropped += len(c.buf) - keep
+		c.buf = append(c.buf[:0], c.buf[len(c.buf)-keep:]...)
+	}
+	c.buf = append(c.buf, p...)
 	return n, nil
 }
 
+// String is the last limit bytes written.
+func (c *capped) String() string {
+	if len(c.buf) > c.limit {
+		return string(c.buf[len(c.buf)-c.limit:])
+	}
+	return string(c.buf)
+}
+
+// Dropped is how many bytes written came before those String returns.
+func (c *capped) Dropped() int { return c.dropped + max(len(c.buf)-c.limit, 0) }
+
 // tail is the end of the backend's output, where Python's traceback ends,
 // made safe for a terminal by the caller's error printing.
-func tail(s string) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > 30 {
-		lines = lines[len(lines)-30:]
+func (c *capped) tail() string {
+	lines := strings.Split(strings.TrimRight(c.String(), "\n"), "\n")
+	if c.Dropped() > 0 || len(lines) > 30 {
+		lines = append([]string{"[earlier output of the backend left out]"}, lines[max(len(lines)-30, 0):]...)
 	}
 	return strings.Join(lines, "\n")
 }

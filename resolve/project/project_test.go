@@ -306,3 +306,24 @@ func TestBackendMetadataCachedByHash(t *testing.T) {
 		t.Errorf("a tampered cache entry: %v", err)
 	}
 }
+
+// A backend that writes far more than the output kept for messages still
+// gives its metadata, and its failure still shows the end of its
+// traceback.
+func TestBackendLoudOutput(t *testing.T) {
+	testfixtures.RequireTool(t, "python3")
+	pyproject := "[build-system]\nrequires = []\nbuild-backend = \"be\"\nbackend-path = [\".\"]\n[project]\nname = \"a\"\ndynamic = [\"version\"]\n"
+	loud := "import sys\nfor i in range(4000):\n    print('noise ' * 20)\n    print('more noise ' * 10, file=sys.stderr)\n"
+	dir := writeProject(t, map[string]string{"pyproject.toml": pyproject,
+		"be.py": loud + metadataBackend("Name: a\nVersion: 1.5\n")})
+	m, err := project.Read(context.Background(), dir, project.WithBackend(project.HostPython{}))
+	if err != nil || m.Version != "1.5" {
+		t.Fatalf("a loud backend: %+v, %v", m, err)
+	}
+	dir = writeProject(t, map[string]string{"pyproject.toml": pyproject,
+		"be.py": loud + "def prepare_metadata_for_build_wheel(d, c):\n    raise RuntimeError('boom after the noise')\n"})
+	_, err = project.Read(context.Background(), dir, project.WithBackend(project.HostPython{}))
+	if !errors.Is(err, project.ErrBackend) || !strings.Contains(err.Error(), "boom after the noise") || !strings.Contains(err.Error(), "earlier output of the backend left out") {
+		t.Errorf("a loud failing backend: %v", err)
+	}
+}
