@@ -116,6 +116,12 @@ func Read(ctx context.Context, dir string, opts ...Option) (*Metadata, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Refuse a directory that is no project before hashing it: a
+	// requirement may name a home directory, and hashing reads up to
+	// nar's limits of it first.
+	if !IsProjectDir(abs) {
+		return nil, fmt.Errorf("%w: %s has no %s", ErrNotProject, abs, strings.Join(MarkerFiles, ", "))
+	}
 	hash, err := Hash(abs)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/machnix/machnix/internal/nar"
 	"github.com/machnix/machnix/resolve/pep508"
 	"github.com/machnix/machnix/resolve/project"
 	"github.com/machnix/machnix/testfixtures"
@@ -325,5 +326,29 @@ func TestBackendLoudOutput(t *testing.T) {
 	_, err = project.Read(context.Background(), dir, project.WithBackend(project.HostPython{}))
 	if !errors.Is(err, project.ErrBackend) || !strings.Contains(err.Error(), "boom after the noise") || !strings.Contains(err.Error(), "earlier output of the backend left out") {
 		t.Errorf("a loud failing backend: %v", err)
+	}
+}
+
+// A directory that is no Python project is refused before its tree is
+// hashed: a requirement naming a home directory must not make machnix read
+// all of it first. The tree here is one Hash refuses, nested deeper than
+// nar allows, so hashing first gives another error.
+func TestReadRefusesANonProjectBeforeHashing(t *testing.T) {
+	dir := t.TempDir()
+	deep := dir
+	for range nar.DefaultDepth + 2 {
+		deep = filepath.Join(deep, "d")
+	}
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(deep, "notes.txt"), []byte("private\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := project.Hash(dir); !errors.Is(err, nar.ErrTooLarge) {
+		t.Fatalf("the fixture must be a tree Hash refuses: %v", err)
+	}
+	if _, err := project.Read(context.Background(), dir, project.WithBackend(failingBackend{t})); !errors.Is(err, project.ErrNotProject) {
+		t.Errorf("err = %v, want ErrNotProject", err)
 	}
 }
