@@ -204,8 +204,14 @@ func readPyproject(dir string) (m *Metadata, static bool, err error) {
 	}
 	p := pp.Project
 	if p == nil {
+		// A backend named without a [project] table reads its own
+		// tables (poetry-core before 2.0, older flit); its
+		// prepare_metadata_for_build_wheel gives the metadata.
+		if pp.BuildSystem != nil && pp.BuildSystem.Backend != "" {
+			return m, false, nil
+		}
 		if !exists(filepath.Join(dir, "setup.py")) && !exists(filepath.Join(dir, "setup.cfg")) {
-			return nil, false, fmt.Errorf("%w: %s has no [project] table and there is no setup.py or setup.cfg", ErrNotProject, file)
+			return nil, false, fmt.Errorf("%w: %s has no [project] table or build-backend, and there is no setup.py or setup.cfg", ErrNotProject, file)
 		}
 		return m, false, nil
 	}

@@ -352,3 +352,21 @@ func TestReadRefusesANonProjectBeforeHashing(t *testing.T) {
 		t.Errorf("err = %v, want ErrNotProject", err)
 	}
 }
+
+// A pyproject.toml with a build-backend but no [project] table (as
+// poetry-core before 2.0 and older flit read their own tables) gets its
+// metadata from the backend's prepare_metadata_for_build_wheel.
+func TestReadBackendWithoutProjectTable(t *testing.T) {
+	testfixtures.RequireTool(t, "python3")
+	dir := writeProject(t, map[string]string{
+		"pyproject.toml": "[build-system]\nrequires = []\nbuild-backend = \"be\"\nbackend-path = [\".\"]\n\n[tool.be]\nname = \"a\"\n",
+		"be.py":          metadataBackend("Name: A\nVersion: 0.7\nRequires-Dist: attrs>=21\n"),
+	})
+	m, err := project.Read(context.Background(), dir, project.WithBackend(project.HostPython{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Name != "a" || m.Version != "0.7" || !m.FromBackend || m.Backend != "be" || !slices.Equal(m.Dependencies, []string{"attrs>=21"}) {
+		t.Errorf("got %+v", m)
+	}
+}
