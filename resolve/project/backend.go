@@ -184,7 +184,7 @@ func (c *capped) tail() string {
 func (r reader) fromBackend(ctx context.Context, m *Metadata) (*Metadata, error) {
 	cached := r.cachePath(m)
 	if cached != "" {
-		if data, err := readCapped(cached, distinfo.MaxFileSize); err == nil {
+		if data, err := readCacheEntry(cached, distinfo.MaxFileSize); err == nil {
 			return checkCore(m, data)
 		}
 	}
@@ -224,14 +224,81 @@ func (r reader) fromBackend(ctx context.Context, m *Metadata) (*Metadata, error)
 	return got, nil
 }
 
-// cachePath names the cached METADATA of m: by its tree's hash and the
-// backend that made it; "" without a cache.
+// cachePath names the cached METADATA of m: by its tree's hash, the
+// backend that made it and, for a Backend with an Identity, the Python
+// that ran it; "" without a cache.
 func (r reader) cachePath(m *Metadata) string {
 	if r.cacheDir == "" || !resolve.IsSHA256Hex(m.SHA256) {
 		return ""
 	}
-	key := sha256.Sum256([]byte(m.SHA256 + "\n" + m.Backend + "\n" + strings.Join(m.BackendPath, "\n")))
+	var runner string
+	if id, ok := r.backend.(Identifier); ok {
+		var err error
+		if runner, err = id.Identity(); err != nil {
+			return ""
+		}
+	}
+	key := sha256.Sum256([]byte(m.SHA256 + "\n" + m.Backend + "\n" + strings.Join(m.BackendPath, "\n") + "\x00" + runner))
 	return filepath.Join(r.cacheDir, hex.EncodeToString(key[:])+".METADATA")
+}
+
+// Identifier is a Backend whose metadata depends on more than the
+// project and its backend, such as the Python that runs the backend (a
+// setup.py computes its metadata with it). Its Identity is part of the
+// cache key.
+type Identifier interface {
+	Identity() (string, error)
+}
+
+// Identity implements Identifier: the interpreter as found on PATH and
+// with its symlinks resolved, so that a virtual environment and a new
+// Python behind the same name each have their own cache entries.
+func (h HostPython) Identity() (string, error) {
+	python := h.Python
+	if python == "" {
+		python = "python3"
+	}
+	path, err := exec.LookPath(python)
+	if err != nil {
+		return "", err
+	}
+	if path, err = filepath.Abs(path); err != nil {
+		return "", err
+	}
+	resolved, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", err
+	}
+	return "python\x00" + path + "\x00" + resolved, nil
+}
+
+// readCacheEntry reads a cache entry only if it is a regular file, not a
+// symlink (which would read whatever it points at) nor a FIFO (which
+// would block the open), of at most limit bytes.
+func readCacheEntry(file string, limit int64) ([]byte, error) {
+	f, err := os.OpenFile(file, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", file)
+	}
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", file, limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", file, limit)
+	}
+	return data, nil
 }
 
 // checkCore completes m with the core metadata in data, checked.
