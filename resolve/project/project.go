@@ -315,13 +315,19 @@ func (m *Metadata) Requirements(extras []string, env pep508.Environment) ([]stri
 		}
 	}
 	var out []string
+	seen := map[string]bool{}
 	add := func(r string, extras []string) {
 		req := pep508.MustParseRequirement(r)
 		if req.Marker != nil && !req.Marker.EvaluateExtras(env, extras) {
 			return
 		}
 		req.Marker = nil
-		out = append(out, req.String())
+		// The same requirement may come twice and apart (in the
+		// dependencies and again in an extra): keep its first place.
+		if s := req.String(); !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
 	}
 	for _, r := range m.Dependencies {
 		add(r, extras)
@@ -331,7 +337,7 @@ func (m *Metadata) Requirements(extras []string, env pep508.Environment) ([]stri
 			add(r, []string{x})
 		}
 	}
-	return slices.Compact(out), nil
+	return out, nil
 }
 
 // insideRelative reports whether p is a relative path that stays inside

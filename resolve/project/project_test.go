@@ -467,3 +467,22 @@ func TestBackendCacheKeyedByPython(t *testing.T) {
 		}
 	}
 }
+
+// A requirement given twice, not next to each other (in dependencies and
+// again in an extra, or twice in a backend's Requires-Dist), is a root
+// requirement once, where it first appears.
+func TestRequirementsWithoutDuplicates(t *testing.T) {
+	m := &project.Metadata{
+		Name:         "a",
+		Dependencies: []string{"b>=1", "c", "b>=1", "d; python_version < '3'", "c; python_version >= '3'"},
+		Optional:     map[string][]string{"x": {"e", "b>=1"}},
+		Extras:       []string{"x"},
+	}
+	reqs, err := m.Requirements([]string{"x"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"b>=1", "c", "e"}; !slices.Equal(reqs, want) {
+		t.Errorf("requirements = %q, want %q", reqs, want)
+	}
+}
