@@ -344,16 +344,7 @@ func checkCore(m *Metadata, data []byte) (*Metadata, error) {
 }
 
 func sortedUnique(s []string) []string {
-	out := make([]string, 0, len(s))
-	seen := map[string]bool{}
-	for _, x := range s {
-		if !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
-	slices.Sort(out)
-	return out
+	return slices.Compact(slices.Sorted(slices.Values(s)))
 }
 
 // copyTree copies what Keep keeps of from into to: files with their
