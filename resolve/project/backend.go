@@ -1,7 +1,6 @@
 package project
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	_ "embed"
@@ -94,7 +93,7 @@ func (h HostPython) PrepareMetadata(ctx context.Context, src, backend string, ba
 	// A clean environment: nothing of the user's shell but PATH and a
 	// Python search path decides what the backend computes.
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "LANG=C.UTF-8", "PYTHONDONTWRITEBYTECODE=1",
-		"PYTHONNOUSERSITE=1", "SOURCE_DATE_EPOCH=315532800", "PIP_NO_INPUT=1"}
+		"PYTHONNOUSERSITE=1", "PYTHONUNBUFFERED=1", "SOURCE_DATE_EPOCH=315532800", "PIP_NO_INPUT=1"}
 	if pp := os.Getenv("PYTHONPATH"); pp != "" {
 		cmd.Env = append(cmd.Env, "PYTHONPATH="+pp)
 	}
@@ -111,40 +110,70 @@ func (h HostPython) PrepareMetadata(ctx context.Context, src, backend string, ba
 		return "", fmt.Errorf("%w: %s cannot import the build backend %s; install it for that Python, or make [project] version and dependencies static in pyproject.toml so no backend has to run", ErrBackendMissing, path, backend)
 	}
 	if err != nil {
-		return "", fmt.Errorf("%w: %s: %v\n%s", ErrBackend, backend, err, tail(text))
+		return "", fmt.Errorf("%w: %s: %v\n%s", ErrBackend, backend, err, output.tail())
 	}
-	for line := range strings.SplitSeq(text, "\n") {
-		if name, ok := strings.CutPrefix(line, "machnix-dist-info: "); ok {
-			return strings.TrimSpace(name), nil
-		}
+	// The script writes the name to a file rather than to its output,
+	// which the backend shares and which is capped.
+	name, err := readCapped(filepath.Join(out, distInfoNameFile), maxDistInfoName)
+	if err != nil {
+		return "", fmt.Errorf("%w: %s named no .dist-info directory: %v\n%s", ErrBackend, backend, err, output.tail())
 	}
-	return "", fmt.Errorf("%w: %s named no .dist-info directory\n%s", ErrBackend, backend, tail(text))
+	return strings.TrimSuffix(string(name), "\n"), nil
 }
 
-// capped keeps the first limit bytes written and counts the rest.
+// distInfoNameFile is the file in the output directory where pep517.py
+// leaves the name of the .dist-info directory; it cannot be taken for
+// one, as its name does not end in .dist-info.
+const distInfoNameFile = ".machnix-dist-info-name"
+
+// maxDistInfoName caps that file: a directory name is at most 255 bytes.
+const maxDistInfoName = 4096
+
+// capped keeps the last limit bytes written, where a traceback ends, and
+// counts the bytes it let go. It is a plain Writer on purpose: os/exec
+// copies a child's output with io.Copy, which would use a ReadFrom (such
+// as an embedded bytes.Buffer's) and bypass Write and its cap.
 type capped struct {
-	bytes.Buffer
+	buf     []byte
 	limit   int
 	dropped int
 }
 
 func (c *capped) Write(p []byte) (int, error) {
 	n := len(p)
-	room := c.limit - c.Len()
-	if room < len(p) {
-		c.dropped += len(p) - max(room, 0)
-		p = p[:max(room, 0)]
+	if len(p) >= c.limit {
+		c.dropped += len(c.buf) + len(p) - c.limit
+		c.buf = append(c.buf[:0], p[len(p)-c.limit:]...)
+		return n, nil
 	}
-	c.Buffer.Write(p)
+	// Shift the kept bytes down only once twice the limit is reached, so
+	// that many small writes cost linear time in all.
+	if len(c.buf)+len(p) > 2*c.limit {
+		keep := c.limit - len(p)
+		c.dropped += len(c.buf) - keep
+		c.buf = append(c.buf[:0], c.buf[len(c.buf)-keep:]...)
+	}
+	c.buf = append(c.buf, p...)
 	return n, nil
 }
 
+// String is the last limit bytes written.
+func (c *capped) String() string {
+	if len(c.buf) > c.limit {
+		return string(c.buf[len(c.buf)-c.limit:])
+	}
+	return string(c.buf)
+}
+
+// Dropped is how many bytes written came before those String returns.
+func (c *capped) Dropped() int { return c.dropped + max(len(c.buf)-c.limit, 0) }
+
 // tail is the end of the backend's output, where Python's traceback ends,
 // made safe for a terminal by the caller's error printing.
-func tail(s string) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > 30 {
-		lines = lines[len(lines)-30:]
+func (c *capped) tail() string {
+	lines := strings.Split(strings.TrimRight(c.String(), "\n"), "\n")
+	if c.Dropped() > 0 || len(lines) > 30 {
+		lines = append([]string{"[earlier output of the backend left out]"}, lines[max(len(lines)-30, 0):]...)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -155,7 +184,7 @@ func tail(s string) string {
 func (r reader) fromBackend(ctx context.Context, m *Metadata) (*Metadata, error) {
 	cached := r.cachePath(m)
 	if cached != "" {
-		if data, err := readCapped(cached, distinfo.MaxFileSize); err == nil {
+		if data, err := readCacheEntry(cached, distinfo.MaxFileSize); err == nil {
 			return checkCore(m, data)
 		}
 	}
@@ -195,14 +224,81 @@ func (r reader) fromBackend(ctx context.Context, m *Metadata) (*Metadata, error)
 	return got, nil
 }
 
-// cachePath names the cached METADATA of m: by its tree's hash and the
-// backend that made it; "" without a cache.
+// cachePath names the cached METADATA of m: by its tree's hash, the
+// backend that made it and, for a Backend with an Identity, the Python
+// that ran it; "" without a cache.
 func (r reader) cachePath(m *Metadata) string {
 	if r.cacheDir == "" || !resolve.IsSHA256Hex(m.SHA256) {
 		return ""
 	}
-	key := sha256.Sum256([]byte(m.SHA256 + "\n" + m.Backend + "\n" + strings.Join(m.BackendPath, "\n")))
+	var runner string
+	if id, ok := r.backend.(Identifier); ok {
+		var err error
+		if runner, err = id.Identity(); err != nil {
+			return ""
+		}
+	}
+	key := sha256.Sum256([]byte(m.SHA256 + "\n" + m.Backend + "\n" + strings.Join(m.BackendPath, "\n") + "\x00" + runner))
 	return filepath.Join(r.cacheDir, hex.EncodeToString(key[:])+".METADATA")
+}
+
+// Identifier is a Backend whose metadata depends on more than the
+// project and its backend, such as the Python that runs the backend (a
+// setup.py computes its metadata with it). Its Identity is part of the
+// cache key.
+type Identifier interface {
+	Identity() (string, error)
+}
+
+// Identity implements Identifier: the interpreter as found on PATH and
+// with its symlinks resolved, so that a virtual environment and a new
+// Python behind the same name each have their own cache entries.
+func (h HostPython) Identity() (string, error) {
+	python := h.Python
+	if python == "" {
+		python = "python3"
+	}
+	path, err := exec.LookPath(python)
+	if err != nil {
+		return "", err
+	}
+	if path, err = filepath.Abs(path); err != nil {
+		return "", err
+	}
+	resolved, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", err
+	}
+	return "python\x00" + path + "\x00" + resolved, nil
+}
+
+// readCacheEntry reads a cache entry only if it is a regular file, not a
+// symlink (which would read whatever it points at) nor a FIFO (which
+// would block the open), of at most limit bytes.
+func readCacheEntry(file string, limit int64) ([]byte, error) {
+	f, err := os.OpenFile(file, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", file)
+	}
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", file, limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", file, limit)
+	}
+	return data, nil
 }
 
 // checkCore completes m with the core metadata in data, checked.
@@ -248,16 +344,7 @@ func checkCore(m *Metadata, data []byte) (*Metadata, error) {
 }
 
 func sortedUnique(s []string) []string {
-	out := make([]string, 0, len(s))
-	seen := map[string]bool{}
-	for _, x := range s {
-		if !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
-	slices.Sort(out)
-	return out
+	return slices.Compact(slices.Sorted(slices.Values(s)))
 }
 
 // copyTree copies what Keep keeps of from into to: files with their

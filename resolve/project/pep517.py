@@ -1,6 +1,7 @@
 # Runs a PEP 517 backend's prepare_metadata_for_build_wheel for machnix,
-# or build_wheel where the backend has no such hook, and prints the name
-# of the .dist-info directory it left in the output directory.
+# or build_wheel where the backend has no such hook, and writes the name
+# of the .dist-info directory it left in the output directory to the file
+# .machnix-dist-info-name there (not to stdout, which the backend shares).
 # argv: backend ("module:object"), backend-path as JSON, output directory.
 import importlib
 import json
@@ -37,7 +38,8 @@ def main():
             os.mkdir(os.path.join(out, name))
             with open(os.path.join(out, name, "METADATA"), "wb") as f:
                 f.write(z.read(name + "/METADATA"))
-    print("machnix-dist-info: %s" % name)
+    with open(os.path.join(out, ".machnix-dist-info-name"), "w", encoding="utf-8") as f:
+        f.write(name)
 
 
 main()

@@ -116,6 +116,12 @@ func Read(ctx context.Context, dir string, opts ...Option) (*Metadata, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Refuse a directory that is no project before hashing it: a
+	// requirement may name a home directory, and hashing reads up to
+	// nar's limits of it first.
+	if !IsProjectDir(abs) {
+		return nil, fmt.Errorf("%w: %s has no %s", ErrNotProject, abs, strings.Join(MarkerFiles, ", "))
+	}
 	hash, err := Hash(abs)
 	if err != nil {
 		return nil, err
@@ -198,8 +204,14 @@ func readPyproject(dir string) (m *Metadata, static bool, err error) {
 	}
 	p := pp.Project
 	if p == nil {
+		// A backend named without a [project] table reads its own
+		// tables (poetry-core before 2.0, older flit); its
+		// prepare_metadata_for_build_wheel gives the metadata.
+		if pp.BuildSystem != nil && pp.BuildSystem.Backend != "" {
+			return m, false, nil
+		}
 		if !exists(filepath.Join(dir, "setup.py")) && !exists(filepath.Join(dir, "setup.cfg")) {
-			return nil, false, fmt.Errorf("%w: %s has no [project] table and there is no setup.py or setup.cfg", ErrNotProject, file)
+			return nil, false, fmt.Errorf("%w: %s has no [project] table or build-backend, and there is no setup.py or setup.cfg", ErrNotProject, file)
 		}
 		return m, false, nil
 	}
@@ -303,13 +315,19 @@ func (m *Metadata) Requirements(extras []string, env pep508.Environment) ([]stri
 		}
 	}
 	var out []string
+	seen := map[string]bool{}
 	add := func(r string, extras []string) {
 		req := pep508.MustParseRequirement(r)
 		if req.Marker != nil && !req.Marker.EvaluateExtras(env, extras) {
 			return
 		}
 		req.Marker = nil
-		out = append(out, req.String())
+		// The same requirement may come twice and apart (in the
+		// dependencies and again in an extra): keep its first place.
+		if s := req.String(); !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
 	}
 	for _, r := range m.Dependencies {
 		add(r, extras)
@@ -319,7 +337,7 @@ func (m *Metadata) Requirements(extras []string, env pep508.Environment) ([]stri
 			add(r, []string{x})
 		}
 	}
-	return slices.Compact(out), nil
+	return out, nil
 }
 
 // insideRelative reports whether p is a relative path that stays inside

@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/machnix/machnix/internal/nar"
 	"github.com/machnix/machnix/resolve/pep508"
 	"github.com/machnix/machnix/resolve/project"
 	"github.com/machnix/machnix/testfixtures"
@@ -263,6 +265,15 @@ func (c countingBackend) PrepareMetadata(ctx context.Context, src, backend strin
 	return c.Backend.PrepareMetadata(ctx, src, backend, path, out)
 }
 
+// Identity is the wrapped backend's, so that the wrapper shares its
+// cache entries.
+func (c countingBackend) Identity() (string, error) {
+	if id, ok := c.Backend.(project.Identifier); ok {
+		return id.Identity()
+	}
+	return "", nil
+}
+
 // The backend runs once per state of the project: an unchanged tree's
 // metadata comes from the cache, an edit runs it again; a cache entry
 // tampered with is checked like the backend's own output.
@@ -304,5 +315,174 @@ func TestBackendMetadataCachedByHash(t *testing.T) {
 	}
 	if _, err := project.Read(context.Background(), dir, project.WithCache(cache)); !errors.Is(err, project.ErrInvalid) {
 		t.Errorf("a tampered cache entry: %v", err)
+	}
+}
+
+// A backend that writes far more than the output kept for messages still
+// gives its metadata, and its failure still shows the end of its
+// traceback.
+func TestBackendLoudOutput(t *testing.T) {
+	testfixtures.RequireTool(t, "python3")
+	pyproject := "[build-system]\nrequires = []\nbuild-backend = \"be\"\nbackend-path = [\".\"]\n[project]\nname = \"a\"\ndynamic = [\"version\"]\n"
+	loud := "import sys\nfor i in range(4000):\n    print('noise ' * 20)\n    print('more noise ' * 10, file=sys.stderr)\n"
+	dir := writeProject(t, map[string]string{"pyproject.toml": pyproject,
+		"be.py": loud + metadataBackend("Name: a\nVersion: 1.5\n")})
+	m, err := project.Read(context.Background(), dir, project.WithBackend(project.HostPython{}))
+	if err != nil || m.Version != "1.5" {
+		t.Fatalf("a loud backend: %+v, %v", m, err)
+	}
+	dir = writeProject(t, map[string]string{"pyproject.toml": pyproject,
+		"be.py": loud + "def prepare_metadata_for_build_wheel(d, c):\n    raise RuntimeError('boom after the noise')\n"})
+	_, err = project.Read(context.Background(), dir, project.WithBackend(project.HostPython{}))
+	if !errors.Is(err, project.ErrBackend) || !strings.Contains(err.Error(), "boom after the noise") || !strings.Contains(err.Error(), "earlier output of the backend left out") {
+		t.Errorf("a loud failing backend: %v", err)
+	}
+}
+
+// A directory that is no Python project is refused before its tree is
+// hashed: a requirement naming a home directory must not make machnix read
+// all of it first. The tree here is one Hash refuses, nested deeper than
+// nar allows, so hashing first gives another error.
+func TestReadRefusesANonProjectBeforeHashing(t *testing.T) {
+	dir := t.TempDir()
+	deep := dir
+	for range nar.DefaultDepth + 2 {
+		deep = filepath.Join(deep, "d")
+	}
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(deep, "notes.txt"), []byte("private\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := project.Hash(dir); !errors.Is(err, nar.ErrTooLarge) {
+		t.Fatalf("the fixture must be a tree Hash refuses: %v", err)
+	}
+	if _, err := project.Read(context.Background(), dir, project.WithBackend(failingBackend{t})); !errors.Is(err, project.ErrNotProject) {
+		t.Errorf("err = %v, want ErrNotProject", err)
+	}
+}
+
+// A pyproject.toml with a build-backend but no [project] table (as
+// poetry-core before 2.0 and older flit read their own tables) gets its
+// metadata from the backend's prepare_metadata_for_build_wheel.
+func TestReadBackendWithoutProjectTable(t *testing.T) {
+	testfixtures.RequireTool(t, "python3")
+	dir := writeProject(t, map[string]string{
+		"pyproject.toml": "[build-system]\nrequires = []\nbuild-backend = \"be\"\nbackend-path = [\".\"]\n\n[tool.be]\nname = \"a\"\n",
+		"be.py":          metadataBackend("Name: A\nVersion: 0.7\nRequires-Dist: attrs>=21\n"),
+	})
+	m, err := project.Read(context.Background(), dir, project.WithBackend(project.HostPython{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Name != "a" || m.Version != "0.7" || !m.FromBackend || m.Backend != "be" || !slices.Equal(m.Dependencies, []string{"attrs>=21"}) {
+		t.Errorf("got %+v", m)
+	}
+}
+
+// A cache entry that is a symlink or a FIFO is not read: the backend runs
+// again. Following the link would read whatever it points at; opening the
+// FIFO would wait for a writer for ever.
+func TestBackendCacheEntryMustBeARegularFile(t *testing.T) {
+	testfixtures.RequireTool(t, "python3")
+	dir := writeProject(t, map[string]string{
+		"pyproject.toml": "[build-system]\nrequires = []\nbuild-backend = \"be\"\nbackend-path = [\".\"]\n[project]\nname = \"a\"\ndynamic = [\"version\"]\n",
+		"be.py":          metadataBackend("Name: a\nVersion: 1\n"),
+	})
+	cache := t.TempDir()
+	decoy := filepath.Join(t.TempDir(), "decoy")
+	if err := os.WriteFile(decoy, []byte("Name: a\nVersion: 9\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runs := 0
+	read := func() (*project.Metadata, error) {
+		type result struct {
+			m   *project.Metadata
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			m, err := project.Read(context.Background(), dir, project.WithCache(cache), project.WithBackend(countingBackend{project.HostPython{}, &runs}))
+			done <- result{m, err}
+		}()
+		select {
+		case r := <-done:
+			return r.m, r.err
+		case <-time.After(30 * time.Second):
+			t.Fatal("Read blocked on the cache entry")
+			return nil, nil
+		}
+	}
+	if _, err := read(); err != nil || runs != 1 {
+		t.Fatalf("first read: runs %d, %v", runs, err)
+	}
+	entries, err := filepath.Glob(filepath.Join(cache, "*.METADATA"))
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("cache holds %v (%v)", entries, err)
+	}
+	for i, replace := range []func(string) error{
+		func(e string) error { return os.Symlink(decoy, e) },
+		func(e string) error { return syscall.Mkfifo(e, 0o644) },
+	} {
+		if err := os.Remove(entries[0]); err != nil {
+			t.Fatal(err)
+		}
+		if err := replace(entries[0]); err != nil {
+			t.Fatal(err)
+		}
+		m, err := read()
+		if err != nil || m.Version != "1" || runs != 2+i {
+			t.Errorf("entry %d: version %v, runs %d, %v; want the backend's 1 from a new run", i, m, runs, err)
+		}
+	}
+}
+
+// The cached metadata is keyed by the Python that ran the backend too: a
+// setup.py computes its metadata with that Python.
+func TestBackendCacheKeyedByPython(t *testing.T) {
+	python, err := osexec.LookPath("python3")
+	if err != nil {
+		testfixtures.RequireTool(t, "python3")
+	}
+	// Another Python: the same one, started with an -X option the
+	// backend can see (sys.executable may be that of a shim).
+	alt := filepath.Join(t.TempDir(), "python3")
+	if err := os.WriteFile(alt, []byte("#!/bin/sh\nexec "+python+" -X machnix_alt \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := writeProject(t, map[string]string{
+		"pyproject.toml": "[build-system]\nrequires = []\nbuild-backend = \"be\"\nbackend-path = [\".\"]\n[project]\nname = \"a\"\ndynamic = [\"version\"]\n",
+		"be.py": "import os, sys\ndef prepare_metadata_for_build_wheel(d, c):\n" +
+			"    v = '1' if 'machnix_alt' in sys._xoptions else '2'\n" +
+			"    os.mkdir(os.path.join(d, 'a-1.dist-info'))\n" +
+			"    open(os.path.join(d, 'a-1.dist-info', 'METADATA'), 'w').write('Name: a\\nVersion: ' + v + '\\n')\n" +
+			"    return 'a-1.dist-info'\n",
+	})
+	cache := t.TempDir()
+	for _, tc := range []struct{ python, want string }{{python, "2"}, {alt, "1"}, {python, "2"}} {
+		m, err := project.Read(context.Background(), dir, project.WithCache(cache), project.WithBackend(project.HostPython{Python: tc.python}))
+		if err != nil || m.Version != tc.want {
+			t.Errorf("with %s: %+v, %v; want version %s", tc.python, m, err, tc.want)
+		}
+	}
+}
+
+// A requirement given twice, not next to each other (in dependencies and
+// again in an extra, or twice in a backend's Requires-Dist), is a root
+// requirement once, where it first appears.
+func TestRequirementsWithoutDuplicates(t *testing.T) {
+	m := &project.Metadata{
+		Name:         "a",
+		Dependencies: []string{"b>=1", "c", "b>=1", "d; python_version < '3'", "c; python_version >= '3'"},
+		Optional:     map[string][]string{"x": {"e", "b>=1"}},
+		Extras:       []string{"x"},
+	}
+	reqs, err := m.Requirements([]string{"x"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"b>=1", "c", "e"}; !slices.Equal(reqs, want) {
+		t.Errorf("requirements = %q, want %q", reqs, want)
 	}
 }
