@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
-	"strings"
 
 	"github.com/machnix/machnix/autopatch"
 	"github.com/machnix/machnix/internal/termsafe"
@@ -22,8 +20,9 @@ type TargetReport struct {
 
 // DiagnoseLock fetches the wheels each target of the lock installs and
 // inspects them for that target's system and Python, after the inspect
-// options given: a universal lock gets one report per target (every
-// system's files, whatever machine this is), a single-target lock one.
+// options given, keeping each wheel's facts in the cache as Prepare does:
+// a universal lock gets one report per target (every system's files,
+// whatever machine this is), a single-target lock one.
 func DiagnoseLock(ctx context.Context, lock *resolve.Lock, s Settings, inspect []autopatch.Option, opts ...Option) ([]TargetReport, error) {
 	targets := lock.Targets
 	if !lock.Universal() {
@@ -39,17 +38,7 @@ func DiagnoseLock(ctx context.Context, lock *resolve.Lock, s Settings, inspect [
 		if err != nil {
 			return out, err
 		}
-		var wheels []string
-		digests, names := map[string]string{}, map[string]string{}
-		for _, a := range arts {
-			if strings.HasSuffix(a.Filename, ".whl") {
-				wheels = append(wheels, a.Path)
-				digests[a.Path], names[a.Path] = a.SHA256, a.Filename
-			}
-		}
-		o := append(slices.Clone(inspect), autopatch.WithSystem(t.System), autopatch.WithPython(t.PythonMinor()),
-			autopatch.WithDigests(digests), autopatch.WithFileNames(names))
-		rep, err := autopatch.Inspect(ctx, wheels, o...)
+		rep, err := inspectWheels(ctx, arts, t, s, inspect...)
 		if rep != nil {
 			out = append(out, TargetReport{Target: t.Key(), Report: rep})
 		}

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,5 +44,54 @@ func TestDiagnoseLockNamesWheelsByFileName(t *testing.T) {
 	}
 	if got := decoded[0].Report.Wheels[0].Filename; got != pkg.Filename {
 		t.Errorf("the JSON report's filename is %q, want %q", got, pkg.Filename)
+	}
+}
+
+// diagnose --lock read every wheel again on each run: unlike Prepare, it
+// kept no facts. It stores them in the cache, and a second run takes
+// them from there (a soname planted in the entry shows in its report).
+func TestDiagnoseLockUsesTheFactsCache(t *testing.T) {
+	ctx := context.Background()
+	w := native.BuildT(t)
+	cache := t.TempDir()
+	lock, err := native.Lock(w.Dir, "file://"+w.Dir, "zcrc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := Settings{CacheDir: cache}
+	inspect := []autopatch.Option{autopatch.WithNixLocate(false)}
+	first, err := DiagnoseLock(ctx, lock, settings, inspect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := filepath.Glob(filepath.Join(cache, "inspect", "*", lock.Packages[0].SHA256+".json"))
+	if len(entries) != 1 {
+		t.Fatalf("cached facts for the wheel: %v, want one entry", entries)
+	}
+	data, err := os.ReadFile(entries[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var facts map[string]any
+	if err := json.Unmarshal(data, &facts); err != nil {
+		t.Fatal(err)
+	}
+	elf := facts["elfs"].([]any)[0].(map[string]any)
+	elf["needed"] = append(elf["needed"].([]any), "libplanted.so.7")
+	if data, err = json.Marshal(facts); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(entries[0], data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second, err := DiagnoseLock(ctx, lock, settings, inspect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(second) != 1 || !slices.Contains(second[0].Report.Wheels[0].Missing, "libplanted.so.7") {
+		t.Fatalf("the second report does not come from the cache: %+v", second)
+	}
+	if slices.Contains(first[0].Report.Wheels[0].Missing, "libplanted.so.7") {
+		t.Fatal("the first report already had the planted soname")
 	}
 }

@@ -172,38 +172,49 @@ func (p *Prepared) annotated() (*resolve.Lock, error) {
 
 // KeepNative copies the native inputs previous records onto the packages
 // (and a universal lock's files) of lock pinned to the same file (name,
-// filename and sha256): a pin kept while re-resolving keeps what its
-// inspection found.
+// filename and sha256), for the targets that inspection was for: a pin
+// kept while re-resolving keeps what its inspection found. An abi3 file
+// inspected for 3.11 says nothing of 3.12, where it may miss libpython,
+// so a file of lock gets native inputs only when every target it serves
+// was inspected before.
 func KeepNative(lock, previous *resolve.Lock) {
 	if previous == nil {
 		return
 	}
 	type file struct{ name, filename, sha256 string }
+	type inspected struct {
+		resolve.PackageFile
+		targets []string // the target keys its native inputs hold for
+	}
 	// Each file as the previous lock records it; a single-target lock's
 	// package is a file whose native inputs hold for its one target.
-	known := map[file]resolve.PackageFile{}
+	known := map[file]inspected{}
 	for _, p := range previous.Packages {
-		if p.Native != nil {
-			known[file{p.Name, p.Filename, p.SHA256}] = resolve.PackageFile{Native: p.Native}
+		if p.Native != nil && !previous.Universal() {
+			known[file{p.Name, p.Filename, p.SHA256}] = inspected{resolve.PackageFile{Native: p.Native}, []string{previous.Target.Key()}}
 		}
 		for _, f := range p.Files {
 			if f.Native != nil {
-				known[file{p.Name, f.Filename, f.SHA256}] = f
+				known[file{p.Name, f.Filename, f.SHA256}] = inspected{f, f.Targets}
 			}
 		}
 	}
 	for i, p := range lock.Packages {
-		if k, ok := known[file{p.Name, p.Filename, p.SHA256}]; ok && p.Provider == resolve.ProviderWheel && p.Native == nil {
-			lock.Packages[i].Native = k.NativeFor(lock.Target.Key())
+		k, ok := known[file{p.Name, p.Filename, p.SHA256}]
+		if key := lock.Target.Key(); ok && p.Provider == resolve.ProviderWheel && p.Native == nil && slices.Contains(k.targets, key) {
+			lock.Packages[i].Native = k.NativeFor(key)
 		}
 		for j, f := range p.Files {
 			k, ok := known[file{p.Name, f.Filename, f.SHA256}]
-			if !ok || f.Provider != resolve.ProviderWheel || f.Native != nil {
+			if !ok || f.Provider != resolve.ProviderWheel || f.Native != nil || len(f.Targets) == 0 ||
+				slices.ContainsFunc(f.Targets, func(key string) bool { return !slices.Contains(k.targets, key) }) {
 				continue
 			}
+			// Every target of f was inspected: the previous default holds
+			// for those it gave no entry of their own.
 			lock.Packages[i].Files[j].Native = k.Native
-			for key, n := range k.NativeByTarget {
-				if slices.Contains(f.Targets, key) {
+			for _, key := range f.Targets {
+				if n, ok := k.NativeByTarget[key]; ok {
 					if lock.Packages[i].Files[j].NativeByTarget == nil {
 						lock.Packages[i].Files[j].NativeByTarget = map[string]*resolve.Native{}
 					}

@@ -63,8 +63,16 @@ func projectArgs(args []string) ([]reqfile.Project, error) {
 //
 // Each project's requirements are read for every target: one that holds
 // on some of them only gets a marker naming those (a universal lock's
-// roots keep their markers).
-func readProjects(ctx context.Context, named []reqfile.Project, rules resolve.Rules, targets []resolve.Target) ([]*localProject, error) {
+// roots keep their markers), and each project's requires-python must hold
+// for every target, whatever the order the targets were given in.
+func readProjects(ctx context.Context, named []reqfile.Project, targets []resolve.Target) ([]*localProject, error) {
+	rules := make([]resolve.Rules, len(targets))
+	for i, t := range targets {
+		var err error
+		if rules[i], err = resolve.NewRules(t); err != nil {
+			return nil, err
+		}
+	}
 	byDir := map[string]*localProject{}
 	var order []string
 	// Dynamic metadata is kept by the project's hash: an unchanged
@@ -95,8 +103,11 @@ func readProjects(ctx context.Context, named []reqfile.Project, rules resolve.Ru
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", where, err)
 			}
-			if meta.RequiresPython != "" && !rules.PythonMatches(meta.RequiresPython) {
-				return nil, fmt.Errorf("%s: %s %s requires Python %s; the target is another (--python)", where, meta.Name, meta.Version, meta.RequiresPython)
+			for i, r := range rules {
+				if meta.RequiresPython != "" && !r.PythonMatches(meta.RequiresPython) {
+					return nil, fmt.Errorf("%s: %s %s requires Python %s; the target %s has another (--python)",
+						where, meta.Name, meta.Version, meta.RequiresPython, targets[i].Key())
+				}
 			}
 			lp = &localProject{meta: meta, origin: filepath.Join(dir, "pyproject.toml")}
 			byDir[dir] = lp

@@ -134,3 +134,33 @@ func TestCheckProjectsRefusesNonProject(t *testing.T) {
 		t.Errorf("a project whose files changed: %v", err)
 	}
 }
+
+// A universal resolution checked a local project's requires-python
+// against the first --python only, so the outcome depended on the order
+// of the flags. Every target's Python must match, in either order.
+func TestUniversalLocalProjectRequiresPythonEveryTarget(t *testing.T) {
+	t.Setenv("MACHNIX_CACHE_DIR", t.TempDir())
+	idx := pyindex.Start(t, []pyindex.Wheel{pure("six", "1.16")})
+	for _, pythons := range [][]string{{"3.11", "3.12"}, {"3.12", "3.11"}} {
+		for _, tc := range []struct{ requires, says string }{
+			{">=3.12", "requires Python >=3.12; the target x86_64-linux/3.11"},
+			{">=3.11", ""},
+		} {
+			dir := t.TempDir()
+			testfixtures.WriteFiles(t, dir, map[string]string{"p/pyproject.toml": "[project]\nname = \"x\"\nversion = \"1\"\n" +
+				"requires-python = \"" + tc.requires + "\"\ndependencies = [\"six\"]\n"})
+			in := Inputs{Projects: []string{filepath.Join(dir, "p")}, IndexURL: idx.URL + "/simple", LockDir: dir,
+				Universal: true, Pythons: pythons, Systems: []string{"x86_64-linux"},
+				Target: resolve.Target{Python: pythons[0], System: "x86_64-linux", Glibc: "2.28"}}
+			lock, err := Resolve(context.Background(), in, nil)
+			switch {
+			case tc.says == "" && err != nil:
+				t.Errorf("--python %v, requires-python %s: %v", pythons, tc.requires, err)
+			case tc.says == "" && len(lock.Targets) != 2:
+				t.Errorf("--python %v, requires-python %s: targets %v", pythons, tc.requires, lock.Keys())
+			case tc.says != "" && (err == nil || !strings.Contains(err.Error(), tc.says)):
+				t.Errorf("--python %v, requires-python %s: err = %v, want it to say %q", pythons, tc.requires, err, tc.says)
+			}
+		}
+	}
+}

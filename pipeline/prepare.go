@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,25 +76,13 @@ func Prepare(ctx context.Context, lock *resolve.Lock, s Settings, opts ...Option
 	if err != nil {
 		return nil, err
 	}
-	var wheels []string
-	// fetch checked every file against the lock's sha256, so the wheels'
-	// RECORDs need no second hashing, and an unchanged wheel's facts come
-	// from the cache under that same hash.
-	digests, names := map[string]string{}, map[string]string{}
 	buildSystems := map[string][]string{}
 	recorded := map[string]bool{}
 	for _, p := range lock.Packages {
 		recorded[p.Name] = len(p.BuildRequires) > 0
 	}
 	for _, a := range arts {
-		if strings.HasSuffix(a.Filename, ".whl") {
-			// The cache names blobs by hash; autopatch takes name,
-			// version and tags from the wheel's own metadata.
-			wheels = append(wheels, a.Path)
-			digests[a.Path], names[a.Path] = a.SHA256, a.Filename
-			continue
-		}
-		if recorded[a.Name] {
+		if strings.HasSuffix(a.Filename, ".whl") || recorded[a.Name] {
 			continue
 		}
 		requires, err := fetch.SdistBuildRequires(ctx, a.Path, a.Filename)
@@ -108,20 +97,41 @@ func Prepare(ctx context.Context, lock *resolve.Lock, s Settings, opts ...Option
 			return nil, err
 		}
 	}
-	cacheDir := s.CacheDir
-	if cacheDir == "" {
-		if cacheDir, err = fetch.DefaultCacheDir(); err != nil {
-			return nil, err
-		}
-	}
-	report, err := autopatch.Inspect(ctx, wheels, autopatch.WithSystem(lock.Target.System), autopatch.WithPython(lock.Target.PythonMinor()),
-		autopatch.WithSonames(s.Config.sonames()), autopatch.WithNixLocate(s.NixLocate),
-		autopatch.WithDigests(digests), autopatch.WithFileNames(names),
-		autopatch.WithFactsCache(autopatch.DirFactsCache(filepath.Join(cacheDir, "inspect"))))
+	report, err := inspectWheels(ctx, arts, lock.Target, s,
+		autopatch.WithSonames(s.Config.sonames()), autopatch.WithNixLocate(s.NixLocate))
 	if err != nil {
 		return nil, err
 	}
 	return &Prepared{Lock: lock, Settings: s, Artifacts: arts, Report: report, BuildSystems: buildSystems, BuildArtifacts: buildArts, Universal: lock.From}, nil
+}
+
+// inspectWheels inspects the wheels among arts for target t, after the
+// options given. fetch checked every file against the lock's sha256, so
+// the wheels' RECORDs need no second hashing, and an unchanged wheel's
+// facts come from the cache under that same hash (the inspect directory
+// of s's cache). The cache names blobs by hash; autopatch takes name,
+// version and tags from the wheel's own metadata, and reports each by
+// its file name.
+func inspectWheels(ctx context.Context, arts []fetch.Artifact, t resolve.Target, s Settings, opts ...autopatch.Option) (*autopatch.NativeReport, error) {
+	var wheels []string
+	digests, names := map[string]string{}, map[string]string{}
+	for _, a := range arts {
+		if strings.HasSuffix(a.Filename, ".whl") {
+			wheels = append(wheels, a.Path)
+			digests[a.Path], names[a.Path] = a.SHA256, a.Filename
+		}
+	}
+	cacheDir := s.CacheDir
+	if cacheDir == "" {
+		var err error
+		if cacheDir, err = fetch.DefaultCacheDir(); err != nil {
+			return nil, err
+		}
+	}
+	opts = append(slices.Clone(opts), autopatch.WithSystem(t.System), autopatch.WithPython(t.PythonMinor()),
+		autopatch.WithDigests(digests), autopatch.WithFileNames(names),
+		autopatch.WithFactsCache(autopatch.DirFactsCache(filepath.Join(cacheDir, "inspect"))))
+	return autopatch.Inspect(ctx, wheels, opts...)
 }
 
 // prepareUniversal prepares each target's projection and records what

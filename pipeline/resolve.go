@@ -224,7 +224,7 @@ func Resolve(ctx context.Context, in Inputs, cfg *Config) (*resolve.Lock, error)
 	if !in.Universal {
 		projectTargets = []resolve.Target{in.Target}
 	}
-	locals, err := readProjects(ctx, r.projects, rules, projectTargets)
+	locals, err := readProjects(ctx, r.projects, projectTargets)
 	if errors.Is(err, project.ErrBackend) {
 		return nil, failed(err)
 	}

@@ -76,6 +76,84 @@ func TestKeepNativeKeepsEachFiles(t *testing.T) {
 	}
 }
 
+// Native inputs were copied by file alone, whatever target they were
+// inspected for: an abi3 wheel inspected for 3.11 (where the interpreter
+// provides libpython3.11) handed its inputs to 3.12. They are kept only
+// for targets the previous lock inspected the file for.
+func TestKeepNativeOnlyForInspectedTargets(t *testing.T) {
+	const py311, py312 = "x86_64-linux/3.11", "x86_64-linux/3.12"
+	const name = "ext-1.0-cp38-abi3-manylinux_2_17_x86_64.whl"
+	sum := strings.Repeat("ef", 32)
+	on311 := &resolve.Native{BuildInputs: []string{"zlib"}}
+	on312 := &resolve.Native{BuildInputs: []string{"zlib", "python312"}}
+	target := func(py string) resolve.Target {
+		return resolve.Target{Python: py, System: "x86_64-linux", Glibc: "2.28"}
+	}
+	single := func(py string, n *resolve.Native) *resolve.Lock {
+		return &resolve.Lock{Version: resolve.LockVersion, Target: target(py), Packages: []resolve.Package{{Name: "ext", Version: "1.0",
+			Provider: resolve.ProviderWheel, Filename: name, SHA256: sum, Native: n}}}
+	}
+	universal := func(keys []string, n *resolve.Native, byTarget map[string]*resolve.Native) *resolve.Lock {
+		l := &resolve.Lock{Version: resolve.LockVersion, Packages: []resolve.Package{{Name: "ext", Version: "1.0", Provider: resolve.ProviderWheel,
+			Targets: keys, Files: []resolve.PackageFile{{Filename: name, SHA256: sum, Provider: resolve.ProviderWheel, Targets: keys,
+				Native: n, NativeByTarget: byTarget}}}}}
+		for _, k := range keys {
+			l.Targets = append(l.Targets, target(strings.TrimPrefix(k, "x86_64-linux/")))
+		}
+		return l
+	}
+	fileNative := func(l *resolve.Lock) resolve.PackageFile { return l.Packages[0].Files[0] }
+
+	// A single-target lock for 3.11 refreshed as one for 3.11 keeps them,
+	// for 3.12 does not.
+	lock := single("3.11", nil)
+	KeepNative(lock, single("3.11", on311))
+	if lock.Packages[0].Native != on311 {
+		t.Errorf("3.11 after 3.11: %+v, want the previous inputs", lock.Packages[0].Native)
+	}
+	lock = single("3.12", nil)
+	KeepNative(lock, single("3.11", on311))
+	if lock.Packages[0].Native != nil {
+		t.Errorf("3.12 after 3.11 took the inputs found for 3.11: %+v", lock.Packages[0].Native)
+	}
+
+	// A universal file serving 3.11 and 3.12 after a 3.11 lock: 3.12 was
+	// never inspected, so the file has none; one serving 3.11 alone has.
+	lock = universal([]string{py311, py312}, nil, nil)
+	KeepNative(lock, single("3.11", on311))
+	if f := fileNative(lock); f.Native != nil || f.NativeByTarget != nil {
+		t.Errorf("a file for 3.11 and 3.12 after a 3.11 lock: %+v %+v", f.Native, f.NativeByTarget)
+	}
+	lock = universal([]string{py311}, nil, nil)
+	KeepNative(lock, single("3.11", on311))
+	if f := fileNative(lock); f.Native != on311 {
+		t.Errorf("a file for 3.11 after a 3.11 lock: %+v", f.Native)
+	}
+
+	// The same from a universal previous lock whose file served 3.11 only.
+	lock = universal([]string{py311, py312}, nil, nil)
+	KeepNative(lock, universal([]string{py311}, on311, nil))
+	if f := fileNative(lock); f.Native != nil || f.NativeByTarget != nil {
+		t.Errorf("a file for 3.11 and 3.12 after one for 3.11: %+v %+v", f.Native, f.NativeByTarget)
+	}
+
+	// A file inspected for both keeps each target's inputs, in a
+	// universal lock and in a single-target one for either Python.
+	both := universal([]string{py311, py312}, on311, map[string]*resolve.Native{py312: on312})
+	lock = universal([]string{py311, py312}, nil, nil)
+	KeepNative(lock, both)
+	if f := fileNative(lock); f.NativeFor(py311) != on311 || f.NativeFor(py312) != on312 {
+		t.Errorf("a file inspected for both: %+v %+v", f.Native, f.NativeByTarget)
+	}
+	for py, want := range map[string]*resolve.Native{"3.11": on311, "3.12": on312} {
+		lock = single(py, nil)
+		KeepNative(lock, both)
+		if lock.Packages[0].Native != want {
+			t.Errorf("a %s lock after a universal one: %+v, want %+v", py, lock.Packages[0].Native, want)
+		}
+	}
+}
+
 // Generate makes an expression for one target: a universal lock as it is
 // is refused, its projection generates with the universal lock beside it,
 // this target's file annotated, the other's as recorded.

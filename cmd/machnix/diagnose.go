@@ -45,7 +45,7 @@ not for the target; 2 bad usage or an unreadable wheel.`,
 		Args: fl.Args,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if fl.Lock != "" {
-				problem, err := fl.RunLock(cmd.Context(), g, args, cmd.OutOrStdout())
+				problem, err := fl.RunLock(cmd.Context(), g, cmd.OutOrStdout())
 				if err == nil && problem {
 					return errSilentProblem
 				}

@@ -86,6 +86,9 @@ func TestDiagnoseExitCodes(t *testing.T) {
 	if code, _, _ := runCLI(t, "diagnose"); code != exitBadInput {
 		t.Errorf("no arguments: exit %d", code)
 	}
+	if code, _, stderr := runCLI(t, "diagnose", "--lock", filepath.Join(t.TempDir(), "machnix.lock"), w.Zcrc); code != exitBadInput || !strings.Contains(stderr, "not both") {
+		t.Errorf("wheels beside --lock: exit %d, stderr %s", code, stderr)
+	}
 	if code, _, _ := runCLI(t, "diagnose", "--system", "sparc-linux", w.Zcrc); code != exitBadInput {
 		t.Errorf("bad --system: exit %d", code)
 	}

@@ -57,10 +57,8 @@ func (d *Diagnose) Args(cmd *cobra.Command, args []string) error {
 
 // RunLock diagnoses the wheels --lock installs, per target, and writes the
 // reports to out; problem says whether a library is missing anywhere.
-func (d *Diagnose) RunLock(ctx context.Context, g *Global, args []string, out io.Writer) (problem bool, err error) {
-	if err := d.Args(nil, args); err != nil {
-		return false, err
-	}
+// The command's Args (d.Args) has refused wheels given beside --lock.
+func (d *Diagnose) RunLock(ctx context.Context, g *Global, out io.Writer) (problem bool, err error) {
 	lock, err := resolve.ReadLock(d.Lock)
 	if err != nil {
 		return false, err

@@ -120,7 +120,7 @@ func (r *Resolve) ReadLockOrResolve(ctx context.Context, g *Global, path string)
 		lock, err = r.ForTarget(lock)
 		return lock, cfg, err
 	}
-	lock, err := r.ResolveInto(ctx, g, cfg, path)
+	lock, err := r.resolveInto(ctx, g, cfg, path, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -139,8 +139,17 @@ func (r *Resolve) ForTarget(lock *resolve.Lock) (*resolve.Lock, error) {
 }
 
 // ResolveInto resolves and writes the lock to path; an existing lock there
-// is the previous one, whose pins are kept while they fit.
+// is the previous one, whose pins are kept while they fit. A universal
+// previous lock stays universal unless --system or --python name the
+// targets anew.
 func (r *Resolve) ResolveInto(ctx context.Context, g *Global, cfg *pipeline.Config, path string) (*resolve.Lock, error) {
+	return r.resolveInto(ctx, g, cfg, path, false)
+}
+
+// resolveInto is ResolveInto; with picking, --system and --python only
+// pick the target a command builds (ForTarget, afterwards), so a
+// universal previous lock keeps all its targets whatever they say.
+func (r *Resolve) resolveInto(ctx context.Context, g *Global, cfg *pipeline.Config, path string, picking bool) (*resolve.Lock, error) {
 	var previous *resolve.Lock
 	if _, err := os.Stat(path); err == nil {
 		if previous, err = resolve.ReadLock(path); err != nil {
@@ -148,9 +157,11 @@ func (r *Resolve) ResolveInto(ctx context.Context, g *Global, cfg *pipeline.Conf
 		}
 	}
 	in := r.Inputs(g, previous)
-	if previous != nil && len(previous.Targets) > 0 && !r.Universal && len(r.System) == 0 && len(r.Python) == 0 {
-		// Refreshing a universal lock keeps it universal, for its targets.
+	if previous != nil && len(previous.Targets) > 0 && !r.Universal && (picking || len(r.System) == 0 && len(r.Python) == 0) {
+		// Refreshing a universal lock keeps it universal, for its targets
+		// and no others.
 		in.Universal, in.Target.Glibc = true, previous.Targets[0].Glibc
+		in.Systems, in.Pythons = nil, nil
 		for _, t := range previous.Targets {
 			if !slices.Contains(in.Systems, t.System) {
 				in.Systems = append(in.Systems, t.System)
